@@ -1,0 +1,35 @@
+# ansinh — the two set-up commands are `make demo` and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_PEOPLE ?= 60000
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: install demo test serve clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Creates .venv, installs, migrates the embedded database, loads reference and demo data,
+# prints the demo logins and starts the site at http://$(ADDR)
+demo: install
+	$(BIN)/ansinh init
+	$(BIN)/ansinh demo setup --people $(DEMO_PEOPLE)
+	$(BIN)/ansinh serve --addr $(ADDR)
+
+# The whole suite on SQLite, then on PostgreSQL when one answers (DATABASE_URL or 127.0.0.1:5432).
+test: install
+	$(BIN)/python scripts/run_tests.py
+
+serve: install
+	$(BIN)/ansinh serve --addr $(ADDR)
+
+clean:
+	rm -rf $(VENV) var

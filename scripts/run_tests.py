@@ -1,0 +1,51 @@
+"""Run the test suite on SQLite, then on PostgreSQL if one answers. Says which ran.
+
+PostgreSQL: $DATABASE_URL if it is a postgres:// URL, else postgres://postgres@127.0.0.1:5432/test.
+Extra arguments go to pytest.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def pg_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = PG_DEFAULT
+    try:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3) as conn:
+            conn.execute("select 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        print(f"[make test] PostgreSQL not answering at {url}: {str(exc).splitlines()[0] if str(exc) else exc}")
+        return None
+    return url
+
+
+def run(label: str, env: dict) -> int:
+    print(f"\n[make test] === {label} ===", flush=True)
+    return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)
+
+
+def main() -> int:
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    results = {}
+    results["SQLite"] = run("SQLite (embedded)", base)
+    url = pg_url()
+    if url:
+        results["PostgreSQL"] = run(f"PostgreSQL ({url})", {**base, "DATABASE_URL": url})
+    else:
+        results["PostgreSQL"] = None
+    print("\n[make test] summary:")
+    for name, rc in results.items():
+        print(f"  {name}: {'not run (no server)' if rc is None else ('passed' if rc == 0 else f'FAILED (exit {rc})')}")
+    return 0 if all(rc in (0, None) for rc in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

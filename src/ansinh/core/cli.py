@@ -1,0 +1,117 @@
+"""Top-level commands: init, worker, serve, users, demo."""
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from ansinh.cli import emit, fail, progress_bar
+
+users_app = typer.Typer(no_args_is_help=True, help="Users, roles and scope.")
+demo_app = typer.Typer(no_args_is_help=True, help="Demo organisations, users and data.")
+
+
+def init(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Create or migrate the database named by DATABASE_URL and load the reference data. Safe to repeat."""
+    from django.core.management import call_command
+
+    from ansinh.core.roles import ensure_role_groups
+    from ansinh.units.loader import load_units
+
+    _ensure_var_dir()
+    call_command("migrate", interactive=False, verbosity=0)
+    ensure_role_groups()
+    with progress_bar("Đơn vị hành chính", enabled=not json_out) as listener:
+        from ansinh.core.jobs import Progress
+
+        counts = load_units(Progress(listener=listener))
+    from django.db import connection
+
+    result = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"]), "units": counts}
+    emit(result, json_out, lambda r: print(f"ansinh init: {r['database']} {r['name']} — units "
+                                            f"{'loaded' if counts.get('changed') else 'already up to date'}"))
+
+
+def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs, then exit.")) -> None:
+    """Run the background worker (imports, matching, payroll jobs)."""
+    from django.core.management import call_command
+
+    args = ["--queue-name", "*", "--no-reload", "--no-startup-delay"]
+    if once:
+        args.append("--batch")
+    call_command("db_worker", *args, verbosity=1)
+
+
+def serve(addr: str = typer.Option("127.0.0.1:8000", help="host:port"),
+          with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run the background worker.")) -> None:
+    """Run the web site (development server) and a background worker."""
+    import subprocess
+
+    from django.core.management import call_command
+
+    proc = None
+    if with_worker:
+        proc = subprocess.Popen([sys.executable, "-m", "ansinh", "worker"], env=os.environ.copy())
+    try:
+        call_command("runserver", addr, use_reloader=False, verbosity=1)
+    finally:
+        if proc:
+            proc.terminate()
+
+
+@users_app.command("create")
+def users_create(username: str, password: str = typer.Option(..., prompt=True, hide_input=True),
+                 role: list[str] = typer.Option([], "--role", help="commune_officer, province_officer, approver, auditor, outreach, admin"),
+                 unit: list[str] = typer.Option([], "--unit", help="Scope unit code (province e.g. 20, or commune e.g. 05977)"),
+                 organisation: str = typer.Option("", "--org", help="Organisation name"),
+                 full_name: str = typer.Option("", "--name"),
+                 json_out: bool = typer.Option(False, "--json")) -> None:
+    """Create (or update) a user with roles and a scope of current units."""
+    from ansinh.core import services
+
+    try:
+        user = services.upsert_user(username, password, roles=role, unit_codes=unit, organisation_name=organisation,
+                                    full_name=full_name)
+    except ValueError as exc:
+        fail(str(exc))
+    emit({"username": user.username, "roles": sorted(role), "units": unit}, json_out,
+         lambda d: print(f"user {d['username']}: {', '.join(d['roles']) or 'no role'}"))
+
+
+@users_app.command("list")
+def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List users with roles and scope."""
+    from ansinh.core.selectors_users import user_rows
+
+    rows = user_rows()
+    emit(rows, json_out, lambda rs: [print(f"{r['username']:<16} {','.join(r['roles']):<40} {' '.join(r['units'])}") for r in rs])
+
+
+@demo_app.command("users")
+def demo_users(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Create the demo organisations and one user per role (idempotent)."""
+    from ansinh.core.demo import create_demo_users
+
+    rows = create_demo_users()
+    emit(rows, json_out, print_logins)
+
+
+def print_logins(rows) -> None:
+    print("Demo logins (password for all: see below)")
+    for r in rows:
+        print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
+
+
+def _ensure_var_dir() -> None:
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("worker")(worker)
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(demo_app, name="demo")

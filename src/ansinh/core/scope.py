@@ -1,0 +1,138 @@
+"""The one scope mechanism: what each user may see.
+
+Every list, count, search, export and API read of scoped data goes through
+`scoped(queryset_or_model, user)`. A scoped model declares where its scope keys are:
+
+    class ScopeMeta:
+        commune = "commune"            # path to the commune AdminUnit (FK)
+        province = "province_code"     # path to the 3-character province code
+
+A user's scope is the set of units on their profile: a province unit gives everything
+in that province; a commune unit gives rows of that commune. Communes and provinces
+are expanded along the unit succession (both directions), so an officer of a
+post-2025 commune also sees rows still filed under the communes merged into it.
+No scope units means nothing is visible (fail closed); only a Django superuser
+without a profile scope sees everything (the CLI's operator).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models import Q
+
+from ansinh.units.models import AdminUnit, Level, UnitSuccession
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    province_codes: frozenset[str] = frozenset()
+    commune_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.province_codes or self.commune_ids)
+
+    def q(self, commune_path: str | None, province_path: str | None) -> Q:
+        if self.everything:
+            return Q()
+        cond = Q(pk__in=[])  # matches nothing
+        if self.province_codes and province_path:
+            cond |= Q(**{f"{province_path}__in": sorted(self.province_codes)})
+        if self.commune_ids and commune_path:
+            cond |= Q(**{f"{commune_path}__in": sorted(self.commune_ids)})
+        return cond
+
+    def allows_commune(self, unit: AdminUnit | None) -> bool:
+        if self.everything:
+            return True
+        if unit is None:
+            return False
+        return unit.province_code in self.province_codes or unit.pk in self.commune_ids
+
+    def allows_province(self, code: str) -> bool:
+        return self.everything or code in self.province_codes
+
+
+EVERYTHING = Scope(everything=True)
+NOTHING = Scope()
+
+
+def _walk(start: set[int], forward: bool) -> set[int]:
+    """All units reached from `start` following successions one way only (transitively)."""
+    seen: set[int] = set()
+    frontier = set(start)
+    src, dst = ("predecessor_id", "successor_id") if forward else ("successor_id", "predecessor_id")
+    while frontier:
+        nxt = set(UnitSuccession.objects.filter(**{f"{src}__in": frontier}).values_list(dst, flat=True))
+        frontier = nxt - seen - start
+        seen |= nxt
+    return seen
+
+
+def _linked_ids(unit_ids: set[int]) -> set[int]:
+    """Unit ids plus everything they came from and everything they became.
+
+    Walking back only from the unit and forward only from it: a new commune's scope takes
+    in its predecessors, not the other successors of a predecessor that was split."""
+    return set(unit_ids) | _walk(unit_ids, forward=False) | _walk(unit_ids, forward=True)
+
+
+def scope_from_units(units: list[AdminUnit]) -> Scope:
+    province_ids = {u.pk for u in units if u.level == Level.PROVINCE}
+    commune_ids = {u.pk for u in units if u.level != Level.PROVINCE}
+    province_codes = set(
+        AdminUnit.objects.filter(pk__in=_linked_ids(province_ids)).values_list("province_code", flat=True)
+    ) if province_ids else set()
+    communes = _linked_ids(commune_ids) if commune_ids else set()
+    # A district in scope means all its communes.
+    district_ids = set(AdminUnit.objects.filter(pk__in=communes, level=Level.DISTRICT).values_list("pk", flat=True))
+    if district_ids:
+        communes |= _linked_ids(set(AdminUnit.objects.filter(parent_id__in=district_ids).values_list("pk", flat=True)))
+    return Scope(province_codes=frozenset(province_codes), commune_ids=frozenset(communes))
+
+
+def scope_for(user) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    cached = getattr(user, "_ansinh_scope", None)
+    if cached is not None:
+        return cached
+    profile = getattr(user, "profile", None) if _has_profile(user) else None
+    if profile is None:
+        scope = EVERYTHING if user.is_superuser else NOTHING
+    else:
+        units = list(profile.scope_units.all())
+        scope = scope_from_units(units) if units else (EVERYTHING if user.is_superuser else NOTHING)
+    user._ansinh_scope = scope
+    return scope
+
+
+def _has_profile(user) -> bool:
+    try:
+        user.profile  # noqa: B018
+    except Exception:  # RelatedObjectDoesNotExist
+        return False
+    return True
+
+
+def scoped(qs_or_model, user) -> models.QuerySet:
+    """The queryset restricted to what `user` may see."""
+    qs = qs_or_model._default_manager.all() if isinstance(qs_or_model, type) else qs_or_model
+    meta = getattr(qs.model, "ScopeMeta", None)
+    if meta is None:
+        raise ImproperlyConfigured(f"{qs.model.__name__} has no ScopeMeta: it cannot be read through scope")
+    scope = scope_for(user)
+    if scope.everything:
+        return qs
+    return qs.filter(scope.q(getattr(meta, "commune", None), getattr(meta, "province", None)))
+
+
+def visible_units(user) -> models.QuerySet:
+    """Administrative units inside the user's scope (all levels), for trees and pickers."""
+    scope = scope_for(user)
+    if scope.everything:
+        return AdminUnit.objects.all()
+    return AdminUnit.objects.filter(Q(province_code__in=scope.province_codes) | Q(pk__in=scope.commune_ids))

@@ -1,0 +1,43 @@
+"""Writes for users and organisations."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from ansinh.core.models import Organisation, OrgKind, Profile, Role
+from ansinh.core.roles import ensure_role_groups
+from ansinh.units.models import AdminUnit
+
+
+def current_unit(code: str) -> AdminUnit:
+    """The unit in force today with that code (province or commune)."""
+    unit = AdminUnit.objects.filter(code=code, valid_to__isnull=True).order_by("level").first()
+    if unit is None:
+        raise ValueError(f"no current administrative unit with code {code!r}")
+    return unit
+
+
+@transaction.atomic
+def upsert_user(username: str, password: str | None, *, roles: list[str], unit_codes: list[str],
+                organisation_name: str = "", full_name: str = "", organisation: Organisation | None = None):
+    bad = [r for r in roles if r not in Role.values]
+    if bad:
+        raise ValueError(f"unknown role {bad[0]!r} (known: {', '.join(Role.values)})")
+    units = [current_unit(c) for c in unit_codes]
+    ensure_role_groups()
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username)
+    if password:
+        user.set_password(password)
+    user.is_staff = Role.ADMIN in roles
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    if organisation is None and organisation_name:
+        organisation, _ = Organisation.objects.get_or_create(name=organisation_name, defaults={"kind": OrgKind.OTHER})
+    profile, _ = Profile.objects.get_or_create(user=user)
+    profile.organisation = organisation
+    profile.full_name = full_name or profile.full_name
+    profile.save()
+    profile.scope_units.set(units)
+    return user

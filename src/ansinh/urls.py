@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from ansinh.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("registry/", include("ansinh.registry.urls")),
+    path("", include("ansinh.web.urls")),
+]

@@ -1,0 +1,75 @@
+"""Thin views: read through selectors (scoped), write through services."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from ansinh.core import selectors as core_selectors
+from ansinh.core.jobs import job_summary
+from ansinh.units import selectors as unit_selectors
+from ansinh.units.models import AdminUnit
+
+
+def _parse_day(value: str | None) -> dt.date:
+    if value:
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(value, fmt).date()
+            except ValueError:
+                pass
+    return timezone.localdate()
+
+
+@login_required
+def home(request):
+    day = _parse_day(request.GET.get("on"))
+    tree = core_selectors.scope_tree(request.user, day)
+    jobs = core_selectors.recent_jobs(request.user, limit=5)
+    return render(request, "web/home.html", {"tree": tree, "on": day, "jobs": jobs,
+                                             "organisation": core_selectors.organisation_of(request.user)})
+
+
+@login_required
+def units_browse(request):
+    q = (request.GET.get("q") or "").strip()
+    day = _parse_day(request.GET.get("on")) if request.GET.get("on") else None
+    level = request.GET.get("level") or None
+    results = unit_selectors.search_units(q, on=day, level=int(level) if level else None, limit=100) if q else []
+    template = "web/_unit_results.html" if request.headers.get("HX-Request") else "web/units_browse.html"
+    return render(request, template, {"q": q, "results": results, "on": day, "level": level})
+
+
+@login_required
+def unit_detail(request, pk: int):
+    unit = get_object_or_404(AdminUnit.objects.select_related("parent", "parent__parent"), pk=pk)
+    history = unit_selectors.unit_history(unit)
+    same_code = AdminUnit.objects.filter(code=unit.code, level=unit.level).exclude(pk=unit.pk)
+    children = unit.children.order_by("code")
+    return render(request, "web/unit_detail.html", {"unit": unit, "history": history, "same_code": same_code,
+                                                     "children": children})
+
+
+@login_required
+def jobs_list(request):
+    return render(request, "web/jobs.html", {"jobs": core_selectors.recent_jobs(request.user, limit=100)})
+
+
+@login_required
+def job_detail(request, pk):
+    job = core_selectors.job_for(request.user, pk)
+    if job is None:
+        raise Http404
+    ctx = {"job": job, "s": job_summary(job)}
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_job_progress.html", ctx)
+    return render(request, "web/job_detail.html", ctx)
+
+
+def healthz(request):
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True})
