@@ -1,0 +1,1 @@
+"""Beneficiary registry: reading commune lists, categories, demo data."""
