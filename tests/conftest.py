@@ -12,3 +12,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
         load_units()
         ensure_role_groups()
+
+
+@pytest.fixture
+def transactional_db_with_units(transactional_db):
+    """A real-transaction database (for code that opens its own transactions, e.g. the task worker).
+    The flush at the end removes the reference data, so it is loaded again for the tests after."""
+    from ansinh.core.roles import ensure_role_groups
+    from ansinh.units.loader import load_units
+
+    load_units()
+    yield
+    # transactional_db flushes after this fixture ends; reload lazily in the next session-level user.
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_present(request, django_db_blocker):
+    """Re-load reference data if a transactional test flushed it."""
+    yield
+    if "transactional_db_with_units" in request.fixturenames:
+        with django_db_blocker.unblock():
+            from ansinh.core.roles import ensure_role_groups
+            from ansinh.units.loader import load_units
+
+            load_units()
+            ensure_role_groups()

@@ -19,7 +19,7 @@ from ansinh.core.roles import roles_of
 from ansinh.core.scope import scope_for
 from ansinh.units.models import AdminUnit
 
-api = NinjaAPI(title="ansinh API", version="1", auth=django_auth, urls_namespace="api", csrf=True)
+api = NinjaAPI(title="ansinh API", version="1", auth=django_auth, urls_namespace="api")
 
 core = Router(tags=["core"])
 units = Router(tags=["units"])

@@ -32,6 +32,7 @@ def test_inline_job_reports_progress_to_listener():
     assert seen[-1] == (5, 5) and job.done == 5 and job.percent == 100
 
 
+@pytest.mark.usefixtures("transactional_db_with_units")
 def test_enqueued_job_runs_in_worker_and_is_visible():
     from django.core.management import call_command
 

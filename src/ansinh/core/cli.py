@@ -97,8 +97,31 @@ def demo_users(json_out: bool = typer.Option(False, "--json")) -> None:
     emit(rows, json_out, print_logins)
 
 
+@demo_app.command("setup")
+def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the generated commune lists."),
+               seed: int = typer.Option(1),
+               json_out: bool = typer.Option(False, "--json")) -> None:
+    """Demo organisations and users, then the generated Lạng Sơn commune lists imported (idempotent)."""
+    from ansinh.core.demo import create_demo_users
+
+    rows = create_demo_users()
+    data: dict = {}
+    try:
+        from ansinh.registry.services import demo_setup as registry_demo
+    except ImportError:
+        registry_demo = None
+    if registry_demo is not None and people > 0:
+        data = registry_demo(people=people, seed=seed)
+    emit({"logins": rows, "data": data}, json_out, lambda d: (print_data(d["data"]), print_logins(d["logins"])))
+
+
+def print_data(data: dict) -> None:
+    if data:
+        print("Demo data: " + ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, (dict, list))))
+
+
 def print_logins(rows) -> None:
-    print("Demo logins (password for all: see below)")
+    print("Demo logins — open http://127.0.0.1:8000 and sign in as:")
     for r in rows:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
 
