@@ -1,0 +1,309 @@
+"""The beneficiary registry: persons, their enrolments in a programme, authorised persons,
+payment accounts, the history of every change, import batches and data-quality issues.
+
+Scope keys
+----------
+Every scoped table carries ``scope_commune`` (FK AdminUnit) and ``province_code``; its
+``ScopeMeta`` points there (see ansinh.core.scope). For a person ``scope_commune`` is the
+current commune when the residence resolved to one; when it did not (a commune split
+in 2025: ambiguous until a person chooses; or not found) it is the unit as written
+(old-map commune) or the commune of the list it came from. The succession expansion
+of the scope then lets the officers of every successor commune see it, which a null
+current commune would not. Child rows (enrolments, issues, history) copy the person's
+keys; services keep them in step.
+
+Writes go through ansinh.registry.services only (they keep the history).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Nam")
+    FEMALE = "F", _("Nữ")
+
+
+class DobPrecision(models.TextChoices):
+    DAY = "day", _("Ngày")
+    MONTH = "month", _("Tháng")
+    YEAR = "year", _("Năm")
+
+
+class PersonStatus(models.TextChoices):
+    ALIVE = "alive", _("Còn sống")
+    DECEASED = "deceased", _("Đã mất")
+
+
+class Programme(models.TextChoices):
+    TCXH = "tcxh", _("Trợ cấp xã hội hằng tháng (NĐ 20/2021)")
+    ND176 = "nd176", _("Trợ cấp hưu trí xã hội (NĐ 176/2025)")
+    ART20 = "art20", _("Hỗ trợ kinh phí chăm sóc, nuôi dưỡng (NĐ 20/2021 Điều 20)")
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Đang hưởng")
+    SUSPENDED = "suspended", _("Tạm dừng")
+    TERMINATED = "terminated", _("Thôi hưởng")
+
+
+class AccountHolder(models.TextChoices):
+    BENEFICIARY = "beneficiary", _("Đối tượng")
+    AUTHORISED = "authorised", _("Người được ủy quyền")
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", _("Lỗi")
+    WARNING = "warning", _("Cảnh báo")
+    INFO = "info", _("Thông tin")
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", _("Chưa xử lý")
+    FIXED = "fixed", _("Đã sửa")
+    WAIVED = "waived", _("Bỏ qua")
+
+
+class BatchStatus(models.TextChoices):
+    DONE = "done", _("Đã nhập")
+
+
+class RowOutcome(models.TextChoices):
+    IMPORTED = "imported", _("Thêm mới")
+    UPDATED = "updated", _("Cập nhật")
+    REJECTED = "rejected", _("Bị loại")
+
+
+def month_display(month: str) -> str:
+    """"2024-01" -> "01/2024" (the UI shows months as mm/yyyy)."""
+    return f"{month[5:7]}/{month[:4]}" if month and len(month) == 7 else (month or "")
+
+
+class _ScopeKeys(models.Model):
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True, db_index=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        abstract = True
+
+
+class Person(_ScopeKeys):
+    id_number = models.CharField(_("Số định danh"), max_length=12, null=True, blank=True)
+    legacy_cmnd = models.CharField(_("Số CMND"), max_length=9, null=True, blank=True, db_index=True)
+    full_name = models.CharField(_("Họ và tên"), max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True)  # ansinh.text.fold(full_name)
+    dob = models.DateField(_("Ngày sinh"), null=True, blank=True)
+    dob_precision = models.CharField(max_length=5, choices=DobPrecision.choices, default=DobPrecision.DAY)
+    gender = models.CharField(_("Giới tính"), max_length=1, choices=Gender.choices, null=True, blank=True)
+    ethnicity = models.CharField(_("Dân tộc"), max_length=60, blank=True)
+    phone = models.CharField(_("Điện thoại"), max_length=15, blank=True)
+    # The unit as written in (or resolved from) the list: may be an old-map commune.
+    residence_unit = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    # The current (new-map) commune; null while ambiguous (split commune) or not found.
+    commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    village = models.CharField(_("Thôn/bản"), max_length=200, blank=True)
+    address_text = models.CharField(_("Địa chỉ"), max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=PersonStatus.choices, default=PersonStatus.ALIVE)
+    deceased_on = models.DateField(null=True, blank=True)
+    # Opening position: the last month ("YYYY-MM") the previous process paid.
+    paid_through = models.CharField(max_length=7, blank=True)
+    source_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=Q(id_number__isnull=False),
+                                    name="person_id_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["dob", "name_key"]),
+            models.Index(fields=["province_code", "scope_commune"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def paid_through_display(self) -> str:
+        return month_display(self.paid_through)
+
+    @property
+    def dob_display(self) -> str:
+        if not self.dob:
+            return ""
+        if self.dob_precision == DobPrecision.YEAR:
+            return f"{self.dob:%Y}"
+        if self.dob_precision == DobPrecision.MONTH:
+            return f"{self.dob:%m/%Y}"
+        return f"{self.dob:%d/%m/%Y}"
+
+
+class Enrolment(_ScopeKeys):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
+    programme = models.CharField(max_length=10, choices=Programme.choices, default=Programme.TCXH)
+    category = models.CharField(max_length=20, blank=True)  # ansinh.registry.categories code; "" = unmapped
+    category_label = models.CharField(max_length=300, blank=True)  # as written in the list
+    sub_case = models.CharField(max_length=20, blank=True)
+    coefficient = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    amount = models.PositiveIntegerField(null=True, blank=True)  # VND as written in the list
+    decision_number = models.CharField(max_length=100, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    start_month = models.CharField(max_length=7, blank=True)
+    end_month = models.CharField(max_length=7, blank=True)
+    status = models.CharField(max_length=12, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    source_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["person_id", "programme", "category"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.programme} {self.category or self.category_label}"
+
+
+class AuthorisedPerson(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authorised")
+    full_name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, blank=True)
+    id_number = models.CharField(max_length=12, blank=True)
+    relationship = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class ScopeMeta:
+        commune = "person__scope_commune"
+        province = "person__province_code"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class PaymentAccount(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accounts")
+    provider = models.CharField(max_length=20, null=True, blank=True)  # NAPAS BIN or code when recognised
+    provider_name = models.CharField(max_length=200, blank=True)  # as written
+    account_number = models.CharField(max_length=40)
+    holder = models.CharField(max_length=12, choices=AccountHolder.choices, default=AccountHolder.BENEFICIARY)
+    holder_name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=80, blank=True)  # "import:<batch id>", "web", ...
+    created = models.DateTimeField(auto_now_add=True)
+
+    class ScopeMeta:
+        commune = "person__scope_commune"
+        province = "person__province_code"
+
+    def __str__(self) -> str:
+        return f"{self.provider_name or self.provider or '?'} {self.account_number}"
+
+
+class ChangeLog(_ScopeKeys):
+    """One row per changed field (or per created object, field "")."""
+
+    model = models.CharField(max_length=60)  # "registry.person"
+    object_id = models.BigIntegerField()
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=60, blank=True)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    at = models.DateTimeField()
+    source = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+
+class ImportBatch(_ScopeKeys):
+    """One imported file. `scope_commune` is the file's commune (from the title or the rows)."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    period = models.CharField(max_length=7, blank=True)
+    paid_through = models.CharField(max_length=7, blank=True)
+    commune_hint = models.CharField(max_length=200, blank=True)
+    sheet = models.CharField(max_length=200, blank=True)
+    title_lines = models.JSONField(default=list, blank=True)
+    original_header = models.JSONField(default=list, blank=True)  # header rows, full width, in order
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    issues = models.JSONField(default=dict, blank=True)  # {"RULE": count}
+    report = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.DONE)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def period_display(self) -> str:
+        return month_display(self.period)
+
+    @property
+    def paid_through_display(self) -> str:
+        return month_display(self.paid_through)
+
+
+class ImportRow(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="row_set")
+    row = models.PositiveIntegerField()  # 1-based sheet row
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    raw = models.JSONField(default=list, blank=True)  # the whole sheet row as text, original column order
+
+    class ScopeMeta:
+        commune = "batch__scope_commune"
+        province = "batch__province_code"
+
+    class Meta:
+        ordering = ["batch_id", "row"]
+        indexes = [models.Index(fields=["batch", "outcome"])]
+
+
+class QualityIssue(_ScopeKeys):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="issues")
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.CharField(max_length=40, db_index=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    field = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)  # before/after, candidates, ...
+    status = models.CharField(max_length=8, choices=IssueStatus.choices, default=IssueStatus.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)  # why waived
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person_id", "rule"]
+        indexes = [models.Index(fields=["status", "rule"])]
+
+    @property
+    def waived_by(self):
+        return self.resolved_by if self.status == IssueStatus.WAIVED else None

@@ -1,0 +1,238 @@
+"""Reads for the beneficiary registry. Every list, count, search and export goes through
+ansinh.core.scope.scoped(qs, user); a `user` of None sees nothing (fail closed). The CLI
+reads as OPERATOR (everything), like a superuser without a profile scope."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from ansinh.core.scope import scoped, visible_units
+from ansinh.registry.models import (
+    ChangeLog,
+    Enrolment,
+    ImportBatch,
+    ImportRow,
+    IssueStatus,
+    Person,
+    QualityIssue,
+    RowOutcome,
+)
+from ansinh.text import fold
+from ansinh.units.models import AdminUnit, Level
+
+BATCH = 2000
+
+
+class _Operator:
+    """The CLI's operator: an active superuser with no profile, i.e. scope EVERYTHING."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    pk = None
+    username = "operator"
+
+    @property
+    def profile(self):
+        raise AttributeError("the operator has no profile")
+
+
+OPERATOR = _Operator()
+
+
+# --------------------------------------------------------------------------- persons
+
+def commune_ids_for_code(code: str) -> list[int]:
+    """The current commune with this code plus the old-map units merged into it."""
+    from ansinh.units.models import UnitSuccession
+
+    current = list(AdminUnit.objects.filter(code=code, valid_to__isnull=True).exclude(level=Level.PROVINCE)
+                   .values_list("pk", flat=True))
+    old = UnitSuccession.objects.filter(successor_id__in=current).values_list("predecessor_id", flat=True)
+    return current + list(old)
+
+
+def persons(user, *, commune: str | None = None, category: str | None = None, status: str | None = None,
+            issue: str | None = None, q: str | None = None) -> QuerySet:
+    """Persons visible to `user`, filtered. `commune` is the code of a current commune (its
+    persons, and the unresolved ones still filed under a commune merged into it);
+    `issue` is a rule code (persons with an open issue of that rule) or "any"."""
+    qs = scoped(Person.objects.all(), user)
+    if commune:
+        ids = commune_ids_for_code(str(commune))
+        qs = qs.filter(Q(commune_id__in=ids) | Q(commune__isnull=True, scope_commune_id__in=ids))
+    if category:
+        qs = qs.filter(Exists(Enrolment.objects.filter(person=OuterRef("pk"), category=category)))
+    if status:
+        if status in ("alive", "deceased"):
+            qs = qs.filter(status=status)
+        else:
+            qs = qs.filter(Exists(Enrolment.objects.filter(person=OuterRef("pk"), status=status)))
+    if issue:
+        open_issues = QualityIssue.objects.filter(person=OuterRef("pk"), status=IssueStatus.OPEN)
+        if issue != "any":
+            open_issues = open_issues.filter(rule=issue)
+        qs = qs.filter(Exists(open_issues))
+    if q:
+        q = q.strip()
+        digits = re.sub(r"[\s.\-]", "", q)
+        if digits.isdigit() and len(digits) >= 3:
+            qs = qs.filter(Q(id_number__startswith=digits) | Q(legacy_cmnd__startswith=digits)
+                           | Q(phone__startswith=digits))
+        else:
+            qs = qs.filter(name_key__contains=fold(q))
+    return qs
+
+
+def person_for(user, pk) -> Person | None:
+    return scoped(Person.objects.select_related("commune", "residence_unit", "scope_commune"), user).filter(
+        pk=pk).first()
+
+
+def person_history(user, person: Person) -> QuerySet:
+    return scoped(ChangeLog.objects.filter(person=person).select_related("user"), user).order_by("-at", "-id")
+
+
+def commune_choices(user) -> list[AdminUnit]:
+    """Current communes the user may filter by (in scope)."""
+    return list(visible_units(user).filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("name"))
+
+
+# --------------------------------------------------------------------------- batches
+
+def batches(user) -> QuerySet:
+    return scoped(ImportBatch.objects.select_related("uploaded_by", "scope_commune"), user)
+
+
+def batch_for(user, pk) -> ImportBatch | None:
+    return batches(user).filter(pk=pk).first()
+
+
+def batch_rows(batch: ImportBatch, outcome: str | None = None) -> QuerySet:
+    """Rows of a batch already obtained through batch_for (so in scope)."""
+    qs = ImportRow.objects.filter(batch=batch).order_by("row")
+    return qs.filter(outcome=outcome) if outcome else qs
+
+
+def rejected_rows(batch: ImportBatch) -> QuerySet:
+    return batch_rows(batch, RowOutcome.REJECTED)
+
+
+# --------------------------------------------------------------------------- quality
+
+def issues(user, *, rule: str | None = None, severity: str | None = None, status: str | None = IssueStatus.OPEN,
+           commune: str | None = None, q: str | None = None) -> QuerySet:
+    qs = scoped(QualityIssue.objects.select_related("person", "person__commune"), user)
+    if status:
+        qs = qs.filter(status=status)
+    if rule:
+        qs = qs.filter(rule=rule)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if commune:
+        ids = commune_ids_for_code(str(commune))
+        qs = qs.filter(Q(person__commune_id__in=ids) | Q(person__commune__isnull=True, scope_commune_id__in=ids))
+    if q:
+        qs = qs.filter(person__name_key__contains=fold(q))
+    return qs.order_by("person__name_key", "person_id", "rule")
+
+
+def issue_for(user, pk) -> QualityIssue | None:
+    return scoped(QualityIssue.objects.select_related("person"), user).filter(pk=pk).first()
+
+
+def issue_counts(user, status: str = IssueStatus.OPEN) -> list[dict]:
+    """[{rule, severity, n}] of the user's issues."""
+    return list(scoped(QualityIssue.objects.filter(status=status), user).values("rule", "severity")
+                .annotate(n=Count("id")).order_by("rule", "severity"))
+
+
+# --------------------------------------------------------------------------- export
+
+EXPORT_HEADER = ["id", "full_name", "dob", "gender", "id_number", "commune_code", "category", "status",
+                 "open_issues"]
+
+
+def export_rows(qs: QuerySet) -> Iterator[list]:
+    """One row per person of a (scoped) queryset, in chunks: a constant amount of memory."""
+    last = 0
+    base = qs.order_by("pk")
+    while True:
+        chunk = list(base.filter(pk__gt=last).values_list(
+            "pk", "full_name", "dob", "gender", "id_number", "legacy_cmnd", "commune__code", "status")[:BATCH])
+        if not chunk:
+            return
+        ids = [c[0] for c in chunk]
+        cats: dict[int, list[str]] = defaultdict(list)
+        for pid, cat, label in Enrolment.objects.filter(person_id__in=ids).order_by("pk").values_list(
+                "person_id", "category", "category_label"):
+            cats[pid].append(cat or f"?{label}")
+        open_: dict[int, set[str]] = defaultdict(set)
+        for pid, rule in QualityIssue.objects.filter(person_id__in=ids, status=IssueStatus.OPEN).values_list(
+                "person_id", "rule"):
+            open_[pid].add(rule)
+        for pk, name, dob, gender, idn, cmnd, commune, status in chunk:
+            yield [pk, name, dob.isoformat() if dob else "", gender or "", idn or cmnd or "", commune or "",
+                   ";".join(cats.get(pk, [])), status, ";".join(sorted(open_.get(pk, ())))]
+        last = ids[-1]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export_csv_lines(qs: QuerySet) -> Iterator[str]:
+    """CSV text (UTF-8 BOM first so Excel reads Vietnamese), one line at a time."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+    for row in export_rows(qs):
+        yield writer.writerow(row)
+
+
+def export_xlsx(qs: QuerySet, out) -> int:
+    """Write an .xlsx (write-only, streamed rows) to a path or file object; returns the row count."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Doi tuong")
+    ws.append(EXPORT_HEADER)
+    n = 0
+    for row in export_rows(qs):
+        ws.append(row)
+        n += 1
+    wb.save(out)
+    return n
+
+
+def rejected_xlsx(batch: ImportBatch) -> bytes:
+    """The rejected rows in the file's original layout (title, header rows, columns) plus "Lý do"."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dong bi loai"
+    bold = Font(bold=True)
+    for line in batch.title_lines or []:
+        ws.append([line])
+    header = [list(h) for h in (batch.original_header or [])] or [[]]
+    width = max((len(h) for h in header), default=0)
+    for i, h in enumerate(header):
+        row = list(h) + [""] * (width - len(h))
+        row.append("Lý do" if i == len(header) - 1 else "")
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+    for r in rejected_rows(batch).iterator(chunk_size=BATCH):
+        cells = list(r.raw or [])
+        cells += [""] * (width - len(cells))
+        ws.append(cells + ["; ".join(r.reasons or [])])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

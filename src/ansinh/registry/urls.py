@@ -1,0 +1,18 @@
+from django.urls import path
+
+from ansinh.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.person_list, name="persons"),
+    path("persons/<int:pk>/", views.person_detail, name="person"),
+    path("persons/<int:pk>/residence/", views.person_residence, name="person_residence"),
+    path("persons/export/", views.person_export, name="export"),
+    path("import/", views.import_upload, name="import"),
+    path("batches/", views.batch_list, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/rejected.xlsx", views.batch_rejected_xlsx, name="batch_rejected"),
+    path("review/", views.review, name="review"),
+    path("issues/<int:pk>/fix/", views.issue_fix, name="issue_fix"),
+    path("issues/<int:pk>/waive/", views.issue_waive, name="issue_waive"),
+]

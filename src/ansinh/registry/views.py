@@ -1,0 +1,286 @@
+"""Registry pages. Thin: reads through ansinh.registry.selectors (scoped), writes through
+ansinh.registry.services. An object outside the user's scope answers 404 (never 403, which
+would confirm it exists), whatever the method."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ansinh.core.jobs import BadInput
+from ansinh.registry import rules, selectors, services
+from ansinh.registry.categories import CATEGORY_LABELS
+from ansinh.registry.forms import FIELD_LABELS, FixForm, UploadForm, WaiveForm, category_choices
+from ansinh.registry.models import (
+    EnrolmentStatus,
+    IssueStatus,
+    PersonStatus,
+    Severity,
+)
+from ansinh.units.models import AdminUnit
+
+PAGE_SIZE = 50
+
+
+def _rule_title(code: str) -> str:
+    return rules.RULES.get(code, ("", code))[1]
+
+
+def _decorate(issues):
+    for i in issues:
+        i.rule_title = _rule_title(i.rule)
+        i.candidates = [c for c in (i.details or {}).get("candidates", []) if not c.get("old")]
+    return issues
+
+
+def _filters(request) -> dict:
+    g = request.GET
+    return {
+        "commune": (g.get("commune") or "").strip() or None,
+        "category": (g.get("category") or "").strip() or None,
+        "status": (g.get("status") or "").strip() or None,
+        "issue": (g.get("issue") or "").strip() or None,
+        "q": (g.get("q") or g.get("search") or "").strip() or None,
+    }
+
+
+def _querystring(request, drop=("page",)) -> str:
+    params = request.GET.copy()
+    for k in drop:
+        params.pop(k, None)
+    return params.urlencode()
+
+
+# --------------------------------------------------------------------------- persons
+
+@login_required
+def person_list(request):
+    f = _filters(request)
+    qs = selectors.persons(request.user, **f).select_related("commune", "scope_commune").order_by("name_key", "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "page": page, "total": page.paginator.count, "f": f, "qs": _querystring(request),
+        "communes": selectors.commune_choices(request.user), "categories": category_choices(),
+        "statuses": list(PersonStatus.choices) + list(EnrolmentStatus.choices),
+        "rules": [(code, title) for code, (_sev, title) in rules.RULES.items()],
+        "can_edit": services.can_edit(request.user),
+    }
+    template = "registry/_person_table.html" if request.headers.get("HX-Request") else "registry/person_list.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = selectors.person_for(request.user, pk)
+    if person is None:
+        raise Http404
+    issues = _decorate(list(person.issues.order_by("status", "rule")))
+    ctx = {
+        "person": person,
+        "enrolments": list(person.enrolments.order_by("programme", "category")),
+        "accounts": list(person.accounts.order_by("pk")),
+        "authorised": list(person.authorised.order_by("pk")),
+        "issues": issues,
+        "history": list(selectors.person_history(request.user, person)[:200]),
+        "category_labels": CATEGORY_LABELS,
+        "residence_choices": services.residence_choices(person) if person.commune_id is None else [],
+        "can_edit": services.can_edit(request.user),
+        "field_labels": FIELD_LABELS, "categories": category_choices(),
+    }
+    return render(request, "registry/person_detail.html", ctx)
+
+
+@login_required
+def person_export(request):
+    f = _filters(request)
+    qs = selectors.persons(request.user, **f)
+    if request.GET.get("format") == "xlsx":
+        import io
+
+        buf = io.BytesIO()
+        selectors.export_xlsx(qs, buf)
+        resp = HttpResponse(buf.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = 'attachment; filename="doi-tuong.xlsx"'
+        return resp
+    resp = HttpResponse("".join(selectors.export_csv_lines(qs)), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = 'attachment; filename="doi-tuong.csv"'
+    return resp
+
+
+@login_required
+def person_residence(request, pk: int):
+    """Choose the current commune of a person whose old commune was split (POST)."""
+    person = selectors.person_for(request.user, pk)
+    if person is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not services.can_edit(request.user):
+        return HttpResponseForbidden(_("Bạn không có quyền sửa dữ liệu."))
+    error = ""
+    unit = AdminUnit.objects.filter(pk=request.POST.get("unit") or 0).first()
+    if unit is None:
+        error = _("Chưa chọn xã/phường.")
+    else:
+        try:
+            services.resolve_residence(person, unit, request.user)
+        except BadInput as exc:
+            error = str(exc)
+    issue_id = request.POST.get("issue")
+    if request.headers.get("HX-Request") and issue_id:
+        issue = selectors.issue_for(request.user, issue_id)
+        if issue is None:
+            raise Http404
+        return _issue_row(request, issue, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Đã cập nhật xã/phường hiện hành."))
+    return redirect("registry:person", pk=person.pk)
+
+
+# --------------------------------------------------------------------------- import
+
+@login_required
+def import_upload(request):
+    can_edit = services.can_edit(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponseForbidden(_("Bạn không có quyền nhập danh sách."))
+        if form.is_valid():
+            try:
+                job = services.start_import(request.user, form.cleaned_data["file"],
+                                            form.cleaned_data.get("paid_through") or None)
+            except BadInput as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("jobs:detail", pk=job.pk)
+    recent = list(selectors.batches(request.user)[:10])
+    return render(request, "registry/import.html", {"form": form, "can_edit": can_edit, "batches": recent})
+
+
+@login_required
+def batch_list(request):
+    page = Paginator(selectors.batches(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/batch_list.html", {"page": page, "total": page.paginator.count})
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = selectors.batch_for(request.user, pk)
+    if batch is None:
+        raise Http404
+    rep = batch.report or {}
+    rejected = list(selectors.rejected_rows(batch)[:1000])
+    header = (batch.original_header or [[]])[-1]
+    ctx = {
+        "batch": batch, "rep": rep,
+        "issues": [(code, _rule_title(code), n) for code, n in (batch.issues or {}).items()],
+        "unmapped": list((rep.get("unmapped_categories") or {}).items()),
+        "rejected": rejected, "header": header,
+        "accounted": batch.imported + batch.updated + batch.rejected,
+    }
+    return render(request, "registry/batch_detail.html", ctx)
+
+
+@login_required
+def batch_rejected_xlsx(request, pk: int):
+    batch = selectors.batch_for(request.user, pk)
+    if batch is None:
+        raise Http404
+    data = selectors.rejected_xlsx(batch)
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stem = batch.file_name.rsplit(".", 1)[0]
+    resp["Content-Disposition"] = f'attachment; filename="{_ascii(stem)}-dong-bi-loai.xlsx"'
+    return resp
+
+
+def _ascii(s: str) -> str:
+    from ansinh.text import fold
+
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in fold(s).lower())[:80] or "danh-sach"
+
+
+# --------------------------------------------------------------------------- review queue
+
+@login_required
+def review(request):
+    g = request.GET
+    rule = (g.get("rule") or "").strip() or None
+    severity = (g.get("severity") or "").strip() or None
+    status = (g.get("status") or IssueStatus.OPEN).strip()
+    commune = (g.get("commune") or "").strip() or None
+    q = (g.get("q") or g.get("search") or "").strip() or None
+    qs = selectors.issues(request.user, rule=rule, severity=severity, commune=commune, q=q,
+                          status=None if status == "all" else status)
+    page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+    _decorate(page.object_list)
+    counts = [dict(c, title=_rule_title(c["rule"])) for c in selectors.issue_counts(request.user)]
+    ctx = {
+        "page": page, "total": page.paginator.count, "counts": counts,
+        "f": {"rule": rule, "severity": severity, "status": status, "commune": commune, "q": q},
+        "qs": _querystring(request), "rules": [(c, t) for c, (_s, t) in rules.RULES.items()],
+        "severities": Severity.choices, "statuses": list(IssueStatus.choices) + [("all", _("Tất cả"))],
+        "communes": selectors.commune_choices(request.user),
+        "can_edit": services.can_edit(request.user), "field_labels": FIELD_LABELS,
+        "categories": category_choices(), "fixable": services.FIXABLE_FIELDS,
+    }
+    return render(request, "registry/review.html", ctx)
+
+
+def _issue_row(request, issue, error: str = "", status: int = 200):
+    issue.refresh_from_db()
+    _decorate([issue])
+    ctx = {"i": issue, "error": error, "can_edit": services.can_edit(request.user), "field_labels": FIELD_LABELS,
+           "categories": category_choices(), "fixable": services.FIXABLE_FIELDS}
+    return render(request, "registry/_issue_row.html", ctx, status=status)
+
+
+def _issue_action(request, pk: int, action):
+    issue = selectors.issue_for(request.user, pk)
+    if issue is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not services.can_edit(request.user):
+        return HttpResponseForbidden(_("Bạn không có quyền sửa dữ liệu."))
+    error = ""
+    try:
+        action(issue)
+    except BadInput as exc:
+        error = str(exc)
+    if request.headers.get("HX-Request"):
+        return _issue_row(request, issue, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Đã cập nhật."))
+    return redirect(request.POST.get("next") or reverse("registry:review"))
+
+
+@login_required
+def issue_fix(request, pk: int):
+    def act(issue):
+        form = FixForm(request.POST)
+        if not form.is_valid():
+            raise BadInput(_("Cần chọn trường và nhập giá trị đúng."))
+        services.fix_issue(issue, request.user, form.cleaned_data["field"], form.cleaned_data["value"])
+
+    return _issue_action(request, pk, act)
+
+
+@login_required
+def issue_waive(request, pk: int):
+    def act(issue):
+        form = WaiveForm(request.POST)
+        if not form.is_valid():
+            raise BadInput(_("Cần ghi lý do bỏ qua."))
+        services.waive_issue(issue, request.user, form.cleaned_data["reason"])
+
+    return _issue_action(request, pk, act)
