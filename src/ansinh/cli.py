@@ -22,6 +22,10 @@ COMMAND_MODULES = [
     ("ansinh.core.cli", None),
     ("ansinh.units.cli", "units"),
     ("ansinh.registry.cli", None),
+    ("ansinh.matching.cli", None),
+    ("ansinh.accounts.cli", None),
+    ("ansinh.payroll.cli", None),
+    ("ansinh.outreach.cli", None),
 ]
 
 

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
+    "ansinh.matching",
+    "ansinh.accounts",
+    "ansinh.payroll",
+    "ansinh.outreach",
     "ansinh.web",
 ]
 

@@ -6,5 +6,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("registry/", include("ansinh.registry.urls")),
+    path("matching/", include("ansinh.matching.urls")),
+    path("accounts/", include("ansinh.accounts.urls")),
+    path("payroll/", include("ansinh.payroll.urls")),
+    path("outreach/", include("ansinh.outreach.urls")),
     path("", include("ansinh.web.urls")),
 ]

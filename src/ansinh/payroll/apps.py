@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PayrollConfig(AppConfig):
+    name = "ansinh.payroll"
+    label = "payroll"
