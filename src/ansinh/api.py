@@ -112,3 +112,13 @@ def unit(request, unit_id: int):
 
 api.add_router("/", core)
 api.add_router("/units", units)
+
+# Domain apps contribute routers as `ansinh.<app>.api.router`, mounted at /api/<app>/.
+for _app in ("registry", "matching", "accounts", "payroll", "outreach"):
+    try:
+        _module = __import__(f"ansinh.{_app}.api", fromlist=["router"])
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"ansinh.{_app}.api":
+            raise
+        continue
+    api.add_router(f"/{_app}", _module.router)
