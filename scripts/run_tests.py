@@ -27,14 +27,29 @@ def pg_url() -> str | None:
     return url
 
 
+def chromium() -> str | None:
+    import shutil
+
+    return os.environ.get("ANSINH_CHROMIUM") or shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+EXTRA: list[str] = []
+
+
 def run(label: str, env: dict) -> int:
     print(f"\n[make test] === {label} ===", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)
+    return subprocess.call([sys.executable, "-m", "pytest", *EXTRA, *sys.argv[1:]], env=env)
 
 
 def main() -> int:
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     results = {}
+    browser = chromium()
+    if not browser:
+        EXTRA.append("--ignore=tests/browser")
+        print("[make test] NOTE: chromium not installed: browser tests (tests/browser) NOT run "
+              "(apt-get install chromium; .ci/run installs it)")
     results["SQLite"] = run("SQLite (embedded)", base)
     url = pg_url()
     if url:
@@ -42,6 +57,7 @@ def main() -> int:
     else:
         results["PostgreSQL"] = None
     print("\n[make test] summary:")
+    print(f"  browser tests: {'run with ' + browser if browser else 'NOT run (no chromium)'}")
     for name, rc in results.items():
         print(f"  {name}: {'not run (no server)' if rc is None else ('passed' if rc == 0 else f'FAILED (exit {rc})')}")
     return 0 if all(rc in (0, None) for rc in results.values()) else 1
