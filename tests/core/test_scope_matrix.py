@@ -8,8 +8,10 @@ filled with B's primary keys must answer 404.
 """
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -35,12 +37,9 @@ def _job(b: AdminUnit, i: int):
 
 # One factory per scoped model: (model label) -> callable(commune_b, i) -> instance.
 FACTORIES = {"core.Job": _job}
-try:  # the registry app contributes its own scoped models
-    from tests.registry_db.scope_factories import FACTORIES as REGISTRY_FACTORIES
-
-    FACTORIES.update(REGISTRY_FACTORIES)
-except ImportError:
-    pass
+# Each app's tests contribute factories in tests/<app>/scope_factories.py (FACTORIES dict).
+for _path in sorted(Path(__file__).resolve().parents[1].glob("*/scope_factories.py")):
+    FACTORIES.update(importlib.import_module(f"tests.{_path.parent.name}.scope_factories").FACTORIES)
 
 
 def scoped_models() -> set[str]:
