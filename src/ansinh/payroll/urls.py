@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ansinh.payroll import views
 
 app_name = "payroll"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.run_list, name="runs"),
+    path("generate/", views.run_generate, name="generate"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/approve/", views.run_approve, name="approve"),
+    path("runs/<int:pk>/files.zip", views.run_download, name="download"),
+    path("runs/<int:pk>/reconcile/", views.run_reconcile, name="reconcile"),
+    path("runs/<int:pk>/demo-result.csv", views.run_demo_result, name="demo_result"),
+    path("rates/", views.rate_list, name="rates"),
+]

@@ -1,0 +1,154 @@
+"""Monthly payroll: dated rates and coefficients (data, never constants), payroll runs and
+their lines.
+
+The guard against paying twice is in the database: ``PayrollLine`` has a partial unique
+index on (person, programme, period_month) over its *claiming* lines (``active``). A line
+stops claiming when its run is cancelled / regenerated (rows deleted) or when the provider
+reports it unpaid (the month is then carried into a later run as arrears).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RateKind(models.TextChoices):
+    STANDARD = "standard", _("Mức chuẩn trợ giúp xã hội")
+    SOCIAL_PENSION = "social_pension", _("Mức trợ cấp hưu trí xã hội")
+    FUNERAL_MULTIPLE = "funeral_multiple", _("Hệ số hỗ trợ mai táng (số lần mức chuẩn)")
+
+
+class Rate(models.Model):
+    """A dated amount (integer đồng) with its legal basis; province_code "" = national.
+    A province override (HĐND resolution) wins over the national row for its months."""
+
+    kind = models.CharField(_("Loại"), max_length=20, choices=RateKind.choices)
+    amount = models.PositiveIntegerField(_("Số tiền / hệ số"))
+    valid_from = models.DateField(_("Áp dụng từ"))
+    valid_to = models.DateField(_("Áp dụng đến"), null=True, blank=True)
+    province_code = models.CharField(_("Mã tỉnh"), max_length=3, blank=True)
+    legal_basis = models.CharField(_("Căn cứ pháp lý"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "province_code", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} từ {self.valid_from:%d/%m/%Y}"
+
+
+class Coefficient(models.Model):
+    """Decree 20 Art. 6 / Art. 20 coefficient of a category code (ansinh.registry.categories),
+    in thousandths (1.5 -> 1500), for ages in [min_age, max_age) at the paid month."""
+
+    category = models.CharField(max_length=40, db_index=True)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    milli = models.PositiveIntegerField()
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    legal_basis = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["category", "min_age"]
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    CHECKED = "checked", _("Đã kiểm tra")
+    APPROVED = "approved", _("Đã phê duyệt")
+    EXPORTED = "exported", _("Đã xuất tệp")
+    RECONCILED = "reconciled", _("Đã đối soát")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+class Channel(models.TextChoices):
+    BANK = "bank", _("Tài khoản ngân hàng")
+    EWALLET = "ewallet", _("Ví điện tử / Mobile Money")
+    CASH = "cash", _("Tiền mặt tại điểm bưu điện")
+
+
+class Payee(models.TextChoices):
+    BENEFICIARY = "beneficiary", _("Đối tượng")
+    AUTHORISED = "authorised", _("Người được ủy quyền")
+
+
+class LineResult(models.TextChoices):
+    PENDING = "pending", _("Chờ kết quả")
+    PAID = "paid", _("Đã chi trả")
+    UNPAID = "unpaid", _("Chưa chi trả")
+
+
+class PayrollRun(models.Model):
+    period = models.CharField(max_length=7)  # "YYYY-MM"
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, db_index=True)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.DRAFT)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    generated_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    reconciliation = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-period", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.period}"
+
+    @property
+    def period_display(self) -> str:
+        return f"{self.period[5:7]}/{self.period[:4]}"
+
+
+class PayrollLine(models.Model):
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(max_length=10)
+    period_month = models.CharField(max_length=7)  # the month the amount is for (< run.period = arrears)
+    category = models.CharField(max_length=40, blank=True)  # "5.4+5.6-severe" when both are paid
+    coefficient_milli = models.PositiveIntegerField(null=True, blank=True)
+    level = models.PositiveIntegerField(null=True, blank=True)  # standard level applied (or fixed amount)
+    amount = models.PositiveIntegerField()  # integer đồng
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    payee = models.CharField(max_length=12, choices=Payee.choices, default=Payee.BENEFICIARY)
+    account = models.ForeignKey("registry.PaymentAccount", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    provider = models.CharField(max_length=20, blank=True)  # NAPAS BIN, or "VNPOST" for cash
+    account_number = models.CharField(max_length=40, blank=True)
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True)
+    active = models.BooleanField(default=True)  # claims (person, programme, period_month)
+    result = models.CharField(max_length=8, choices=LineResult.choices, default=LineResult.PENDING)
+    result_reason = models.CharField(max_length=200, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["run_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme", "period_month"], condition=Q(active=True),
+                                    name="payroll_line_pays_once"),
+        ]
+        indexes = [models.Index(fields=["run", "channel"]), models.Index(fields=["person", "period_month"])]

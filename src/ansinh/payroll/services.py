@@ -1,0 +1,479 @@
+"""Payroll writes: generate (set-based INSERT … SELECT), check, approve (maker-checker),
+export, reconcile, cancel; rates added by administrators; the demo step.
+
+Generation computes every amount in SQL: active enrolments × a months series (the period
+and its arrears months, each carrying the standard level / social-pension amount in force
+from the ``Rate`` table) × the ``Coefficient`` table (age at the paid month). The rules are
+those of ansinh.payroll.entitlement: highest coefficient only except 5.4 + 5.5/5.6/5.8;
+the higher of TCXH and social pension; care support on top; paid through the death month;
+never a month up to the person's ``paid_through`` or already claimed by an active line. An
+enrolment without a start month (nor decision date) starts after ``paid_through`` when the
+person came with an opening position, else with the run's month (no arrears).
+``ON CONFLICT DO NOTHING`` on the partial unique index makes two concurrent runs split the
+work instead of paying anyone twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from ansinh.core.jobs import BadInput
+from ansinh.payroll import entitlement as E
+from ansinh.payroll.models import (
+    Coefficient,
+    LineResult,
+    PayrollLine,
+    PayrollRun,
+    Rate,
+    RateKind,
+    RunStatus,
+)
+
+EWALLET_BINS = ("971005", "971011")  # Viettel Money, VNPT Money
+ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def parse_period(text: str) -> str:
+    text = (text or "").strip()
+    if not PERIOD_RE.match(text):
+        raise BadInput(f"period: {text!r} is not YYYY-MM")
+    return text
+
+
+def ensure_seed_data() -> None:
+    """Load the seed rates/coefficients when the tables are empty (e.g. after a test flush)."""
+    from ansinh.payroll import seeds
+
+    seeds.load(Rate, Coefficient)
+
+
+def rate_rows() -> list[E.RateRow]:
+    return [E.RateRow(r.kind, r.amount, r.valid_from, r.valid_to, r.province_code) for r in Rate.objects.all()]
+
+
+def coef_rows() -> list[E.CoefRow]:
+    return [E.CoefRow(c.category, c.min_age, c.max_age, c.milli, c.valid_from, c.valid_to)
+            for c in Coefficient.objects.all()]
+
+
+def add_rate(*, kind: str, amount: int, valid_from: dt.date, legal_basis: str, province_code: str = "",
+             user=None) -> Rate:
+    """A new rate closes the open-ended one of the same kind and province the day before."""
+    if kind not in RateKind.values:
+        raise BadInput(f"kind: {kind!r} unknown")
+    if amount <= 0:
+        raise BadInput("amount: must be positive")
+    if not legal_basis.strip():
+        raise BadInput("legal_basis: required")
+    with transaction.atomic():
+        Rate.objects.filter(kind=kind, province_code=province_code, valid_to__isnull=True,
+                            valid_from__lt=valid_from).update(valid_to=valid_from - dt.timedelta(days=1))
+        return Rate.objects.create(kind=kind, amount=amount, valid_from=valid_from, legal_basis=legal_basis.strip(),
+                                   province_code=province_code, created_by=user)
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+# All SQL here is executed with parameters, so a literal % is written %%.
+
+
+def _vendor() -> str:
+    return connection.vendor
+
+
+def _ym(expr: str) -> str:
+    return f"to_char({expr}, 'YYYY-MM')" if _vendor() == "postgresql" else f"strftime('%%Y-%%m', {expr})"
+
+
+def _month_idx(expr: str) -> str:
+    if _vendor() == "postgresql":
+        return f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER) - 1)"
+    return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER) - 1)"
+
+
+def _scope_sql(run: PayrollRun) -> tuple[str, list]:
+    if run.scope_commune_id:
+        from ansinh.core.scope import scope_from_units
+
+        ids = sorted(scope_from_units([run.scope_commune]).commune_ids | {run.scope_commune_id})
+        return f"p.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
+    return "p.province_code = %s", [run.province_code]
+
+
+def _account_usable_sql() -> str:
+    from ansinh.registry.models import PaymentAccount
+
+    names = {f.name for f in PaymentAccount._meta.get_fields()}
+    cond = "a.provider IS NOT NULL AND a.provider <> ''"
+    if "status" in names:  # the accounts app may add a status; a closed account is never paid into
+        cond += " AND (a.status IS NULL OR a.status NOT IN ('closed', 'rejected'))"
+    if "closed_on" in names:
+        cond += " AND a.closed_on IS NULL"
+    reasons = ", ".join(f"'{r}'" for r in ACCOUNT_FAILURE_REASONS)
+    # Uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted.
+    cond += (" AND a.id NOT IN (SELECT f.account_id FROM payroll_payrollline f WHERE f.account_id IS NOT NULL"
+             f" AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))")
+    return cond
+
+
+def _first_month(run: PayrollRun, scope_sql: str, scope_params: list) -> str:
+    # The earliest month anyone may be owed: max(start, paid_through) per enrolment (the paid_through
+    # month itself is excluded later), so a population paid through last month joins one or two months.
+    start = (f"COALESCE(NULLIF(e.start_month, ''), {_ym('e.decision_date')}, "
+             f"CASE WHEN p.paid_through <> '' THEN '0000-00' ELSE '{run.period}' END)")
+    sql = (f"SELECT MIN(CASE WHEN {start} > p.paid_through THEN {start} ELSE p.paid_through END) "
+           f"FROM registry_enrolment e JOIN registry_person p ON p.id = e.person_id "
+           f"WHERE e.status = 'active' AND {scope_sql}")
+    with connection.cursor() as cur:
+        cur.execute(sql, scope_params)
+        first = cur.fetchone()[0]
+    first = min(first or run.period, run.period)
+    return max(first, "2000-01")
+
+
+def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
+    rates, coefs = rate_rows(), coef_rows()
+    prov = run.province_code
+    month_rows, params = [], []
+    for m in months:
+        month_rows.append("(%s, %s, %s, %s)")
+        params += [m, E.month_index(m), E.rate_for(m, rates, "standard", prov) or 0,
+                   E.rate_for(m, rates, "social_pension", prov) or 0]
+    coef_values, coef_params = [], []
+    for c in Coefficient.objects.all():
+        coef_values.append("(%s, %s, %s, %s, %s, %s)")
+        coef_params += [c.category, E.ym(c.valid_from), E.ym(c.valid_to) if c.valid_to else "9999-12",
+                        -1 if c.min_age is None else c.min_age, 999 if c.max_age is None else c.max_age, c.milli]
+    coef_cats = sorted({c.category for c in Coefficient.objects.all()}) or ["-"]
+    scope_sql, scope_params = _scope_sql(run)
+    cat_in = ", ".join(["%s"] * len(coef_cats))
+    per_child = ", ".join(f"'{c}'" for c in E.PER_CHILD)
+    period = run.period
+    sql = f"""
+WITH months(ym, idx, lvl, pension) AS (VALUES {', '.join(month_rows)}),
+coefs(category, ym_from, ym_to, min_age, max_age, milli) AS (VALUES {', '.join(coef_values)}),
+cand AS (
+  SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension,
+         CASE WHEN e.programme = 'nd176' THEN NULL
+              WHEN e.category IN ({per_child}) AND e.coefficient IS NOT NULL
+                THEN CAST(ROUND(e.coefficient * 1000) AS INTEGER)
+              WHEN e.category IN ({cat_in}) THEN c.milli
+              ELSE CAST(ROUND(e.coefficient * 1000) AS INTEGER) END AS milli
+  FROM registry_enrolment e
+  JOIN registry_person p ON p.id = e.person_id
+  JOIN months m ON m.ym >= COALESCE(NULLIF(e.start_month, ''), {_ym('e.decision_date')},
+                                    CASE WHEN p.paid_through <> '' THEN '0000-00' ELSE %s END)
+               AND (e.end_month = '' OR m.ym <= e.end_month)
+               AND m.ym > p.paid_through
+               AND (p.deceased_on IS NULL OR m.ym <= {_ym('p.deceased_on')})
+  LEFT JOIN coefs c ON c.category = e.category AND c.ym_from <= m.ym AND c.ym_to >= m.ym
+               AND ((p.dob IS NULL AND c.min_age = -1 AND c.max_age = 999)
+                    OR (p.dob IS NOT NULL AND (m.idx - {_month_idx('p.dob')}) / 12 >= c.min_age
+                        AND (m.idx - {_month_idx('p.dob')}) / 12 < c.max_age))
+  WHERE e.status = 'active' AND e.programme IN ('tcxh', 'nd176', 'art20')
+    AND (p.status = 'alive' OR p.deceased_on IS NOT NULL) AND {scope_sql}
+),
+ranked AS (
+  SELECT cand.*,
+    ROW_NUMBER() OVER (PARTITION BY person_id, ym, programme ORDER BY milli DESC, category) AS rn,
+    ROW_NUMBER() OVER (PARTITION BY person_id, ym, programme,
+                       CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') THEN 1 ELSE 0 END
+                       ORDER BY milli DESC, category) AS rn_grp
+  FROM cand WHERE milli IS NOT NULL OR programme = 'nd176'
+),
+per_prog AS (
+  SELECT person_id, ym, programme, MAX(lvl) AS lvl, MAX(pension) AS pension,
+         MAX(milli) AS best, MAX(CASE WHEN category = '5.4' THEN milli END) AS m54,
+         MAX(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') AND rn_grp = 1 THEN milli END) AS moth,
+         MAX(CASE WHEN rn = 1 THEN category END) AS best_cat,
+         MAX(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') AND rn_grp = 1 THEN category END) AS oth_cat
+  FROM ranked GROUP BY person_id, ym, programme
+),
+amounts AS (
+  SELECT person_id, ym, programme,
+    CASE WHEN programme = 'nd176' THEN 'ND176'
+         WHEN programme = 'tcxh' AND m54 IS NOT NULL AND moth IS NOT NULL THEN '5.4+' || oth_cat
+         ELSE best_cat END AS category,
+    CASE WHEN programme = 'nd176' THEN NULL
+         WHEN programme = 'tcxh' AND m54 IS NOT NULL AND moth IS NOT NULL THEN m54 + moth ELSE best END AS milli,
+    CASE WHEN programme = 'nd176' THEN pension ELSE lvl END AS lvl,
+    CASE WHEN programme = 'nd176' THEN pension
+         WHEN programme = 'tcxh' AND m54 IS NOT NULL AND moth IS NOT NULL THEN (lvl * (m54 + moth) + 500) / 1000
+         ELSE (lvl * best + 500) / 1000 END AS amount
+  FROM per_prog
+),
+chosen AS (
+  SELECT amounts.*, ROW_NUMBER() OVER (
+    PARTITION BY person_id, ym, CASE WHEN programme = 'art20' THEN 'care' ELSE 'allowance' END
+    ORDER BY amount DESC, programme DESC) AS pick
+  FROM amounts WHERE amount > 0
+),
+picked AS (
+  SELECT ch.*, (SELECT MAX(a.id) FROM registry_paymentaccount a
+                WHERE a.person_id = ch.person_id AND {_account_usable_sql()}) AS account_id
+  FROM chosen ch
+  WHERE ch.pick = 1 AND NOT EXISTS (
+    SELECT 1 FROM payroll_payrollline l WHERE l.person_id = ch.person_id AND l.period_month = ch.ym AND l.active
+      AND (l.programme = ch.programme OR (ch.programme IN ('tcxh', 'nd176') AND l.programme IN ('tcxh', 'nd176'))))
+)
+INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, category, coefficient_milli, level,
+  amount, channel, payee, account_id, provider, account_number, scope_commune_id, province_code, active, result,
+  result_reason, paid_on)
+SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount,
+  CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(EWALLET_BINS)}') THEN 'ewallet' ELSE 'bank' END,
+  CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,
+  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.account_number, ''), p.scope_commune_id, p.province_code,
+  TRUE, 'pending', '', NULL
+FROM picked x
+JOIN registry_person p ON p.id = x.person_id
+LEFT JOIN registry_paymentaccount a ON a.id = x.account_id
+WHERE TRUE
+ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING
+"""
+    all_params = params + coef_params + coef_cats + [period] + scope_params + [run.pk]
+    return sql, all_params
+
+
+def _fill(run: PayrollRun) -> int:
+    scope_sql, scope_params = _scope_sql(run)
+    months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
+    sql, params = _generation_sql(run, months)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        n = cur.rowcount
+    run.summary = summarize(run)
+    run.generated_at = timezone.now()
+    run.save(update_fields=["summary", "generated_at"])
+    return n
+
+
+def generate(period: str, *, commune=None, province_code: str = "20", user=None) -> PayrollRun:
+    """A new draft run for `period` over a commune (AdminUnit) or the whole province."""
+    period = parse_period(period)
+    ensure_seed_data()
+    with transaction.atomic():
+        run = PayrollRun.objects.create(period=period, scope_commune=commune,
+                                        province_code=commune.province_code if commune else province_code,
+                                        generated_by=user, status=RunStatus.DRAFT)
+        _fill(run)
+    return run
+
+
+def regenerate(run: PayrollRun, user=None) -> PayrollRun:
+    """Throw away a draft's lines and compute them again (one transaction)."""
+    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+        raise BadInput(f"run {run.pk}: only a draft can be regenerated (status {run.status})")
+    with transaction.atomic():
+        run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+        run.lines.all().delete()
+        run.status = RunStatus.DRAFT
+        run.generated_by = user or run.generated_by
+        run.checked_by = None
+        run.save(update_fields=["status", "generated_by", "checked_by"])
+        _fill(run)
+    return run
+
+
+def cancel(run: PayrollRun) -> None:
+    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+        raise BadInput(f"run {run.pk}: only a draft can be cancelled")
+    with transaction.atomic():
+        run.lines.all().delete()
+        run.status = RunStatus.CANCELLED
+        run.save(update_fields=["status"])
+
+
+def summarize(run: PayrollRun) -> dict:
+    lines = PayrollLine.objects.filter(run=run)
+    tot = lines.aggregate(n=Count("id"), s=Sum("amount"), persons=Count("person_id", distinct=True))
+
+    def by(field):
+        return {r[field] or "": {"lines": r["n"], "total_vnd": r["s"] or 0}
+                for r in lines.values(field).annotate(n=Count("id"), s=Sum("amount")).order_by(field)}
+
+    return {"lines": tot["n"], "persons": tot["persons"], "total_vnd": tot["s"] or 0,
+            "arrears_lines": lines.filter(period_month__lt=run.period).count(),
+            "by_channel": by("channel"), "by_category": by("category"), "by_provider": by("provider")}
+
+
+def check(run: PayrollRun, user) -> PayrollRun:
+    if run.status != RunStatus.DRAFT:
+        raise BadInput(f"run {run.pk}: status {run.status}, expected draft")
+    run.status, run.checked_by = RunStatus.CHECKED, user
+    run.save(update_fields=["status", "checked_by"])
+    return run
+
+
+def approve(run: PayrollRun, user) -> PayrollRun:
+    """Maker-checker: the approver must not be the user who generated the run."""
+    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+        raise BadInput(f"run {run.pk}: status {run.status}, cannot approve")
+    if user is None or (run.generated_by_id is not None and run.generated_by_id == user.pk):
+        raise BadInput(f"run {run.pk}: the approver must be a different user from the one who generated it")
+    run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, user, timezone.now()
+    if run.checked_by_id is None:
+        run.checked_by = user
+    run.save(update_fields=["status", "approved_by", "approved_at", "checked_by"])
+    return run
+
+
+def export(run: PayrollRun, out_dir, pdf: bool = True) -> list:
+    """Write the provider files; an approved run becomes exported (re-export allowed)."""
+    from ansinh.payroll import files
+
+    if run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED):
+        raise BadInput(f"run {run.pk}: status {run.status}; approve it before exporting")
+    paths = files.write_all(run, out_dir, pdf=pdf)
+    if run.status == RunStatus.APPROVED:
+        run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
+        run.save(update_fields=["status", "exported_at"])
+    return paths
+
+
+def reconcile(run: PayrollRun, result_path, *, switch_to_cash: bool = True) -> dict:
+    """Mark lines from a provider result file (line_id, status paid|unpaid, reason, paid_date).
+
+    Unpaid lines stop claiming their month, so the next run pays it again as arrears; an
+    unpaid line whose reason is an account failure makes later runs use cash (the account is
+    skipped by generation)."""
+    from ansinh.payroll import files
+
+    if run.status not in (RunStatus.EXPORTED, RunStatus.RECONCILED):
+        raise BadInput(f"run {run.pk}: status {run.status}; export it before reconciling")
+    rows = files.read_result(result_path)
+    ids = {r["line_id"] for r in rows}
+    lines = {ln.pk: ln for ln in PayrollLine.objects.filter(run=run, pk__in=ids)}
+    unknown = sorted(ids - set(lines))
+    if unknown:
+        raise BadInput(f"{getattr(result_path, 'name', result_path)}: line {unknown[0]} is not in run {run.pk}")
+    changed = []
+    for r in rows:
+        ln = lines[r["line_id"]]
+        if r["amount"] is not None and r["amount"] != ln.amount:
+            raise BadInput(f"line {ln.pk}: amount {r['amount']} in the result file, {ln.amount} in the run")
+        ln.result = r["status"]
+        ln.result_reason = r["reason"]
+        ln.paid_on = r["paid_date"] if r["status"] == LineResult.PAID else None
+        ln.active = r["status"] != LineResult.UNPAID
+        changed.append(ln)
+    with transaction.atomic():
+        for i in range(0, len(changed), 2000):
+            PayrollLine.objects.bulk_update(changed[i:i + 2000], ["result", "result_reason", "paid_on", "active"])
+        report = reconciliation_report(run)
+        run.reconciliation = report
+        if report["pending"]["lines"] == 0:
+            run.status, run.reconciled_at = RunStatus.RECONCILED, timezone.now()
+        run.save(update_fields=["reconciliation", "status", "reconciled_at"])
+    return report
+
+
+def reconciliation_report(run: PayrollRun) -> dict:
+    lines = PayrollLine.objects.filter(run=run)
+
+    def agg(qs):
+        r = qs.aggregate(n=Count("id"), s=Sum("amount"))
+        return {"lines": r["n"], "total_vnd": r["s"] or 0}
+
+    out = {"run": run.pk, "period": run.period, "total": agg(lines)}
+    for res in LineResult.values:
+        out[res] = agg(lines.filter(result=res))
+    out["balanced"] = out["total"]["total_vnd"] == sum(out[r]["total_vnd"] for r in LineResult.values)
+    out["by_provider"] = _grouped(lines, "provider")
+    out["by_commune"] = _grouped(lines, "scope_commune__code")
+    return out
+
+
+def _grouped(lines, field):
+    res = {}
+    for r in lines.values(field, "result").annotate(n=Count("id"), s=Sum("amount")).order_by(field):
+        d = res.setdefault(r[field] or "", {v: {"lines": 0, "total_vnd": 0} for v in LineResult.values})
+        d[r["result"]] = {"lines": r["n"], "total_vnd": r["s"] or 0}
+    return res
+
+
+def suspend_uncollected(period: str, user=None) -> int:
+    """Circular 02/2021 Art. 2: suspend the active enrolments of persons who collected nothing
+    in the runs of 3 consecutive months ending with `period` (unpaid lines, reason
+    ``not_collected``, and no paid line in those runs). Keeps the registry history."""
+    from django.db.models import Q
+
+    from ansinh.registry.models import ChangeLog, Enrolment
+
+    period = parse_period(period)
+    months = [E.add_months(period, -k) for k in (2, 1, 0)]
+    lines = PayrollLine.objects.filter(run__period__in=months).exclude(run__status=RunStatus.CANCELLED)
+    per = (lines.values("person_id").annotate(
+        periods=Count("run__period", distinct=True, filter=Q(result=LineResult.UNPAID,
+                                                          result_reason="not_collected")),
+        paid=Count("id", filter=Q(result=LineResult.PAID))))
+    pids = [r["person_id"] for r in per if r["periods"] == 3 and r["paid"] == 0]
+    if not pids:
+        return 0
+    reason = f"Không nhận trợ cấp 3 tháng liên tục ({E.first_day(months[0]):%m/%Y}–{E.first_day(period):%m/%Y})"
+    now = timezone.now()
+    with transaction.atomic():
+        enrols = list(Enrolment.objects.filter(person_id__in=pids, status="active"))
+        Enrolment.objects.filter(pk__in=[e.pk for e in enrols]).update(status="suspended", status_reason=reason,
+                                                                       updated=now)
+        ChangeLog.objects.bulk_create([
+            ChangeLog(model="registry.enrolment", object_id=e.pk, person_id=e.person_id, field="status",
+                      old="active", new="suspended", user=user if getattr(user, "pk", None) else None, at=now,
+                      source=f"payroll:suspend:{period}", scope_commune_id=e.scope_commune_id,
+                      province_code=e.province_code) for e in enrols], batch_size=2000)
+    return len(enrols)
+
+
+def demo_setup(**kwargs) -> dict:
+    """Demo history: December 2024 generated by `tinh`, approved by `pheduyet`, exported and
+    reconciled with a generated result file (idempotent)."""
+    import tempfile
+    from pathlib import Path
+
+    from django.contrib.auth import get_user_model
+
+    from ansinh.payroll import files
+
+    if PayrollRun.objects.filter(period="2024-12", status=RunStatus.RECONCILED).exists():
+        return {"payroll": "exists"}
+    User = get_user_model()  # noqa: N806
+    maker = User.objects.filter(username="tinh").first()
+    checker = User.objects.filter(username="pheduyet").first()
+    if maker is None or checker is None or maker == checker:
+        return {"payroll": "skipped: demo users tinh and pheduyet are needed"}
+    run = generate("2024-12", province_code=kwargs.get("province_code", "20"), user=maker)
+    if not run.lines.exists():
+        cancel(run)
+        return {"payroll": "no lines"}
+    approve(run, checker)
+    with tempfile.TemporaryDirectory() as d:
+        export(run, d, pdf=False)
+        result = Path(d) / "result.csv"
+        files.write_demo_result(run, result)
+        rep = reconcile(run, result)
+    return {"payroll_run": run.pk, "lines": rep["total"]["lines"], "paid": rep["paid"]["lines"]}
+
+
+# --------------------------------------------------------------------------- background job
+
+from ansinh.core.jobs import job_kind  # noqa: E402
+
+
+@job_kind("payroll.generate")
+def generate_job(params: dict, progress) -> dict:
+    """Web entry: params {period, commune_id | province_code, user_id}."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from ansinh.units.models import AdminUnit
+
+    user = get_user_model().objects.filter(pk=params.get("user_id")).first()
+    unit = AdminUnit.objects.filter(pk=params.get("commune_id")).first() if params.get("commune_id") else None
+    progress.set_total(1, "Đang lập bảng chi")
+    run = generate(params["period"], commune=unit, province_code=params.get("province_code") or "20", user=user)
+    return {"run": run.pk, "lines": run.summary.get("lines", 0), "total_vnd": run.summary.get("total_vnd", 0),
+            "url": reverse("payroll:run", args=[run.pk])}

@@ -1,0 +1,186 @@
+"""Payroll pages: run list and detail (totals by commune, channel, category), generate (a
+background job), approve, download the provider files, upload the provider result, rates.
+Objects outside the user's scope answer 404."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ansinh.core.jobs import BadInput, start_job
+from ansinh.core.roles import has_role
+from ansinh.core.scope import scope_for, visible_units
+from ansinh.payroll import selectors, services
+from ansinh.payroll.models import RateKind, RunStatus
+from ansinh.units.models import Level
+
+MAKERS = ("commune_officer", "province_officer", "admin")
+APPROVERS = ("approver", "admin")
+RATE_EDITORS = ("admin", "province_officer")
+
+
+def _run_or_404(request, pk):
+    run = selectors.run_for(request.user, pk)
+    if run is None:
+        raise Http404
+    return run
+
+
+@login_required
+def run_list(request):
+    communes = visible_units(request.user).filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("name")
+    return render(request, "payroll/run_list.html", {
+        "runs": selectors.runs(request.user)[:200], "communes": communes,
+        "can_generate": has_role(request.user, *MAKERS), "default_period": dt.date.today().strftime("%Y-%m")})
+
+
+@login_required
+@require_POST
+def run_generate(request):
+    if not has_role(request.user, *MAKERS):
+        return HttpResponseForbidden()
+    period = (request.POST.get("period") or "").strip()
+    commune_id = request.POST.get("commune") or ""
+    scope = scope_for(request.user)
+    params = {"period": period, "user_id": request.user.pk}
+    if commune_id:
+        unit = visible_units(request.user).filter(pk=commune_id, level=Level.COMMUNE).first()
+        if unit is None:
+            raise Http404
+        params["commune_id"] = unit.pk
+        kw = {"commune": unit, "province_code": unit.province_code}
+    else:
+        codes = sorted(scope.province_codes) or (["20"] if scope.everything else [])
+        if not codes:
+            messages.error(request, _("Chọn xã/phường: bạn chỉ được lập bảng chi cho xã của mình."))
+            return redirect("payroll:runs")
+        params["province_code"] = codes[0]
+        kw = {"province_code": codes[0]}
+    try:
+        services.parse_period(period)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect("payroll:runs")
+    job = start_job("payroll.generate", params, user=request.user, **kw)
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+def run_detail(request, pk):
+    run = _run_or_404(request, pk)
+    return render(request, "payroll/run_detail.html", {
+        "run": run, "t": selectors.totals(request.user, run),
+        "lines": selectors.lines(request.user, run).order_by("scope_commune__code", "person__name_key")[:200],
+        "can_approve": has_role(request.user, *APPROVERS) and run.generated_by_id != request.user.pk
+        and run.status in (RunStatus.DRAFT, RunStatus.CHECKED),
+        "can_export": run.status in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED),
+        "can_reconcile": run.status in (RunStatus.EXPORTED, RunStatus.RECONCILED)
+        and has_role(request.user, *MAKERS, *APPROVERS)})
+
+
+@login_required
+def run_approve(request, pk):
+    run = _run_or_404(request, pk)  # 404 first: never confirm another scope's run
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not has_role(request.user, *APPROVERS):
+        return HttpResponseForbidden()
+    try:
+        services.approve(run, request.user)
+        messages.success(request, _("Đã phê duyệt bảng chi."))
+    except BadInput as exc:
+        messages.error(request, _("Không phê duyệt được: người phê duyệt phải khác người lập.")
+                       if "different user" in str(exc) else str(exc))
+    return redirect("payroll:run", pk=run.pk)
+
+
+@login_required
+def run_download(request, pk):
+    run = _run_or_404(request, pk)
+    if run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED):
+        messages.error(request, _("Bảng chi phải được phê duyệt trước khi tải tệp."))
+        return redirect("payroll:run", pk=run.pk)
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as d:
+        paths = services.export(run, d, pdf=request.GET.get("pdf") == "1")
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in paths:
+                z.write(p, Path(p).name)
+    resp = HttpResponse(buf.getvalue(), content_type="application/zip")
+    resp["Content-Disposition"] = f'attachment; filename="bang-chi-{run.pk}-{run.period}.zip"'
+    return resp
+
+
+@login_required
+def run_reconcile(request, pk):
+    run = _run_or_404(request, pk)  # 404 first: never confirm another scope's run
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not has_role(request.user, *MAKERS, *APPROVERS):
+        return HttpResponseForbidden()
+    f = request.FILES.get("result")
+    if f is None:
+        messages.error(request, _("Chọn tệp kết quả chi trả (.csv)."))
+        return redirect("payroll:run", pk=run.pk)
+    with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+        for chunk in f.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            rep = services.reconcile(run, tmp.name)
+            messages.success(request, _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
+                             % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
+        except BadInput as exc:
+            messages.error(request, f"{f.name}: {exc}")
+    return redirect("payroll:run", pk=run.pk)
+
+
+@login_required
+def run_demo_result(request, pk):
+    """A demo provider result file for a run (for trying the reconciliation)."""
+    from ansinh.payroll.files import write_demo_result
+
+    run = _run_or_404(request, pk)
+    with tempfile.TemporaryDirectory() as d:
+        p = write_demo_result(run, Path(d) / "ket-qua.csv")
+        data = p.read_bytes()
+    resp = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="ket-qua-{run.pk}.csv"'
+    return resp
+
+
+@login_required
+def rate_list(request):
+    can_edit = has_role(request.user, *RATE_EDITORS)
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponseForbidden()
+        p = request.POST
+        try:
+            amount = int((p.get("amount") or "").replace(".", "").replace(",", "").strip())
+            day = dt.datetime.strptime((p.get("valid_from") or "").strip(), "%d/%m/%Y").date()
+        except ValueError:
+            messages.error(request, _("Số tiền phải là số nguyên; ngày theo dạng dd/mm/yyyy."))
+            return redirect("payroll:rates")
+        province = (p.get("province_code") or "").strip()
+        scope = scope_for(request.user)
+        if province and not scope.allows_province(province) or (not province and not has_role(request.user, "admin")):
+            return HttpResponseForbidden()
+        try:
+            services.add_rate(kind=p.get("kind") or "", amount=amount, valid_from=day,
+                              legal_basis=p.get("legal_basis") or "", province_code=province, user=request.user)
+            messages.success(request, _("Đã thêm mức mới."))
+        except BadInput as exc:
+            messages.error(request, str(exc))
+        return redirect("payroll:rates")
+    return render(request, "payroll/rates.html", {"rates": selectors.rates(), "kinds": RateKind.choices,
+                                                  "can_edit": can_edit})

@@ -1,0 +1,37 @@
+"""Factories for the generic scope matrix (tests/core/test_scope_matrix.py): one per scoped
+payroll model, each making a row of commune `b` whose texts carry the matrix MARKER."""
+from __future__ import annotations
+
+import datetime as dt
+
+MARKER = "Zqxmarkerb"
+
+
+def _person(b, i):
+    from ansinh.registry.models import Person
+
+    return Person.objects.create(full_name=f"{MARKER} Payroll {i}", name_key=f"{MARKER.upper()} PAYROLL {i}",
+                                 dob=dt.date(1950, 1, 1), id_number=f"020050{800000 + i:06d}", commune=b,
+                                 residence_unit=b, scope_commune=b, province_code=b.province_code)
+
+
+def _run(b, i):
+    from ansinh.payroll.models import PayrollRun
+
+    return PayrollRun.objects.create(period=f"20{10 + i % 80:02d}-01", scope_commune=b,
+                                     province_code=b.province_code, summary={"note": MARKER})
+
+
+def _line(b, i):
+    from ansinh.payroll.models import PayrollLine
+
+    run = _run(b, 700 + i)
+    return PayrollLine.objects.create(run=run, person=_person(b, 700 + i), programme="tcxh", period_month="2024-01",
+                                      category="5.6-severe", amount=540_000, channel="cash", provider="VNPOST",
+                                      result_reason=MARKER, scope_commune=b, province_code=b.province_code)
+
+
+FACTORIES = {
+    "payroll.PayrollRun": _run,
+    "payroll.PayrollLine": _line,
+}

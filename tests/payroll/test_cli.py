@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+
+from ansinh.cli import main
+
+
+def test_cli_generate_approve_export_reconcile(make_person, users, tmp_path, capsys):
+    e = [("tcxh", "5.6-severe", "2024-07")]
+    make_person(enrolments=e, account=("970405", "123456789"))
+    make_person(enrolments=e)
+    assert main(["payroll", "generate", "--period", "2024-07", "--commune", "05977", "--as", "maker1",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["period"] == "2024-07" and out["lines"] == 2 and out["total_vnd"] == 2 * 750_000
+    assert out["by_channel"]["bank"]["lines"] == 1 and out["by_channel"]["cash"]["lines"] == 1
+    assert out["by_category"]["5.6-severe"]["total_vnd"] == 1_500_000
+    run = out["run"]
+    assert main(["payroll", "approve", str(run), "--as", "maker1"]) == 2
+    assert "different user" in capsys.readouterr().err
+    assert main(["payroll", "approve", str(run), "--as", "checker1"]) == 0
+    capsys.readouterr()
+    assert main(["payroll", "export", str(run), "--out", str(tmp_path / "f"), "--no-pdf", "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert any(f.endswith("Agribank.csv") for f in files) and any(f.endswith("VNPost.xlsx") for f in files)
+    assert main(["payroll", "demo-result", str(run), "--out", str(tmp_path / "r.csv")]) == 0
+    capsys.readouterr()
+    assert main(["payroll", "reconcile", str(run), str(tmp_path / "r.csv"), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["balanced"] and rep["paid"]["total_vnd"] + rep["unpaid"]["total_vnd"] == 1_500_000
+
+
+def test_cli_bad_period(capsys, db):
+    assert main(["payroll", "generate", "--period", "07/2024", "--json"]) == 2
+    assert "YYYY-MM" in capsys.readouterr().err

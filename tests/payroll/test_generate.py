@@ -1,0 +1,119 @@
+"""Generation in SQL on the same worked examples as the pure rules (amounts by hand)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from ansinh.core.jobs import BadInput
+from ansinh.payroll import services
+from ansinh.payroll.models import PayrollLine, RunStatus
+
+D = dt.date
+
+
+def lines_of(run, person):
+    return [(ln.programme, ln.period_month, ln.category, ln.amount)
+            for ln in PayrollLine.objects.filter(run=run, person=person).order_by("period_month", "programme")]
+
+
+def test_worked_examples_in_sql(make_person, commune):
+    severe = make_person(D(1980, 5, 5), [("tcxh", "5.6-severe", "2024-05")])             # arrears over 07/2024
+    paid_before = make_person(D(1980, 5, 5), [("tcxh", "5.6-severe", "2024-05")], paid_through="2024-06")
+    several = make_person(D(1990, 1, 1), [("tcxh", "5.6-very-severe", "2024-08"), ("tcxh", "5.8", "2024-08")])
+    parent = make_person(D(1990, 1, 1), [("tcxh", "5.4", "2024-08"), ("tcxh", "5.6-severe", "2024-08")])
+    dead = make_person(D(1930, 1, 1), [("tcxh", "5.5c", "2024-01")], paid_through="2024-06",
+                       deceased_on=D(2024, 7, 10))
+    turning80 = make_person(D(1944, 8, 15), [("tcxh", "5.5c", "2024-07")])
+    unknown_start = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "")], paid_through="2024-06")
+    unknown_new = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "")])
+    care = make_person(D(1990, 1, 1), [("art20", "ART20", "2024-08", "", "1.50")])
+    two_children = make_person(D(1990, 1, 1), [("tcxh", "5.4", "2024-08", "", "2.00"),
+                                               ("tcxh", "5.6-severe", "2024-08")])
+    stopped = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2024-01", "2024-06")], paid_through="2024-06")
+    run = services.generate("2024-08", commune=commune)
+    assert lines_of(run, severe) == [("tcxh", "2024-05", "5.6-severe", 540_000), ("tcxh", "2024-06", "5.6-severe",
+                                     540_000), ("tcxh", "2024-07", "5.6-severe", 750_000),
+                                     ("tcxh", "2024-08", "5.6-severe", 750_000)]
+    assert [m for _, m, _, _ in lines_of(run, paid_before)] == ["2024-07", "2024-08"]
+    assert lines_of(run, several) == [("tcxh", "2024-08", "5.6-very-severe", 2000 * 500_000 // 1000)]
+    assert lines_of(run, parent) == [("tcxh", "2024-08", "5.4+5.6-severe", 500_000 + 750_000)]
+    assert lines_of(run, dead) == [("tcxh", "2024-07", "5.5c", 500_000)]  # died 10/07: July paid, August not
+    assert lines_of(run, turning80) == [("tcxh", "2024-08", "5.5c", 500_000)]  # 80 in August, not July
+    assert lines_of(run, care) == [("art20", "2024-08", "ART20", 750_000)]
+    assert lines_of(run, stopped) == []
+    assert [m for _, m, _, _ in lines_of(run, unknown_start)] == ["2024-07", "2024-08"]
+    assert [m for _, m, _, _ in lines_of(run, unknown_new)] == ["2024-08"]
+    assert lines_of(run, two_children) == [("tcxh", "2024-08", "5.4+5.6-severe", 2 * 500_000 + 750_000)]
+    s = run.summary
+    assert s["total_vnd"] == 2 * 540_000 + 2 * 750_000 + 2 * 750_000 + 1_000_000 + 1_250_000 + 500_000 \
+        + 500_000 + 750_000 + 1_750_000 + 3 * 750_000
+    assert s["by_channel"]["cash"]["lines"] == s["lines"]
+
+
+def test_social_pension_vs_allowance_in_sql(make_person, commune):
+    eq = make_person(D(1940, 1, 1), [("tcxh", "5.5c", "2025-01"), ("nd176", "ND176", "2025-07")],
+                     paid_through="2025-06")
+    alone = make_person(D(1940, 1, 1), [("tcxh", "5.5a", "2025-01"), ("nd176", "ND176", "2025-07")],
+                        paid_through="2025-06")
+    only = make_person(D(1948, 1, 1), [("nd176", "ND176", "2025-05")])
+    run = services.generate("2025-07", commune=commune)
+    assert [(a, c) for _, _, c, a in lines_of(run, eq)] == [(500_000, "ND176")] or \
+        [(a, c) for _, _, c, a in lines_of(run, eq)] == [(500_000, "5.5c")]
+    assert lines_of(run, alone) == [("tcxh", "2025-07", "5.5a", 1_000_000)]
+    assert lines_of(run, only) == [("nd176", "2025-07", "ND176", 500_000)]
+
+
+def test_channels_and_accounts(make_person, commune):
+    bank = make_person(account=("970405", "1234567890123"))
+    wallet = make_person(account=("971005", "0912345678"))
+    auth = make_person(account=("970449", "55554444"), holder="authorised")
+    cash = make_person()
+    run = services.generate("2024-06", commune=commune)
+    got = {ln.person_id: (ln.channel, ln.provider, ln.payee) for ln in run.lines.all()}
+    assert got[bank.pk] == ("bank", "970405", "beneficiary")
+    assert got[wallet.pk] == ("ewallet", "971005", "beneficiary")
+    assert got[auth.pk] == ("bank", "970449", "authorised")
+    assert got[cash.pk] == ("cash", "VNPOST", "beneficiary")
+
+
+def test_no_double_payment_and_regenerate(make_person, commune):
+    p = make_person()
+    run1 = services.generate("2024-06", commune=commune)
+    assert run1.lines.count() == 1
+    run2 = services.generate("2024-06", province_code="20")  # overlapping scope: nothing left to pay
+    assert run2.lines.count() == 0
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PayrollLine.objects.create(run=run2, person=p, programme="tcxh", period_month="2024-06", amount=1,
+                                   channel="cash")
+    services.regenerate(run1)
+    assert run1.lines.count() == 1
+    services.cancel(run1)
+    run3 = services.generate("2024-06", province_code="20")
+    assert run3.lines.count() == 1 and run1.lines.count() == 0
+
+
+def test_maker_checker(make_person, commune, users):
+    maker, checker = users
+    make_person()
+    run = services.generate("2024-06", commune=commune, user=maker)
+    with pytest.raises(BadInput, match="different user"):
+        services.approve(run, maker)
+    services.approve(run, checker)
+    run.refresh_from_db()
+    assert run.status == RunStatus.APPROVED and run.approved_by == checker
+
+
+def test_new_rate_changes_generation(make_person, commune):
+    services.ensure_seed_data()
+    make_person(enrolments=[("tcxh", "5.6-severe", "2026-01")])
+    services.add_rate(kind="standard", amount=650_000, valid_from=D(2026, 1, 1), province_code="20",
+                      legal_basis="Nghị quyết HĐND tỉnh (thử)")
+    run = services.generate("2026-01", commune=commune)
+    assert [ln.amount for ln in run.lines.all()] == [1500 * 650_000 // 1000]
+
+
+def test_period_validation(commune):
+    with pytest.raises(BadInput):
+        services.generate("2024-13", commune=commune)

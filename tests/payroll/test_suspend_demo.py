@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from ansinh.payroll import services
+from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
+
+
+def _month_run(period, commune, maker, checker, tmp_path, unpaid_person_ids):
+    run = services.generate(period, commune=commune, user=maker)
+    services.approve(run, checker)
+    services.export(run, tmp_path / period, pdf=False)
+    res = tmp_path / f"{period}.csv"
+    rows = ["line_id;status;reason;paid_date"]
+    for ln in run.lines.all():
+        if ln.person_id in unpaid_person_ids:
+            rows.append(f"{ln.pk};unpaid;not_collected;")
+        else:
+            rows.append(f"{ln.pk};paid;;{period}-20")
+    res.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    services.reconcile(run, res)
+    return run
+
+
+def test_suspension_after_three_uncollected_months(make_person, commune, users, tmp_path):
+    from ansinh.registry.models import ChangeLog, Enrolment
+
+    maker, checker = users
+    e = [("tcxh", "5.6-severe", "2024-07")]
+    away, here = make_person(enrolments=e), make_person(enrolments=e)
+    for period in ("2024-07", "2024-08"):
+        _month_run(period, commune, maker, checker, tmp_path, {away.pk})
+    assert services.suspend_uncollected("2024-08") == 0  # two months only
+    run = _month_run("2024-09", commune, maker, checker, tmp_path, {away.pk})
+    # carried over: September's run re-offered July and August to `away` (arrears)
+    assert sorted(PayrollLine.objects.filter(run=run, person=away).values_list("period_month", flat=True)) == [
+        "2024-07", "2024-08", "2024-09"]
+    assert services.suspend_uncollected("2024-09") == 1
+    assert Enrolment.objects.get(person=away).status == "suspended"
+    assert Enrolment.objects.get(person=here).status == "active"
+    assert ChangeLog.objects.filter(person=away, field="status", new="suspended").exists()
+    # a suspended enrolment is not paid
+    assert not services.generate("2024-10", commune=commune).lines.filter(person=away).exists()
+
+
+def test_demo_setup_is_idempotent(make_person, commune):
+    from ansinh.core.services import upsert_user
+
+    upsert_user("tinh", "pw", roles=["province_officer"], unit_codes=["20"])
+    upsert_user("pheduyet", "pw", roles=["approver"], unit_codes=["20"])
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970405", "123123123"))
+    make_person(enrolments=[("tcxh", "5.5c", "2024-12")], dob=__import__("datetime").date(1940, 2, 2))
+    out = services.demo_setup()
+    assert out["lines"] == 2
+    run = PayrollRun.objects.get(period="2024-12")
+    assert run.status == RunStatus.RECONCILED and run.approved_by.username == "pheduyet"
+    assert run.lines.filter(result=LineResult.PENDING).count() == 0
+    assert services.demo_setup() == {"payroll": "exists"}

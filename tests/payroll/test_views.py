@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.test import Client
+from django.urls import reverse
+
+from ansinh.payroll import services
+from ansinh.payroll.models import PayrollRun, Rate, RunStatus
+
+
+def _client(username):
+    c = Client()
+    assert c.login(username=username, password=f"pw-{username}")
+    return c
+
+
+def test_generate_approve_download_reconcile(make_person, commune, users):
+    maker, checker = users
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970405", "900800700"))
+    make_person(enrolments=[("tcxh", "5.5c", "2024-12")], dob=__import__("datetime").date(1940, 1, 1))
+    m, a = _client("maker1"), _client("checker1")
+    r = m.post(reverse("payroll:generate"), {"period": "2024-12", "commune": commune.pk})
+    assert r.status_code == 302 and "/jobs/" in r["Location"]
+    run = services.generate("2024-12", commune=commune, user=maker) if not PayrollRun.objects.exists() \
+        else PayrollRun.objects.get()
+    if not run.lines.exists():  # the job already claimed the lines in another run (worker ran eagerly)
+        run = PayrollRun.objects.filter(lines__isnull=False).distinct().get()
+    run.generated_by = maker
+    run.save()
+    page = m.get(reverse("payroll:run", args=[run.pk])).content.decode()
+    import re
+    total = re.search(r'id="run-total">([^<]*)<', page).group(1)
+    assert re.sub(r"\D", "", total) == str(750_000 + 500_000), total
+    m.post(reverse("payroll:approve", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status in (RunStatus.DRAFT, RunStatus.CHECKED)  # maker has no approver role
+    a.post(reverse("payroll:approve", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == RunStatus.APPROVED
+    z = a.get(reverse("payroll:download", args=[run.pk]))
+    names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+    assert any(n.endswith("Agribank.csv") for n in names) and any(n.endswith("VNPost.xlsx") for n in names)
+    result = a.get(reverse("payroll:demo_result", args=[run.pk])).content
+    up = io.BytesIO(result)
+    up.name = "ket-qua.csv"
+    a.post(reverse("payroll:reconcile", args=[run.pk]), {"result": up})
+    run.refresh_from_db()
+    assert run.status == RunStatus.RECONCILED and run.reconciliation["balanced"]
+
+
+def test_out_of_scope_run_is_404(make_person, commune):
+    from ansinh.core.services import upsert_user
+
+    run = services.generate("2024-12", commune=commune)
+    upsert_user("other1", "pw-other1", roles=["commune_officer"], unit_codes=["06079"])
+    assert _client("other1").get(reverse("payroll:run", args=[run.pk])).status_code == 404
+
+
+def test_admin_adds_a_rate(db):
+    from ansinh.core.services import upsert_user
+
+    upsert_user("adm1", "pw-adm1", roles=["admin"], unit_codes=["20"])
+    services.ensure_seed_data()
+    c = _client("adm1")
+    c.post(reverse("payroll:rates"), {"kind": "standard", "amount": "650.000", "valid_from": "01/01/2027",
+                                      "province_code": "", "legal_basis": "Nghị định thử"})
+    assert Rate.objects.filter(amount=650_000, legal_basis="Nghị định thử").exists()
+    assert Rate.objects.get(kind="standard", amount=500_000).valid_to.isoformat() == "2026-12-31"
+
+
+def test_generate_job_inline(make_person, commune, users):
+    from ansinh.core.jobs import run_inline
+
+    maker, _ = users
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")])
+    job = run_inline("payroll.generate", {"period": "2024-12", "commune_id": commune.pk, "user_id": maker.pk},
+                     user=maker, commune=commune, province_code=commune.province_code)
+    assert job.status == "succeeded", job.error
+    run = PayrollRun.objects.get(pk=job.result["run"])
+    assert job.result["url"] == reverse("payroll:run", args=[run.pk]) and job.result["total_vnd"] == 750_000
+    assert run.generated_by == maker
+    bad = run_inline("payroll.generate", {"period": "12/2024", "user_id": maker.pk}, user=maker)
+    assert bad.status == "failed" and "YYYY-MM" in bad.error
