@@ -55,6 +55,13 @@ class AccountHolder(models.TextChoices):
     AUTHORISED = "authorised", _("Người được ủy quyền")
 
 
+class AccountStatus(models.TextChoices):
+    REGISTERED = "registered", _("Đã đăng ký")
+    CONFIRMED = "confirmed", _("Ngân hàng đã xác nhận")
+    ACTIVE = "active", _("Đang hoạt động")
+    CLOSED = "closed", _("Đã đóng")
+
+
 class Severity(models.TextChoices):
     ERROR = "error", _("Lỗi")
     WARNING = "warning", _("Cảnh báo")
@@ -202,13 +209,34 @@ class PaymentAccount(models.Model):
     holder_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=80, blank=True)  # "import:<batch id>", "web", ...
     created = models.DateTimeField(auto_now_add=True)
+    # Life cycle (ansinh.accounts): the current status and the day each stage was reached.
+    # The dates are the history: the status on any past day D is the last stage whose date
+    # is <= D (closed_on ends the account; a reopened account is a new row). A null
+    # registered_on means "registered when the row was created" (lists imported before
+    # the dates were kept).
+    status = models.CharField(max_length=10, choices=AccountStatus.choices, default=AccountStatus.REGISTERED,
+                              db_default=AccountStatus.REGISTERED)
+    registered_on = models.DateField(null=True, blank=True)
+    confirmed_on = models.DateField(null=True, blank=True)
+    activated_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
 
     class ScopeMeta:
         commune = "person__scope_commune"
         province = "person__province_code"
 
+    class Meta:
+        indexes = [models.Index(fields=["person", "registered_on"], name="account_person_registered")]
+
     def __str__(self) -> str:
         return f"{self.provider_name or self.provider or '?'} {self.account_number}"
+
+    def status_on(self, day) -> str | None:
+        """The status on `day` (None: not yet registered)."""
+        from ansinh.accounts.rules import status_on
+
+        registered = self.registered_on or (self.created.date() if self.created else None)
+        return status_on(day, registered, self.confirmed_on, self.activated_on, self.closed_on)
 
 
 class ChangeLog(_ScopeKeys):
