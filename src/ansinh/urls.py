@@ -5,6 +5,7 @@ from ansinh.api import api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("public/directives/", include("ansinh.outreach.public_urls")),
     path("registry/", include("ansinh.registry.urls")),
     path("matching/", include("ansinh.matching.urls")),
     path("accounts/", include("ansinh.accounts.urls")),
