@@ -145,7 +145,8 @@ class SourceRow:
     def cells_text(self) -> list[str]:
         """The whole row as text (legacy-decoded), for re-writing it in the original layout."""
         dec = self.decoder or _PLAIN
-        return [_cell_text(v, dec) for v in self.cells]
+        # fast path for the common cell, plain ASCII text (what _cell_text returns for it)
+        return [v if type(v) is str and v.isascii() else _cell_text(v, dec) for v in self.cells]
 
 
 @dataclass
@@ -258,6 +259,8 @@ def _decoder_for(grid, limit_rows: int = 80, limit_cells: int = 25) -> _Decoder:
 
 
 def _cell_text(v, dec: _Decoder = _PLAIN) -> str:
+    if type(v) is str:
+        return dec(v)  # "" stays ""
     if v is None or v == "":
         return ""
     if isinstance(v, str):
