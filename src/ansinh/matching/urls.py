@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ansinh.matching import views
 
 app_name = "matching"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("pairs/<int:pk>/", views.pair_detail, name="pair"),
+    path("pairs/<int:pk>/decide/", views.pair_decide, name="decide"),
+    path("run/", views.run, name="run"),
+]

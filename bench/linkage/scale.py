@@ -1,0 +1,124 @@
+"""Speed and memory of ansinh's matching engine at scale (DuckDB, embedded).
+
+Generates N person records (Lạng Sơn-like names: a few family names dominate, NGUYEN +
+VAN/THI) with ~5 % duplicates carrying the demo's faults (typos, no diacritics,
+transposed or missing ID, day/month swap, year-only dates, other commune), dedupes
+them with ansinh.matching.engine.dedupe (the code path of `ansinh dedupe`), and reports
+wall time, peak memory (ru_maxrss) and accuracy against the generated truth; appends to
+bench/RESULTS.md.  Spark: not run (pyspark not installed; see the report).
+
+    .venv/bin/python bench/linkage/scale.py [--n 1000000] [--no-write]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+TARGET_SECONDS = 180
+
+FAMILY = [("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Hoàng", 5), ("Phạm", 5), ("Vi", 3), ("Lộc", 3), ("Hà", 3),
+          ("Nông", 3), ("Lương", 2), ("Đinh", 2), ("Triệu", 2), ("Mã", 2), ("Lý", 2), ("Vũ", 2), ("Đỗ", 2),
+          ("Bùi", 2), ("Hứa", 1), ("Chu", 1), ("Dương", 1), ("Hồ", 1), ("Ngô", 1)]
+MIDDLE = [("Văn", 35), ("Thị", 35), ("Đức", 5), ("Minh", 4), ("Thị Ngọc", 3), ("Văn Minh", 2), ("Hữu", 3),
+          ("Thanh", 3), ("", 10)]
+GIVEN = ("An Anh Bình Cường Chiến Dũng Duy Đào Giang Hà Hải Hằng Hiền Hiếu Hoa Hoan Hòa Hồng Huệ Hùng Hương Khánh "
+         "Lan Liên Linh Loan Long Mai Minh Nam Nga Ngọc Nhàn Oanh Phong Phúc Phương Quân Quang Quế Sơn Tâm Thắng "
+         "Thảo Thành Thơ Thu Thủy Trang Tú Tuấn Tùng Vân Vinh Xuân Yến Chung Cúc Diệp Định Đông Hạnh Kiên Lâm Lợi "
+         "Mạnh Ninh Quyết Sáu Tài Thiện Toàn Trung Việt Vượng").split()
+_STRIP = str.maketrans("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ",
+                       "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd")
+
+
+def generate(n: int, seed: int = 1):
+    rng = random.Random(seed)
+    fam = rng.choices([f for f, _ in FAMILY], [w for _, w in FAMILY], k=n)
+    mid = rng.choices([f for f, _ in MIDDLE], [w for _, w in MIDDLE], k=n)
+    n_people = int(n / 1.05)
+    rows, truth = [], {}
+    base = dt.date(1925, 1, 1).toordinal()
+    span = dt.date(2020, 12, 31).toordinal() - base
+    people = []
+    for i in range(n_people):
+        dob = dt.date.fromordinal(base + rng.randrange(span))
+        g = "M" if rng.random() < 0.5 else "F"
+        name = " ".join(x for x in (fam[i], mid[i], rng.choice(GIVEN)) if x)
+        idn = f"020{(0 if g == 'M' else 1) + (2 if dob.year >= 2000 else 0)}{dob.year % 100:02d}{rng.randrange(10**6):06d}"
+        p = {"unique_id": i, "full_name": name, "dob": dob, "dob_precision": "day", "gender": g,
+             "id_number": idn if rng.random() > 0.03 else None, "commune_old": f"X{rng.randrange(200)}",
+             "village": f"Thôn {rng.randrange(12)}"}
+        people.append(p)
+        rows.append(p)
+        truth[i] = i
+    for j in range(n - n_people):
+        p = people[rng.randrange(n_people)]
+        v = dict(p, unique_id=len(rows))
+        k = rng.randrange(6)
+        if k == 0:
+            v["full_name"] = v["full_name"].lower().translate(_STRIP).upper()
+        elif k == 1 and v["id_number"]:
+            s = list(v["id_number"])
+            a = rng.randrange(6, 11)
+            s[a], s[a + 1] = s[a + 1], s[a]
+            v["id_number"] = "".join(s)
+        elif k == 2:
+            v["id_number"] = None
+        elif k == 3 and v["dob"].day <= 12:
+            v["dob"] = dt.date(v["dob"].year, v["dob"].day, v["dob"].month)
+        elif k == 4:
+            v["dob"] = dt.date(v["dob"].year, 1, 1)
+            v["dob_precision"] = "year"
+        if rng.random() < 0.35:
+            v["commune_old"] = f"X{rng.randrange(200)}"
+        rows.append(v)
+        truth[v["unique_id"]] = p["unique_id"]
+    return rows, truth
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+    from ansinh.matching import engine
+
+    t0 = time.perf_counter()
+    rows, truth = generate(a.n)
+    t_gen = time.perf_counter() - t0
+    t = time.perf_counter()
+    res = engine.dedupe(rows, max_block_rows=5000)
+    wall = time.perf_counter() - t
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    m = engine.evaluate(res.clusters, truth)
+    load = os.getloadavg()
+    print({"n": a.n, "generate_s": round(t_gen, 1), "dedupe_s": round(wall, 1), "steps": res.seconds,
+           "peak_rss_mb": round(peak_mb), "pairs_scored": len(res.pairs), **m, "largest_blocks": res.block_sizes})
+    if not a.no_write:
+        import duckdb
+        import splink
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(f"\n## linkage/scale — {dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}\n\n")
+            fh.write(f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
+                     f"{platform.python_version()}, splink {splink.__version__}, duckdb {duckdb.__version__}; "
+                     f"load average {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}.\n\n")
+            fh.write(f"- records: {a.n:,} (generated in {t_gen:.1f} s, not counted)\n")
+            fh.write(f"- dedupe wall time: **{wall:.1f} s** (target ≤ {TARGET_SECONDS} s: ratio "
+                     f"{wall / TARGET_SECONDS:.2f}, {'met' if wall <= TARGET_SECONDS else 'NOT met'}); "
+                     f"steps {res.seconds}\n")
+            fh.write(f"- peak memory (ru_maxrss, whole process incl. the Python input rows): {peak_mb:,.0f} MB\n")
+            fh.write(f"- pairs scored ≥ 0.5: {len(res.pairs):,}; largest block per rule: {res.block_sizes}\n")
+            fh.write(f"- accuracy vs generated truth: pairwise P {m['precision']:.4f} R {m['recall']:.4f} "
+                     f"F1 {m['f1']:.4f}; B³ F1 {m['b3_f1']:.4f}\n")
+            fh.write("- Spark agreement: not measured (pyspark is not installed in the venv).\n")
+
+
+if __name__ == "__main__":
+    main()

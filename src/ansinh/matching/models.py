@@ -1,0 +1,60 @@
+"""Matching results: a dedupe run over the registry and its candidate pairs.
+
+MatchPair is scoped by the first person's keys (``scope_commune`` + ``province_code``);
+an officer sees a pair when the first person is in scope.  MatchRun holds only counts
+and the trained model parameters (no personal data) and is reached through its job.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("Chờ xem xét")
+    CONFIRMED = "confirmed", _("Đã xác nhận trùng")
+    REJECTED = "rejected", _("Không trùng")
+
+
+class MatchRun(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    province_code = models.CharField(max_length=3, blank=True)
+    threshold = models.FloatField(default=0.9)
+    records = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)   # timings, block sizes
+    model = models.JSONField(default=dict, blank=True)   # trained Splink model (λ, m/u per level)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+
+class MatchPair(models.Model):
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="pair_set")
+    person_a = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    cluster = models.BigIntegerField(db_index=True)   # smallest person id of the cluster
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    contributions = models.JSONField(default=dict, blank=True)  # field -> match weight (log2 Bayes factor)
+    status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True, db_index=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-match_probability", "id"]
+        indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_a", "person_b"])]

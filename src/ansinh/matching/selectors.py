@@ -1,0 +1,22 @@
+"""Matching reads; every read goes through ansinh.core.scope.scoped."""
+from __future__ import annotations
+
+from ansinh.core.scope import scoped
+from ansinh.matching.models import MatchPair, PairStatus
+
+
+def pairs(user, status: str | None = PairStatus.OPEN):
+    qs = scoped(MatchPair, user).select_related("person_a", "person_b", "person_a__residence_unit",
+                                                  "person_b__residence_unit")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-match_probability", "id")
+
+
+def pair(user, pk: int) -> MatchPair:
+    """A pair in the user's scope (raises MatchPair.DoesNotExist otherwise)."""
+    return scoped(MatchPair, user).select_related("person_a", "person_b").get(pk=pk)
+
+
+def pair_count(user, status: str = PairStatus.OPEN) -> int:
+    return scoped(MatchPair, user).filter(status=status).count()

@@ -1,0 +1,348 @@
+"""Matching writes: registry dedupe runs, review decisions, holder checks.
+
+Set-based: pairs are written with bulk_create; a confirmed duplicate's enrolments are
+terminated with one UPDATE and their history with one bulk_create of ChangeLog rows.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ansinh.core.jobs import BadInput, Progress, job_kind
+from ansinh.core.models import Role
+from ansinh.core.roles import has_role
+from ansinh.core.scope import scope_for
+from ansinh.matching import engine
+from ansinh.matching.models import MatchPair, MatchRun, PairStatus
+from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
+
+DUPLICATE_REASON = "trùng lặp"
+DECIDERS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
+#: Pairs at or above this probability go to the review queue (clusters use the run threshold).
+REVIEW_FROM = 0.5
+BATCH = 5000
+
+
+def _user_or_none(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def person_rows(qs) -> list[dict]:
+    """Registry persons -> the engine's raw schema (one query, no per-row work in SQL)."""
+    out = []
+    for pk, name, dob, prec, gender, idn, cmnd, res, com, village in qs.values_list(
+            "pk", "full_name", "dob", "dob_precision", "gender", "id_number", "legacy_cmnd",
+            "residence_unit_id", "commune_id", "village").iterator(chunk_size=BATCH):
+        out.append({"unique_id": pk, "full_name": name, "dob": dob, "dob_precision": prec, "gender": gender,
+                    "id_number": idn or cmnd, "commune_old": None if res is None else str(res),
+                    "commune_new": None if com is None else str(com), "village": village or None})
+    return out
+
+
+def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9, user=None,
+                        progress: Progress | None = None, job=None) -> MatchRun:
+    """Dedupe the registry (or one province); store the run and its candidate pairs.
+
+    Term frequencies come from the whole registry.  Pairs already decided (confirmed or
+    rejected) for the same two persons are not queued again."""
+    progress = progress or Progress()
+    qs = Person.objects.all()
+    if province_code:
+        qs = qs.filter(province_code=province_code)
+    progress.set_total(4, "Đọc danh sách đối tượng")
+    rows = person_rows(qs)
+    population = rows if not province_code else person_rows(Person.objects.all())
+    progress.advance(1, "Huấn luyện mô hình và so khớp")
+    try:
+        res = engine.dedupe(rows, population=population, threshold=threshold)
+    except (engine.BlockTooLarge, engine.NotTrained) as exc:
+        raise BadInput(str(exc)) from exc
+    progress.advance(1, "Lưu kết quả")
+    decided = set()
+    for a, b in MatchPair.objects.exclude(status=PairStatus.OPEN).values_list("person_a_id", "person_b_id"):
+        decided.add((min(a, b), max(a, b)))
+    keys = dict(Person.objects.filter(pk__in={p for pr in res.pairs for p in (pr["unique_id_l"], pr["unique_id_r"])})
+                .values_list("pk", "scope_commune_id"))
+    prov = dict(Person.objects.filter(pk__in=keys).values_list("pk", "province_code"))
+    with transaction.atomic():
+        MatchPair.objects.filter(status=PairStatus.OPEN).delete()  # the new run replaces the open queue
+        run = MatchRun.objects.create(created_by=_user_or_none(user), province_code=province_code or "",
+                                      threshold=threshold, records=len(rows), job=job,
+                                      clusters=len(set(res.clusters.values())),
+                                      stats={"seconds": res.seconds, "block_sizes": res.block_sizes},
+                                      model=res.params)
+        objs = []
+        for p in res.pairs:
+            a, b = sorted((p["unique_id_l"], p["unique_id_r"]))
+            if p["match_probability"] < REVIEW_FROM or (a, b) in decided:
+                continue
+            objs.append(MatchPair(
+                run=run, person_a_id=a, person_b_id=b, cluster=res.clusters.get(a, a),
+                match_probability=p["match_probability"], match_weight=p["match_weight"],
+                contributions={f: round(p[f"w_{f}"] or 0.0, 3) for f in engine.cmp.FIELDS},
+                scope_commune_id=keys.get(a), province_code=prov.get(a, "")))
+        MatchPair.objects.bulk_create(objs, batch_size=BATCH)
+        run.pairs = len(objs)
+        run.save(update_fields=["pairs"])
+    progress.advance(2, "Xong")
+    return run
+
+
+@job_kind("matching.dedupe")
+def dedupe_job(params: dict, progress: Progress) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    user = get_user_model().objects.filter(pk=params.get("user_id")).first() if params.get("user_id") else None
+    run = run_registry_dedupe(params.get("province_code") or None, float(params.get("threshold", 0.9)), user,
+                              progress)
+    return {"run": run.pk, "records": run.records, "pairs": run.pairs, "clusters": run.clusters,
+            "url": reverse("matching:queue")}
+
+
+def _check(pair: MatchPair, user) -> None:
+    if user is None:
+        return
+    if not has_role(user, *DECIDERS):
+        raise BadInput("bạn không có quyền quyết định trùng lặp")
+    s = scope_for(user)
+    if not (s.everything or pair.scope_commune_id in s.commune_ids or pair.province_code in s.province_codes):
+        raise BadInput("cặp hồ sơ ngoài phạm vi của bạn")
+    if pair.status != PairStatus.OPEN:
+        raise BadInput("cặp hồ sơ này đã được xử lý")
+
+
+def terminate_enrolments(person_ids, reason: str, user=None, source: str = "matching") -> int:
+    """Terminate every non-terminated enrolment of the persons (one UPDATE) and write one
+    ChangeLog row per enrolment and changed field (one bulk_create).  Returns the count."""
+    now = timezone.now()
+    u = _user_or_none(user)
+    rows = list(Enrolment.objects.filter(person_id__in=person_ids).exclude(status=EnrolmentStatus.TERMINATED)
+                .values_list("pk", "person_id", "status", "status_reason", "scope_commune_id", "province_code"))
+    if not rows:
+        return 0
+    logs = []
+    for pk, pid, st, why, sc, pc in rows:
+        logs.append(ChangeLog(model="registry.enrolment", object_id=pk, person_id=pid, field="status", old=st,
+                              new=EnrolmentStatus.TERMINATED, user=u, at=now, source=source,
+                              scope_commune_id=sc, province_code=pc))
+        logs.append(ChangeLog(model="registry.enrolment", object_id=pk, person_id=pid, field="status_reason",
+                              old=why, new=reason, user=u, at=now, source=source, scope_commune_id=sc,
+                              province_code=pc))
+    Enrolment.objects.filter(pk__in=[r[0] for r in rows]).update(status=EnrolmentStatus.TERMINATED,
+                                                                  status_reason=reason, updated=now)
+    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    return len(rows)
+
+
+def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> MatchPair:
+    """The two records are one person: the other record's enrolments stop ("trùng lặp")."""
+    if keep not in ("a", "b"):
+        raise BadInput("keep: 'a' hoặc 'b'")
+    _check(pair, user)
+    duplicate = pair.person_b_id if keep == "a" else pair.person_a_id
+    with transaction.atomic():
+        n = terminate_enrolments([duplicate], DUPLICATE_REASON, user)
+        pair.status = PairStatus.CONFIRMED
+        pair.decided_by = _user_or_none(user)
+        pair.decided_at = timezone.now()
+        pair.note = (note or f"giữ hồ sơ {keep.upper()}; dừng {n} chế độ của hồ sơ #{duplicate}")[:500]
+        pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return pair
+
+
+def reject_pair(pair: MatchPair, user, note: str = "") -> MatchPair:
+    """The two records are different people: recorded, not queued again."""
+    _check(pair, user)
+    pair.status = PairStatus.REJECTED
+    pair.decided_by = _user_or_none(user)
+    pair.decided_at = timezone.now()
+    pair.note = note[:500]
+    pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return pair
+
+
+def demo_setup(**kwargs) -> dict:
+    """Demo step (idempotent): run the registry dedupe when no run exists yet."""
+    if MatchRun.objects.exists() or not Person.objects.exists():
+        return {"matching": "skipped"}
+    try:
+        run = run_registry_dedupe(threshold=0.9)
+    except BadInput as exc:
+        return {"matching": f"skipped: {exc}"}
+    return {"matching_run": run.pk, "pairs": run.pairs, "clusters": run.clusters}
+
+
+# --------------------------------------------------------------------------- population verification
+
+VERIFY_FIELDS = ("full_name", "dob", "gender")
+
+
+def _population(path):
+    """Read a population extract (the shape commune police return) with the registry's reader:
+    ID number, full name, date of birth, gender, permanent residence; the alive/deceased
+    status and the date of death come from columns headed "Tình trạng"/"Còn sống/Đã mất"
+    and "Ngày mất"/"Ngày chết"."""
+    from ansinh.registry.reader import ReadError, parse_date, read_list
+    from ansinh.text import fold
+
+    try:
+        parsed = read_list(path)
+    except ReadError as exc:
+        raise BadInput(str(exc)) from exc
+    status_col = died_col = None
+    for idx, text in parsed.unmapped_columns.items():
+        k = fold(text)
+        if "NGAY MAT" in k or "NGAY CHET" in k or "NGAY TU" in k:
+            died_col = idx
+        elif "TINH TRANG" in k or "CON SONG" in k or "DA MAT" in k:
+            status_col = idx
+    out = []
+    for src in parsed.rows:
+        v = src.values
+        cells = src.cells_text()
+        died = None
+        if died_col is not None and died_col < len(cells) and cells[died_col].strip():
+            try:
+                got = parse_date(cells[died_col])
+            except Exception:  # noqa: BLE001 - an unreadable date of death is reported, not guessed
+                got = None
+            died = got[0] if got else None
+        st = fold(cells[status_col]) if status_col is not None and status_col < len(cells) else ""
+        deceased = died is not None or st in ("DA MAT", "CHET", "DA CHET", "DECEASED", "MAT")
+        dob = v.get("dob")
+        out.append({"row": src.row, "id_number": v.get("id_number") or v.get("cmnd"), "full_name": v.get("full_name"),
+                    "dob": dob[0] if dob else None, "dob_precision": dob[1] if dob else None,
+                    "gender": v.get("gender"), "address": v.get("address"), "deceased": deceased,
+                    "deceased_on": died})
+    return out
+
+
+def _differences(person: dict, pop: dict) -> dict:
+    from ansinh.text import fold
+
+    diffs = {}
+    if pop["full_name"] and fold(person["full_name"] or "") != fold(pop["full_name"]):
+        diffs["full_name"] = [person["full_name"], pop["full_name"]]
+    if person["dob"] and pop["dob"]:
+        prec = {person["dob_precision"], pop["dob_precision"] or "day"}
+        same = (person["dob"].year == pop["dob"].year if "year" in prec else
+                person["dob"].replace(day=1) == pop["dob"].replace(day=1) if "month" in prec else
+                person["dob"] == pop["dob"])
+        if not same:
+            diffs["dob"] = [person["dob"].isoformat(), pop["dob"].isoformat()]
+    if person["gender"] and pop["gender"] and person["gender"] != pop["gender"]:
+        diffs["gender"] = [person["gender"], pop["gender"]]
+    return diffs
+
+
+def record_death(person_ids_dates: dict, user=None, source: str = "matching.verify") -> int:
+    """Mark persons deceased (status, deceased_on) and end their open enrolments in the month
+    of death, so the payroll stops from the month after; one ChangeLog row per change.
+    Set-based per distinct date.  Returns how many persons changed."""
+    now = timezone.now()
+    u = _user_or_none(user)
+    people = list(Person.objects.filter(pk__in=list(person_ids_dates)).exclude(status="deceased")
+                  .values_list("pk", "status", "deceased_on", "scope_commune_id", "province_code"))
+    if not people:
+        return 0
+    logs = []
+    by_date: dict = {}
+    for pk, st, old_on, sc, pc in people:
+        on = person_ids_dates[pk]
+        by_date.setdefault(on, []).append(pk)
+        logs.append(ChangeLog(model="registry.person", object_id=pk, person_id=pk, field="status", old=st,
+                              new="deceased", user=u, at=now, source=source, scope_commune_id=sc, province_code=pc))
+        logs.append(ChangeLog(model="registry.person", object_id=pk, person_id=pk, field="deceased_on",
+                              old=old_on.isoformat() if old_on else "", new=on.isoformat() if on else "", user=u,
+                              at=now, source=source, scope_commune_id=sc, province_code=pc))
+    for on, pks in by_date.items():
+        Person.objects.filter(pk__in=pks).update(status="deceased", deceased_on=on, updated=now)
+        if on:
+            month = f"{on:%Y-%m}"
+            enr = list(Enrolment.objects.filter(person_id__in=pks).exclude(status=EnrolmentStatus.TERMINATED)
+                       .filter(_end_open_or_after(month))
+                       .values_list("pk", "person_id", "end_month", "scope_commune_id", "province_code"))
+            for epk, pid, old_end, sc, pc in enr:
+                logs.append(ChangeLog(model="registry.enrolment", object_id=epk, person_id=pid, field="end_month",
+                                      old=old_end, new=month, user=u, at=now, source=source,
+                                      scope_commune_id=sc, province_code=pc))
+            Enrolment.objects.filter(pk__in=[e[0] for e in enr]).update(end_month=month, updated=now)
+    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    return len(people)
+
+
+def _end_open_or_after(month: str):
+    from django.db.models import Q
+
+    return Q(end_month="") | Q(end_month__gt=month)
+
+
+def verify_population(path, user=None, apply: bool = True, threshold: float = 0.9) -> dict:
+    """Check every registry person against a population extract.
+
+    Outcomes: verified (ID found, fields agree), differs (ID found, field-level
+    differences), proposed (ID missing or not found: the most likely population record
+    by probabilistic search, with its ID and probability, for an officer to accept),
+    not_found, and deceased (flagged; with ``apply`` the person is marked deceased and
+    the enrolments end in the month of death)."""
+    pop = _population(path)
+    by_id = {p["id_number"]: p for p in pop if p["id_number"]}
+    persons = list(Person.objects.values("pk", "id_number", "legacy_cmnd", "full_name", "dob", "dob_precision",
+                                         "gender", "residence_unit_id", "commune_id", "village"))
+    details = []
+    counts = {"verified": 0, "differs": 0, "proposed": 0, "not_found": 0, "deceased": 0}
+    deaths = {}
+    search = []
+    for p in persons:
+        hit = by_id.get(p["id_number"]) or by_id.get(p["legacy_cmnd"])
+        if hit is None:
+            search.append(p)
+            continue
+        d = _differences(p, hit)
+        counts["differs" if d else "verified"] += 1
+        details.append({"person": p["pk"], "outcome": "differs" if d else "verified", "row": hit["row"],
+                        "differences": d})
+        if hit["deceased"]:
+            counts["deceased"] += 1
+            deaths[p["pk"]] = hit["deceased_on"]
+    if search:
+        # probabilistic search: every person together with the population records, deduped
+        # as one table (the persons whose ID was found supply exact-ID pairs, so the model
+        # is trained on this very data); a searched person's best cross pair is the proposal.
+        offset = 10 ** 12
+        rows = [{"unique_id": p["pk"], "full_name": p["full_name"], "dob": p["dob"],
+                 "dob_precision": p["dob_precision"], "gender": p["gender"],
+                 "id_number": p["id_number"] or p["legacy_cmnd"]} for p in persons]
+        rows += [{"unique_id": offset + i, "full_name": q["full_name"], "dob": q["dob"],
+                  "dob_precision": q["dob_precision"], "gender": q["gender"], "id_number": q["id_number"]}
+                 for i, q in enumerate(pop)]
+        try:
+            pairs = engine.dedupe(rows, threshold=threshold).pairs
+        except (engine.NotTrained, engine.BlockTooLarge) as exc:
+            raise BadInput(f"{path}: probabilistic search impossible: {exc}") from exc
+        wanted = {p["pk"] for p in search}
+        best: dict = {}
+        for pr in pairs:
+            a, b = pr["unique_id_l"], pr["unique_id_r"]
+            if (a >= offset) == (b >= offset):
+                continue
+            pid, qi = (a, b - offset) if b >= offset else (b, a - offset)
+            if pid in wanted and pr["match_probability"] >= threshold and pr["match_probability"] > best.get(pid, (0, None))[0]:
+                best[pid] = (pr["match_probability"], qi)
+        for p in search:
+            if p["pk"] in best:
+                prob, qi = best[p["pk"]]
+                q = pop[qi]
+                counts["proposed"] += 1
+                details.append({"person": p["pk"], "outcome": "proposed", "row": q["row"],
+                                "proposed_id": q["id_number"], "probability": round(prob, 6)})
+                if q["deceased"]:
+                    counts["deceased"] += 1
+                    details[-1]["deceased_on"] = q["deceased_on"].isoformat() if q["deceased_on"] else None
+            else:
+                counts["not_found"] += 1
+                details.append({"person": p["pk"], "outcome": "not_found"})
+    changed = record_death(deaths, user) if apply and deaths else 0
+    return {"population_rows": len(pop), "persons": len(persons), "counts": counts,
+            "deceased_marked": changed, "details": details}

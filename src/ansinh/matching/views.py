@@ -1,0 +1,96 @@
+"""Duplicate review queue.  Thin: reads via selectors (scoped), writes via services.
+A pair outside the user's scope answers 404 whatever the method."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ansinh.core.jobs import BadInput, start_job
+from ansinh.core.roles import has_role
+from ansinh.matching import selectors, services
+from ansinh.matching.models import MatchPair, PairStatus
+from ansinh.registry.models import Enrolment
+
+FIELD_LABELS = {"family": "Họ", "middle": "Tên đệm", "given": "Tên", "dob": "Ngày sinh", "id_number": "Số định danh",
+                "gender": "Giới tính", "residence": "Nơi cư trú", "village": "Thôn/bản"}
+
+
+def _side(p):
+    parts = (p.full_name or "").split()
+    return {
+        "family": parts[0] if len(parts) > 1 else "", "middle": " ".join(parts[1:-1]) if len(parts) > 2 else "",
+        "given": parts[-1] if parts else "", "dob": p.dob_display, "id_number": p.id_number or p.legacy_cmnd or "",
+        "gender": p.get_gender_display() if p.gender else "",
+        "residence": str(p.residence_unit or p.commune or p.scope_commune or ""), "village": p.village,
+    }
+
+
+@login_required
+def queue(request):
+    status = request.GET.get("status") or PairStatus.OPEN
+    qs = selectors.pairs(request.user, None if status == "all" else status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "matching/queue.html", {
+        "page": page, "total": page.paginator.count, "status": status,
+        "statuses": list(PairStatus.choices) + [("all", _("Tất cả"))],
+        "can_run": has_role(request.user, "province_officer", "admin"),
+    })
+
+
+@login_required
+def pair_detail(request, pk: int):
+    try:
+        pair = selectors.pair(request.user, pk)
+    except MatchPair.DoesNotExist:
+        raise Http404 from None
+    a, b = _side(pair.person_a), _side(pair.person_b)
+    rows = [{"field": f, "label": FIELD_LABELS[f], "a": a[f], "b": b[f],
+             "weight": (pair.contributions or {}).get(f, 0.0)} for f in FIELD_LABELS]
+    enrol = {k: list(Enrolment.objects.filter(person_id=pid)) for k, pid in (("a", pair.person_a_id),
+                                                                               ("b", pair.person_b_id))}
+    return render(request, "matching/pair.html", {
+        "pair": pair, "rows": rows, "enrol": enrol,
+        "can_decide": has_role(request.user, *services.DECIDERS) and pair.status == PairStatus.OPEN,
+    })
+
+
+@login_required
+def pair_decide(request, pk: int):
+    try:
+        pair = selectors.pair(request.user, pk)
+    except MatchPair.DoesNotExist:
+        raise Http404 from None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    action = request.POST.get("action")
+    try:
+        if action in ("keep_a", "keep_b"):
+            services.confirm_pair(pair, request.user, keep=action[-1], note=request.POST.get("note", ""))
+            messages.success(request, _("Đã xác nhận trùng lặp; chế độ của hồ sơ trùng đã dừng."))
+        elif action == "reject":
+            services.reject_pair(pair, request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Đã ghi nhận: hai hồ sơ không trùng."))
+        else:
+            raise BadInput(_("Thao tác không hợp lệ"))
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect("matching:pair", pk=pk)
+    return redirect("matching:queue")
+
+
+@login_required
+def run(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not has_role(request.user, "province_officer", "admin"):
+        raise Http404
+    prof = getattr(request.user, "profile", None)
+    units = list(prof.scope_units.all()) if prof is not None else []
+    province = units[0].province_code if units else ""
+    job = start_job("matching.dedupe", {"province_code": province, "user_id": request.user.pk},
+                    user=request.user, province_code=province)
+    return redirect(f"/jobs/{job.pk}/")

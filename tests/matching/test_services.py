@@ -1,0 +1,120 @@
+"""Registry dedupe, the review queue and decisions, on the database."""
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from ansinh.core.jobs import run_inline
+from ansinh.core.services import upsert_user
+from ansinh.matching import services
+from ansinh.matching.models import MatchPair, MatchRun, PairStatus
+from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
+from ansinh.text import fold
+from ansinh.units.models import AdminUnit, Level
+
+from .test_engine import _people, _variant
+
+pytestmark = pytest.mark.django_db
+
+
+def commune(code):
+    return AdminUnit.objects.get(code=code, level=Level.COMMUNE, valid_to__isnull=True)
+
+
+@pytest.fixture
+def registry():
+    """600 persons in two communes, 30 of them listed again (with faults) in the other commune."""
+    import random
+
+    rng = random.Random(5)
+    a, b = commune("05977"), commune("06079")
+    people = _people(600, seed=11)
+    twins = [_variant(p, rng) for p in rng.sample(people, 30)]
+    ids = {p["key"]: p["id_number"] for p in people}  # the registry has one person per ID number
+    objs = []
+    for i, p in enumerate(people + twins):
+        c = a if (i < 300 or i >= 600) else b
+        if i >= 600:  # the twin goes to the other commune
+            c = b if people.index(next(q for q in people if q["key"] == p["key"])) < 300 else a
+        objs.append(Person(full_name=p["full_name"], name_key=fold(p["full_name"]), dob=p["dob"],
+                           dob_precision="year" if p.get("dob_year_only") else "day", gender=p["gender"],
+                           id_number=p["id_number"] if i < 600 or p["id_number"] != ids[p["key"]] else None,
+                           residence_unit=c, commune=c, scope_commune=c, province_code=c.province_code,
+                           village=p["village"]))
+    Person.objects.bulk_create(objs)
+    persons = list(Person.objects.order_by("pk"))
+    Enrolment.objects.bulk_create([Enrolment(person=p, category="5.5c", start_month="2024-01",
+                                             scope_commune=p.scope_commune, province_code=p.province_code)
+                                   for p in persons])
+    truth = {}
+    for i, p in enumerate(persons):
+        truth[p.pk] = (people + twins)[i]["key"]
+    return truth
+
+
+def test_dedupe_job_queues_true_twins_and_confirm_stops_enrolment(registry):
+    job = run_inline("matching.dedupe", {"threshold": 0.9})
+    assert job.status == "succeeded", job.error
+    run = MatchRun.objects.get()
+    assert run.records == 630 and run.model.get("probability_two_random_records_match")
+    pairs = list(MatchPair.objects.filter(match_probability__gte=0.9))
+    true = [p for p in pairs if registry[p.person_a_id] == registry[p.person_b_id]]
+    assert len(true) >= 25 and len(true) >= 0.9 * len(pairs)
+    assert set(true[0].contributions) >= {"given", "family", "dob", "id_number"}
+    # a province officer confirms: B's enrolment is terminated with history
+    officer = upsert_user("tinh_t", "pw-t-12345", roles=["province_officer"], unit_codes=["20"])
+    pair = true[0]
+    c = Client()
+    assert c.login(username="tinh_t", password="pw-t-12345")
+    r = c.get(f"/matching/pairs/{pair.pk}/")
+    body = r.content.decode()
+    assert r.status_code == 200 and pair.person_a.full_name.split()[-1] in body and "Trọng số khớp" in body
+    r = c.post(f"/matching/pairs/{pair.pk}/decide/", {"action": "keep_a"})
+    assert r.status_code == 302
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.CONFIRMED and pair.decided_by == officer
+    e = Enrolment.objects.get(person_id=pair.person_b_id)
+    assert e.status == EnrolmentStatus.TERMINATED and e.status_reason == services.DUPLICATE_REASON
+    assert Enrolment.objects.get(person_id=pair.person_a_id).status == EnrolmentStatus.ACTIVE
+    log = ChangeLog.objects.filter(model="registry.enrolment", object_id=e.pk, field="status").get()
+    assert log.new == EnrolmentStatus.TERMINATED and log.user == officer
+    # reject another; a second run does not queue decided pairs again
+    other = pairs[1]
+    services.reject_pair(other, officer, note="hai người khác nhau")
+    run_inline("matching.dedupe", {"threshold": 0.9})
+    again = {(p.person_a_id, p.person_b_id) for p in MatchPair.objects.filter(status=PairStatus.OPEN)}
+    assert (pair.person_a_id, pair.person_b_id) not in again and (other.person_a_id, other.person_b_id) not in again
+
+
+def test_commune_officer_cannot_decide_outside_scope(registry):
+    a = commune("05977")
+    b = commune("06079")
+    p1 = Person.objects.filter(scope_commune=b).first()
+    p2 = Person.objects.filter(scope_commune=b).last()
+    run = MatchRun.objects.create()
+    pair = MatchPair.objects.create(run=run, person_a=p1, person_b=p2, cluster=p1.pk, match_probability=0.99,
+                                    match_weight=10, scope_commune=b, province_code=b.province_code)
+    upsert_user("xa_a", "pw-a-12345", roles=["commune_officer"], unit_codes=[a.code])
+    c = Client()
+    assert c.login(username="xa_a", password="pw-a-12345")
+    assert c.get(f"/matching/pairs/{pair.pk}/").status_code == 404
+    assert c.post(f"/matching/pairs/{pair.pk}/decide/", {"action": "keep_a"}).status_code == 404
+    assert "0 cặp" in c.get("/matching/").content.decode()
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.OPEN
+    assert dt.date.today()
+
+
+def test_api_pairs_are_scoped(registry):
+    b = commune("06079")
+    p1, p2 = Person.objects.filter(scope_commune=b)[:2]
+    MatchPair.objects.create(run=MatchRun.objects.create(), person_a=p1, person_b=p2, cluster=p1.pk,
+                             match_probability=0.99, match_weight=10, scope_commune=b, province_code="20")
+    upsert_user("xa_b2", "pw-b-12345", roles=["commune_officer"], unit_codes=["06079"])
+    upsert_user("xa_a2", "pw-a-12345", roles=["commune_officer"], unit_codes=["05977"])
+    c = Client()
+    assert c.login(username="xa_b2", password="pw-b-12345")
+    assert [x["person_a"] for x in c.get("/api/matching/pairs").json()] == [p1.pk]
+    c = Client()
+    assert c.login(username="xa_a2", password="pw-a-12345")
+    assert c.get("/api/matching/pairs").json() == []
