@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ansinh.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("units/<int:pk>/outreach.xlsx", views.outreach_xlsx, name="outreach_xlsx"),
+    path("units/<int:pk>/outreach.pdf", views.outreach_pdf, name="outreach_pdf"),
+]

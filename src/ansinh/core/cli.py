@@ -1,6 +1,7 @@
 """Top-level commands: init, worker, serve, users, demo."""
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -106,18 +107,28 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
 
     rows = create_demo_users()
     data: dict = {}
-    try:
+    if people > 0:
         from ansinh.registry.services import demo_setup as registry_demo
-    except ImportError:
-        registry_demo = None
-    if registry_demo is not None and people > 0:
-        data = registry_demo(people=people, seed=seed)
+
+        data["registry"] = registry_demo(people=people, seed=seed)
+        # Each later step builds on the ones before it: account history, a reconciled payroll
+        # month, the outreach letter and its reports, a duplicate-review run.
+        for app_label in DEMO_STEPS:
+            module = importlib.import_module(f"ansinh.{app_label}.services")
+            step = getattr(module, "demo_setup", None)
+            if step is not None:
+                data[app_label] = step()
     emit({"logins": rows, "data": data}, json_out, lambda d: (print_data(d["data"]), print_logins(d["logins"])))
 
 
+DEMO_STEPS = ("accounts", "payroll", "outreach", "matching")
+
+
 def print_data(data: dict) -> None:
-    if data:
-        print("Demo data: " + ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, (dict, list))))
+    for step, counts in data.items():
+        if isinstance(counts, dict):
+            flat = ", ".join(f"{k}={v}" for k, v in counts.items() if not isinstance(v, (dict, list)))
+            print(f"Demo {step}: {flat}")
 
 
 def print_logins(rows) -> None:

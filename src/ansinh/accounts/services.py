@@ -1,0 +1,540 @@
+"""Writes of the non-cash campaign: bank lists in, account stages, the coverage snapshot,
+the demo story. Bulk work is set-based (bulk_create / UPDATE in big batches, one
+aggregated query per snapshot day); every import runs in one transaction."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ansinh.accounts import rules
+from ansinh.accounts.models import CoverageSnapshot
+from ansinh.core.jobs import BadInput
+from ansinh.registry.models import (
+    AccountHolder,
+    AccountStatus,
+    AuthorisedPerson,
+    ChangeLog,
+    Enrolment,
+    IssueStatus,
+    PaymentAccount,
+    Person,
+    QualityIssue,
+    Severity,
+)
+from ansinh.text import fold
+
+BATCH = 5000
+CAMPAIGN_START = dt.date(2024, 1, 1)
+
+
+# ----------------------------------------------------------------------------- bank lists
+
+COLUMNS = {
+    "name": ("HO TEN", "HO VA TEN", "TEN CHU TAI KHOAN", "CHU TAI KHOAN", "TEN KHACH HANG", "HOLDER", "NAME"),
+    "id_number": ("SO DINH DANH", "CCCD", "CMND", "SO GIAY TO", "GIAY TO", "ID"),
+    "account": ("SO TAI KHOAN", "TAI KHOAN", "SO TK", "ACCOUNT"),
+    "date": ("NGAY MO", "NGAY", "DATE"),
+    "provider": ("NGAN HANG", "BIN", "TO CHUC", "BANK", "PROVIDER"),
+}
+
+
+def _header_map(cells: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        k = f" {fold(c or '')} "
+        if " SINH " in k:  # date of birth, not the date the account was opened
+            continue
+        for col, keys in COLUMNS.items():
+            if col not in found and any(f" {key} " in k for key in keys):
+                found[col] = i
+                break
+    return found
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return [[(c or "").strip() for c in row] for row in csv.reader(fh)]
+    if suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        out = []
+        for row in ws.iter_rows(values_only=True):
+            out.append([_cell(v) for v in row])
+        wb.close()
+        return out
+    raise BadInput(f"{path.name}: only .xlsx or .csv bank lists can be read")
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def parse_date(text: str) -> dt.date:
+    t = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(t, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"không đọc được ngày {t!r} (dd/mm/yyyy hoặc yyyy-mm-dd)")
+
+
+def parse_bank_list(path: Path, provider: str | None = None) -> list[dict]:
+    """Rows of a bank's list of opened accounts: {row, name, id_number, account, day, provider}.
+    Raises BadInput("file: row N, field: message") for what cannot be read."""
+    rows = _read_rows(path)
+    head_at, cols = None, {}
+    for i, r in enumerate(rows[:20]):
+        m = _header_map(r)
+        if {"name", "id_number", "account", "date"} <= set(m):
+            head_at, cols = i, m
+            break
+    if head_at is None:
+        raise BadInput(f"{path.name}: row 1, header: need columns holder name, ID number, account number, date")
+    out = []
+    for n, r in enumerate(rows[head_at + 1:], start=head_at + 2):
+        get = lambda k: (r[cols[k]] if k in cols and cols[k] < len(r) else "").strip()  # noqa: E731
+        if not any(get(k) for k in ("name", "id_number", "account")):
+            continue
+        try:
+            day = parse_date(get("date"))
+        except ValueError as exc:
+            raise BadInput(f"{path.name}: row {n}, date: {exc}") from None
+        prov = rules.provider_of(get("provider")) if get("provider") else provider
+        if get("provider") and prov is None:
+            raise BadInput(f"{path.name}: row {n}, provider: unknown bank {get('provider')!r}")
+        out.append({"row": n, "name": get("name"), "id_number": get("id_number").replace(" ", ""),
+                    "account": rules.clean_account_number(get("account")), "day": day, "provider": prov})
+    return out
+
+
+def import_bank_list(path, *, provider: str | None = None, user=None, refresh: bool = True) -> dict:
+    """Import a bank's list of accounts opened. Each row is linked to a person by ID number
+    (CCCD / định danh, or the old CMND); the holder name is checked against the beneficiary and
+    the authorised persons (folded tokens). New accounts are recorded as registered and
+    confirmed on the list's date; a known account gets its confirmation date. A holder name
+    matching nobody creates the account with an open HOLDER_MISMATCH issue (review queue).
+    Idempotent: importing the same list again changes nothing."""
+    path = Path(path)
+    if provider and provider not in rules.PROVIDERS:
+        p = rules.provider_of(provider)
+        if p is None:
+            raise BadInput(f"--provider: unknown provider {provider!r}")
+        provider = p
+    rows = parse_bank_list(path, provider)
+    ids = {r["id_number"] for r in rows if r["id_number"]}
+    persons = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
+    persons.update({p.legacy_cmnd: p for p in Person.objects.filter(legacy_cmnd__in=ids) if p.legacy_cmnd})
+    pids = [p.pk for p in persons.values()]
+    auths: dict[int, list] = defaultdict(list)
+    for a in AuthorisedPerson.objects.filter(person_id__in=pids):
+        auths[a.person_id].append(a)
+    existing: dict[tuple, PaymentAccount] = {(a.person_id, a.account_number): a
+                                             for a in PaymentAccount.objects.filter(person_id__in=pids)}
+    open_mm = set(QualityIssue.objects.filter(person_id__in=pids, rule="HOLDER_MISMATCH",
+                                              status=IssueStatus.OPEN).values_list("person_id", flat=True))
+    source = f"bank:{path.name}"[:80]
+    counts: Counter = Counter()
+    rejected, new_acc, upd_acc, issues, logs = [], [], [], [], []
+    now = timezone.now()
+    for r in rows:
+        p = persons.get(r["id_number"])
+        if p is None:
+            counts["unmatched"] += 1
+            rejected.append({"row": r["row"], "reason": "ID_NOT_FOUND", "id_number": r["id_number"]})
+            continue
+        err = rules.check_account_number(r["provider"], r["account"])
+        if err:
+            counts["rejected"] += 1
+            rejected.append({"row": r["row"], "reason": "ACCOUNT_FORMAT", "message": err})
+            continue
+        holder, holder_ok = AccountHolder.BENEFICIARY, rules.holder_matches(r["name"], p.full_name)
+        if not holder_ok:
+            for a in auths.get(p.pk, []):
+                if rules.holder_matches(r["name"], a.full_name):
+                    holder, holder_ok = AccountHolder.AUTHORISED, True
+                    break
+        acc = existing.get((p.pk, r["account"]))
+        if acc is None:
+            acc = PaymentAccount(person_id=p.pk, provider=r["provider"],
+                                 provider_name=rules.PROVIDERS[r["provider"]].short_name if r["provider"] else "",
+                                 account_number=r["account"], holder=holder, holder_name=r["name"].upper(),
+                                 source=source, status=AccountStatus.CONFIRMED, registered_on=r["day"],
+                                 confirmed_on=r["day"])
+            existing[(p.pk, r["account"])] = acc
+            new_acc.append((p, acc))
+            counts["created"] += 1
+        elif acc.confirmed_on is None:
+            acc.confirmed_on = r["day"]
+            if acc.status == AccountStatus.REGISTERED:
+                acc.status = AccountStatus.CONFIRMED
+            upd_acc.append(acc)
+            logs.append(ChangeLog(model="registry.paymentaccount", object_id=acc.pk, person_id=p.pk,
+                                  field="confirmed_on", old="", new=r["day"].isoformat(), at=now, source=source,
+                                  user=_user(user), scope_commune_id=p.scope_commune_id,
+                                  province_code=p.province_code))
+            counts["confirmed"] += 1
+        else:
+            counts["unchanged"] += 1
+        if not holder_ok and p.pk not in open_mm:
+            open_mm.add(p.pk)
+            issues.append(QualityIssue(
+                person_id=p.pk, rule="HOLDER_MISMATCH", severity=Severity.WARNING, field="account",
+                message=f"Tên chủ tài khoản {r['name'].upper()} không khớp với đối tượng hoặc người được ủy quyền",
+                details={"bank_name": r["name"], "account": r["account"], "file": path.name, "row": r["row"]},
+                scope_commune_id=p.scope_commune_id, province_code=p.province_code))
+            counts["holder_mismatch"] += 1
+    with transaction.atomic():
+        PaymentAccount.objects.bulk_create([a for _, a in new_acc], batch_size=BATCH)
+        PaymentAccount.objects.bulk_update(upd_acc, ["confirmed_on", "status"], batch_size=BATCH)
+        for p, a in new_acc:
+            logs.append(ChangeLog(model="registry.paymentaccount", object_id=a.pk, person_id=p.pk, field="",
+                                  old="", new=f"tạo mới: {a}", at=now, source=source, user=_user(user),
+                                  scope_commune_id=p.scope_commune_id, province_code=p.province_code))
+        ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+        QualityIssue.objects.bulk_create(issues, batch_size=BATCH)
+        days = [r["day"] for r in rows]
+        if refresh and days and (new_acc or upd_acc) and CoverageSnapshot.objects.exists():
+            refresh_snapshots(since=min(days))
+    return {"file": path.name, "rows": len(rows), "created": counts["created"], "confirmed": counts["confirmed"],
+            "unchanged": counts["unchanged"], "unmatched": counts["unmatched"], "rejected": counts["rejected"],
+            "holder_mismatch": counts["holder_mismatch"], "rejected_rows": rejected[:200]}
+
+
+def _user(user):
+    return user if user is not None and getattr(user, "pk", None) else None
+
+
+def set_stage(account: PaymentAccount, stage: str, day: dt.date, user=None, source: str = "web") -> PaymentAccount:
+    """Record that `account` reached `stage` on `day` (history: the stage dates + ChangeLog)."""
+    fields = {"registered": "registered_on", "confirmed": "confirmed_on", "active": "activated_on",
+              "closed": "closed_on"}
+    if stage not in fields:
+        raise BadInput(f"stage: unknown stage {stage!r}")
+    f = fields[stage]
+    dates = {k: getattr(account, v) for k, v in fields.items()}
+    dates[stage] = day
+    err = rules.check_stage_dates(dates["registered"] or (account.created.date() if account.created else None),
+                                  dates["confirmed"], dates["active"], dates["closed"])
+    if err:
+        raise BadInput(f"{f}: {err}")
+    old = getattr(account, f)
+    setattr(account, f, day)
+    account.status = rules.status_on(dt.date.max, dates["registered"] or dt.date.min, dates["confirmed"],
+                                     dates["active"], dates["closed"]) or AccountStatus.REGISTERED
+    with transaction.atomic():
+        account.save(update_fields=[f, "status"])
+        p = account.person
+        ChangeLog.objects.create(model="registry.paymentaccount", object_id=account.pk, person=p, field=f,
+                                 old=old.isoformat() if old else "", new=day.isoformat(), at=timezone.now(),
+                                 user=_user(user), source=source, scope_commune_id=p.scope_commune_id,
+                                 province_code=p.province_code)
+    return account
+
+
+# ----------------------------------------------------------------------------- coverage snapshot
+
+def snapshot_days(today: dt.date | None = None, start: dt.date = CAMPAIGN_START) -> list[dt.date]:
+    today = today or dt.date.today()
+    return rules.month_ends(start, today)
+
+
+SQL_ABOVE = 200_000  # persons: above this the snapshot is computed by SQL, day by day
+
+
+def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None = None, progress=None,
+                      method: str | None = None) -> dict:
+    """Rebuild CoverageSnapshot for `days` (default: every month end since 2024-01, and today).
+
+    method "sql": one aggregated query per day over all persons (the live selector's query);
+    method "scan" (default up to SQL_ABOVE persons): one read of persons, enrolments and
+    accounts, every day at once by index intervals (the same rules; tests hold the two equal)."""
+    from ansinh.accounts.selectors import group_rows
+    from ansinh.registry.selectors import OPERATOR
+
+    days = sorted(set(days or snapshot_days()))
+    if since:
+        days = [d for d in days if d >= since]
+    if method is None:
+        method = "scan" if Person.objects.count() <= SQL_ABOVE else "sql"
+    if method == "scan":
+        return _refresh_by_scan(days, progress)
+    t0 = time.perf_counter()
+    n = 0
+    if progress:
+        progress.set_total(len(days))
+    with transaction.atomic():
+        CoverageSnapshot.objects.filter(day__in=days).delete()
+        for d in days:
+            rows = group_rows(OPERATOR, d, with_paid=False)
+            CoverageSnapshot.objects.bulk_create([CoverageSnapshot(
+                day=d, residence_unit_id=r["residence_unit_id"], commune_id=r["commune_id"],
+                scope_commune_id=r["scope_commune_id"], province_code=r["province_code"] or "",
+                beneficiaries=r["beneficiaries"], with_account=r["with_account"], confirmed=r["confirmed"])
+                for r in rows], batch_size=BATCH)
+            n += len(rows)
+            if progress:
+                progress.advance(1, f"{d:%d/%m/%Y}")
+    return {"days": len(days), "rows": n, "seconds": round(time.perf_counter() - t0, 2), "method": "sql"}
+
+
+# ----------------------------------------------------------------------------- targets
+
+SEED_TARGETS = [  # (due, low, high, baseline, label): the province-wide seed (also in migration 0002)
+    (dt.date(2024, 1, 1), None, None, "3.04", "Điểm xuất phát đầu năm 2024"),
+    (dt.date(2024, 6, 30), "30", "40", None, "Hết quý II/2024"),
+    (dt.date(2024, 12, 31), "70", "80", None, "Hết năm 2024"),
+]
+
+
+def ensure_targets() -> int:
+    """Create the seed targets that are missing (idempotent); returns how many were created."""
+    from decimal import Decimal
+
+    from ansinh.accounts.models import Target
+
+    n = 0
+    for due, low, high, base, label in SEED_TARGETS:
+        _, created = Target.objects.get_or_create(
+            province_code="", commune=None, due=due,
+            defaults={"low": Decimal(low) if low else None, "high": Decimal(high) if high else None,
+                      "baseline": Decimal(base) if base else None, "label": label})
+        n += created
+    return n
+
+
+def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for lo, hi in sorted(i for i in iv if i[0] < i[1]):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _refresh_by_scan(days: list[dt.date], progress=None) -> dict:
+    """Every day at once: for each person the days (as index intervals) on which they are a
+    beneficiary, have an account, have a confirmed one; summed per group with difference arrays."""
+    from bisect import bisect_left, bisect_right
+
+    t0 = time.perf_counter()
+    n = len(days)
+    months = [f"{d:%Y-%m}" for d in days]
+    tz = timezone.get_current_timezone()
+
+    def at(d):  # first day index with day >= d
+        return bisect_left(days, d)
+
+    enrol: dict[int, list] = defaultdict(list)
+    for pid, start, end, status in Enrolment.objects.values_list("person_id", "start_month", "end_month", "status")             .iterator(chunk_size=BATCH):
+        if status != "active" and not end:
+            continue
+        lo = bisect_left(months, start) if start else 0
+        hi = bisect_right(months, end) if end else n
+        enrol[pid].append((lo, hi))
+    acc: dict[int, list] = defaultdict(list)
+    conf: dict[int, list] = defaultdict(list)
+    for pid, reg, created, c_on, a_on, closed in PaymentAccount.objects.values_list(
+            "person_id", "registered_on", "created", "confirmed_on", "activated_on", "closed_on").iterator(
+            chunk_size=BATCH):
+        reg = reg or (created.astimezone(tz).date() if created else None)
+        if reg is None:
+            continue
+        lo, hi = at(reg), (at(closed) if closed else n)  # closed on day c: not counted from c
+        acc[pid].append((lo, hi))
+        firsts = [x for x in (c_on, a_on) if x]
+        if firsts:
+            conf[pid].append((max(lo, at(min(firsts))), hi))
+    diffs: dict[tuple, list[list[int]]] = {}
+    for pid, res, com, sc, prov, status, died in Person.objects.values_list(
+            "pk", "residence_unit_id", "commune_id", "scope_commune_id", "province_code", "status",
+            "deceased_on").iterator(chunk_size=BATCH):
+        ev = enrol.get(pid)
+        if not ev:
+            continue
+        alive_hi = n if status == "alive" else (bisect_left(days, died) if died else 0)  # alive while d < died
+        ben = _intersect(_merge(ev), [(0, alive_hi)])
+        if not ben:
+            continue
+        key = (res, com, sc, prov or "")
+        d = diffs.get(key)
+        if d is None:
+            d = diffs[key] = [[0] * (n + 1) for _ in range(3)]
+        parts = (ben, _intersect(ben, _merge(acc.get(pid, []))), _intersect(ben, _merge(conf.get(pid, []))))
+        for k, ivs in enumerate(parts):
+            for lo, hi in ivs:
+                d[k][lo] += 1
+                d[k][hi] -= 1
+    objs = []
+    for (res, com, sc, prov), d in diffs.items():
+        run = [0, 0, 0]
+        for i, day in enumerate(days):
+            for k in range(3):
+                run[k] += d[k][i]
+            if run[0]:
+                objs.append(CoverageSnapshot(day=day, residence_unit_id=res, commune_id=com, scope_commune_id=sc,
+                                             province_code=prov, beneficiaries=run[0], with_account=run[1],
+                                             confirmed=run[2]))
+    with transaction.atomic():
+        CoverageSnapshot.objects.filter(day__in=days).delete()
+        CoverageSnapshot.objects.bulk_create(objs, batch_size=BATCH)
+    if progress:
+        progress.set_total(len(days))
+        progress.advance(len(days))
+    return {"days": len(days), "rows": len(objs), "seconds": round(time.perf_counter() - t0, 2), "method": "scan"}
+
+
+# ----------------------------------------------------------------------------- demo story
+
+# Share of beneficiaries (per cent) with an account registered by the end of each month,
+# for an "average" commune: about 3% in January 2024 (with the accounts that came with the lists), past both targets by June and December 2024.
+DEMO_CURVE = [("2023-12", 1.6), ("2024-01", 3.2), ("2024-02", 7.0), ("2024-03", 14.0), ("2024-04", 21.0),
+              ("2024-05", 28.0), ("2024-06", 36.0), ("2024-07", 45.0), ("2024-08", 53.0), ("2024-09", 60.0),
+              ("2024-10", 66.0), ("2024-11", 72.0), ("2024-12", 78.0), ("2025-03", 82.0), ("2025-06", 85.0),
+              ("2025-09", 88.0), ("2025-12", 90.0), ("2026-06", 92.0)]
+DEMO_SOURCE = "demo:accounts"
+DEMO_PROVIDERS = ["970405", "970405", "970405", "999888", "999888", "970415", "970418", "970436", "970449",
+                  "971005", "971011"]
+
+
+def _h(n: int, salt: int = 0) -> float:
+    """A deterministic pseudo-random number in [0, 1) from an integer."""
+    x = (n * 2654435761 + salt * 40503 + 0x9E3779B9) & 0xFFFFFFFF
+    x ^= x >> 16
+    x = (x * 0x45D9F3B) & 0xFFFFFFFF
+    x ^= x >> 16
+    return x / 2**32
+
+
+def commune_factor(unit_id: int | None) -> float:
+    """About one commune in five lags (0.55–0.75 of the average pace); the rest 0.95–1.2."""
+    u = _h(unit_id or 0, 7)
+    return 0.55 + 0.2 * _h(unit_id or 0, 8) if u < 0.2 else 0.95 + 0.25 * _h(unit_id or 0, 9)
+
+
+def _month_end(month: str) -> dt.date:
+    y, m = int(month[:4]), int(month[5:])
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def demo_registration_day(pid: int, unit_id: int | None) -> dt.date | None:
+    """When the demo person registers an account (None: not yet, or never)."""
+    u = _h(pid, 1) * 100
+    f = commune_factor(unit_id)
+    prev = None
+    for month, pct in DEMO_CURVE:
+        if u < pct * f:
+            end = _month_end(month)
+            start = (_month_end(prev) + dt.timedelta(days=1)) if prev else dt.date(2023, 1, 1)
+            span = (end - start).days
+            return start + dt.timedelta(days=int(_h(pid, 2) * (span + 1)))
+        prev = month
+    return None
+
+
+def demo_account_number(pid: int, provider: str) -> str:
+    lo, hi = rules.PROVIDERS[provider].lengths
+    length = lo + int(_h(pid, 3) * (hi - lo + 1))
+    digits = f"{pid:09d}{int(_h(pid, 4) * 10**9):09d}"
+    return ("1" + digits)[:length].ljust(length, "0")
+
+
+def _insert_accounts(accounts: list[PaymentAccount]) -> None:
+    """Plain multi-row INSERT through executemany (much faster than bulk_create on SQLite)."""
+    from django.db import connection
+
+    cols = ["person_id", "provider", "provider_name", "account_number", "holder", "holder_name", "source", "created",
+            "status", "registered_on", "confirmed_on", "activated_on", "closed_on"]
+    now = timezone.now()
+    table = connection.ops.quote_name(PaymentAccount._meta.db_table)
+    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in cols)}) "
+           f"VALUES ({', '.join(['%s'] * len(cols))})")
+    created_field = PaymentAccount._meta.get_field("created")
+    stamp = created_field.get_db_prep_value(now, connection)
+    with connection.cursor() as cur:
+        for i in range(0, len(accounts), BATCH):
+            cur.executemany(sql, [(a.person_id, a.provider, a.provider_name, a.account_number, a.holder,
+                                   a.holder_name, a.source, stamp, a.status, a.registered_on, a.confirmed_on,
+                                   a.activated_on, a.closed_on) for a in accounts[i:i + BATCH]])
+
+
+def demo_setup(today: dt.date | None = None, **kwargs) -> dict:
+    """Give the demo persons the 2024 story (idempotent: the demo accounts are rebuilt the same way):
+    enrolments in force since before 2024; imported accounts dated before 2024 (the 3% baseline);
+    new accounts registered month by month (about 5% in January 2024, ~36% by June, ~78% by
+    December on average, some communes lagging), confirmed by the bank 5–40 days later and
+    active a few days after; then the monthly coverage snapshot."""
+    today = today or dt.date.today()
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        ensure_targets()
+        # Enrolments in force from before 2024 (the lists were taken at the start of 2024).
+        Enrolment.objects.filter(Q(start_month="") | Q(start_month__gt="2023-12")).update(start_month="2023-12")
+        # Accounts that came with the lists: opened before the campaign.
+        PaymentAccount.objects.exclude(source=DEMO_SOURCE).filter(registered_on__isnull=True).update(
+            registered_on=dt.date(2023, 11, 15), confirmed_on=dt.date(2023, 12, 1),
+            activated_on=dt.date(2023, 12, 5), status=AccountStatus.ACTIVE)
+        # Idempotent without deleting: the demo history is a pure function of the person id, so
+        # persons who already have an account keep it and the others get theirs.
+        have = set(PaymentAccount.objects.values_list("person_id", flat=True))
+        auth = {}
+        for pid, name in AuthorisedPerson.objects.order_by("pk").values_list("person_id", "full_name"):
+            auth.setdefault(pid, name)
+        new = []
+        for pid, name, unit in Person.objects.values_list("pk", "full_name", "scope_commune_id").iterator(
+                chunk_size=BATCH):
+            if pid in have:
+                continue
+            reg = demo_registration_day(pid, unit)
+            if reg is None or reg > today:
+                continue
+            conf = reg + dt.timedelta(days=5 + int(_h(pid, 5) * 36)) if _h(pid, 6) > 0.06 else None
+            act = conf + dt.timedelta(days=int(_h(pid, 10) * 15)) if conf else None
+            conf = conf if conf and conf <= today else None
+            act = act if act and act <= today and conf else None
+            prov = DEMO_PROVIDERS[int(_h(pid, 11) * len(DEMO_PROVIDERS))]
+            by_auth = pid in auth and _h(pid, 12) < 0.5
+            holder_name = fold(auth[pid] if by_auth else name)
+            new.append(PaymentAccount(
+                person_id=pid, provider=prov, provider_name=rules.PROVIDERS[prov].short_name,
+                account_number=demo_account_number(pid, prov),
+                holder=AccountHolder.AUTHORISED if by_auth else AccountHolder.BENEFICIARY,
+                holder_name=holder_name, source=DEMO_SOURCE, registered_on=reg, confirmed_on=conf,
+                activated_on=act, status=rules.status_on(today, reg, conf, act) or AccountStatus.REGISTERED))
+        _insert_accounts(new)
+        snap = refresh_snapshots(snapshot_days(today))
+    return {"accounts": len(new), "snapshot_days": snap["days"], "snapshot_rows": snap["rows"],
+            "seconds": round(time.perf_counter() - t0, 2)}

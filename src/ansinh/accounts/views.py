@@ -1,0 +1,158 @@
+"""Campaign pages (thin): the coverage dashboard with its map, the drill-down of a unit and
+the outreach lists. Reads through ansinh.accounts.selectors (scoped); a unit outside the
+user's scope answers 404."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ansinh.accounts import rules, selectors
+from ansinh.units.models import Level
+
+
+def _day(request) -> tuple[dt.date, list[dt.date]]:
+    """The day asked (?day=YYYY-MM-DD or dd/mm/yyyy; ?month=YYYY-MM = its last computed day),
+    default the latest snapshot day (else today)."""
+    computed = selectors.snapshot_days(request.user)
+    g = request.GET
+    day = None
+    text = (g.get("day") or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    month = (g.get("month") or "").strip()
+    if day is None and len(month) == 7:
+        try:
+            first = dt.date(int(month[:4]), int(month[5:]), 1)
+        except ValueError:
+            first = None
+        if first:
+            in_month = [d for d in computed if (d.year, d.month) == (first.year, first.month)]
+            day = in_month[-1] if in_month else rules.month_ends(first, first)[0]
+    if day is None:
+        day = computed[-1] if computed else dt.date.today()
+    return day, computed
+
+
+def _map(request, day: dt.date) -> str:
+    m = request.GET.get("map") or ""
+    return m if m in selectors.MAPS else selectors.default_map(day)
+
+
+def _series_days(day: dt.date, computed: list[dt.date]) -> list[dt.date]:
+    start = dt.date(2024, 1, 1)
+    days = [d for d in computed if start <= d <= day and (d == rules.month_ends(d, d)[0] or d == day)]
+    return days or rules.month_ends(start, day)
+
+
+def _chart(series: list[dict]) -> dict:
+    return {"days": [p["day"] for p in series], "share": [p["share"] for p in series],
+            "confirmed": [p["confirmed_share"] for p in series],
+            "low": [p["target_low"] for p in series], "high": [p["target_high"] for p in series],
+            "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu")}}
+
+
+def _point(u: selectors.UnitCoverage) -> dict:
+    return {"id": u.unit.pk, "code": u.unit.code, "name": u.unit.name, "lat": u.unit.lat, "lon": u.unit.lon,
+            "beneficiaries": u.counts.beneficiaries, "with_account": u.counts.with_account,
+            "confirmed": u.counts.confirmed, "paid_noncash": u.counts.paid_noncash, "share": u.share,
+            "target_low": u.target_low, "target_high": u.target_high, "band": u.band}
+
+
+@login_required
+def dashboard(request):
+    day, computed = _day(request)
+    map_ = _map(request, day)
+    use_snap = day in computed
+    communes = selectors.coverage(request.user, day, "commune", map_, use_snapshot=use_snap)
+    ranked = sorted((u for u in communes if u.counts.beneficiaries), key=lambda u: (u.share, u.unit.code))
+    tot = selectors.total(communes, day)
+    districts = selectors.coverage(request.user, day, "district", "old", use_snapshot=use_snap) \
+        if map_ == "old" else []
+    days = _series_days(day, computed)
+    provinces = {u.unit.province_code for u in communes}
+    series = selectors.series(request.user, days, "province", map_,
+                              province=provinces.pop() if len(provinces) == 1 else None)
+    ctx = {
+        "day": day, "map": map_, "total": tot, "ranked": ranked, "districts": districts,
+        "laggards": sum(1 for u in ranked if u.band == "below"),
+        "months": sorted({(d.year, d.month) for d in computed if d >= dt.date(2024, 1, 1)}, reverse=True),
+        "month_value": f"{day:%Y-%m}", "snapshot": use_snap, "unit_base": reverse("accounts:dashboard") + "units/",
+        "chart": _chart(series),
+        "points": [_point(u) for u in communes if u.unit.lat is not None and u.counts.beneficiaries],
+    }
+    return render(request, "accounts/dashboard.html", ctx)
+
+
+def _unit_or_404(request, pk: int):
+    unit = selectors.unit_by_id(request.user, pk)
+    if unit is None:
+        raise Http404
+    return unit
+
+
+@login_required
+def unit_detail(request, pk: int):
+    unit = _unit_or_404(request, pk)
+    day, computed = _day(request)
+    map_ = "old" if unit.valid_to is not None else "new"
+    level = {Level.COMMUNE: "commune", Level.DISTRICT: "district", Level.PROVINCE: "province"}[unit.level]
+    series = selectors.series(request.user, _series_days(day, computed), level, map_, unit_id=unit.pk,
+                              province=unit.province_code)
+    rows = selectors.people_without(request.user, unit, day) if unit.level == Level.COMMUNE else []
+    ctx = {"unit": unit, "day": day, "map": map_, "current": series[-1] if series else None,
+           "villages": selectors.group_by_village(rows), "count": len(rows),
+           "chart": _chart(series)}
+    return render(request, "accounts/unit.html", ctx)
+
+
+def _outreach_rows(request, pk: int):
+    unit = _unit_or_404(request, pk)
+    if unit.level != Level.COMMUNE:
+        raise Http404
+    day = _day(request)[0] if (request.GET.get("day") or request.GET.get("month")) else dt.date.today()
+    rows = selectors.people_without(request.user, unit, day)
+    village = request.GET.get("village")
+    if village is not None and village != "":
+        rows = [r for r in rows if r["village"] == village]
+    return unit, day, rows
+
+
+def _filename(unit, ext: str) -> str:
+    from ansinh.text import fold
+
+    return f"mo-tai-khoan_{unit.code}_{fold(unit.short_name).lower().replace(' ', '-')}.{ext}"
+
+
+@login_required
+def outreach_xlsx(request, pk: int):
+    from ansinh.accounts.exports import outreach_xlsx as build
+
+    unit, day, rows = _outreach_rows(request, pk)
+    resp = HttpResponse(build(unit, rows, day),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "xlsx")}"'
+    return resp
+
+
+@login_required
+def outreach_pdf(request, pk: int):
+    from ansinh.accounts.exports import NoFont
+    from ansinh.accounts.exports import outreach_pdf as build
+
+    unit, day, rows = _outreach_rows(request, pk)
+    try:
+        pdf = build(unit, rows, day)
+    except NoFont as exc:
+        return HttpResponse(_("Không tạo được PDF: ") + str(exc), status=503, content_type="text/plain")
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "pdf")}"'
+    return resp

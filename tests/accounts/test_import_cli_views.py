@@ -1,0 +1,175 @@
+"""Bank lists in (real .xlsx/.csv files), the CLI, the pages and the outreach files, the demo story."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from ansinh.accounts.services import import_bank_list
+from ansinh.cli import main
+from ansinh.registry.models import AuthorisedPerson, ChangeLog, PaymentAccount, QualityIssue
+
+from .conftest import D, make_person, new_commune, old_commune
+
+pytestmark = pytest.mark.django_db
+
+
+def bank_xlsx(path, rows, header=("STT", "Họ tên chủ tài khoản", "Số CCCD", "Số tài khoản", "Ngày mở", "Ngân hàng")):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["NGÂN HÀNG NÔNG NGHIỆP - DANH SÁCH TÀI KHOẢN ĐÃ MỞ"])
+    ws.append(list(header))
+    for i, r in enumerate(rows, 1):
+        ws.append([i, *r])
+    wb.save(path)
+    return path
+
+
+def test_bank_list_links_by_id_checks_holder_and_is_idempotent(town, tmp_path):
+    AuthorisedPerson.objects.create(person=town["p2"], full_name="Hoàng Thị Con", name_key="HOANG THI CON")
+    f = bank_xlsx(tmp_path / "agribank.xlsx", [
+        ["NGUYEN THI DAO", town["p1"].id_number, "8300123456789", "05/03/2024", "Agribank"],   # known: confirm
+        ["HOANG THI CON", town["p2"].id_number, "8300999988887", "2024-04-02", "Agribank"],    # authorised holder
+        ["TRAN VAN KHAC", town["p5"].id_number, "8300555566667", "10/04/2024", "Agribank"],    # mismatch -> queue
+        ["LY THI BON", "020999999999", "8300111122223", "10/04/2024", "Agribank"],             # unknown ID
+        ["LY THI BON", town["p4"].id_number, "83001", "10/04/2024", "Agribank"],               # bad number
+    ])
+    rep = import_bank_list(f)
+    assert (rep["rows"], rep["created"], rep["confirmed"], rep["unmatched"], rep["rejected"], rep["holder_mismatch"]) \
+        == (5, 2, 0, 1, 1, 1)
+    a2 = PaymentAccount.objects.get(person=town["p2"])
+    assert a2.holder == "authorised" and a2.registered_on == D(2024, 4, 2) and a2.status == "confirmed"
+    assert a2.provider == "970405"
+    issue = QualityIssue.objects.get(person=town["p5"], rule="HOLDER_MISMATCH")
+    assert issue.status == "open" and issue.scope_commune_id == town["dong_kinh"].pk
+    assert ChangeLog.objects.filter(model="registry.paymentaccount", object_id=a2.pk).exists()
+    before = (PaymentAccount.objects.count(), QualityIssue.objects.count(), ChangeLog.objects.count())
+    rep2 = import_bank_list(f)
+    assert rep2["created"] == 0 and rep2["holder_mismatch"] == 0
+    assert (PaymentAccount.objects.count(), QualityIssue.objects.count(), ChangeLog.objects.count()) == before
+
+
+def test_bank_list_confirms_a_registered_account(town, tmp_path):
+    f = tmp_path / "vbsp.csv"
+    f.write_text("Ho ten,CCCD,So tai khoan,Ngay\nNGUYEN THI DAO,%s,8300123456789,15/02/2024\n" % town["p3"].id_number,
+                 encoding="utf-8")
+    rep = import_bank_list(f, provider="Agribank")
+    assert rep["confirmed"] == 1
+    acc = PaymentAccount.objects.get(person=town["p3"])
+    assert acc.confirmed_on == D(2024, 2, 15) and acc.status_on(D(2024, 2, 20)) == "confirmed"
+
+
+def test_bank_list_without_header_is_bad_input(town, tmp_path):
+    from ansinh.core.jobs import BadInput
+
+    f = tmp_path / "x.csv"
+    f.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="row 1, header"):
+        import_bank_list(f)
+
+
+def run(capsys, *args):
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_coverage_json(town, capsys):
+    rc, out, _ = run(capsys, "coverage", "--as-of", "2024-03-25", "--level", "district", "--json")
+    assert rc == 0
+    rows = json.loads(out)
+    assert len(rows) == 11
+    assert set(rows[0]) == {"code", "name", "beneficiaries", "with_account", "confirmed", "paid_noncash", "share",
+                            "target_low", "target_high"}
+    city = next(r for r in rows if r["beneficiaries"])
+    assert city["beneficiaries"] == 4 and city["with_account"] == 2 and city["share"] == 50.0
+    rc, out, _ = run(capsys, "coverage", "--as-of", "2025-08-01", "--level", "commune", "--json")
+    assert len(json.loads(out)) == 65  # the new map by default after 2025-07-01
+    rc, _, err = run(capsys, "coverage", "--as-of", "2025-08-01", "--level", "district", "--map", "new")
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    rc, _, err = run(capsys, "coverage", "--as-of", "31/12/2024")
+    assert rc == 2 and "--as-of" in err
+
+
+def test_cli_accounts_import(town, tmp_path, capsys):
+    f = bank_xlsx(tmp_path / "b.xlsx", [["HOANG VAN BA", town["p2"].id_number, "1012345678", "01/06/2024",
+                                         "Vietcombank"]])
+    rc, out, _ = run(capsys, "accounts", "import", f, "--json")
+    assert rc == 0 and json.loads(out)["created"] == 1
+    rc, _, err = run(capsys, "accounts", "import", tmp_path / "missing.xlsx", "--json")
+    assert rc == 2 and "not found" in err
+
+
+def test_pages_drill_down_and_outreach_files(town, officer):
+    from ansinh.accounts.services import refresh_snapshots
+
+    refresh_snapshots([D(2024, 3, 31), D(2024, 6, 30)])
+    officer("tinh_t", "20", role="province_officer")
+    c = Client()
+    assert c.login(username="tinh_t", password="pw-tinh_t-123")
+    r = c.get("/accounts/?month=2024-06&map=old")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "Phường Vĩnh Trại" in body and 'id="coverage-map"' in body and "Huyện" in body
+    r = c.get("/accounts/?map=new")
+    assert r.status_code == 200 and "Phường Đông Kinh" in r.content.decode()
+    dk = town["dong_kinh"]
+    r = c.get(f"/accounts/units/{dk.pk}/?month=2024-06")
+    assert r.status_code == 200 and "Hoàng Văn Ba" in r.content.decode()
+    r = c.get(f"/accounts/units/{dk.pk}/outreach.xlsx")
+    assert r.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    names = [row[2] for row in ws.iter_rows(min_row=4, values_only=True)]
+    assert "Hoàng Văn Ba" in names and "Nguyễn Thị Đào" not in names
+    r = c.get(f"/accounts/units/{dk.pk}/outreach.pdf?village=Khối 1")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    r = c.get(f"/accounts/units/{old_commune('05977').pk}/")
+    assert r.status_code == 200
+
+
+def test_unit_outside_scope_is_404(town, officer):
+    officer("kl_o", "06187")
+    c = Client()
+    assert c.login(username="kl_o", password="pw-kl_o-123")
+    assert c.get(f"/accounts/units/{town['dong_kinh'].pk}/").status_code == 404
+    assert c.get(f"/accounts/units/{town['dong_kinh'].pk}/outreach.xlsx").status_code == 404
+    r = c.get("/accounts/")
+    assert r.status_code == 200 and "Phường Đông Kinh" not in r.content.decode()
+
+
+def test_demo_setup_tells_the_2024_story(db):
+    from ansinh.accounts import selectors
+    from ansinh.accounts.services import demo_setup
+    from ansinh.registry.selectors import OPERATOR
+    from ansinh.units.models import AdminUnit
+
+    communes = list(AdminUnit.objects.filter(level=3, province_code="20", valid_to__isnull=False).order_by("code"))
+    news = {c.pk: new_commune("05977") for c in communes[:1]}
+    for i in range(800):
+        old = communes[i % 40]
+        make_person(i, old, news.get(old.pk), start="2024-03" if i % 2 else "")
+    rep = demo_setup(today=D(2025, 1, 15))
+    again = demo_setup(today=D(2025, 1, 15))
+    assert again["accounts"] == 0 and rep["accounts"] == PaymentAccount.objects.count()  # idempotent
+    def share(d):
+        return selectors.total(selectors.coverage(OPERATOR, d, "province", "old", use_snapshot=True), d)["share"]
+    jan, jun, dec = share(D(2024, 1, 31)), share(D(2024, 6, 30)), share(D(2024, 12, 31))
+    assert 1 <= jan <= 6 and 28 <= jun <= 42 and 68 <= dec <= 85, (jan, jun, dec)
+    shares = [u.share for u in selectors.coverage(OPERATOR, D(2024, 12, 31), "commune", "old", use_snapshot=True)
+              if u.counts.beneficiaries]
+    assert min(shares) < 70 < max(shares)  # some communes lag behind the target
+    assert not PaymentAccount.objects.filter(registered_on__gt=dt.date(2025, 1, 15)).exists()
+
+
+def test_api_coverage_is_scoped(town, officer):
+    officer("kl_api", "06187")
+    c = Client()
+    assert c.login(username="kl_api", password="pw-kl_api-123")
+    r = c.get("/api/accounts/coverage?as_of=2024-09-01&level=commune&map=new")
+    assert r.status_code == 200
+    assert [(u["code"], u["beneficiaries"], u["with_account"]) for u in r.json()] == [("06187", 1, 1)]
+    assert c.get("/api/accounts/coverage?level=district&map=new").status_code == 422
