@@ -135,6 +135,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Splink reports its training steps at INFO on stdout; keep CLI output (and --json) clean.
+    "loggers": {"splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")}},
 }
 
 SESSION_COOKIE_HTTPONLY = True
