@@ -89,3 +89,9 @@ def test_vendored_assets_are_served_locally():
     for path in ("/static/vendor/bootstrap/bootstrap.min.css", "/static/vendor/htmx/htmx.min.js"):
         r = c.get(path)
         assert r.status_code == 200, path
+
+
+def test_vietnamese_even_when_the_browser_asks_for_english(demo):
+    c = login("tinh")
+    html = c.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="vi"' in html and "Đăng xuất" in html
