@@ -23,6 +23,7 @@ database and prints (and records) the top functions.
 """
 from __future__ import annotations
 
+import _machine  # bench/_machine.py (this folder is on sys.path when run as a script)
 import argparse
 import csv
 import datetime as dt
@@ -89,23 +90,7 @@ sys.exit(rc)
 # --------------------------------------------------------------------------- helpers
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = f"; {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
-                break
-    except (OSError, ValueError):
-        pass
-    return f"{platform.platform()}; CPU {cpu}; {os.cpu_count()} cores{mem}; Python {platform.python_version()}"
+    return _machine.machine(with_memory=True)
 
 
 def loadavg() -> str:

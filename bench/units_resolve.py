@@ -9,6 +9,7 @@ the report is appended to bench/RESULTS.md.
 """
 from __future__ import annotations
 
+import _machine  # bench/_machine.py (this folder is on sys.path when run as a script)
 import argparse
 import datetime as dt
 import os
@@ -45,15 +46,7 @@ def setup_django(tmp: Path) -> None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.platform()}; CPU {cpu}; {os.cpu_count()} cores; Python {platform.python_version()}"
+    return _machine.machine(with_memory=False)
 
 
 def base_name(name: str, kind: str) -> str:
