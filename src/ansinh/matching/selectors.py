@@ -20,3 +20,14 @@ def pair(user, pk: int) -> MatchPair:
 
 def pair_count(user, status: str = PairStatus.OPEN) -> int:
     return scoped(MatchPair, user).filter(status=status).count()
+
+
+def pair_enrolments(user, pk: int) -> dict[str, list]:
+    """Enrolments of both sides of a pair the user may see (through `pair`, which is scoped).
+
+    Seeing a pair grants seeing both records: deciding a cross-commune duplicate needs both."""
+    from ansinh.registry.models import Enrolment
+
+    p = pair(user, pk)
+    return {side: list(Enrolment.objects.filter(person_id=pid))
+            for side, pid in (("a", p.person_a_id), ("b", p.person_b_id))}

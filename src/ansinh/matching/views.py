@@ -13,7 +13,6 @@ from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.matching import selectors, services
 from ansinh.matching.models import MatchPair, PairStatus
-from ansinh.registry.models import Enrolment
 
 FIELD_LABELS = {"family": "Họ", "middle": "Tên đệm", "given": "Tên", "dob": "Ngày sinh", "id_number": "Số định danh",
                 "gender": "Giới tính", "residence": "Nơi cư trú", "village": "Thôn/bản"}
@@ -50,8 +49,7 @@ def pair_detail(request, pk: int):
     a, b = _side(pair.person_a), _side(pair.person_b)
     rows = [{"field": f, "label": FIELD_LABELS[f], "a": a[f], "b": b[f],
              "weight": (pair.contributions or {}).get(f, 0.0)} for f in FIELD_LABELS]
-    enrol = {k: list(Enrolment.objects.filter(person_id=pid)) for k, pid in (("a", pair.person_a_id),
-                                                                               ("b", pair.person_b_id))}
+    enrol = selectors.pair_enrolments(request.user, pk)
     return render(request, "matching/pair.html", {
         "pair": pair, "rows": rows, "enrol": enrol,
         "can_decide": has_role(request.user, *services.DECIDERS) and pair.status == PairStatus.OPEN,
