@@ -239,6 +239,90 @@ class Postgres:
             print(f"warning: could not drop {self.dbname}: {exc}")
 
 
+
+# --------------------------------------------------------------------------- storage floor
+
+def storage_floor_sqlite(path: Path) -> dict:
+    """Seconds to write the rows the import kept into empty copies of the same tables.
+
+    The rows are read back first (not timed); each table gets one ``executemany`` from ready
+    tuples into a copy with the same indexes, and one commit. No importer that keeps these
+    records (persons, enrolments, quality issues, source rows, change history, accounts,
+    batches) can write them faster with the same schema.
+    """
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    tables = [r[0] for r in con.execute(
+        "select name from sqlite_master where type='table' and name like 'registry\\_%' escape '\\'")]
+    per, total = {}, 0.0
+    for t in tables:
+        rows = con.execute(f'select * from "{t}"').fetchall()
+        if not rows:
+            continue
+        ddl = con.execute("select sql from sqlite_master where type='table' and name=?", (t,)).fetchone()[0]
+        con.execute(ddl.replace(f'"{t}"', f'"floor_{t}"', 1))
+        for i, (ix,) in enumerate(con.execute(
+                "select sql from sqlite_master where type='index' and tbl_name=? and sql is not null", (t,)).fetchall()):
+            ix = re.sub(r'INDEX\s+"([^"]+)"', lambda m: f'INDEX "floor{i}_{m.group(1)}"', ix, count=1)
+            con.execute(ix.replace(f' ON "{t}"', f' ON "floor_{t}"'))
+        con.commit()
+        marks = ",".join("?" * len(rows[0]))
+        t0 = time.perf_counter()
+        con.executemany(f'insert into "floor_{t}" values ({marks})', rows)
+        con.commit()
+        per[t] = (len(rows), time.perf_counter() - t0)
+        total += per[t][1]
+    for t in per:
+        con.execute(f'drop table "floor_{t}"')
+    con.commit()
+    con.close()
+    return {"total": total, "tables": per}
+
+
+def storage_floor_pg(url: str) -> dict:
+    """The same on PostgreSQL: one COPY per table into ``LIKE … INCLUDING ALL`` copies, one commit."""
+    import psycopg
+
+    per, total = {}, 0.0
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as con:
+        tables = [r[0] for r in con.execute(
+            "select tablename from pg_tables where schemaname='public' and tablename like 'registry\\_%'")]
+        for t in tables:
+            buf = bytearray()
+            with con.cursor().copy(f'COPY "{t}" TO STDOUT') as cp:
+                for chunk in cp:
+                    buf += chunk
+            n = con.execute(f'select count(*) from "{t}"').fetchone()[0]
+            if not n:
+                continue
+            con.execute(f'CREATE TABLE "floor_{t}" (LIKE "{t}" INCLUDING ALL)')
+            con.commit()
+            t0 = time.perf_counter()
+            with con.cursor().copy(f'COPY "floor_{t}" FROM STDIN') as cp:
+                cp.write(bytes(buf))
+            con.commit()
+            per[t] = (n, time.perf_counter() - t0)
+            total += per[t][1]
+        for t in per:
+            con.execute(f'DROP TABLE "floor_{t}"')
+        con.commit()
+    return {"total": total, "tables": per}
+
+
+def startup_floor(env: dict) -> float:
+    """Best of 3: a Python process that only sets Django up and imports the CLI."""
+    best = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([str(PYTHON), "-c", "import django; django.setup(); import ansinh.cli"], env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        took = time.perf_counter() - t0
+        best = took if best is None else min(best, took)
+    return best
+
 # --------------------------------------------------------------------------- one backend
 
 def init_db(db, tmp: Path, tag: str) -> tuple[str, Path, float]:
@@ -268,6 +352,16 @@ def measure(db, data: Path, tmp: Path, n_files: int, in_process: bool) -> dict:
            and t["failed"] == 0 and t["already_imported"] == 0}
     print(f"{db.name}: wall {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, peak RSS {r['maxrss_mb']:.0f} MB; "
           f"{t['rows']} rows = {t['imported']} + {t['updated']} + {t['rejected']}", flush=True)
+    try:
+        if db.name == "SQLite":
+            res["storage"] = storage_floor_sqlite(Path(url.removeprefix("sqlite:///")))
+        else:
+            res["storage"] = storage_floor_pg(url)
+        res["startup"] = startup_floor(child_env(url, var))
+        print(f"{db.name}: storage floor {res['storage']['total']:.2f} s, start-up floor {res['startup']:.2f} s",
+              flush=True)
+    except Exception as exc:  # noqa: BLE001 - the floor is extra information, never fatal
+        print(f"{db.name}: storage floor not measured: {exc}", file=sys.stderr)
     if in_process:
         url, var, _ = init_db(db, tmp, tag + "-2")
         timings = tmp / f"timings-{tag}.json"
@@ -421,6 +515,17 @@ def main() -> int:
                      + ", ".join(f"{n} {s:.2f} s" for n, s in ip["slowest"])
                      + ("" if ip["same_totals"] else "; TOTALS DIFFER from the first run"))
         lines.append(line)
+        if r.get("storage"):
+            st = r["storage"]
+            least = floor + st["total"] + r["startup"]
+            lines.append(
+                f"  - {name} storage floor: **{st['total']:.2f} s** to write the rows this import keeps into empty "
+                f"copies of the same tables with their indexes (one {'executemany' if name == 'SQLite' else 'COPY'} "
+                f"per table from ready rows, one commit each: "
+                + ", ".join(f"{k.removeprefix('registry_')} {n:,} rows {s_:.2f} s" for k, (n, s_) in st["tables"].items())
+                + f"); process start + Django set-up {r['startup']:.2f} s; so the least any importer keeping these "
+                f"records can take is {least:.2f} s = **{least / floor:.1f}× the reading floor**; "
+                f"this import is {r['wall'] / least:.1f}× that least")
     walls = {n: r["wall"] for n, r in results.items()}
     target_parts = []
     for n, w in walls.items():

@@ -270,6 +270,33 @@ def test_fix_and_waive_are_recorded(small_list, officer):
         services.fix_issue(dob_issue, b, "dob", "05/03/1940")
 
 
+def test_fixing_the_id_rechecks_the_rules_that_compare_it(small_list, officer):
+    # The list's ID has two wrong digits (female, born 1941) for a man born in 1940.
+    services.import_file(small_list([person_row(id_number="020141001234")]), province=PROVINCE)
+    p = Person.objects.get()
+    assert set(p.issues.filter(status=IssueStatus.OPEN).values_list("rule", flat=True)) >= {
+        "ID_GENDER", "ID_BIRTH_YEAR"}
+    a = officer("dk", DONG_KINH)
+    # one digit fixed through the gender issue: the gender now agrees, the year still does not
+    services.fix_issue(p.issues.get(rule="ID_GENDER"), a, "id_number", "020041001234")
+    assert p.issues.get(rule="ID_BIRTH_YEAR").status == IssueStatus.OPEN
+    # the second digit fixed through the year issue: nothing left open of either rule
+    services.fix_issue(p.issues.get(rule="ID_BIRTH_YEAR"), a, "id_number", "020040001234")
+    assert not p.issues.filter(status=IssueStatus.OPEN, rule__in=["ID_GENDER", "ID_BIRTH_YEAR"]).exists()
+    # a date of birth "fixed" to a year the ID contradicts opens a new year issue, recorded
+    dob_issue = QualityIssue.objects.create(person=p, rule="DOB_PLAUSIBLE", severity="warning", message="x",
+                                            field="dob", scope_commune=p.scope_commune,
+                                            province_code=p.province_code)
+    services.fix_issue(dob_issue, a, "dob", "05/03/1945")
+    reopened = p.issues.get(rule="ID_BIRTH_YEAR", status=IssueStatus.OPEN)
+    assert "1940" in reopened.message and "1945" in reopened.message
+    assert reopened.scope_commune == p.scope_commune and reopened.details["after_fix"] == "dob"
+    assert ChangeLog.objects.filter(model="registry.qualityissue", object_id=reopened.pk, new="open").exists()
+    # putting the date back closes it again
+    services.fix_issue(reopened, a, "dob", "05/03/1940")
+    assert not p.issues.filter(status=IssueStatus.OPEN, rule__in=["ID_GENDER", "ID_BIRTH_YEAR"]).exists()
+
+
 def test_fix_category(small_list):
     services.import_file(small_list([person_row(category="BTXH")]), province=PROVINCE)
     issue = QualityIssue.objects.get(rule="CATEGORY_UNMAPPED")

@@ -177,3 +177,16 @@ class TestCategory:
 def test_every_finding_code_has_a_title_and_severity():
     for code, (sev, title) in rules.RULES.items():
         assert sev in ("error", "warning", "info") and title
+
+
+def test_rule_titles_follow_the_interface_language():
+    from django.utils import translation
+
+    for code, (_sev, title) in rules.RULES.items():
+        with translation.override("vi"):
+            vi = str(title)
+        with translation.override("en"):
+            en = str(title)
+        assert vi != en, f"{code}: no English title"
+    with translation.override("en"):
+        assert str(rules.RULES["ID_GENDER"][1]) == "ID number does not match the gender"

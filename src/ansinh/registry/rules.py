@@ -28,23 +28,26 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 
+from django.utils.translation import gettext_lazy as _
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 
-# (code, severity, Vietnamese title) — the titles are shown in the UI.
+# (code, severity, Vietnamese title) — the titles are shown in the UI (translated; the stored
+# findings' messages stay as written at the time, in Vietnamese, like any recorded fact).
 RULES: dict[str, tuple[str, str]] = {
-    "ID_SHAPE": (ERROR, "Số định danh/CMND sai định dạng"),
-    "ID_GENDER": (WARNING, "Số định danh không khớp giới tính"),
-    "ID_BIRTH_YEAR": (WARNING, "Số định danh không khớp năm sinh"),
-    "DOB_PLAUSIBLE": (WARNING, "Ngày sinh không hợp lý"),
-    "NAME_NORMALISED": (INFO, "Họ tên đã được chuẩn hóa"),
-    "ACCOUNT_FIELDS": (WARNING, "Thiếu thông tin để mở/ghi nhận tài khoản"),
-    "PHONE": (WARNING, "Số điện thoại"),
-    "RESIDENCE": (ERROR, "Nơi cư trú chưa xác định được xã mới"),
-    "CATEGORY_UNMAPPED": (ERROR, "Không nhận diện được diện đối tượng"),
-    "CATEGORY_INCOMPLETE": (WARNING, "Diện đối tượng chưa rõ điểm/mức độ"),
+    "ID_SHAPE": (ERROR, _("Số định danh/CMND sai định dạng")),
+    "ID_GENDER": (WARNING, _("Số định danh không khớp giới tính")),
+    "ID_BIRTH_YEAR": (WARNING, _("Số định danh không khớp năm sinh")),
+    "DOB_PLAUSIBLE": (WARNING, _("Ngày sinh không hợp lý")),
+    "NAME_NORMALISED": (INFO, _("Họ tên đã được chuẩn hóa")),
+    "ACCOUNT_FIELDS": (WARNING, _("Thiếu thông tin để mở/ghi nhận tài khoản")),
+    "PHONE": (WARNING, _("Số điện thoại")),
+    "RESIDENCE": (ERROR, _("Nơi cư trú chưa xác định được xã mới")),
+    "CATEGORY_UNMAPPED": (ERROR, _("Không nhận diện được diện đối tượng")),
+    "CATEGORY_INCOMPLETE": (WARNING, _("Diện đối tượng chưa rõ điểm/mức độ")),
     # Raised by the import service (they need the database), listed here for the titles.
-    "DUPLICATE_LISTED": (WARNING, "Đã có trong danh sách của xã khác"),
-    "CELL_UNREADABLE": (WARNING, "Ô dữ liệu không đọc được"),
+    "DUPLICATE_LISTED": (WARNING, _("Đã có trong danh sách của xã khác")),
+    "CELL_UNREADABLE": (WARNING, _("Ô dữ liệu không đọc được")),
 }
 
 # 63-province-era codes used as the first three digits of every 12-digit number.

@@ -389,14 +389,13 @@ class _NamelessRow:
 
 def _nameless_rows(parsed) -> list[_NamelessRow]:
     """Rows without a name that carry a person's data (an ID or a date of birth): the reader
-    skips them ("no name: …", or "not a data row …" below the last named row)."""
-    maybe = [s for s in parsed.skipped if s.reason.startswith(("no name", "not a data row"))]
-    if not maybe:
-        return []
-    cells = _sheet_rows(parsed, {s.row for s in maybe})
+    skips them ("no name: …", or "not a data row …" below the last named row) and keeps their
+    cells (legacy-decoded) on the SkippedRow."""
     out = []
-    for s in maybe:
-        text = cells.get(s.row)
+    for s in parsed.skipped:
+        if not s.reason.startswith(("no name", "not a data row")):
+            continue
+        text = s.cells
         if s.reason.startswith("not a data row") and (text is None or not _has_person_data(parsed, text)):
             continue
         if text is None:  # fall back to the non-empty cells the reader quoted
@@ -421,24 +420,6 @@ def _has_person_data(parsed, text: list[str]) -> bool:
             except ValueError:
                 pass
     return False
-
-
-def _sheet_rows(parsed, wanted: set[int]) -> dict[int, list[str]]:
-    """The whole text of some sheet rows (1-based), read again from the file; {} if that fails."""
-    try:
-        from ansinh.registry import reader
-
-        path = Path(parsed.file)
-        sheets = reader._load_csv(path, parsed.file) if path.suffix.lower() == ".csv" else reader._load_grids(
-            path, parsed.file)
-        for sheet_name, grid, _merged in sheets:
-            if sheet_name != parsed.sheet:
-                continue
-            dec = reader._decoder_for(grid)
-            return {n: [reader._cell_text(v, dec) for v in grid[n - 1]] for n in wanted if 0 < n <= len(grid)}
-    except Exception:  # noqa: BLE001 - the quoted cells are used instead
-        return {}
-    return {}
 
 
 @dataclass
@@ -1546,7 +1527,37 @@ def fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssue
     issue.reason = f"Sửa {field}: {value}"[:500]
     issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
     _log_one("registry.qualityissue", issue.pk, person, "status", IssueStatus.OPEN, IssueStatus.FIXED, user)
+    if field in ("id_number", "dob", "gender"):
+        _recheck_id_rules(person, user, field, now)
     return issue
+
+
+# Rules that compare the ID number with other fields: re-evaluated whenever one side changes.
+_ID_CROSS_RULES = ("ID_GENDER", "ID_BIRTH_YEAR")
+
+
+def _recheck_id_rules(person: Person, user, changed: str, now) -> None:
+    """After a fix of the ID number, date of birth or gender: close the open ID_GENDER /
+    ID_BIRTH_YEAR issues that no longer hold and open those that now do (both recorded)."""
+    found = {f.rule: f for f in (rules.check_id_gender(person.id_number, person.gender)
+                                 + rules.check_id_birth_year(person.id_number, person.dob))}
+    open_issues = {i.rule: i for i in QualityIssue.objects.select_for_update().filter(
+        person=person, status=IssueStatus.OPEN, rule__in=_ID_CROSS_RULES)}
+    for rule, other in open_issues.items():
+        if rule in found:
+            continue
+        other.status, other.resolved_by, other.resolved_at = IssueStatus.FIXED, _user_or_none(user), now
+        other.reason = f"Tự đóng: hết sai lệch sau khi sửa {changed}"
+        other.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
+        _log_one("registry.qualityissue", other.pk, person, "status", IssueStatus.OPEN, IssueStatus.FIXED, user)
+    for rule, f in found.items():
+        if rule in open_issues:
+            continue
+        new = QualityIssue.objects.create(
+            person=person, rule=rule, severity=f.severity, field=f.field, message=f.message[:500],
+            details={**f.details, "after_fix": changed}, scope_commune_id=person.scope_commune_id,
+            province_code=person.province_code)
+        _log_one("registry.qualityissue", new.pk, person, "status", None, IssueStatus.OPEN, user)
 
 
 @transaction.atomic
