@@ -103,6 +103,8 @@ class _ScopeKeys(models.Model):
 
 
 class Person(_ScopeKeys):
+    # Indexed by the (province_code, scope_commune) index below.
+    province_code = models.CharField(max_length=3, blank=True)
     id_number = models.CharField(_("Số định danh"), max_length=12, null=True, blank=True)
     legacy_cmnd = models.CharField(_("Số CMND"), max_length=9, null=True, blank=True, db_index=True)
     full_name = models.CharField(_("Họ và tên"), max_length=200)
@@ -124,8 +126,9 @@ class Person(_ScopeKeys):
     deceased_on = models.DateField(null=True, blank=True)
     # Opening position: the last month ("YYYY-MM") the previous process paid.
     paid_through = models.CharField(max_length=7, blank=True)
+    # No index: written on every imported row, read only through the batch's report.
     source_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -172,8 +175,9 @@ class Enrolment(_ScopeKeys):
     end_month = models.CharField(max_length=7, blank=True)
     status = models.CharField(max_length=12, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
     status_reason = models.CharField(max_length=300, blank=True)
+    # No index: written on every imported row, read only through the batch's report.
     source_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -249,7 +253,7 @@ class ChangeLog(_ScopeKeys):
     old = models.TextField(blank=True)
     new = models.TextField(blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+                             related_name="+", db_index=False)  # users are deactivated, not deleted
     at = models.DateTimeField()
     source = models.CharField(max_length=80, blank=True)
 
@@ -297,7 +301,8 @@ class ImportBatch(_ScopeKeys):
 
 
 class ImportRow(models.Model):
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="row_set")
+    # Indexed by the (batch, outcome) index below.
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="row_set", db_index=False)
     row = models.PositiveIntegerField()  # 1-based sheet row
     outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
     reasons = models.JSONField(default=list, blank=True)
@@ -323,7 +328,7 @@ class QualityIssue(_ScopeKeys):
     details = models.JSONField(default=dict, blank=True)  # before/after, candidates, ...
     status = models.CharField(max_length=8, choices=IssueStatus.choices, default=IssueStatus.OPEN)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # users are deactivated, not deleted
     resolved_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)  # why waived
     created = models.DateTimeField(auto_now_add=True)
