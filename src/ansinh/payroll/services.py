@@ -340,35 +340,105 @@ def reconcile(run: PayrollRun, result_path, *, switch_to_cash: bool = True) -> d
 
     Unpaid lines stop claiming their month, so the next run pays it again as arrears; an
     unpaid line whose reason is an account failure makes later runs use cash (the account is
-    skipped by generation)."""
+    skipped by generation). All or nothing: see ``apply_results``."""
+    from pathlib import Path
+
     from ansinh.payroll import files
 
+    _check_reconcilable(run)
+    rows = files.read_result(result_path)
+    return apply_results(run, rows, source=Path(str(result_path)).name)
+
+
+def _check_reconcilable(run: PayrollRun) -> None:
     if run.status not in (RunStatus.EXPORTED, RunStatus.RECONCILED):
         raise BadInput(f"run {run.pk}: status {run.status}; export it before reconciling")
-    rows = files.read_result(result_path)
-    ids = {r["line_id"] for r in rows}
-    lines = {ln.pk: ln for ln in PayrollLine.objects.filter(run=run, pk__in=ids)}
-    unknown = sorted(ids - set(lines))
+
+
+RESULT_TABLE = "payroll_result_in"
+
+
+def apply_results(run: PayrollRun, rows: list[dict], *, source: str) -> dict:
+    """Mark the lines named in `rows` ({row, line_id, status paid|unpaid, reason, paid_date,
+    amount or None}) — from a provider result file or from G2P Connect on-disburse callbacks —
+    and reconcile the run when no line is pending any more.
+
+    Set-based: the rows go into a temporary table (COPY on PostgreSQL), are checked there
+    (a line named twice, a line not in the run, an amount that differs: the error names the
+    source, row and field) and applied with one UPDATE … FROM. One transaction: a bad row
+    changes nothing."""
+    from django.db import IntegrityError
+
+    _check_reconcilable(run)
+    try:
+        with transaction.atomic():
+            run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+            _check_reconcilable(run)
+            with connection.cursor() as cur:
+                _load_results(cur, rows)
+                try:
+                    _check_results(cur, run, source)
+                    _update_lines(cur, run)
+                finally:
+                    cur.execute(f"DROP TABLE IF EXISTS {RESULT_TABLE}")
+            return _finish_reconcile(run)
+    except IntegrityError:
+        raise BadInput(f"{source}: a line reported paid was reported unpaid before and its month is now "
+                       f"claimed by a later run; correct that run first") from None
+
+
+def _load_results(cur, rows: list[dict]) -> None:
+    cur.execute(f"DROP TABLE IF EXISTS {RESULT_TABLE}")
+    cur.execute(f"CREATE TEMPORARY TABLE {RESULT_TABLE} (rowno integer, line_id bigint, status varchar(8),"
+                f" reason varchar(200), paid_on date, amount bigint)")
+    data = [(r["row"], r["line_id"], r["status"], r["reason"], r["paid_date"], r["amount"]) for r in rows]
+    if _vendor() == "postgresql" and hasattr(cur.cursor, "copy"):
+        with cur.cursor.copy(f"COPY {RESULT_TABLE} (rowno, line_id, status, reason, paid_on, amount) FROM STDIN") as cp:
+            for d in data:
+                cp.write_row(d)
+    else:
+        cur.executemany(f"INSERT INTO {RESULT_TABLE} VALUES (%s, %s, %s, %s, %s, %s)",
+                        [(a, b, c, d, e.isoformat() if e else None, f) for a, b, c, d, e, f in data])
+    cur.execute(f"CREATE INDEX {RESULT_TABLE}_line ON {RESULT_TABLE} (line_id)")
+    if _vendor() == "postgresql":
+        cur.execute(f"ANALYZE {RESULT_TABLE}")
+
+
+def _check_results(cur, run: PayrollRun, source: str) -> None:
+    line_table = PayrollLine._meta.db_table
+    cur.execute(f"SELECT line_id, MIN(rowno), MAX(rowno) FROM {RESULT_TABLE} GROUP BY line_id"
+                f" HAVING COUNT(*) > 1 ORDER BY 3 LIMIT 1")
+    dup = cur.fetchone()
+    if dup:
+        raise BadInput(f"{source}: row {dup[2]}, line_id: line {dup[0]} is already given in row {dup[1]}")
+    cur.execute(f"SELECT t.rowno, t.line_id FROM {RESULT_TABLE} t LEFT JOIN {line_table} l"
+                f" ON l.id = t.line_id AND l.run_id = %s WHERE l.id IS NULL ORDER BY t.rowno LIMIT 1", [run.pk])
+    unknown = cur.fetchone()
     if unknown:
-        raise BadInput(f"{getattr(result_path, 'name', result_path)}: line {unknown[0]} is not in run {run.pk}")
-    changed = []
-    for r in rows:
-        ln = lines[r["line_id"]]
-        if r["amount"] is not None and r["amount"] != ln.amount:
-            raise BadInput(f"line {ln.pk}: amount {r['amount']} in the result file, {ln.amount} in the run")
-        ln.result = r["status"]
-        ln.result_reason = r["reason"]
-        ln.paid_on = r["paid_date"] if r["status"] == LineResult.PAID else None
-        ln.active = r["status"] != LineResult.UNPAID
-        changed.append(ln)
-    with transaction.atomic():
-        for i in range(0, len(changed), 2000):
-            PayrollLine.objects.bulk_update(changed[i:i + 2000], ["result", "result_reason", "paid_on", "active"])
-        report = reconciliation_report(run)
-        run.reconciliation = report
-        if report["pending"]["lines"] == 0:
-            run.status, run.reconciled_at = RunStatus.RECONCILED, timezone.now()
-        run.save(update_fields=["reconciliation", "status", "reconciled_at"])
+        raise BadInput(f"{source}: row {unknown[0]}, line_id: line {unknown[1]} is not in run {run.pk}")
+    cur.execute(f"SELECT t.rowno, t.line_id, t.amount, l.amount FROM {RESULT_TABLE} t JOIN {line_table} l"
+                f" ON l.id = t.line_id WHERE t.amount IS NOT NULL AND t.amount <> l.amount ORDER BY t.rowno LIMIT 1")
+    bad = cur.fetchone()
+    if bad:
+        raise BadInput(f"{source}: row {bad[0]}, amount: {bad[2]} đồng for line {bad[1]}, "
+                       f"{bad[3]} đồng in run {run.pk}")
+
+
+def _update_lines(cur, run: PayrollRun) -> None:
+    t = PayrollLine._meta.db_table
+    cur.execute(f"""
+UPDATE {t} SET result = r.status, result_reason = r.reason,
+  paid_on = CASE WHEN r.status = 'paid' THEN r.paid_on END, active = (r.status <> 'unpaid')
+FROM {RESULT_TABLE} r WHERE {t}.id = r.line_id AND {t}.run_id = %s""", [run.pk])
+
+
+def _finish_reconcile(run: PayrollRun) -> dict:
+    """The run's reconciliation report; the run is reconciled when no line is pending."""
+    report = reconciliation_report(run)
+    run.reconciliation = report
+    if report["pending"]["lines"] == 0:
+        run.status, run.reconciled_at = RunStatus.RECONCILED, timezone.now()
+    run.save(update_fields=["reconciliation", "status", "reconciled_at"])
     return report
 
 
