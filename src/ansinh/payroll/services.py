@@ -90,6 +90,10 @@ def _ym(expr: str) -> str:
     return f"to_char({expr}, 'YYYY-MM')" if _vendor() == "postgresql" else f"strftime('%%Y-%%m', {expr})"
 
 
+def _text() -> str:
+    return "TEXT"
+
+
 def _month_idx(expr: str) -> str:
     if _vendor() == "postgresql":
         return f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER) - 1)"
@@ -124,14 +128,19 @@ def _account_usable_sql() -> str:
 def _first_month(run: PayrollRun, scope_sql: str, scope_params: list) -> str:
     # The earliest month anyone may be owed: max(start, paid_through) per enrolment (the paid_through
     # month itself is excluded later), so a population paid through last month joins one or two months.
+    # "YYYY-MM+" stands for the month after YYYY-MM: it sorts after "YYYY-MM" and before the next
+    # month, so MIN() finds the first owed month and a population paid through last month joins
+    # the run's month only.
     start = (f"COALESCE(NULLIF(e.start_month, ''), {_ym('e.decision_date')}, "
              f"CASE WHEN p.paid_through <> '' THEN '0000-00' ELSE '{run.period}' END)")
-    sql = (f"SELECT MIN(CASE WHEN {start} > p.paid_through THEN {start} ELSE p.paid_through END) "
+    sql = (f"SELECT MIN(CASE WHEN {start} > p.paid_through THEN {start} ELSE p.paid_through || '+' END) "
            f"FROM registry_enrolment e JOIN registry_person p ON p.id = e.person_id "
            f"WHERE e.status = 'active' AND {scope_sql}")
     with connection.cursor() as cur:
         cur.execute(sql, scope_params)
         first = cur.fetchone()[0]
+    if first and first.endswith("+"):
+        first = E.add_months(first[:7], 1)
     first = min(first or run.period, run.period)
     return max(first, "2000-01")
 
@@ -154,11 +163,19 @@ def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
     cat_in = ", ".join(["%s"] * len(coef_cats))
     per_child = ", ".join(f"'{c}'" for c in E.PER_CHILD)
     period = run.period
+    if _vendor() == "postgresql":  # one hashed pass over the accounts
+        account_cte = (f"usable AS (SELECT a.person_id, MAX(a.id) AS account_id FROM registry_paymentaccount a"
+                       f" WHERE {_account_usable_sql()} GROUP BY a.person_id),")
+        account_expr, account_join = "u.account_id", "LEFT JOIN usable u ON u.person_id = ch.person_id"
+    else:  # SQLite scans a materialised CTE per row; an indexed probe per line is fast there
+        account_cte, account_join = "", ""
+        account_expr = (f"(SELECT MAX(a.id) FROM registry_paymentaccount a WHERE a.person_id = ch.person_id"
+                        f" AND {_account_usable_sql()})")
     sql = f"""
 WITH months(ym, idx, lvl, pension) AS (VALUES {', '.join(month_rows)}),
 coefs(category, ym_from, ym_to, min_age, max_age, milli) AS (VALUES {', '.join(coef_values)}),
 cand AS (
-  SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension,
+  SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension, p.scope_commune_id, p.province_code,
          CASE WHEN e.programme = 'nd176' THEN NULL
               WHEN e.category IN ({per_child}) AND e.coefficient IS NOT NULL
                 THEN CAST(ROUND(e.coefficient * 1000) AS INTEGER)
@@ -178,24 +195,21 @@ cand AS (
   WHERE e.status = 'active' AND e.programme IN ('tcxh', 'nd176', 'art20')
     AND (p.status = 'alive' OR p.deceased_on IS NOT NULL) AND {scope_sql}
 ),
-ranked AS (
-  SELECT cand.*,
-    ROW_NUMBER() OVER (PARTITION BY person_id, ym, programme ORDER BY milli DESC, category) AS rn,
-    ROW_NUMBER() OVER (PARTITION BY person_id, ym, programme,
-                       CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') THEN 1 ELSE 0 END
-                       ORDER BY milli DESC, category) AS rn_grp
-  FROM cand WHERE milli IS NOT NULL OR programme = 'nd176'
-),
 per_prog AS (
-  SELECT person_id, ym, programme, MAX(lvl) AS lvl, MAX(pension) AS pension,
+  -- One pass, no window: "best category" is the one with the highest coefficient, ties by
+  -- category name; (1999999 - milli) || category sorts that way, MIN() picks it.
+  SELECT person_id, ym, programme, MAX(scope_commune_id) AS scope_commune_id,
+         MAX(province_code) AS province_code, MAX(lvl) AS lvl, MAX(pension) AS pension,
          MAX(milli) AS best, MAX(CASE WHEN category = '5.4' THEN milli END) AS m54,
-         MAX(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') AND rn_grp = 1 THEN milli END) AS moth,
-         MAX(CASE WHEN rn = 1 THEN category END) AS best_cat,
-         MAX(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') AND rn_grp = 1 THEN category END) AS oth_cat
-  FROM ranked GROUP BY person_id, ym, programme
+         MAX(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8') THEN milli END) AS moth,
+         SUBSTR(MIN(CAST(1999999 - milli AS {_text()}) || category), 8) AS best_cat,
+         SUBSTR(MIN(CASE WHEN SUBSTR(category, 1, 3) IN ('5.5', '5.6', '5.8')
+                         THEN CAST(1999999 - milli AS {_text()}) || category END), 8) AS oth_cat
+  FROM cand WHERE milli IS NOT NULL OR programme = 'nd176'
+  GROUP BY person_id, ym, programme
 ),
 amounts AS (
-  SELECT person_id, ym, programme,
+  SELECT person_id, ym, programme, scope_commune_id, province_code,
     CASE WHEN programme = 'nd176' THEN 'ND176'
          WHEN programme = 'tcxh' AND m54 IS NOT NULL AND moth IS NOT NULL THEN '5.4+' || oth_cat
          ELSE best_cat END AS category,
@@ -213,10 +227,10 @@ chosen AS (
     ORDER BY amount DESC, programme DESC) AS pick
   FROM amounts WHERE amount > 0
 ),
+{account_cte}
 picked AS (
-  SELECT ch.*, (SELECT MAX(a.id) FROM registry_paymentaccount a
-                WHERE a.person_id = ch.person_id AND {_account_usable_sql()}) AS account_id
-  FROM chosen ch
+  SELECT ch.*, {account_expr} AS account_id
+  FROM chosen ch {account_join}
   WHERE ch.pick = 1 AND NOT EXISTS (
     SELECT 1 FROM payroll_payrollline l WHERE l.person_id = ch.person_id AND l.period_month = ch.ym AND l.active
       AND (l.programme = ch.programme OR (ch.programme IN ('tcxh', 'nd176') AND l.programme IN ('tcxh', 'nd176'))))
@@ -227,10 +241,9 @@ INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, cat
 SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount,
   CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(EWALLET_BINS)}') THEN 'ewallet' ELSE 'bank' END,
   CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,
-  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.account_number, ''), p.scope_commune_id, p.province_code,
+  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.account_number, ''), x.scope_commune_id, x.province_code,
   TRUE, 'pending', '', NULL
 FROM picked x
-JOIN registry_person p ON p.id = x.person_id
 LEFT JOIN registry_paymentaccount a ON a.id = x.account_id
 WHERE TRUE
 ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING
@@ -244,6 +257,8 @@ def _fill(run: PayrollRun) -> int:
     months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
     sql, params = _generation_sql(run, months)
     with connection.cursor() as cur:
+        if _vendor() == "postgresql":  # the ranking sorts fit in memory (no external merge)
+            cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(sql, params)
         n = cur.rowcount
     run.summary = summarize(run)
@@ -498,24 +513,31 @@ def suspend_uncollected(period: str, user=None) -> int:
     return len(enrols)
 
 
+DEMO_PERIOD = "2024-11"
+
+
 def demo_setup(**kwargs) -> dict:
-    """Demo history: December 2024 generated by `tinh`, approved by `pheduyet`, exported and
-    reconciled with a generated result file (idempotent)."""
+    """Demo history: November 2024 generated by `tinh`, approved by `pheduyet`, exported and
+    reconciled with a generated result file (every 10th line not collected, carried into
+    December). December 2024 is left for the demo user (idempotent)."""
     import tempfile
+    import time
     from pathlib import Path
 
     from django.contrib.auth import get_user_model
 
     from ansinh.payroll import files
 
-    if PayrollRun.objects.filter(period="2024-12", status=RunStatus.RECONCILED).exists():
+    period = kwargs.get("period", DEMO_PERIOD)
+    if PayrollRun.objects.filter(period=period, status=RunStatus.RECONCILED).exists():
         return {"payroll": "exists"}
     User = get_user_model()  # noqa: N806
     maker = User.objects.filter(username="tinh").first()
     checker = User.objects.filter(username="pheduyet").first()
     if maker is None or checker is None or maker == checker:
         return {"payroll": "skipped: demo users tinh and pheduyet are needed"}
-    run = generate("2024-12", province_code=kwargs.get("province_code", "20"), user=maker)
+    t0 = time.perf_counter()
+    run = generate(period, province_code=kwargs.get("province_code", "20"), user=maker)
     if not run.lines.exists():
         cancel(run)
         return {"payroll": "no lines"}
@@ -525,7 +547,8 @@ def demo_setup(**kwargs) -> dict:
         result = Path(d) / "result.csv"
         files.write_demo_result(run, result)
         rep = reconcile(run, result)
-    return {"payroll_run": run.pk, "lines": rep["total"]["lines"], "paid": rep["paid"]["lines"]}
+    return {"payroll_run": run.pk, "period": period, "lines": rep["total"]["lines"], "paid": rep["paid"]["lines"],
+            "seconds": round(time.perf_counter() - t0, 1)}
 
 
 # --------------------------------------------------------------------------- background job
