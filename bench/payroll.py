@@ -6,6 +6,9 @@ persons + enrolments (+ accounts for 40 %) with INSERT … SELECT generate_serie
 same number of rows into a copy of the line table (same indexes). Appends to bench/RESULTS.md.
 
     .venv/bin/python bench/payroll.py [--n 60000 --n 1000000] [--pg postgres://postgres@127.0.0.1:5432] [--no-write]
+
+Up to --files-up-to beneficiaries (default 100,000) it also times the export of every file
+and the reconciliation of a full result file.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DB = "bench_payroll"
+DB = os.environ.get("BENCH_PAYROLL_DB", "bench_payroll")
 
 
 def _admin(pg: str, sql: str) -> None:
@@ -87,11 +90,42 @@ SELECT %s, p.id, 'tcxh', '2025-12', '5.6-severe', 1500, 500000, 750000, 'cash', 
     return el
 
 
+def export_reconcile(run) -> tuple[dict, dict]:
+    """Approve, export every file (provider .csv/.xlsx with totals and checksum, cash list .xlsx
+    and PDF, G2P JSON), write a demo result file (every 10th line unpaid) and reconcile it."""
+    import tempfile
+
+    from django.contrib.auth import get_user_model
+
+    from ansinh.payroll import files, services
+
+    checker, _ = get_user_model().objects.get_or_create(username="bench-checker")
+    services.approve(run, checker)
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        paths = services.export(run, d, pdf=True)
+        exp_s = time.perf_counter() - t
+        size = sum(Path(p).stat().st_size for p in paths)
+        result = Path(d) / "result.csv"
+        files.write_demo_result(run, result)
+        t = time.perf_counter()
+        rep = services.reconcile(run, result)
+        rec_s = time.perf_counter() - t
+    run.refresh_from_db()
+    assert run.status == "reconciled" and rep["balanced"] and rep["pending"]["lines"] == 0
+    return ({"s": round(exp_s, 2), "files": len(paths), "mb": round(size / 1e6, 1),
+             "pdf": any(str(p).endswith(".pdf") for p in paths)},
+            {"s": round(rec_s, 2), "paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"],
+             "balanced": rep["balanced"]})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, action="append")
     ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--files-up-to", type=int, default=100_000,
+                    help="also time export + reconcile for sizes up to this many beneficiaries")
     a = ap.parse_args()
     sizes = a.n or [60_000, 1_000_000]
     load0 = os.getloadavg()
@@ -111,9 +145,12 @@ def main() -> None:
             gen = time.perf_counter() - t
         b = bare(n)
         lines = run.summary["lines"]
-        results.append((n, lines, gen, b, pop, run.summary["total_vnd"], os.getloadavg()))
+        exp = rec = None
+        if n <= a.files_up_to:
+            exp, rec = export_reconcile(run)
+        results.append((n, lines, gen, b, pop, run.summary["total_vnd"], os.getloadavg(), exp, rec))
         print(f"n={n:,}: lines {lines:,} generate {gen:.2f} s, bare {b:.2f} s, ratio {gen / b:.2f}x "
-              f"(populate {pop:.1f} s)", flush=True)
+              f"(populate {pop:.1f} s); export {exp} reconcile {rec}", flush=True)
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         ver = cur.fetchone()[0].split(" on ")[0]
@@ -130,13 +167,19 @@ def main() -> None:
            "`services.generate('2025-12', province_code='20')` (whole province, one month + arrears check, "
            "coefficients by age, account choice, ON CONFLICT guard), inside one transaction",
            "- bare: `INSERT INTO copy_of_line_table (LIKE … INCLUDING ALL) SELECT constants FROM registry_person`"]
-    for n, lines, gen, b, pop, total, load in results:
+    for n, lines, gen, b, pop, total, load, exp, rec in results:
         tgt = targets.get(n)
         tgt_txt = (f"; target ≤ {tgt:.0f} s {'met' if gen <= tgt else 'NOT met'}" if tgt else
                    f"; target for 5,000,000 is ≤ 120 s: linear extrapolation {gen * 5_000_000 / n:.0f} s")
         out.append(f"- {n:,} beneficiaries: **{gen:.2f} s** for {lines:,} lines ({total:,} đ); bare INSERT … SELECT "
                    f"{b:.2f} s; ratio **{gen / b:.2f}×** (target ≤ 3×: {'met' if gen / b <= 3 else 'NOT met'})"
                    f"{tgt_txt}; synthetic data {pop:.1f} s not timed; load after {load[0]:.2f}")
+        if exp:
+            out.append(f"  - export of those {lines:,} lines (every provider .csv + .xlsx with totals and checksum, "
+                       f"VietQR payload per account line, cash list .xlsx + PDF {'made' if exp['pdf'] else 'NOT made'}, "
+                       f"G2P JSON; {exp['files']} files, {exp['mb']} MB): **{exp['s']:.2f} s**; reconcile of a "
+                       f"result file for every line ({rec['paid']:,} paid, {rec['unpaid']:,} unpaid, balanced "
+                       f"{rec['balanced']}): **{rec['s']:.2f} s**")
     text = "\n".join(out) + "\n"
     print(text)
     if not a.no_write:

@@ -81,11 +81,90 @@ def test_reconcile_rejects_bad_files(exported, tmp_path):
 
 
 def test_cash_list_pdf(exported, tmp_path):
-    import shutil
+    from pypdf import PdfReader
 
-    if not shutil.which("soffice"):
-        pytest.skip("LibreOffice not installed")
     run, _, _ = exported
     paths = services.export(run, tmp_path / "pdf", pdf=True)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     assert pdf.read_bytes()[:4] == b"%PDF"
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Ký nhận" in text and "TỔNG CỘNG" in text and "750.000" in text and "Thủ trưởng đơn vị" in text
+
+
+def test_reconcile_errors_name_row_and_field_and_write_nothing(exported, tmp_path):
+    run, _, _ = exported
+    ids = sorted(run.lines.values_list("id", flat=True))
+    bad = tmp_path / "ket-qua.csv"
+    bad.write_text("line_id;status;reason;paid_date\n"
+                   f"{ids[0]};paid;;2024-07-18\n{ids[1]};paid;;2024-07-18\n{ids[-1] + 1000};paid;;2024-07-18\n",
+                   encoding="utf-8")
+    with pytest.raises(BadInput, match=rf"^ket-qua.csv: row 4, line_id: line {ids[-1] + 1000} is not in run"):
+        services.reconcile(run, bad)
+    assert not PayrollLine.objects.filter(run=run).exclude(result="pending").exists()  # nothing half-written
+    bad.write_text(f"line_id;status\n{ids[0]};paid\n{ids[1]};unpaid\n{ids[0]};unpaid\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=rf"row 4, line_id: line {ids[0]} is already given in row 2"):
+        services.reconcile(run, bad)
+    bad.write_text(f"line_id;status;amount\n{ids[0]};paid;750000\n{ids[1]};paid;75O000\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="row 3, amount: '75O000' is not a whole number"):
+        services.reconcile(run, bad)
+    bad.write_text(f"line_id;status;amount\n{ids[0]};paid;750000\n{ids[1]};paid;740000\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=rf"row 3, amount: 740000 đồng for line {ids[1]}, 750000 đồng in run"):
+        services.reconcile(run, bad)
+    assert not PayrollLine.objects.filter(run=run).exclude(result="pending").exists()
+    run.refresh_from_db()
+    assert run.status == RunStatus.EXPORTED
+
+
+def test_export_and_reconcile_a_larger_run_to_the_dong(make_person, commune, users, tmp_path):
+    """300 beneficiaries with arrears across the July 2024 change (June 1.5 × 360,000, July-August
+    1.5 × 500,000), some with accounts at two banks: every provider file's total and checksum
+    match the lines, and a partial then a complete result file reconcile to the đồng."""
+    import datetime as dt
+
+    from ansinh.payroll import files
+
+    maker, checker = users
+    e = [("tcxh", "5.6-severe", "2024-06")]
+    for i in range(300):
+        acc = (("970405", "970436")[i % 2], f"{500000000 + i}") if i % 3 else None
+        make_person(enrolments=e, account=acc)  # born 1980: an adult, coefficient 1.5
+    run = services.generate("2024-08", commune=commune, user=maker)
+    per_person = 540_000 + 2 * 750_000
+    assert run.summary["lines"] == 900 and run.summary["total_vnd"] == 300 * per_person
+    services.approve(run, checker)
+    paths = services.export(run, tmp_path / "out", pdf=False)
+    seen_total = seen_lines = 0
+    for p in paths:
+        if p.suffix != ".csv":
+            continue
+        rows = list(csv.reader(p.open(encoding="utf-8"), delimiter=";"))
+        data = rows[1:-2]
+        digest = hashlib.sha256("".join(";".join(r) + "\n" for r in data).encode()).hexdigest()
+        total = sum(int(r[6]) for r in data)
+        assert rows[-2][6] == str(total)
+        assert rows[-1] == ["#CHECKSUM", f"lines={len(data)}", f"total_vnd={total}", f"sha256={digest}"]
+        seen_total, seen_lines = seen_total + total, seen_lines + len(data)
+        if "VNPost" not in p.name:  # one QR image per bank line (a commune's file is small)
+            wb = openpyxl.load_workbook(p.with_suffix(".xlsx"))
+            assert len(wb.active._images) == len(data)
+    assert (seen_lines, seen_total) == (900, 300 * per_person)
+    result = tmp_path / "result.csv"
+    files.write_demo_result(run, result, unpaid_every=7)
+    # first only the first half of the file: the run stays exported, the rest pending
+    text = result.read_text(encoding="utf-8").splitlines()
+    half = tmp_path / "half.csv"
+    half.write_text("\n".join(text[:451]) + "\n", encoding="utf-8")
+    rep = services.reconcile(run, half)
+    assert rep["pending"]["lines"] == 450 and rep["balanced"]
+    run.refresh_from_db()
+    assert run.status == RunStatus.EXPORTED
+    rep = services.reconcile(run, result)
+    unpaid = [int(r.split(";")[4]) for r in text[1:] if ";unpaid;" in r]
+    assert rep["pending"]["lines"] == 0 and rep["unpaid"]["lines"] == len(unpaid) == 900 // 7
+    assert rep["unpaid"]["total_vnd"] == sum(unpaid)
+    assert rep["paid"]["total_vnd"] + rep["unpaid"]["total_vnd"] == 300 * per_person and rep["balanced"]
+    assert sum(v["paid"]["total_vnd"] + v["unpaid"]["total_vnd"] for v in rep["by_provider"].values()) == 300 * per_person
+    run.refresh_from_db()
+    assert run.status == RunStatus.RECONCILED
+    assert PayrollLine.objects.filter(run=run, result="unpaid", active=False).count() == 900 // 7
+    assert PayrollLine.objects.filter(run=run, result="paid", paid_on=dt.date(2024, 8, 20)).count() == 900 - 900 // 7

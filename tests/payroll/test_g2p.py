@@ -72,3 +72,40 @@ def test_on_disburse_callback_marks_lines(make_person, commune, users, tmp_path)
     assert lb.result == LineResult.UNPAID and not lb.active
     got = c.get(f"/api/payroll/runs/{run.pk}/g2p-disburse").json()
     assert validate(got) == [] and len(got["disbursements"]) == 2
+
+
+def test_callbacks_resolving_every_line_reconcile_the_run(make_person, commune, users, tmp_path):
+    """Callbacks arrive in pieces; when the last pending line is resolved the run is reconciled
+    with the same report as a result file gives. A bad reference changes nothing."""
+    from ansinh.payroll.models import PayrollRun, RunStatus
+
+    maker, checker = users
+    e = [("tcxh", "5.6-severe", "2024-07")]
+    people = [make_person(enrolments=e, account=("970405", f"10020030{i}")) for i in range(3)]
+    run = services.generate("2024-07", commune=commune, user=maker)
+    services.approve(run, checker)
+    services.export(run, tmp_path, pdf=False)
+    ids = [PayrollLine.objects.get(person=p).pk for p in people]
+    c = Client()
+    assert c.login(username="checker1", password="pw-checker1")
+    tx = f"ansinh-run-{run.pk}-2024-07"
+
+    def post(statuses):
+        return c.post("/api/payroll/g2p/on-disburse", json.dumps({"transaction_id": tx, "disbursements_status": [
+            {"reference_id": ref, "status": st, "timestamp": "2024-07-18T09:00:00+07:00"} for ref, st in statuses]}),
+            content_type="application/json")
+
+    r = post([(f"line-{ids[0]}", "succ"), (f"line-{ids[1]}", "pdng")])
+    assert r.status_code == 200 and r.json()["marked"] == 1 and r.json()["run_status"] == "exported"
+    assert r.json()["pending"] == 2
+    r = post([(f"line-{ids[1]}", "succ"), (f"line-{ids[2] + 999}", "succ")])
+    assert r.status_code == 400 and f"line-{ids[2] + 999}" in r.json()["detail"]
+    assert PayrollLine.objects.get(pk=ids[1]).result == LineResult.PENDING  # nothing half-written
+    r = post([(f"line-{ids[1]}", "succ"), (f"line-{ids[2]}", "rjct")])
+    assert r.status_code == 200 and r.json()["run_status"] == "reconciled" and r.json()["pending"] == 0
+    run = PayrollRun.objects.get(pk=run.pk)
+    assert run.status == RunStatus.RECONCILED and run.reconciled_at is not None
+    rep = run.reconciliation
+    assert rep["paid"] == {"lines": 2, "total_vnd": 1_500_000} and rep["unpaid"] == {"lines": 1, "total_vnd": 750_000}
+    assert rep["balanced"] and rep["by_provider"]["970405"]["paid"]["lines"] == 2
+    assert rep == services.reconciliation_report(run)

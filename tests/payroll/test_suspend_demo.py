@@ -46,11 +46,12 @@ def test_demo_setup_is_idempotent(make_person, commune):
 
     upsert_user("tinh", "pw", roles=["province_officer"], unit_codes=["20"])
     upsert_user("pheduyet", "pw", roles=["approver"], unit_codes=["20"])
-    make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970405", "123123123"))
-    make_person(enrolments=[("tcxh", "5.5c", "2024-12")], dob=__import__("datetime").date(1940, 2, 2))
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-01")], account=("970405", "123123123"), paid_through="2024-10")
+    make_person(enrolments=[("tcxh", "5.5c", "2024-01")], dob=__import__("datetime").date(1940, 2, 2),
+                paid_through="2024-10")
     out = services.demo_setup()
-    assert out["lines"] == 2
-    run = PayrollRun.objects.get(period="2024-12")
+    assert out["lines"] == 2 and out["period"] == "2024-11"  # paid through October: no arrears
+    run = PayrollRun.objects.get(period="2024-11")
     assert run.status == RunStatus.RECONCILED and run.approved_by.username == "pheduyet"
     assert run.lines.filter(result=LineResult.PENDING).count() == 0
     assert services.demo_setup() == {"payroll": "exists"}

@@ -10,6 +10,12 @@ from ansinh.payroll import vietqr
 def test_crc_check_value():
     # CRC-16/CCITT-FALSE catalogue check value of "123456789" is 0x29B1.
     assert vietqr.crc16_ccitt_false(b"123456789") == 0x29B1
+    assert vietqr.crc16_ccitt_false_bitwise(b"123456789") == 0x29B1
+
+
+def test_fast_crc_matches_the_bitwise_reference():
+    for data in (b"", b"A", b"6304", vietqr.payload("970405", "100200300", 750_000, "TCXH 2024-12")[:-4].encode()):
+        assert vietqr.crc16_ccitt_false(data) == vietqr.crc16_ccitt_false_bitwise(data)
 
 
 def test_payload_by_hand():

@@ -119,8 +119,10 @@ class PayrollRun(models.Model):
 
 
 class PayrollLine(models.Model):
-    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on run and person: (run, channel) and (person, period_month) lead
+    # with them, and every index costs time on the 60,000-row INSERT of a province's run.
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
     programme = models.CharField(max_length=10)
     period_month = models.CharField(max_length=7)  # the month the amount is for (< run.period = arrears)
     category = models.CharField(max_length=40, blank=True)  # "5.4+5.6-severe" when both are paid
