@@ -265,9 +265,11 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
                       method: str | None = None) -> dict:
     """Rebuild CoverageSnapshot for `days` (default: every month end since 2024-01, and today).
 
+    method "bits" (default on PostgreSQL): ONE set-based INSERT … SELECT for all the days (up
+    to 62 per statement): each person's days as bits of a bigint, grouped, then unnested;
     method "sql": one aggregated query per day over all persons (the live selector's query);
-    method "scan" (default up to SQL_ABOVE persons): one read of persons, enrolments and
-    accounts, every day at once by index intervals (the same rules; tests hold the two equal)."""
+    method "scan" (default elsewhere up to SQL_ABOVE persons): one read of persons, enrolments
+    and accounts, every day at once by index intervals (the same rules; tests hold all equal)."""
     from ansinh.accounts.selectors import group_rows
     from ansinh.registry.selectors import OPERATOR
 
@@ -275,9 +277,11 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
     if since:
         days = [d for d in days if d >= since]
     if method is None:
-        method = "scan" if Person.objects.count() <= SQL_ABOVE else "sql"
+        method = "bits" if _postgres() else ("scan" if Person.objects.count() <= SQL_ABOVE else "sql")
     if method == "scan":
         return _refresh_by_scan(days, progress)
+    if method == "bits":
+        return _refresh_by_bits(days, progress)
     t0 = time.perf_counter()
     n = 0
     if progress:
@@ -295,6 +299,110 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
             if progress:
                 progress.advance(1, f"{d:%d/%m/%Y}")
     return {"days": len(days), "rows": n, "seconds": round(time.perf_counter() - t0, 2), "method": "sql"}
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+BITS_CHUNK = 62  # days per statement: day i is bit i of a signed bigint (1 << 62 still fits)
+
+# Day indexes as in _refresh_by_scan, with the days as a sorted date[] (%(days)s):
+# width_bucket(x, days) = number of days <= x, so "first day index with day >= x" is
+# width_bucket(x - 1, days). A [lo, hi) interval of day indexes is the bigint
+# (1 << hi) - (1 << lo). Per person: enrolment intervals OR-ed, AND the alive interval =
+# beneficiary days; accounts (registered .. closed) and confirmed (first of confirmed /
+# activated .. closed) OR-ed, AND the beneficiary days. Persons are then grouped by
+# (unit keys, bit patterns) — a few thousand groups — and only those groups are unnested
+# over the days: the cost is one pass over persons, enrolments and accounts.
+BITS_SQL = """
+WITH e AS (
+    SELECT person_id, bit_or((1::bigint << hi) - (1::bigint << lo)) AS m
+    FROM (
+        SELECT person_id,
+               CASE WHEN start_month ~ '^[0-9]{4}-[0-9]{2}$'
+                    THEN width_bucket(to_date(start_month || '-01', 'YYYY-MM-DD') - 1, %(days)s::date[])
+                    ELSE 0 END AS lo,
+               CASE WHEN end_month ~ '^[0-9]{4}-[0-9]{2}$'
+                    THEN width_bucket((to_date(end_month || '-01', 'YYYY-MM-DD') + interval '1 month')::date - 1,
+                                      %(days)s::date[])
+                    ELSE %(n)s END AS hi
+        FROM registry_enrolment
+        WHERE status = 'active' OR end_month <> ''
+    ) x
+    WHERE hi > lo
+    GROUP BY person_id
+), a AS (
+    SELECT person_id,
+           bit_or((1::bigint << hi) - (1::bigint << lo)) AS am,
+           bit_or(CASE WHEN clo IS NOT NULL AND hi > greatest(lo, clo)
+                       THEN (1::bigint << hi) - (1::bigint << greatest(lo, clo)) ELSE 0 END) AS cm
+    FROM (
+        SELECT person_id,
+               width_bucket(coalesce(registered_on, (created AT TIME ZONE %(tz)s)::date) - 1, %(days)s::date[]) AS lo,
+               CASE WHEN closed_on IS NULL THEN %(n)s
+                    ELSE width_bucket(closed_on - 1, %(days)s::date[]) END AS hi,
+               width_bucket(least(confirmed_on, activated_on) - 1, %(days)s::date[]) AS clo
+        FROM registry_paymentaccount
+        WHERE registered_on IS NOT NULL OR created IS NOT NULL
+    ) y
+    WHERE hi > lo
+    GROUP BY person_id
+), g AS (
+    SELECT residence_unit_id, commune_id, scope_commune_id, province_code, ben,
+           ben & am AS acc, ben & cm AS conf, count(*) AS c
+    FROM (
+        SELECT p.residence_unit_id, p.commune_id, p.scope_commune_id, coalesce(p.province_code, '') AS province_code,
+               e.m & CASE WHEN p.status = 'alive' THEN (1::bigint << %(n)s) - 1
+                          WHEN p.deceased_on IS NOT NULL
+                          THEN (1::bigint << width_bucket(p.deceased_on - 1, %(days)s::date[])) - 1
+                          ELSE 0 END AS ben,
+               coalesce(a.am, 0) AS am, coalesce(a.cm, 0) AS cm
+        FROM registry_person p
+        JOIN e ON e.person_id = p.id
+        LEFT JOIN a ON a.person_id = p.id
+    ) q
+    WHERE ben <> 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+)
+INSERT INTO accounts_coveragesnapshot (day, residence_unit_id, commune_id, scope_commune_id, province_code,
+                                       beneficiaries, with_account, confirmed, computed_at)
+SELECT d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code,
+       sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1),
+       coalesce(sum(g.c) FILTER (WHERE (g.acc >> (d.i - 1)::int) & 1 = 1), 0),
+       coalesce(sum(g.c) FILTER (WHERE (g.conf >> (d.i - 1)::int) & 1 = 1), 0),
+       now()
+FROM g CROSS JOIN unnest(%(days)s::date[]) WITH ORDINALITY AS d(day, i)
+GROUP BY d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code
+HAVING sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1) > 0
+"""
+
+
+def _refresh_by_bits(days: list[dt.date], progress=None) -> dict:
+    """PostgreSQL: the snapshot of every day in one INSERT … SELECT per 62 days (see BITS_SQL)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise ValueError("method 'bits' needs PostgreSQL (width_bucket, bit_or on bigint)")
+    t0 = time.perf_counter()
+    n_rows = 0
+    chunks = [days[i:i + BITS_CHUNK] for i in range(0, len(days), BITS_CHUNK)]
+    if progress:
+        progress.set_total(len(days))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("DELETE FROM accounts_coveragesnapshot WHERE day = ANY(%s::date[])", [days])
+        for chunk in chunks:
+            cur.execute(BITS_SQL, {"days": chunk, "n": len(chunk), "tz": settings.TIME_ZONE})
+            n_rows += cur.rowcount
+            if progress:
+                progress.advance(len(chunk), f"{chunk[-1]:%d/%m/%Y}")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE accounts_coveragesnapshot")
+    return {"days": len(days), "rows": n_rows, "seconds": round(time.perf_counter() - t0, 2), "method": "bits"}
 
 
 # ----------------------------------------------------------------------------- targets
