@@ -404,20 +404,38 @@ def persons_of_unit(user, unit: AdminUnit):
     return qs.filter(residence_unit=unit)
 
 
-def people_without(user, unit: AdminUnit, day: dt.date | None = None) -> list[dict]:
-    """Active beneficiaries of `unit` missing something for a non-cash payment on `day`:
-    no account, an account not yet confirmed, an open holder-mismatch or ID issue.
-    Each: person, village, missing (list of codes), authorised persons."""
-    day = day or dt.date.today()
+def _without_qs(user, unit: AdminUnit, day: dt.date):
+    """Active beneficiaries of `unit` on `day` missing something (annotated _acc, _conf, _mm, _id)."""
     acc = PaymentAccount.objects.filter(account_q(day), person=OuterRef("pk"))
     conf = PaymentAccount.objects.filter(account_q(day, confirmed=True), person=OuterRef("pk"))
     mismatch = QualityIssue.objects.filter(person=OuterRef("pk"), status=IssueStatus.OPEN, rule="HOLDER_MISMATCH")
     idp = QualityIssue.objects.filter(person=OuterRef("pk"), status=IssueStatus.OPEN, rule__startswith="ID")
     active = Enrolment.objects.filter(enrolment_active_q(day), person=OuterRef("pk"))
-    qs = (persons_of_unit(user, unit).filter(alive_q(day)).filter(Exists(active))
-          .annotate(_acc=Exists(acc), _conf=Exists(conf), _mm=Exists(mismatch), _id=Exists(idp))
-          .filter(Q(_acc=False) | Q(_conf=False) | Q(_mm=True) | Q(_id=True) | Q(id_number__isnull=True))
-          .prefetch_related("authorised").order_by("village", "name_key", "pk"))
+    return (persons_of_unit(user, unit).filter(alive_q(day)).filter(Exists(active))
+            .annotate(_acc=Exists(acc), _conf=Exists(conf), _mm=Exists(mismatch), _id=Exists(idp))
+            .filter(Q(_acc=False) | Q(_conf=False) | Q(_mm=True) | Q(_id=True) | Q(id_number__isnull=True)))
+
+
+def village_counts(user, unit: AdminUnit, day: dt.date | None = None) -> list[tuple[str, int]]:
+    """(village, number of people missing something) for the unit, by village — one aggregated query."""
+    day = day or dt.date.today()
+    qs = _without_qs(user, unit, day).order_by().values("village").annotate(n=Count("pk"))
+    return sorted(((r["village"] or "", r["n"]) for r in qs), key=lambda kv: kv[0])
+
+
+def people_without(user, unit: AdminUnit, day: dt.date | None = None, *, village: str | None = None,
+                   limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Active beneficiaries of `unit` missing something for a non-cash payment on `day`:
+    no account, an account not yet confirmed, an open holder-mismatch or ID issue.
+    Each: person, village, missing (list of codes), authorised persons. `village` keeps one
+    village; `limit`/`offset` give a page (ordered by village, name)."""
+    day = day or dt.date.today()
+    qs = _without_qs(user, unit, day)
+    if village is not None:
+        qs = qs.filter(village=village)
+    qs = qs.prefetch_related("authorised").order_by("village", "name_key", "pk")
+    if limit is not None:
+        qs = qs[offset:offset + limit]
     out = []
     for p in qs:
         missing = []

@@ -107,11 +107,39 @@ def unit_detail(request, pk: int):
     level = {Level.COMMUNE: "commune", Level.DISTRICT: "district", Level.PROVINCE: "province"}[unit.level]
     series = selectors.series(request.user, _series_days(day, computed), level, map_, unit_id=unit.pk,
                               province=unit.province_code)
-    rows = selectors.people_without(request.user, unit, day) if unit.level == Level.COMMUNE else []
     ctx = {"unit": unit, "day": day, "map": map_, "current": series[-1] if series else None,
-           "villages": selectors.group_by_village(rows), "count": len(rows),
-           "chart": _chart(series)}
+           "chart": _chart(series), "villages": [], "count": 0}
+    if unit.level == Level.COMMUNE:
+        ctx.update(_people_page(request, unit, day))
     return render(request, "accounts/unit.html", ctx)
+
+
+PAGE = 200  # people listed per page in the drill-down (the outreach lists have everyone)
+
+
+def _people_page(request, unit, day: dt.date) -> dict:
+    """The drill-down's people: every village's count (one aggregated query), and one page of
+    people — all of them when they fit on a page, else one village (?village=, default the
+    first) by pages of PAGE (?page=)."""
+    counts = selectors.village_counts(request.user, unit, day)
+    total = sum(n for _v, n in counts)
+    village = request.GET.get("village")
+    if village is None and total > PAGE and counts:
+        village = counts[0][0]
+    if village is not None and village not in {v for v, _n in counts}:
+        village = None if total <= PAGE else counts[0][0] if counts else None
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    in_view = total if village is None else dict(counts).get(village, 0)
+    pages = max(1, -(-in_view // PAGE))
+    page = min(page, pages)
+    rows = selectors.people_without(request.user, unit, day, village=village, limit=PAGE,
+                                    offset=(page - 1) * PAGE)
+    return {"villages": selectors.group_by_village(rows), "count": total, "village_counts": counts,
+            "village": village, "page": page, "pages": pages, "paged": total > PAGE,
+            "month_value": f"{day:%Y-%m}"}
 
 
 def _outreach_rows(request, pk: int):
