@@ -17,6 +17,7 @@ after a bank-list import (days from the list's earliest date) and in the demo se
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,13 @@ class Target(models.Model):
     high = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     baseline = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     label = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class ScopeMeta:  # a general row (no province, no commune) is read by everyone: see selectors.targets_for
+        commune = "commune"
+        province = "province_code"
 
     class Meta:
         ordering = ["due", "pk"]
@@ -64,3 +72,61 @@ class CoverageSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["province_code", "day"], name="coverage_snap_prov_day")]
+
+
+class BankListImport(models.Model):
+    """One bank list uploaded through the web (`ansinh accounts import` is the same service):
+    the file, who sent it, its background job and its report (linked, confirmed, not found,
+    rejected, holder-name mismatches sent to the review queue). Scoped to the uploader's unit."""
+
+    file_name = models.CharField(_("Tệp"), max_length=200)
+    provider = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    report = models.JSONField(default=dict, blank=True)
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class TargetChange(models.Model):
+    """History of the targets: every creation, change and deletion from the targets page, with
+    the values after it (before it for a deletion), who and when."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Thêm")
+        UPDATE = "update", _("Sửa")
+        DELETE = "delete", _("Xóa")
+
+    target = models.ForeignKey(Target, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    due = models.DateField()
+    low = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    baseline = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    province_code = models.CharField(max_length=3, blank=True)
+    commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    at = models.DateTimeField()
+
+    class ScopeMeta:
+        commune = "commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-at", "-pk"]

@@ -483,3 +483,40 @@ def unit_by_id(user, pk: int) -> AdminUnit | None:
     from ansinh.core.scope import visible_units
 
     return visible_units(user).filter(pk=pk).first()
+
+
+# ----------------------------------------------------------------------------- bank lists uploaded
+
+def bank_lists(user):
+    """Bank lists uploaded through the web that the user may see, newest first."""
+    from ansinh.accounts.models import BankListImport
+
+    return scoped(BankListImport, user).select_related("job", "created_by")
+
+
+def bank_list_for(user, pk: int):
+    return bank_lists(user).filter(pk=pk).first()
+
+
+# ----------------------------------------------------------------------------- targets page
+
+def targets_for(user):
+    """The targets that apply inside the user's scope: the general rows and those of their
+    provinces / communes (through scoped())."""
+    return (scoped(Target, user) | Target.objects.filter(province_code="", commune__isnull=True)).select_related(
+        "commune", "updated_by").order_by("province_code", "commune__code", "due", "pk")
+
+
+def target_history(user, limit: int = 100):
+    from ansinh.accounts.models import TargetChange
+
+    return scoped(TargetChange, user).select_related("commune", "user")[:limit]
+
+
+def target_communes(user) -> list[AdminUnit]:
+    """Communes (both maps) a target may be set for by this user: those of their provinces."""
+    scope = scope_for(user)
+    qs = AdminUnit.objects.filter(level=Level.COMMUNE)
+    if not scope.everything:
+        qs = qs.filter(province_code__in=scope.province_codes)
+    return list(qs.order_by("province_code", "valid_to", "code"))

@@ -184,3 +184,113 @@ def outreach_pdf(request, pk: int):
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "pdf")}"'
     return resp
+
+
+# ----------------------------------------------------------------------------- bank lists in
+
+@login_required
+def bank_list_upload(request):
+    """Upload a bank's list of accounts opened: a background job (progress on the job page),
+    then the report page."""
+    from django.http import HttpResponseForbidden
+    from django.shortcuts import redirect
+
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+    from ansinh.registry.services import can_edit
+
+    allowed = can_edit(request.user)
+    error = ""
+    if request.method == "POST":
+        if not allowed:
+            return HttpResponseForbidden(_("Bạn không có quyền nhập danh sách tài khoản."))
+        f = request.FILES.get("file")
+        if f is None:
+            error = _("Chọn tệp danh sách của ngân hàng (.xlsx hoặc .csv).")
+        else:
+            try:
+                rec = services.start_bank_list_import(request.user, f, (request.POST.get("provider") or "").strip())
+            except BadInput as exc:
+                error = str(exc)
+            else:
+                return redirect("jobs:detail", pk=rec.job.pk)
+    ctx = {"can_edit": allowed, "error": error, "recent": list(selectors.bank_lists(request.user)[:20]),
+           "providers": sorted(((code, p.short_name) for code, p in rules.PROVIDERS.items()), key=lambda kv: kv[1])}
+    return render(request, "accounts/bank_lists.html", ctx, status=400 if error else 200)
+
+
+@login_required
+def bank_list_detail(request, pk: int):
+    rec = selectors.bank_list_for(request.user, pk)
+    if rec is None:
+        raise Http404
+    return render(request, "accounts/bank_list.html", {"rec": rec, "rep": rec.report or {}})
+
+
+# ----------------------------------------------------------------------------- targets
+
+def _number(text: str):
+    t = (text or "").strip().replace(",", ".").rstrip("%").strip()
+    return float(t) if t else None
+
+
+@login_required
+def targets(request):
+    """Coverage targets as data: list (general, province, commune rows), add / change / delete
+    (province officer for their province, administrator), history of the changes."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+    from ansinh.core.models import Role
+    from ansinh.core.roles import has_role
+
+    rows = list(selectors.targets_for(request.user))
+    editing = None
+    edit_pk = request.POST.get("target") or request.GET.get("edit")
+    if edit_pk:
+        editing = next((t for t in rows if str(t.pk) == str(edit_pk)), None)
+        if editing is None:
+            raise Http404
+    communes = selectors.target_communes(request.user)
+    scope = selectors.scope_for(request.user)
+    provinces = sorted(scope.province_codes) if not scope.everything else sorted(
+        {c.province_code for c in communes})
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("delete") and editing is not None:
+                services.delete_target(request.user, editing)
+                messages.success(request, _("Đã xóa mục tiêu."))
+                return redirect("accounts:targets")
+            where = (request.POST.get("scope") or "").strip()
+            commune, province_code = None, ""
+            if where.startswith("c:"):
+                commune = next((c for c in communes if str(c.pk) == where[2:]), None)
+                if commune is None:
+                    raise BadInput(_("Xã/phường không thuộc phạm vi của bạn."))
+            elif where.startswith("p:"):
+                province_code = where[2:]
+            try:
+                due = dt.datetime.strptime((request.POST.get("due") or "").strip(), "%d/%m/%Y").date()
+            except ValueError:
+                raise BadInput(_("Thời hạn: ngày dd/mm/yyyy.")) from None
+            try:
+                low, high, base = (_number(request.POST.get(k)) for k in ("low", "high", "baseline"))
+            except ValueError:
+                raise BadInput(_("Tỷ lệ: một số phần trăm, ví dụ 30 hoặc 30,5.")) from None
+            services.save_target(request.user, due=due, low=low, high=high, baseline=base,
+                                 label=request.POST.get("label") or "", province_code=province_code,
+                                 commune=commune, target=editing)
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Đã lưu mục tiêu."))
+            return redirect("accounts:targets")
+    can = services.can_edit_targets(request.user, provinces[0] if provinces else "") or has_role(request.user, Role.ADMIN)
+    ctx = {"rows": [(t, services.can_edit_targets(request.user, t.province_code, t.commune)) for t in rows],
+           "history": list(selectors.target_history(request.user)), "can_edit": can, "editing": editing,
+           "communes": communes, "provinces": provinces, "error": error, "post": request.POST,
+           "is_admin": has_role(request.user, Role.ADMIN)}
+    return render(request, "accounts/targets.html", ctx, status=400 if error else 200)
