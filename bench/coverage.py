@@ -106,6 +106,10 @@ def main() -> None:
     from django.test import Client
 
     settings.ALLOWED_HOSTS = ["*"]
+    if args.reuse:  # the kept database may predate this code's migrations
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
     n = args.persons
     if not args.reuse:
         t = time.perf_counter()

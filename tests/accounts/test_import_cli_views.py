@@ -145,13 +145,17 @@ def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkey
     assert c.login(username="tinh_p", password="pw-tinh_p-123")
     monkeypatch.setattr(views, "PAGE", 1)
     body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08").content.decode()
-    assert 'id="village-list"' in body and "Trang 1/2" in body
+    assert 'id="village-table"' in body and "Trang 1/2" in body
     assert "Hoàng Văn Ba" in body and "Vi Văn Năm" not in body
     body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08&village=Khối 1&page=2").content.decode()
     assert "Vi Văn Năm" in body and "Hoàng Văn Ba" not in body
     monkeypatch.setattr(views, "PAGE", 200)
     body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08").content.decode()
-    assert 'id="village-list"' not in body and "Hoàng Văn Ba" in body and "Vi Văn Năm" in body
+    assert 'id="people-pages"' not in body and "Hoàng Văn Ba" in body and "Vi Văn Năm" in body
+    assert selectors.count_without(OPERATOR, dk, D(2024, 8, 1)) == 2
+    table = selectors.village_table(OPERATOR, dk, D(2024, 8, 1))
+    assert [(r["village"], r["beneficiaries"], r["confirmed"], r["unconfirmed"]) for r in table] == [
+        ("Khối 1", 2, 0, 2), ("Khối 2", 1, 1, 0)]
 
 
 def test_unit_outside_scope_is_404(town, officer):

@@ -74,6 +74,34 @@ class CoverageSnapshot(models.Model):
         indexes = [models.Index(fields=["province_code", "day"], name="coverage_snap_prov_day")]
 
 
+class CoverageVillage(models.Model):
+    """The snapshot by village: the same counts as CoverageSnapshot, one row per (unit keys,
+    village) and day, written by the PostgreSQL refresh (method "bits") in the same pass. The
+    commune drill-down reads its village table from here, so it does not count a commune's
+    persons one by one; without rows for a day (other methods, a day not computed) it counts live."""
+
+    day = models.DateField()
+    residence_unit = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="+")
+    commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+")
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True)
+    village = models.CharField(max_length=200, blank=True)
+    beneficiaries = models.PositiveIntegerField(default=0)
+    with_account = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "commune"], name="coverage_village_day_commune"),
+                   models.Index(fields=["day", "residence_unit"], name="coverage_village_day_res")]
+
+
 class BankListImport(models.Model):
     """One bank list uploaded through the web (`ansinh accounts import` is the same service):
     the file, who sent it, its background job and its report (linked, confirmed, not found,

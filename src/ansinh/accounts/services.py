@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ansinh.accounts import rules
-from ansinh.accounts.models import CoverageSnapshot
+from ansinh.accounts.models import CoverageSnapshot, CoverageVillage
 from ansinh.core.jobs import BadInput, job_kind
 from ansinh.registry.models import (
     AccountHolder,
@@ -377,6 +377,7 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
         progress.set_total(len(days))
     with transaction.atomic():
         CoverageSnapshot.objects.filter(day__in=days).delete()
+        CoverageVillage.objects.filter(day__in=days).delete()  # stale otherwise: the drill-down counts live
         for d in days:
             rows = group_rows(OPERATOR, d, with_paid=False)
             CoverageSnapshot.objects.bulk_create([CoverageSnapshot(
@@ -440,10 +441,11 @@ WITH e AS (
     WHERE hi > lo
     GROUP BY person_id
 ), g AS (
-    SELECT residence_unit_id, commune_id, scope_commune_id, province_code, ben,
+    SELECT residence_unit_id, commune_id, scope_commune_id, province_code, village, ben,
            ben & am AS acc, ben & cm AS conf, count(*) AS c
     FROM (
         SELECT p.residence_unit_id, p.commune_id, p.scope_commune_id, coalesce(p.province_code, '') AS province_code,
+               coalesce(p.village, '') AS village,
                e.m & CASE WHEN p.status = 'alive' THEN (1::bigint << %(n)s) - 1
                           WHEN p.deceased_on IS NOT NULL
                           THEN (1::bigint << width_bucket(p.deceased_on - 1, %(days)s::date[])) - 1
@@ -454,18 +456,27 @@ WITH e AS (
         LEFT JOIN a ON a.person_id = p.id
     ) q
     WHERE ben <> 0
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 )
-INSERT INTO accounts_coveragesnapshot (day, residence_unit_id, commune_id, scope_commune_id, province_code,
-                                       beneficiaries, with_account, confirmed, computed_at)
-SELECT d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code,
+INSERT INTO accounts_coveragevillage (day, residence_unit_id, commune_id, scope_commune_id, province_code, village,
+                                      beneficiaries, with_account, confirmed)
+SELECT d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code, g.village,
        sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1),
        coalesce(sum(g.c) FILTER (WHERE (g.acc >> (d.i - 1)::int) & 1 = 1), 0),
-       coalesce(sum(g.c) FILTER (WHERE (g.conf >> (d.i - 1)::int) & 1 = 1), 0),
-       now()
+       coalesce(sum(g.c) FILTER (WHERE (g.conf >> (d.i - 1)::int) & 1 = 1), 0)
 FROM g CROSS JOIN unnest(%(days)s::date[]) WITH ORDINALITY AS d(day, i)
-GROUP BY d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code
+GROUP BY d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code, g.village
 HAVING sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1) > 0
+"""
+# The unit-level snapshot is the village table summed (a few thousand rows per day).
+BITS_ROLLUP_SQL = """
+INSERT INTO accounts_coveragesnapshot (day, residence_unit_id, commune_id, scope_commune_id, province_code,
+                                       beneficiaries, with_account, confirmed, computed_at)
+SELECT day, residence_unit_id, commune_id, scope_commune_id, province_code,
+       sum(beneficiaries), sum(with_account), sum(confirmed), now()
+FROM accounts_coveragevillage
+WHERE day = ANY(%(days)s::date[])
+GROUP BY day, residence_unit_id, commune_id, scope_commune_id, province_code
 """
 
 
@@ -483,14 +494,18 @@ def _refresh_by_bits(days: list[dt.date], progress=None) -> dict:
         progress.set_total(len(days))
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("SET LOCAL jit = off")
         cur.execute("DELETE FROM accounts_coveragesnapshot WHERE day = ANY(%s::date[])", [days])
+        cur.execute("DELETE FROM accounts_coveragevillage WHERE day = ANY(%s::date[])", [days])
         for chunk in chunks:
             cur.execute(BITS_SQL, {"days": chunk, "n": len(chunk), "tz": settings.TIME_ZONE})
+            cur.execute(BITS_ROLLUP_SQL, {"days": chunk})
             n_rows += cur.rowcount
             if progress:
                 progress.advance(len(chunk), f"{chunk[-1]:%d/%m/%Y}")
     with connection.cursor() as cur:
         cur.execute("ANALYZE accounts_coveragesnapshot")
+        cur.execute("ANALYZE accounts_coveragevillage")
     return {"days": len(days), "rows": n_rows, "seconds": round(time.perf_counter() - t0, 2), "method": "bits"}
 
 
@@ -688,6 +703,7 @@ def _refresh_by_scan(days: list[dt.date], progress=None) -> dict:
                                              confirmed=run[2]))
     with transaction.atomic():
         CoverageSnapshot.objects.filter(day__in=days).delete()
+        CoverageVillage.objects.filter(day__in=days).delete()  # stale otherwise: the drill-down counts live
         CoverageSnapshot.objects.bulk_create(objs, batch_size=BATCH)
     if progress:
         progress.set_total(len(days))

@@ -118,28 +118,30 @@ PAGE = 200  # people listed per page in the drill-down (the outreach lists have 
 
 
 def _people_page(request, unit, day: dt.date) -> dict:
-    """The drill-down's people: every village's count (one aggregated query), and one page of
-    people — all of them when they fit on a page, else one village (?village=, default the
-    first) by pages of PAGE (?page=)."""
-    counts = selectors.village_counts(request.user, unit, day)
-    total = sum(n for _v, n in counts)
+    """The drill-down's people: the village table (coverage per village, from the village
+    snapshot), and one page of the people missing something — every village when few people
+    lack a confirmed account, else one village (?village=, default the first) by pages of PAGE."""
+    table = selectors.village_table(request.user, unit, day)
+    names = [r["village"] for r in table]
+    unconfirmed = sum(r["unconfirmed"] for r in table)
     village = request.GET.get("village")
-    if village is None and total > PAGE and counts:
-        village = counts[0][0]
-    if village is not None and village not in {v for v, _n in counts}:
-        village = None if total <= PAGE else counts[0][0] if counts else None
+    paged = unconfirmed > PAGE
+    if village is not None and village not in names:
+        village = None
+    if village is None and paged and names:
+        village = next((r["village"] for r in table if r["unconfirmed"]), names[0])
     try:
         page = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page = 1
-    in_view = total if village is None else dict(counts).get(village, 0)
-    pages = max(1, -(-in_view // PAGE))
+    count = selectors.count_without(request.user, unit, day, village)
+    pages = max(1, -(-count // PAGE))
     page = min(page, pages)
     rows = selectors.people_without(request.user, unit, day, village=village, limit=PAGE,
                                     offset=(page - 1) * PAGE)
-    return {"villages": selectors.group_by_village(rows), "count": total, "village_counts": counts,
-            "village": village, "page": page, "pages": pages, "paged": total > PAGE,
-            "month_value": f"{day:%Y-%m}"}
+    return {"villages": selectors.group_by_village(rows), "count": count, "village_table": table,
+            "village": village, "page": page, "pages": pages, "paged": paged or pages > 1,
+            "unconfirmed": unconfirmed, "month_value": f"{day:%Y-%m}"}
 
 
 def _outreach_rows(request, pk: int):
