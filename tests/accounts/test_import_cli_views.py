@@ -200,3 +200,15 @@ def test_api_coverage_is_scoped(town, officer):
     assert r.status_code == 200
     assert [(u["code"], u["beneficiaries"], u["with_account"]) for u in r.json()] == [("06187", 1, 1)]
     assert c.get("/api/accounts/coverage?level=district&map=new").status_code == 422
+
+
+def test_drill_down_page_past_the_end_shows_the_last_page(town, officer, monkeypatch):
+    from ansinh.accounts import views
+
+    dk = town["dong_kinh"]
+    officer("tinh_q", "20", role="province_officer")
+    c = Client()
+    assert c.login(username="tinh_q", password="pw-tinh_q-123")
+    monkeypatch.setattr(views, "PAGE", 1)
+    body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08&village=Khối 1&page=9").content.decode()
+    assert "Trang 2/2" in body and "Vi Văn Năm" in body

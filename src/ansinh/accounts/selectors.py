@@ -477,6 +477,15 @@ def village_counts(user, unit: AdminUnit, day: dt.date | None = None) -> list[tu
         return sorted(((r["village"] or "", r["n"]) for r in qs), key=lambda kv: kv[0])
 
 
+def people_page(user, unit: AdminUnit, day: dt.date, village: str | None, limit: int,
+                offset: int = 0) -> tuple[list[dict], int]:
+    """One page of people_without and the number of people in all pages. (A window count in
+    the page query was measured slower than this separate count: 57 ms against 15 + 29 ms for
+    a village of 1,719 persons at 1M.)"""
+    return (people_without(user, unit, day, village=village, limit=limit, offset=offset),
+            count_without(user, unit, day, village))
+
+
 def people_without(user, unit: AdminUnit, day: dt.date | None = None, *, village: str | None = None,
                    limit: int | None = None, offset: int = 0) -> list[dict]:
     """Active beneficiaries of `unit` missing something for a non-cash payment on `day`:

@@ -134,11 +134,11 @@ def _people_page(request, unit, day: dt.date) -> dict:
         page = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page = 1
-    count = selectors.count_without(request.user, unit, day, village)
+    rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
     pages = max(1, -(-count // PAGE))
-    page = min(page, pages)
-    rows = selectors.people_without(request.user, unit, day, village=village, limit=PAGE,
-                                    offset=(page - 1) * PAGE)
+    if page > pages:  # past the end: the last page
+        page = pages
+        rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
     return {"villages": selectors.group_by_village(rows), "count": count, "village_table": table,
             "village": village, "page": page, "pages": pages, "paged": paged or pages > 1,
             "unconfirmed": unconfirmed, "month_value": f"{day:%Y-%m}"}
