@@ -198,3 +198,28 @@ def test_snapshot_methods_agree_on_varied_histories(db):
         refresh_snapshots(days, method="bits")
         assert CoverageVillage.objects.filter(day=days[0]).exists()
         assert {(u.pk, d): village_table(OPERATOR, u, d) for u in communes for d in days} == live
+
+
+def test_series_has_paid_noncash_from_reconciled_payroll(town):
+    """Paid without cash per month in the unit time series: persons paid by bank/e-wallet in
+    reconciled runs of that month (a draft run or a cash line does not count)."""
+    from ansinh.payroll.models import PayrollLine, PayrollRun
+
+    dk = town["dong_kinh"]
+    days = [D(2024, 3, 31), D(2024, 4, 30), D(2024, 5, 31)]
+    refresh_snapshots(days)
+
+    def run(period, status, lines):
+        r = PayrollRun.objects.create(period=period, status=status, province_code=PROVINCE, scope_commune=dk)
+        for p, channel in lines:
+            PayrollLine.objects.create(run=r, person=p, programme="tcxh", period_month=period, amount=500_000,
+                                       channel=channel, result="paid", scope_commune=p.scope_commune,
+                                       province_code=PROVINCE)
+
+    run("2024-04", "reconciled", [(town["p1"], "bank"), (town["p3"], "ewallet"), (town["p2"], "cash")])
+    run("2024-05", "reconciled", [(town["p1"], "bank")])
+    run("2024-03", "draft", [(town["p1"], "bank")])
+    series = selectors.series(OPERATOR, days, "commune", "new", unit_id=dk.pk, province=PROVINCE)
+    assert [p["paid_noncash"] for p in series] == [0, 2, 1]
+    prov = selectors.series(OPERATOR, days, "province", "new", province=PROVINCE)
+    assert [p["paid_noncash"] for p in prov] == [0, 2, 1]

@@ -70,22 +70,46 @@ def account_q(day: dt.date, confirmed: bool = False) -> Q:
     return q
 
 
-def add_paid_noncash(rows: list[dict], day: dt.date) -> list[dict]:
+def paid_noncash_by_month(days: list[dt.date]) -> dict[str, dict[int, int]]:
+    """"Paid without cash" for many months at once: {"YYYY-MM": {scope_commune_id: persons}}
+    from reconciled payroll runs (the rule of ansinh.payroll.selectors.noncash_paid_counts, in
+    one grouped query over the payroll lines instead of one per month)."""
+    try:
+        from ansinh.payroll.models import Channel, LineResult, PayrollLine, RunStatus
+    except ImportError:
+        return {}
+    periods = sorted({f"{d:%Y-%m}" for d in days})
+    try:
+        qs = (PayrollLine.objects.filter(run__period__in=periods, run__status=RunStatus.RECONCILED,
+                                         result=LineResult.PAID, channel__in=[Channel.BANK, Channel.EWALLET],
+                                         scope_commune__isnull=False)
+              .values("run__period", "scope_commune_id").annotate(n=Count("person_id", distinct=True)))
+        out: dict[str, dict[int, int]] = defaultdict(dict)
+        for r in qs:
+            out[r["run__period"]][r["scope_commune_id"]] = r["n"]
+    except Exception:  # noqa: BLE001 - the payroll side must not break the coverage page
+        log.exception("paid_noncash_by_month(%s) failed", periods)
+        return {}
+    return out
+
+
+def add_paid_noncash(rows: list[dict], day: dt.date, paid: dict[int, int] | None = None) -> list[dict]:
     """Add "paid without cash" (reconciled payroll of `day`'s month) to the group rows:
     ansinh.payroll.selectors.noncash_paid_counts(date) -> {scope_commune_id: persons}. The
     count of a scope commune goes to its group row with most beneficiaries (only rows the
     user may see receive a count, so the scope of the rows is the scope of the figure)."""
     for r in rows:
         r["paid_noncash"] = 0
-    try:
-        from ansinh.payroll.selectors import noncash_paid_counts
-    except ImportError:
-        return rows
-    try:
-        paid = noncash_paid_counts(day)
-    except Exception:  # noqa: BLE001 - the payroll side must not break the coverage page
-        log.exception("noncash_paid_counts(%s) failed", day)
-        return rows
+    if paid is None:
+        try:
+            from ansinh.payroll.selectors import noncash_paid_counts
+        except ImportError:
+            return rows
+        try:
+            paid = noncash_paid_counts(day)
+        except Exception:  # noqa: BLE001 - the payroll side must not break the coverage page
+            log.exception("noncash_paid_counts(%s) failed", day)
+            return rows
     if not isinstance(paid, dict) or not paid:
         return rows
     best: dict[int, dict] = {}
@@ -372,9 +396,10 @@ def series(user, days: list[dt.date], level: str, map_: str, unit_id: int | None
     computed = set(CoverageSnapshot.objects.filter(day__in=days).values_list("day", flat=True).distinct())
     out = []
     idx = unit_index(frozenset({province})) if province else None  # one unit index for every point
+    paid = paid_noncash_by_month(days)  # one payroll query for every point
     for d in days:
-        # (the series charts shares only: no payroll query per point)
         rows = by_day.get(d, []) if d in computed else group_rows(user, d, with_paid=False)
+        add_paid_noncash(rows, d, paid.get(f"{d:%Y-%m}", {}))
         if province:
             rows = [r for r in rows if r["province_code"] == province]
         units = rollup(rows, d, level, map_, user, province, idx=idx)

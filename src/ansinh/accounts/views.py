@@ -56,8 +56,11 @@ def _series_days(day: dt.date, computed: list[dt.date]) -> list[dt.date]:
 def _chart(series: list[dict]) -> dict:
     return {"days": [p["day"] for p in series], "share": [p["share"] for p in series],
             "confirmed": [p["confirmed_share"] for p in series],
+            "paid": [rules.share(p["paid_noncash"], p["beneficiaries"]) for p in series],
+            "paid_count": [p["paid_noncash"] for p in series],
             "low": [p["target_low"] for p in series], "high": [p["target_high"] for p in series],
-            "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu")}}
+            "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu"),
+                       "paid": _("Đã chi không dùng tiền mặt")}}
 
 
 def _point(u: selectors.UnitCoverage) -> dict:
