@@ -1,22 +1,28 @@
-"""Benchmark: the coverage dashboard's page time with millions of beneficiaries on PostgreSQL.
+"""Benchmark: the coverage pages' time with millions of beneficiaries on PostgreSQL.
 
-    .venv/bin/python bench/coverage.py [--persons 5000000] [--requests 40] [--keep]
+    flock /tmp/ansinh-bench.lock .venv/bin/python bench/coverage.py [--persons 5000000] [--requests 40]
+        [--drill 20] [--keep] [--reuse] [--compare sql] [--no-record]
 
-Builds a throwaway database `bench_coverage` (dropped first; kept with --keep), migrates it
-(`ansinh init`: units of all provinces), then synthesises with INSERT … SELECT generate_series:
-N persons of Lạng Sơn spread over its 194 old communes (current commune = the main successor),
-one active enrolment each, and for ~80% an account registered across 24 months (2024-01 ..
-2025-12, confirmation 5–40 days later, a few closed). Then it times:
+Builds a throwaway database `hc_bench_coverage` (BENCH_DB; dropped first; kept with --keep;
+--reuse skips the build and migrates the kept one), `ansinh init` (units of all provinces),
+then synthesises set-based (INSERT … SELECT generate_series, foreign-key triggers off through
+session_replication_role = replica, every secondary index and unique constraint of the three
+tables dropped before and rebuilt after the load, ANALYZE): N persons of Lạng Sơn spread over
+its 194 old communes (current commune = the main successor), 12 villages each, one active
+enrolment each, and for ~80% an account registered across 24 months (2024-01 .. 2025-12,
+confirmation 5–40 days later, a few closed). Then it times:
 
-* the snapshot refresh (`ansinh.accounts.services.refresh_snapshots`: one aggregated query per
-  month end + today over all persons) — the cost moved off the page;
-* the dashboard page `/accounts/` (as the province officer; Django test client, full request
-  cycle incl. template rendering) for the old map (11 districts + 194 communes) and the new map
-  (65 communes): p50/p95 over --requests requests each, after one warm-up request;
+* the snapshot refresh (`ansinh.accounts.services.refresh_snapshots`, default method "bits":
+  one INSERT … SELECT for all 24 month ends), and with --compare the other methods ("sql": one
+  aggregated query per day, the method before);
+* every page a province officer opens (Django test client, full request cycle with template
+  rendering, p50/p95 after one warm-up): the dashboard `/accounts/` (totals, commune ranking,
+  districts, time series, map data) on the old map (12/2024) and the new map (latest); the
+  time series page of the province and of an old district; the drill-down of an old and of a
+  new commune (village table + one page of the people without an account);
 * for comparison, one live coverage query (the exact-date selector the CLI uses).
 
-Design: the page never touches the person table: it reads CoverageSnapshot (a few rows per
-commune and day) — see ansinh/accounts/models.py. Appends a section to bench/RESULTS.md.
+Appends a section to bench/RESULTS.md (unless --no-record).
 """
 from __future__ import annotations
 
