@@ -9,10 +9,12 @@ commune) with the counts of active beneficiaries, of those with an account regis
 better) and of those with a confirmed (or active) account on that day. The dashboard reads
 only these few thousand rows, so its time is independent of the number of persons; the
 exact-date selector (CLI, API, a date that is not a month end) computes live.
-`ansinh.accounts.services.refresh_snapshots()` rebuilds it: up to 200,000 persons by one scan
-of persons/enrolments/accounts computing every day at once (index intervals + difference
-arrays), above that by one aggregated SQL query per day; both apply the selector's rules
-and the tests hold them equal to the live figures. It runs from `ansinh accounts refresh`,
+`ansinh.accounts.services.refresh_snapshots()` rebuilds it: on PostgreSQL by one set-based
+INSERT … SELECT for every day at once (each person's days as the bits of a bigint; also
+writes CoverageVillage, the same counts by village); elsewhere up to 200,000 persons by one
+scan of persons/enrolments/accounts computing every day at once (index intervals + difference
+arrays), above that by one aggregated SQL query per day; all apply the selector's rules and
+the tests hold them equal to the live figures. It runs from `ansinh accounts refresh`,
 after a bank-list import (days from the list's earliest date) and in the demo set-up.
 """
 from __future__ import annotations
