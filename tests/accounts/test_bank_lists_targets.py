@@ -151,3 +151,18 @@ def test_commune_officer_reads_targets_but_cannot_edit(town, officer):
     assert 'id="target-form"' not in body and "31/12/2024" in body
     r = c.post("/accounts/targets/", {"scope": "p:20", "due": "31/12/2025", "low": "80", "high": "90"})
     assert r.status_code == 400 and not Target.objects.filter(due=D(2025, 12, 31)).exists()
+
+
+def test_administrator_sets_a_general_target(town, officer):
+    from ansinh.accounts.services import refresh_snapshots
+
+    refresh_snapshots([D(2024, 6, 30)])
+    c = login(officer, "qt", "20", "admin")
+    body = c.get("/accounts/targets/").content.decode()
+    assert "Chung (mọi tỉnh)" in body and "Phường Đông Kinh" in body
+    r = c.post("/accounts/targets/", {"scope": "", "due": "30/06/2025", "low": "85", "high": "95"})
+    assert r.status_code == 302
+    t = Target.objects.get(due=D(2025, 6, 30))
+    assert t.province_code == "" and t.commune is None and t.updated_by.username == "qt"
+    units = {u.unit.code: u for u in selectors.coverage(OPERATOR, D(2025, 6, 30), "commune", "old")}
+    assert (units["05977"].target_low, units["05977"].target_high) == (85, 95)

@@ -604,9 +604,12 @@ def target_history(user, limit: int = 100):
 
 
 def target_communes(user) -> list[AdminUnit]:
-    """Communes (both maps) a target may be set for by this user: those of their provinces."""
+    """Communes (both maps) a target may be set for by this user: those of their provinces
+    (for an administrator: of the provinces with coverage figures, not the whole country)."""
     scope = scope_for(user)
     qs = AdminUnit.objects.filter(level=Level.COMMUNE)
-    if not scope.everything:
+    if scope.everything:
+        qs = qs.filter(province_code__in=CoverageSnapshot.objects.values("province_code").distinct())
+    else:
         qs = qs.filter(province_code__in=scope.province_codes)
     return list(qs.order_by("province_code", "valid_to", "code"))
