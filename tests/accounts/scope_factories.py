@@ -15,6 +15,15 @@ def _snapshot(b, i):
                                            beneficiaries=1000 + i, with_account=500 + i, confirmed=400 + i)
 
 
+def _village(b, i):
+    from ansinh.accounts.models import CoverageVillage
+
+    return CoverageVillage.objects.create(day=dt.date(2024, 1, 31) + dt.timedelta(days=31 * i), residence_unit=b,
+                                          commune=b, scope_commune=b, province_code=b.province_code,
+                                          village=f"{MARKER} thôn {i}", beneficiaries=100 + i, with_account=50 + i,
+                                          confirmed=40 + i)
+
+
 def _bank_list(b, i):
     from ansinh.accounts.models import BankListImport
 
@@ -44,5 +53,6 @@ def _target_change(b, i):
                                        at=timezone.now())
 
 
-FACTORIES = {"accounts.CoverageSnapshot": _snapshot, "accounts.BankListImport": _bank_list,
+FACTORIES = {"accounts.CoverageSnapshot": _snapshot, "accounts.CoverageVillage": _village,
+             "accounts.BankListImport": _bank_list,
              "accounts.Target": _target, "accounts.TargetChange": _target_change}
