@@ -131,6 +131,33 @@ def test_pages_drill_down_and_outreach_files(town, officer):
     assert r.status_code == 200
 
 
+def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkeypatch):
+    from ansinh.accounts import selectors, views
+    from ansinh.registry.selectors import OPERATOR
+
+    dk = town["dong_kinh"]
+    # 08/2024 in Đông Kinh: Hoàng Văn Ba and Vi Văn Năm (Khối 1) have no account
+    assert selectors.village_counts(OPERATOR, dk, D(2024, 8, 1)) == [("Khối 1", 2)]
+    page2 = selectors.people_without(OPERATOR, dk, D(2024, 8, 1), village="Khối 1", limit=1, offset=1)
+    assert [r["person"].full_name for r in page2] == ["Vi Văn Năm"]
+    officer("tinh_p", "20", role="province_officer")
+    c = Client()
+    assert c.login(username="tinh_p", password="pw-tinh_p-123")
+    monkeypatch.setattr(views, "PAGE", 1)
+    body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08").content.decode()
+    assert 'id="village-table"' in body and "Trang 1/2" in body
+    assert "Hoàng Văn Ba" in body and "Vi Văn Năm" not in body
+    body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08&village=Khối 1&page=2").content.decode()
+    assert "Vi Văn Năm" in body and "Hoàng Văn Ba" not in body
+    monkeypatch.setattr(views, "PAGE", 200)
+    body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08").content.decode()
+    assert 'id="people-pages"' not in body and "Hoàng Văn Ba" in body and "Vi Văn Năm" in body
+    assert selectors.count_without(OPERATOR, dk, D(2024, 8, 1)) == 2
+    table = selectors.village_table(OPERATOR, dk, D(2024, 8, 1))
+    assert [(r["village"], r["beneficiaries"], r["confirmed"], r["unconfirmed"]) for r in table] == [
+        ("Khối 1", 2, 0, 2), ("Khối 2", 1, 1, 0)]
+
+
 def test_unit_outside_scope_is_404(town, officer):
     officer("kl_o", "06187")
     c = Client()
@@ -173,3 +200,15 @@ def test_api_coverage_is_scoped(town, officer):
     assert r.status_code == 200
     assert [(u["code"], u["beneficiaries"], u["with_account"]) for u in r.json()] == [("06187", 1, 1)]
     assert c.get("/api/accounts/coverage?level=district&map=new").status_code == 422
+
+
+def test_drill_down_page_past_the_end_shows_the_last_page(town, officer, monkeypatch):
+    from ansinh.accounts import views
+
+    dk = town["dong_kinh"]
+    officer("tinh_q", "20", role="province_officer")
+    c = Client()
+    assert c.login(username="tinh_q", password="pw-tinh_q-123")
+    monkeypatch.setattr(views, "PAGE", 1)
+    body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08&village=Khối 1&page=9").content.decode()
+    assert "Trang 2/2" in body and "Vi Văn Năm" in body

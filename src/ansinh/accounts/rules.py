@@ -153,6 +153,20 @@ def target_in_force(day: dt.date, points: list[TargetPoint]) -> TargetPoint | No
     return goals[-1]
 
 
+def check_target(low: float | None, high: float | None, baseline: float | None = None) -> str | None:
+    """A target is a range low..high per cent (both, low <= high), or a baseline alone."""
+    for name, v in (("low", low), ("high", high), ("baseline", baseline)):
+        if v is not None and not 0 <= v <= 100:
+            return f"{name}: must be between 0 and 100 per cent"
+    if (low is None) != (high is None):
+        return "low/high: give both ends of the range"
+    if low is not None and low > high:
+        return "low/high: the low end is above the high end"
+    if low is None and baseline is None:
+        return "low/high: give a range or a baseline"
+    return None
+
+
 def share(part: int, whole: int) -> float:
     """Per cent, one decimal (0 when there is no one to cover)."""
     return round(100.0 * part / whole, 1) if whole else 0.0

@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ansinh.accounts import rules
-from ansinh.accounts.models import CoverageSnapshot
-from ansinh.core.jobs import BadInput
+from ansinh.accounts.models import CoverageSnapshot, CoverageVillage
+from ansinh.core.jobs import BadInput, job_kind
 from ansinh.registry.models import (
     AccountHolder,
     AccountStatus,
@@ -127,13 +127,15 @@ def parse_bank_list(path: Path, provider: str | None = None) -> list[dict]:
     return out
 
 
-def import_bank_list(path, *, provider: str | None = None, user=None, refresh: bool = True) -> dict:
+def import_bank_list(path, *, provider: str | None = None, user=None, refresh: bool = True,
+                     scope_user=None, progress=None) -> dict:
     """Import a bank's list of accounts opened. Each row is linked to a person by ID number
     (CCCD / định danh, or the old CMND); the holder name is checked against the beneficiary and
     the authorised persons (folded tokens). New accounts are recorded as registered and
     confirmed on the list's date; a known account gets its confirmation date. A holder name
     matching nobody creates the account with an open HOLDER_MISMATCH issue (review queue).
-    Idempotent: importing the same list again changes nothing."""
+    Idempotent: importing the same list again changes nothing. `scope_user`: only persons that
+    user may see are linked (the web upload); `progress` gets one step per row."""
     path = Path(path)
     if provider and provider not in rules.PROVIDERS:
         p = rules.provider_of(provider)
@@ -142,8 +144,13 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
         provider = p
     rows = parse_bank_list(path, provider)
     ids = {r["id_number"] for r in rows if r["id_number"]}
-    persons = {p.id_number: p for p in Person.objects.filter(id_number__in=ids)}
-    persons.update({p.legacy_cmnd: p for p in Person.objects.filter(legacy_cmnd__in=ids) if p.legacy_cmnd})
+    people = Person.objects.all()
+    if scope_user is not None:
+        from ansinh.core.scope import scoped
+
+        people = scoped(Person, scope_user)
+    persons = {p.id_number: p for p in people.filter(id_number__in=ids)}
+    persons.update({p.legacy_cmnd: p for p in people.filter(legacy_cmnd__in=ids) if p.legacy_cmnd})
     pids = [p.pk for p in persons.values()]
     auths: dict[int, list] = defaultdict(list)
     for a in AuthorisedPerson.objects.filter(person_id__in=pids):
@@ -156,7 +163,12 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
     counts: Counter = Counter()
     rejected, new_acc, upd_acc, issues, logs = [], [], [], [], []
     now = timezone.now()
-    for r in rows:
+    mismatches: list[dict] = []
+    if progress:
+        progress.set_total(len(rows), path.name)
+    for i, r in enumerate(rows):
+        if progress and i % 500 == 0:
+            progress.update(i)
         p = persons.get(r["id_number"])
         if p is None:
             counts["unmatched"] += 1
@@ -203,6 +215,11 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
                 details={"bank_name": r["name"], "account": r["account"], "file": path.name, "row": r["row"]},
                 scope_commune_id=p.scope_commune_id, province_code=p.province_code))
             counts["holder_mismatch"] += 1
+        if not holder_ok:
+            mismatches.append({"row": r["row"], "bank_name": r["name"].upper(), "person_id": p.pk,
+                               "full_name": p.full_name, "account": r["account"]})
+    if progress:
+        progress.update(len(rows), "ghi vào cơ sở dữ liệu")
     with transaction.atomic():
         PaymentAccount.objects.bulk_create([a for _, a in new_acc], batch_size=BATCH)
         PaymentAccount.objects.bulk_update(upd_acc, ["confirmed_on", "status"], batch_size=BATCH)
@@ -217,7 +234,79 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
             refresh_snapshots(since=min(days))
     return {"file": path.name, "rows": len(rows), "created": counts["created"], "confirmed": counts["confirmed"],
             "unchanged": counts["unchanged"], "unmatched": counts["unmatched"], "rejected": counts["rejected"],
-            "holder_mismatch": counts["holder_mismatch"], "rejected_rows": rejected[:200]}
+            "holder_mismatch": counts["holder_mismatch"], "rejected_rows": rejected[:200],
+            "linked": len(rows) - counts["unmatched"] - counts["rejected"], "mismatch_rows": mismatches[:500]}
+
+
+# ----------------------------------------------------------------------------- bank lists from the web
+
+BANK_LIST_EXTENSIONS = (".xlsx", ".csv")
+
+
+@job_kind("accounts.bank_list")
+def bank_list_job(params: dict, progress) -> dict:
+    """Background job of a web upload: the same service as `ansinh accounts import`, limited to
+    the uploader's scope; the report is kept on the BankListImport row."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from ansinh.accounts.models import BankListImport
+
+    rec = BankListImport.objects.get(pk=params["import_id"])
+    user = get_user_model().objects.filter(pk=params.get("user_id")).first() if params.get("user_id") else None
+    if params.get("user_id") and user is None:
+        raise BadInput("người dùng không còn tồn tại")
+    rep = import_bank_list(params["path"], provider=params.get("provider") or None, user=user,
+                           scope_user=user, progress=progress)
+    rep["file"] = rec.file_name
+    BankListImport.objects.filter(pk=rec.pk).update(report=rep)
+    return {k: v for k, v in rep.items() if k not in ("rejected_rows", "mismatch_rows")} | {
+        "url": reverse("accounts:bank_list", args=[rec.pk])}
+
+
+def start_bank_list_import(user, uploaded, provider: str = ""):
+    """Save an uploaded bank list, record it and start the background import; returns the row."""
+    import re
+    import uuid
+
+    from django.conf import settings
+
+    from ansinh.accounts.models import BankListImport
+    from ansinh.core.jobs import start_job
+    from ansinh.registry.services import can_edit
+    from ansinh.units.models import Level
+
+    if not can_edit(user):
+        raise BadInput("bạn không có quyền nhập danh sách tài khoản")
+    name = Path(uploaded.name).name
+    if Path(name).suffix.lower() not in BANK_LIST_EXTENSIONS:
+        raise BadInput(f"{name}: chỉ nhận tệp {', '.join(BANK_LIST_EXTENSIONS)}")
+    if provider and provider not in rules.PROVIDERS and rules.provider_of(provider) is None:
+        raise BadInput(f"ngân hàng/ví không rõ: {provider!r}")
+    safe = re.sub(r"[^\w.\-]+", "_", name)[:120] or "danh-sach"
+    folder = Path(settings.VAR_DIR) / "uploads" / "accounts" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / safe
+    with open(dest, "wb") as fh:
+        for chunk in uploaded.chunks():
+            fh.write(chunk)
+    commune, province_code = None, ""
+    units = list(user.profile.scope_units.all()) if hasattr(user, "profile") else []
+    if units:
+        u = units[0]
+        if u.level == Level.PROVINCE:
+            province_code = u.province_code
+        else:
+            commune, province_code = u, u.province_code
+    rec = BankListImport.objects.create(file_name=name[:200], provider=provider, created_by=user,
+                                        scope_commune=commune, province_code=province_code)
+    job = start_job("accounts.bank_list", {"path": str(dest), "import_id": rec.pk, "user_id": user.pk,
+                                           "provider": provider},
+                    user=user, title=f"Nhập danh sách tài khoản {name}", commune=commune,
+                    province_code=province_code)
+    BankListImport.objects.filter(pk=rec.pk).update(job=job)
+    rec.job = job
+    return rec
 
 
 def _user(user):
@@ -265,9 +354,11 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
                       method: str | None = None) -> dict:
     """Rebuild CoverageSnapshot for `days` (default: every month end since 2024-01, and today).
 
+    method "bits" (default on PostgreSQL): ONE set-based INSERT … SELECT for all the days (up
+    to 62 per statement): each person's days as bits of a bigint, grouped, then unnested;
     method "sql": one aggregated query per day over all persons (the live selector's query);
-    method "scan" (default up to SQL_ABOVE persons): one read of persons, enrolments and
-    accounts, every day at once by index intervals (the same rules; tests hold the two equal)."""
+    method "scan" (default elsewhere up to SQL_ABOVE persons): one read of persons, enrolments
+    and accounts, every day at once by index intervals (the same rules; tests hold all equal)."""
     from ansinh.accounts.selectors import group_rows
     from ansinh.registry.selectors import OPERATOR
 
@@ -275,15 +366,18 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
     if since:
         days = [d for d in days if d >= since]
     if method is None:
-        method = "scan" if Person.objects.count() <= SQL_ABOVE else "sql"
+        method = "bits" if _postgres() else ("scan" if Person.objects.count() <= SQL_ABOVE else "sql")
     if method == "scan":
         return _refresh_by_scan(days, progress)
+    if method == "bits":
+        return _refresh_by_bits(days, progress)
     t0 = time.perf_counter()
     n = 0
     if progress:
         progress.set_total(len(days))
     with transaction.atomic():
         CoverageSnapshot.objects.filter(day__in=days).delete()
+        CoverageVillage.objects.filter(day__in=days).delete()  # stale otherwise: the drill-down counts live
         for d in days:
             rows = group_rows(OPERATOR, d, with_paid=False)
             CoverageSnapshot.objects.bulk_create([CoverageSnapshot(
@@ -295,6 +389,124 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
             if progress:
                 progress.advance(1, f"{d:%d/%m/%Y}")
     return {"days": len(days), "rows": n, "seconds": round(time.perf_counter() - t0, 2), "method": "sql"}
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+BITS_CHUNK = 62  # days per statement: day i is bit i of a signed bigint (1 << 62 still fits)
+
+# Day indexes as in _refresh_by_scan, with the days as a sorted date[] (%(days)s):
+# width_bucket(x, days) = number of days <= x, so "first day index with day >= x" is
+# width_bucket(x - 1, days). A [lo, hi) interval of day indexes is the bigint
+# (1 << hi) - (1 << lo). Per person: enrolment intervals OR-ed, AND the alive interval =
+# beneficiary days; accounts (registered .. closed) and confirmed (first of confirmed /
+# activated .. closed) OR-ed, AND the beneficiary days. Persons are then grouped by
+# (unit keys, bit patterns) — a few thousand groups — and only those groups are unnested
+# over the days: the cost is one pass over persons, enrolments and accounts.
+BITS_SQL = """
+WITH e AS (
+    SELECT person_id, bit_or((1::bigint << hi) - (1::bigint << lo)) AS m
+    FROM (
+        SELECT person_id,
+               CASE WHEN start_month ~ '^[0-9]{4}-[0-9]{2}$'
+                    THEN width_bucket(to_date(start_month || '-01', 'YYYY-MM-DD') - 1, %(days)s::date[])
+                    ELSE 0 END AS lo,
+               CASE WHEN end_month ~ '^[0-9]{4}-[0-9]{2}$'
+                    THEN width_bucket((to_date(end_month || '-01', 'YYYY-MM-DD') + interval '1 month')::date - 1,
+                                      %(days)s::date[])
+                    ELSE %(n)s END AS hi
+        FROM registry_enrolment
+        WHERE status = 'active' OR end_month <> ''
+    ) x
+    WHERE hi > lo
+    GROUP BY person_id
+), a AS (
+    SELECT person_id,
+           bit_or((1::bigint << hi) - (1::bigint << lo)) AS am,
+           bit_or(CASE WHEN clo IS NOT NULL AND hi > greatest(lo, clo)
+                       THEN (1::bigint << hi) - (1::bigint << greatest(lo, clo)) ELSE 0 END) AS cm
+    FROM (
+        SELECT person_id,
+               width_bucket(coalesce(registered_on, (created AT TIME ZONE %(tz)s)::date) - 1, %(days)s::date[]) AS lo,
+               CASE WHEN closed_on IS NULL THEN %(n)s
+                    ELSE width_bucket(closed_on - 1, %(days)s::date[]) END AS hi,
+               width_bucket(least(confirmed_on, activated_on) - 1, %(days)s::date[]) AS clo
+        FROM registry_paymentaccount
+        WHERE registered_on IS NOT NULL OR created IS NOT NULL
+    ) y
+    WHERE hi > lo
+    GROUP BY person_id
+), g AS (
+    SELECT residence_unit_id, commune_id, scope_commune_id, province_code, village, ben,
+           ben & am AS acc, ben & cm AS conf, count(*) AS c
+    FROM (
+        SELECT p.residence_unit_id, p.commune_id, p.scope_commune_id, coalesce(p.province_code, '') AS province_code,
+               coalesce(p.village, '') AS village,
+               e.m & CASE WHEN p.status = 'alive' THEN (1::bigint << %(n)s) - 1
+                          WHEN p.deceased_on IS NOT NULL
+                          THEN (1::bigint << width_bucket(p.deceased_on - 1, %(days)s::date[])) - 1
+                          ELSE 0 END AS ben,
+               coalesce(a.am, 0) AS am, coalesce(a.cm, 0) AS cm
+        FROM registry_person p
+        JOIN e ON e.person_id = p.id
+        LEFT JOIN a ON a.person_id = p.id
+    ) q
+    WHERE ben <> 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+)
+INSERT INTO accounts_coveragevillage (day, residence_unit_id, commune_id, scope_commune_id, province_code, village,
+                                      beneficiaries, with_account, confirmed)
+SELECT d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code, g.village,
+       sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1),
+       coalesce(sum(g.c) FILTER (WHERE (g.acc >> (d.i - 1)::int) & 1 = 1), 0),
+       coalesce(sum(g.c) FILTER (WHERE (g.conf >> (d.i - 1)::int) & 1 = 1), 0)
+FROM g CROSS JOIN unnest(%(days)s::date[]) WITH ORDINALITY AS d(day, i)
+GROUP BY d.day, g.residence_unit_id, g.commune_id, g.scope_commune_id, g.province_code, g.village
+HAVING sum(g.c) FILTER (WHERE (g.ben >> (d.i - 1)::int) & 1 = 1) > 0
+"""
+# The unit-level snapshot is the village table summed (a few thousand rows per day).
+BITS_ROLLUP_SQL = """
+INSERT INTO accounts_coveragesnapshot (day, residence_unit_id, commune_id, scope_commune_id, province_code,
+                                       beneficiaries, with_account, confirmed, computed_at)
+SELECT day, residence_unit_id, commune_id, scope_commune_id, province_code,
+       sum(beneficiaries), sum(with_account), sum(confirmed), now()
+FROM accounts_coveragevillage
+WHERE day = ANY(%(days)s::date[])
+GROUP BY day, residence_unit_id, commune_id, scope_commune_id, province_code
+"""
+
+
+def _refresh_by_bits(days: list[dt.date], progress=None) -> dict:
+    """PostgreSQL: the snapshot of every day in one INSERT … SELECT per 62 days (see BITS_SQL)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise ValueError("method 'bits' needs PostgreSQL (width_bucket, bit_or on bigint)")
+    t0 = time.perf_counter()
+    n_rows = 0
+    chunks = [days[i:i + BITS_CHUNK] for i in range(0, len(days), BITS_CHUNK)]
+    if progress:
+        progress.set_total(len(days))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("DELETE FROM accounts_coveragesnapshot WHERE day = ANY(%s::date[])", [days])
+        cur.execute("DELETE FROM accounts_coveragevillage WHERE day = ANY(%s::date[])", [days])
+        for chunk in chunks:
+            cur.execute(BITS_SQL, {"days": chunk, "n": len(chunk), "tz": settings.TIME_ZONE})
+            cur.execute(BITS_ROLLUP_SQL, {"days": chunk})
+            n_rows += cur.rowcount
+            if progress:
+                progress.advance(len(chunk), f"{chunk[-1]:%d/%m/%Y}")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE accounts_coveragesnapshot")
+        cur.execute("ANALYZE accounts_coveragevillage")
+    return {"days": len(days), "rows": n_rows, "seconds": round(time.perf_counter() - t0, 2), "method": "bits"}
 
 
 # ----------------------------------------------------------------------------- targets
@@ -320,6 +532,87 @@ def ensure_targets() -> int:
                       "baseline": Decimal(base) if base else None, "label": label})
         n += created
     return n
+
+
+def can_edit_targets(user, province_code: str = "", commune=None) -> bool:
+    """Administrators edit every target; a province officer those of their province (the
+    province's own rows and its communes'), not the general ones."""
+    from ansinh.core.models import Role
+    from ansinh.core.roles import has_role
+    from ansinh.core.scope import scope_for
+
+    if user is None or has_role(user, Role.ADMIN):
+        return True
+    if not has_role(user, Role.PROVINCE_OFFICER):
+        return False
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    prov = commune.province_code if commune is not None else province_code
+    return bool(prov) and prov in scope.province_codes
+
+
+def _target_values(t) -> dict:
+    return {"due": t.due.isoformat(), "low": str(t.low) if t.low is not None else None,
+            "high": str(t.high) if t.high is not None else None,
+            "baseline": str(t.baseline) if t.baseline is not None else None, "label": t.label,
+            "province_code": t.province_code, "commune_id": t.commune_id}
+
+
+def save_target(user, *, due: dt.date, low=None, high=None, baseline=None, label: str = "",
+                province_code: str = "", commune=None, target=None):
+    """Create (target None) or change a coverage target; history in TargetChange (who, when,
+    values before and after). Raises BadInput for a wrong range or a scope the user may not edit."""
+    from decimal import Decimal
+
+    from ansinh.accounts.models import Target, TargetChange
+    from ansinh.accounts.selectors import clear_caches
+
+    def dec(v):
+        return None if v is None or v == "" else Decimal(str(v))
+
+    low, high, baseline = dec(low), dec(high), dec(baseline)
+    err = rules.check_target(*(float(v) if v is not None else None for v in (low, high, baseline)))
+    if err:
+        raise BadInput(err)
+    if commune is not None:
+        province_code = commune.province_code
+    if target is not None and not can_edit_targets(user, target.province_code, target.commune):
+        raise BadInput("bạn không có quyền sửa mục tiêu này")
+    if not can_edit_targets(user, province_code, commune):
+        raise BadInput("bạn không có quyền đặt mục tiêu cho phạm vi này")
+    clash = Target.objects.filter(province_code=province_code, commune=commune, due=due)
+    if target is not None:
+        clash = clash.exclude(pk=target.pk)
+    if clash.exists():
+        raise BadInput(f"đã có mục tiêu cho phạm vi này ngày {due:%d/%m/%Y}")
+    before = _target_values(target) if target is not None else {}
+    t = target or Target()
+    t.due, t.low, t.high, t.baseline, t.label = due, low, high, baseline, label[:200]
+    t.province_code, t.commune = province_code, commune
+    t.updated_at, t.updated_by = timezone.now(), _user(user)
+    with transaction.atomic():
+        t.save()
+        TargetChange.objects.create(target=t, action="update" if before else "create", due=due, low=low, high=high,
+                                    baseline=baseline, label=t.label, before=before, province_code=province_code,
+                                    commune=commune, user=_user(user), at=t.updated_at)
+    clear_caches()
+    return t
+
+
+def delete_target(user, target) -> None:
+    from ansinh.accounts.models import TargetChange
+    from ansinh.accounts.selectors import clear_caches
+
+    if not can_edit_targets(user, target.province_code, target.commune):
+        raise BadInput("bạn không có quyền xóa mục tiêu này")
+    with transaction.atomic():
+        TargetChange.objects.create(target=None, action="delete", due=target.due, low=target.low, high=target.high,
+                                    baseline=target.baseline, label=target.label, before=_target_values(target),
+                                    province_code=target.province_code, commune=target.commune, user=_user(user),
+                                    at=timezone.now())
+        target.delete()
+    clear_caches()
 
 
 def _merge(iv: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -410,6 +703,7 @@ def _refresh_by_scan(days: list[dt.date], progress=None) -> dict:
                                              confirmed=run[2]))
     with transaction.atomic():
         CoverageSnapshot.objects.filter(day__in=days).delete()
+        CoverageVillage.objects.filter(day__in=days).delete()  # stale otherwise: the drill-down counts live
         CoverageSnapshot.objects.bulk_create(objs, batch_size=BATCH)
     if progress:
         progress.set_total(len(days))

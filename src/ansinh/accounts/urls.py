@@ -8,4 +8,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("units/<int:pk>/outreach.xlsx", views.outreach_xlsx, name="outreach_xlsx"),
     path("units/<int:pk>/outreach.pdf", views.outreach_pdf, name="outreach_pdf"),
+    path("targets/", views.targets, name="targets"),
+    path("bank-lists/", views.bank_list_upload, name="bank_lists"),
+    path("bank-lists/<int:pk>/", views.bank_list_detail, name="bank_list"),
 ]

@@ -56,8 +56,11 @@ def _series_days(day: dt.date, computed: list[dt.date]) -> list[dt.date]:
 def _chart(series: list[dict]) -> dict:
     return {"days": [p["day"] for p in series], "share": [p["share"] for p in series],
             "confirmed": [p["confirmed_share"] for p in series],
+            "paid": [rules.share(p["paid_noncash"], p["beneficiaries"]) for p in series],
+            "paid_count": [p["paid_noncash"] for p in series],
             "low": [p["target_low"] for p in series], "high": [p["target_high"] for p in series],
-            "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu")}}
+            "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu"),
+                       "paid": _("Đã chi không dùng tiền mặt")}}
 
 
 def _point(u: selectors.UnitCoverage) -> dict:
@@ -107,11 +110,41 @@ def unit_detail(request, pk: int):
     level = {Level.COMMUNE: "commune", Level.DISTRICT: "district", Level.PROVINCE: "province"}[unit.level]
     series = selectors.series(request.user, _series_days(day, computed), level, map_, unit_id=unit.pk,
                               province=unit.province_code)
-    rows = selectors.people_without(request.user, unit, day) if unit.level == Level.COMMUNE else []
     ctx = {"unit": unit, "day": day, "map": map_, "current": series[-1] if series else None,
-           "villages": selectors.group_by_village(rows), "count": len(rows),
-           "chart": _chart(series)}
+           "chart": _chart(series), "villages": [], "count": 0}
+    if unit.level == Level.COMMUNE:
+        ctx.update(_people_page(request, unit, day))
     return render(request, "accounts/unit.html", ctx)
+
+
+PAGE = 200  # people listed per page in the drill-down (the outreach lists have everyone)
+
+
+def _people_page(request, unit, day: dt.date) -> dict:
+    """The drill-down's people: the village table (coverage per village, from the village
+    snapshot), and one page of the people missing something — every village when few people
+    lack a confirmed account, else one village (?village=, default the first) by pages of PAGE."""
+    table = selectors.village_table(request.user, unit, day)
+    names = [r["village"] for r in table]
+    unconfirmed = sum(r["unconfirmed"] for r in table)
+    village = request.GET.get("village")
+    paged = unconfirmed > PAGE
+    if village is not None and village not in names:
+        village = None
+    if village is None and paged and names:
+        village = next((r["village"] for r in table if r["unconfirmed"]), names[0])
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
+    pages = max(1, -(-count // PAGE))
+    if page > pages:  # past the end: the last page
+        page = pages
+        rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
+    return {"villages": selectors.group_by_village(rows), "count": count, "village_table": table,
+            "village": village, "page": page, "pages": pages, "paged": paged or pages > 1,
+            "unconfirmed": unconfirmed, "month_value": f"{day:%Y-%m}"}
 
 
 def _outreach_rows(request, pk: int):
@@ -156,3 +189,113 @@ def outreach_pdf(request, pk: int):
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "pdf")}"'
     return resp
+
+
+# ----------------------------------------------------------------------------- bank lists in
+
+@login_required
+def bank_list_upload(request):
+    """Upload a bank's list of accounts opened: a background job (progress on the job page),
+    then the report page."""
+    from django.http import HttpResponseForbidden
+    from django.shortcuts import redirect
+
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+    from ansinh.registry.services import can_edit
+
+    allowed = can_edit(request.user)
+    error = ""
+    if request.method == "POST":
+        if not allowed:
+            return HttpResponseForbidden(_("Bạn không có quyền nhập danh sách tài khoản."))
+        f = request.FILES.get("file")
+        if f is None:
+            error = _("Chọn tệp danh sách của ngân hàng (.xlsx hoặc .csv).")
+        else:
+            try:
+                rec = services.start_bank_list_import(request.user, f, (request.POST.get("provider") or "").strip())
+            except BadInput as exc:
+                error = str(exc)
+            else:
+                return redirect("jobs:detail", pk=rec.job.pk)
+    ctx = {"can_edit": allowed, "error": error, "recent": list(selectors.bank_lists(request.user)[:20]),
+           "providers": sorted(((code, p.short_name) for code, p in rules.PROVIDERS.items()), key=lambda kv: kv[1])}
+    return render(request, "accounts/bank_lists.html", ctx, status=400 if error else 200)
+
+
+@login_required
+def bank_list_detail(request, pk: int):
+    rec = selectors.bank_list_for(request.user, pk)
+    if rec is None:
+        raise Http404
+    return render(request, "accounts/bank_list.html", {"rec": rec, "rep": rec.report or {}})
+
+
+# ----------------------------------------------------------------------------- targets
+
+def _number(text: str):
+    t = (text or "").strip().replace(",", ".").rstrip("%").strip()
+    return float(t) if t else None
+
+
+@login_required
+def targets(request):
+    """Coverage targets as data: list (general, province, commune rows), add / change / delete
+    (province officer for their province, administrator), history of the changes."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+    from ansinh.core.models import Role
+    from ansinh.core.roles import has_role
+
+    rows = list(selectors.targets_for(request.user))
+    editing = None
+    edit_pk = request.POST.get("target") or request.GET.get("edit")
+    if edit_pk:
+        editing = next((t for t in rows if str(t.pk) == str(edit_pk)), None)
+        if editing is None:
+            raise Http404
+    communes = selectors.target_communes(request.user)
+    scope = selectors.scope_for(request.user)
+    provinces = sorted(scope.province_codes) if not scope.everything else sorted(
+        {c.province_code for c in communes})
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("delete") and editing is not None:
+                services.delete_target(request.user, editing)
+                messages.success(request, _("Đã xóa mục tiêu."))
+                return redirect("accounts:targets")
+            where = (request.POST.get("scope") or "").strip()
+            commune, province_code = None, ""
+            if where.startswith("c:"):
+                commune = next((c for c in communes if str(c.pk) == where[2:]), None)
+                if commune is None:
+                    raise BadInput(_("Xã/phường không thuộc phạm vi của bạn."))
+            elif where.startswith("p:"):
+                province_code = where[2:]
+            try:
+                due = dt.datetime.strptime((request.POST.get("due") or "").strip(), "%d/%m/%Y").date()
+            except ValueError:
+                raise BadInput(_("Thời hạn: ngày dd/mm/yyyy.")) from None
+            try:
+                low, high, base = (_number(request.POST.get(k)) for k in ("low", "high", "baseline"))
+            except ValueError:
+                raise BadInput(_("Tỷ lệ: một số phần trăm, ví dụ 30 hoặc 30,5.")) from None
+            services.save_target(request.user, due=due, low=low, high=high, baseline=base,
+                                 label=request.POST.get("label") or "", province_code=province_code,
+                                 commune=commune, target=editing)
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Đã lưu mục tiêu."))
+            return redirect("accounts:targets")
+    can = services.can_edit_targets(request.user, provinces[0] if provinces else "") or has_role(request.user, Role.ADMIN)
+    ctx = {"rows": [(t, services.can_edit_targets(request.user, t.province_code, t.commune)) for t in rows],
+           "history": list(selectors.target_history(request.user)), "can_edit": can, "editing": editing,
+           "communes": communes, "provinces": provinces, "error": error, "post": request.POST,
+           "is_admin": has_role(request.user, Role.ADMIN)}
+    return render(request, "accounts/targets.html", ctx, status=400 if error else 200)

@@ -11,7 +11,7 @@ function ansinhCoverageChart(id, d) {
   chart.setOption({
     animation: false,
     tooltip: {trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; }},
-    legend: {top: 0, data: [L.share, L.confirmed, L.band]},
+    legend: {top: 0, data: [L.share, L.confirmed, L.paid, L.band].filter(Boolean)},
     grid: {left: 40, right: 16, top: 32, bottom: 40},
     xAxis: {type: "category", data: days, axisLabel: {rotate: 45, fontSize: 10}},
     yAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
@@ -22,7 +22,9 @@ function ansinhCoverageChart(id, d) {
        lineStyle: {opacity: 0}, areaStyle: {color: "rgba(25,135,84,0.18)"}, itemStyle: {color: "rgba(25,135,84,0.5)"}},
       {name: L.share, type: "line", data: d.share, symbolSize: 5, itemStyle: {color: "#0d6efd"}},
       {name: L.confirmed, type: "line", data: d.confirmed, symbolSize: 4, lineStyle: {type: "dashed"},
-       itemStyle: {color: "#6f42c1"}}
+       itemStyle: {color: "#6f42c1"}},
+      {name: L.paid, type: "line", data: d.paid || [], symbolSize: 4, lineStyle: {type: "dotted"},
+       itemStyle: {color: "#fd7e14"}}
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
