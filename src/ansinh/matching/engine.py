@@ -114,12 +114,15 @@ def prepare_sql(source: str, dialect: str = "duckdb") -> str:
       dob, coalesce(dob_precision, 'day') AS dob_precision, year(dob) AS dob_year,
       strftime(dob, '%Y%m%d') AS dob_str,
       nullif(gender, '') AS gender,
-      nullif(regexp_replace(coalesce(id_number, ''), '[^0-9]', '', 'g'), '') AS id_number,
-      CASE WHEN length(id_number) = 12 THEN substr(id_number, 4, 3) END AS id_yg,
+      id_digits AS id_number,
+      CASE WHEN length(id_digits) = 12 THEN substr(id_digits, 4, 3) END AS id_yg,
+      CASE WHEN length(id_digits) = 12
+           THEN substr(id_digits, 1, 6) || array_to_string(list_sort(string_split(substr(id_digits, 7), '')), '')
+           ELSE array_to_string(list_sort(string_split(id_digits, '')), '') END AS id_anagram,
       commune_old_f AS commune_old,
       commune_new_f AS commune_new,
       village_f AS village
-    FROM n
+    FROM (SELECT *, nullif(regexp_replace(coalesce(id_number, ''), '[^0-9]', '', 'g'), '') AS id_digits FROM n)
     """
 
 
