@@ -29,6 +29,8 @@ from __future__ import annotations
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import block_on
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 # Family names sharing a Chinese character (regional spelling): a fuzzy level, not equal.
 REGIONAL_FAMILY_PAIRS = (("HUYNH", "HOANG"), ("VO", "VU"))
@@ -104,14 +106,42 @@ def date_of_birth() -> cl.CustomComparison:
     )
 
 
+class DialectLevel(ComparisonLevelCreator):
+    """A custom comparison level whose SQL differs by backend (same meaning).
+
+    Splink's own levels (Jaro-Winkler, Levenshtein, Damerau-Levenshtein) already pick
+    each backend's function; this does the same for our few custom conditions, so one
+    settings object runs on DuckDB and on Spark."""
+
+    def __init__(self, sql: dict[str, str], label_for_charts: str):
+        self.sql = sql
+        self.label_for_charts = label_for_charts
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        try:
+            return self.sql[sql_dialect.sql_dialect_str]
+        except KeyError:
+            raise ValueError(f"no SQL for backend {sql_dialect.sql_dialect_str!r} in level "
+                             f"{self.label_for_charts!r}") from None
+
+    def create_label_for_charts(self) -> str:
+        return self.label_for_charts
+
+
 # Damerau-Levenshtein distance <= 1 (one insertion, deletion, substitution or swap of two
 # digits).  DuckDB's damerau_levenshtein() is ~8x slower than levenshtein(), so the swap
-# is tested directly: same length, two differing positions, same digits.
-ID_ONE_EDIT = ("(CASE WHEN levenshtein(id_number_l, id_number_r) <= 1 THEN true "
-               "WHEN length(id_number_l) <> length(id_number_r) THEN false "
-               "WHEN levenshtein(id_number_l, id_number_r) <> 2 THEN false "
-               "ELSE hamming(id_number_l, id_number_r) = 2 AND "
-               "list_sort(string_split(id_number_l, '')) = list_sort(string_split(id_number_r, '')) END)")
+# is tested directly: same length, two differing positions, same digits.  Spark has no
+# hamming(): the differing positions are counted with zip_with.
+_SWAP_TAIL = {
+    "duckdb": ("hamming(id_number_l, id_number_r) = 2 AND "
+               "list_sort(string_split(id_number_l, '')) = list_sort(string_split(id_number_r, ''))"),
+    "spark": ("size(filter(zip_with(split(id_number_l, ''), split(id_number_r, ''), (x, y) -> x <> y), d -> d)) = 2 "
+              "AND array_sort(split(id_number_l, '')) = array_sort(split(id_number_r, ''))"),
+}
+ID_ONE_EDIT = {d: ("(CASE WHEN levenshtein(id_number_l, id_number_r) <= 1 THEN true "
+                   "WHEN length(id_number_l) <> length(id_number_r) THEN false "
+                   "WHEN levenshtein(id_number_l, id_number_r) <> 2 THEN false "
+                   f"ELSE {tail} END)") for d, tail in _SWAP_TAIL.items()}
 
 
 def id_number(u_exact: float | None = None) -> cl.CustomComparison:
@@ -125,7 +155,7 @@ def id_number(u_exact: float | None = None) -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("id_number"),
             exact,
-            cll.CustomLevel(ID_ONE_EDIT, label_for_charts="1 edit (transposition = 1)"),
+            DialectLevel(ID_ONE_EDIT, "1 edit (transposition = 1)"),
             cll.LevenshteinLevel("id_number", 2),
             cll.CustomLevel("id_yg_l = id_yg_r", label_for_charts="same birth-year/gender digits"),
             cll.ElseLevel(),
