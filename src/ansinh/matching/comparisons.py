@@ -12,6 +12,8 @@ dob_year        INTEGER
 gender          "M"/"F"
 id_number       digits (CCCD 12, CMND 9; FEBRL: soc_sec_id)
 id_yg           CCCD digits 4-6 (century/sex digit + 2-digit birth year), 12-digit IDs only
+id_anagram      the ID's digits sorted (CCCD: first 6 digits kept, the random last 6 sorted), so
+                two IDs that differ by swapped digits share it (blocking only)
 commune_old     the unit as written / resolved (old map)
 commune_new     the current (new-map) commune
 village         folded village / street
@@ -27,6 +29,8 @@ from __future__ import annotations
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import block_on
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
 # Family names sharing a Chinese character (regional spelling): a fuzzy level, not equal.
 REGIONAL_FAMILY_PAIRS = (("HUYNH", "HOANG"), ("VO", "VU"))
@@ -93,7 +97,8 @@ def date_of_birth() -> cl.CustomComparison:
                             label_for_charts="same month/year (month only)"),
             cll.CustomLevel("dob_year_l = dob_year_r AND day(dob_l) = month(dob_r) AND month(dob_l) = day(dob_r)",
                             label_for_charts="day/month swapped"),
-            cll.LevenshteinLevel("dob_str", 1).configure(label_for_charts="one digit off"),
+            cll.DamerauLevenshteinLevel("dob_str", 1).configure(
+                label_for_charts="one digit off or two adjacent digits swapped"),
             cll.CustomLevel("dob_year_l = dob_year_r", label_for_charts="same year"),
             cll.CustomLevel("abs(dob_year_l - dob_year_r) <= 1", label_for_charts="year ±1"),
             cll.ElseLevel(),
@@ -101,14 +106,42 @@ def date_of_birth() -> cl.CustomComparison:
     )
 
 
+class DialectLevel(ComparisonLevelCreator):
+    """A custom comparison level whose SQL differs by backend (same meaning).
+
+    Splink's own levels (Jaro-Winkler, Levenshtein, Damerau-Levenshtein) already pick
+    each backend's function; this does the same for our few custom conditions, so one
+    settings object runs on DuckDB and on Spark."""
+
+    def __init__(self, sql: dict[str, str], label_for_charts: str):
+        self.sql = sql
+        self.label_for_charts = label_for_charts
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        try:
+            return self.sql[sql_dialect.sql_dialect_str]
+        except KeyError:
+            raise ValueError(f"no SQL for backend {sql_dialect.sql_dialect_str!r} in level "
+                             f"{self.label_for_charts!r}") from None
+
+    def create_label_for_charts(self) -> str:
+        return self.label_for_charts
+
+
 # Damerau-Levenshtein distance <= 1 (one insertion, deletion, substitution or swap of two
 # digits).  DuckDB's damerau_levenshtein() is ~8x slower than levenshtein(), so the swap
-# is tested directly: same length, two differing positions, same digits.
-ID_ONE_EDIT = ("(CASE WHEN levenshtein(id_number_l, id_number_r) <= 1 THEN true "
-               "WHEN length(id_number_l) <> length(id_number_r) THEN false "
-               "WHEN levenshtein(id_number_l, id_number_r) <> 2 THEN false "
-               "ELSE hamming(id_number_l, id_number_r) = 2 AND "
-               "list_sort(string_split(id_number_l, '')) = list_sort(string_split(id_number_r, '')) END)")
+# is tested directly: same length, two differing positions, same digits.  Spark has no
+# hamming(): the differing positions are counted with zip_with.
+_SWAP_TAIL = {
+    "duckdb": ("hamming(id_number_l, id_number_r) = 2 AND "
+               "list_sort(string_split(id_number_l, '')) = list_sort(string_split(id_number_r, ''))"),
+    "spark": ("size(filter(zip_with(split(id_number_l, ''), split(id_number_r, ''), (x, y) -> x <> y), d -> d)) = 2 "
+              "AND array_sort(split(id_number_l, '')) = array_sort(split(id_number_r, ''))"),
+}
+ID_ONE_EDIT = {d: ("(CASE WHEN levenshtein(id_number_l, id_number_r) <= 1 THEN true "
+                   "WHEN length(id_number_l) <> length(id_number_r) THEN false "
+                   "WHEN levenshtein(id_number_l, id_number_r) <> 2 THEN false "
+                   f"ELSE {tail} END)") for d, tail in _SWAP_TAIL.items()}
 
 
 def id_number(u_exact: float | None = None) -> cl.CustomComparison:
@@ -122,7 +155,7 @@ def id_number(u_exact: float | None = None) -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("id_number"),
             exact,
-            cll.CustomLevel(ID_ONE_EDIT, label_for_charts="1 edit (transposition = 1)"),
+            DialectLevel(ID_ONE_EDIT, "1 edit (transposition = 1)"),
             cll.LevenshteinLevel("id_number", 2),
             cll.CustomLevel("id_yg_l = id_yg_r", label_for_charts="same birth-year/gender digits"),
             cll.ElseLevel(),
@@ -177,9 +210,14 @@ def blocking_rules() -> list:
     repeats in every commune, so it is always qualified by the commune.  Each fault
     the demo data carries is caught by at least one rule: ID typo or missing ID (names
     + date), name typo (ID, or the other name + date), year-only or swapped date (ID,
-    or names + year), another commune (ID, names + date)."""
+    or names + year), another commune (ID, names + date).  ``id_anagram`` catches a
+    transposed ID when the names and date disagree too (FEBRL3 has several); for a CCCD
+    only the random last six digits are sorted, so its blocks stay small (the province,
+    century/sex and birth-year digits are not random: sorting them would make blocks of
+    hundreds)."""
     return [
         block_on("id_number"),
+        block_on("id_anagram"),
         block_on("given", "dob"),
         block_on("family", "dob"),
         block_on("name_key", "dob_year"),

@@ -21,7 +21,9 @@ untrained prior) -> predict -> cluster.
 from __future__ import annotations
 
 import logging
+import os
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import duckdb
@@ -86,41 +88,90 @@ def to_arrow(rows) -> pa.Table:
 
 _TEXT = ("full_name", "family", "given", "commune_old", "commune_new", "village")
 
+#: The few list/date/regex functions whose spelling differs between DuckDB and Spark SQL
+#: (everything else in :func:`prepare_sql` is common SQL).  Arrays are 1-based in both.
+_FN = {
+    "duckdb": {
+        "split_words": "string_split({0}, ' ')",
+        "size": "len({0})",
+        "at": "{0}[{1}]",
+        "middle": "array_to_string({0}[2:len({0}) - 1], ' ')",
+        "yyyymmdd": "strftime({0}, '%Y%m%d')",
+        "digits": "regexp_replace({0}, '[^0-9]', '', 'g')",
+        "sorted_chars": "array_to_string(list_sort(string_split({0}, '')), '')",
+    },
+    "spark": {
+        "split_words": "split({0}, ' ')",
+        "size": "size({0})",
+        "at": "element_at({0}, {1})",
+        "middle": "array_join(slice({0}, 2, size({0}) - 2), ' ')",
+        "yyyymmdd": "date_format({0}, 'yyyyMMdd')",
+        "digits": "regexp_replace({0}, '[^0-9]', '')",
+        "sorted_chars": "array_join(array_sort(split({0}, '')), '')",
+    },
+}
+
 
 def prepare_sql(source: str, dialect: str = "duckdb") -> str:
     """SELECT turning a raw-schema table into match records (folded, split names).
 
     Folding (``fold_sql``) runs once per distinct text value (names, communes and
-    villages repeat a lot), then joins back: same result, a fraction of the work."""
+    villages repeat a lot), then joins back: same result, a fraction of the work.
+    ``dialect`` is "duckdb" or "spark" (same columns, same values; Spark's input text
+    must already be NFC, see :func:`nfc_text`)."""
+    f = _FN[dialect]
+
+    def fn(name, *args):
+        return f[name].format(*args)
+
     distinct = " UNION ".join(f"SELECT {c} AS v FROM {source}" for c in _TEXT)
     j = "\n".join(f"LEFT JOIN fd AS f_{c} ON f_{c}.v = s.{c}" for c in _TEXT)
+    toks = "toks"
     return f"""
     WITH fd AS (
-      SELECT v, nullif({fold_sql('v', dialect)}, '') AS f FROM ({distinct}) WHERE v IS NOT NULL
+      SELECT v, nullif({fold_sql('v', dialect)}, '') AS f FROM ({distinct}) u WHERE v IS NOT NULL
     ), n AS (
-      SELECT s.unique_id, s.dob, s.dob_precision, s.gender, s.id_number,
+      SELECT s.unique_id, s.dob, s.dob_precision, s.gender,
+             nullif({fn('digits', "coalesce(s.id_number, '')")}, '') AS id_digits,
              f_full_name.f AS name_f, f_family.f AS family_f, f_given.f AS given_f,
              f_commune_old.f AS commune_old_f, f_commune_new.f AS commune_new_f, f_village.f AS village_f,
-             string_split(coalesce(f_full_name.f, ''), ' ') AS toks
+             {fn('split_words', "coalesce(f_full_name.f, '')")} AS toks
       FROM {source} s
       {j}
+    ), p AS (
+      SELECT unique_id, dob, gender, id_digits, dob_precision, commune_old_f, commune_new_f, village_f,
+        coalesce(family_f, CASE WHEN {fn('size', toks)} >= 2 THEN {fn('at', toks, 1)} END) AS family,
+        CASE WHEN family_f IS NULL AND given_f IS NULL AND {fn('size', toks)} >= 3
+             THEN {fn('middle', toks)} END AS middle,
+        coalesce(given_f, CASE WHEN {fn('size', toks)} >= 1 AND {fn('at', toks, fn('size', toks))} <> ''
+                               THEN {fn('at', toks, fn('size', toks))} END) AS given
+      FROM n
     )
-    SELECT unique_id,
-      coalesce(family_f, CASE WHEN len(toks) >= 2 THEN toks[1] END) AS family,
-      CASE WHEN family_f IS NULL AND given_f IS NULL AND len(toks) >= 3
-           THEN array_to_string(toks[2:len(toks) - 1], ' ') END AS middle,
-      coalesce(given_f, CASE WHEN len(toks) >= 1 AND toks[len(toks)] <> '' THEN toks[len(toks)] END) AS given,
+    SELECT unique_id, family, middle, given,
       nullif(concat_ws(' ', family, middle, given), '') AS name_key,
       dob, coalesce(dob_precision, 'day') AS dob_precision, year(dob) AS dob_year,
-      strftime(dob, '%Y%m%d') AS dob_str,
+      {fn('yyyymmdd', 'dob')} AS dob_str,
       nullif(gender, '') AS gender,
-      nullif(regexp_replace(coalesce(id_number, ''), '[^0-9]', '', 'g'), '') AS id_number,
-      CASE WHEN length(id_number) = 12 THEN substr(id_number, 4, 3) END AS id_yg,
+      id_digits AS id_number,
+      CASE WHEN length(id_digits) = 12 THEN substr(id_digits, 4, 3) END AS id_yg,
+      CASE WHEN length(id_digits) = 12
+           THEN concat(substr(id_digits, 1, 6), {fn('sorted_chars', 'substr(id_digits, 7)')})
+           ELSE {fn('sorted_chars', 'id_digits')} END AS id_anagram,
       commune_old_f AS commune_old,
       commune_new_f AS commune_new,
       village_f AS village
-    FROM n
+    FROM p
     """
+
+
+def nfc_text(t: pa.Table) -> pa.Table:
+    """NFC-normalise the text columns (Spark SQL has no NFC function; DuckDB's fold does it)."""
+    import pyarrow.compute as pc
+
+    for c in _TEXT:
+        i = t.column_names.index(c)
+        t = t.set_column(i, c, pc.utf8_normalize(t.column(c), "NFC"))
+    return t
 
 
 def _settings(link_type: str = "dedupe_only", u_exact_id: float | None = None) -> SettingsCreator:
@@ -149,41 +200,210 @@ def block_sizes(linker: Linker, rules) -> dict[str, int]:
     return out
 
 
+ENGINES = ("duckdb", "spark")
+
+
+class _DuckDB:
+    """Embedded DuckDB (default): one in-memory connection per run."""
+
+    dialect = "duckdb"
+
+    def __init__(self):
+        self.con = duckdb.connect()
+        self.con.execute("SET threads TO 2")
+        self.api = DuckDBAPI(connection=self.con)
+        self.prefix = ""
+
+    def load(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def unload(self, name: str) -> None:
+        self.con.unregister(name)
+
+    def create(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE TABLE {name} AS {sql}")
+
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE VIEW {name} AS {sql}")
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        rel = self.con.execute(sql)
+        return [d[0] for d in rel.description], rel.fetchall()
+
+    def columns(self, name: str) -> set[str]:
+        return {r[0] for r in self.con.execute(f"DESCRIBE {name}").fetchall()}
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _Spark:
+    """A Spark session (local mode by default, see :func:`spark_session`); the run's
+    tables are temporary views with a per-run prefix, cached while the run lasts."""
+
+    dialect = "spark"
+
+    def __init__(self, spark):
+        from splink.backends.spark import SparkAPI
+
+        self.spark = spark
+        parts = int(spark.conf.get("spark.sql.shuffle.partitions"))
+        self.api = SparkAPI(spark_session=spark, break_lineage_method="parquet",
+                            num_partitions_on_repartition=max(parts, 2))
+        self.prefix = f"r{uuid.uuid4().hex[:10]}_"
+        self._cached = []
+        self._views = []
+
+    def load(self, name: str, table: pa.Table) -> None:
+        df = self.spark.createDataFrame(nfc_text(table))
+        df.createOrReplaceTempView(name)
+        self._views.append(name)
+
+    def unload(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def create(self, name: str, sql: str) -> None:
+        df = self.spark.sql(sql).cache()
+        df.count()
+        df.createOrReplaceTempView(name)
+        self._cached.append(df)
+        self._views.append(name)
+
+    def view(self, name: str, sql: str) -> None:
+        self.spark.sql(sql).createOrReplaceTempView(name)
+        self._views.append(name)
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        df = self.spark.sql(sql)
+        return list(df.columns), [tuple(r) for r in df.collect()]
+
+    def columns(self, name: str) -> set[str]:
+        return set(self.spark.table(name).columns)
+
+    def close(self) -> None:
+        try:
+            self.api.delete_tables_created_by_splink_from_db()
+        except Exception:  # noqa: BLE001 - cleanup only
+            pass
+        for v in self._views:
+            self.spark.catalog.dropTempView(v)
+        for df in self._cached:
+            df.unpersist()
+
+
+_SPARK = None
+
+
+def spark_available() -> str | None:
+    """None when the Spark engine can run here, else why not (no pyspark / no Java)."""
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install -e '.[spark]')"
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "no Java runtime (install a JRE 17, e.g. apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+def spark_session(master: str = "local[2]", partitions: int = 8, driver_memory: str = "2g"):
+    """The process's Spark session for matching (created once): local mode, Splink's
+    similarity UDF jar (jaro_winkler, damerau_levenshtein) on the class path, a
+    temporary checkpoint directory for Splink's parquet lineage breaks."""
+    global _SPARK
+    if _SPARK is not None and not _SPARK.sparkContext._jsc.sc().isStopped():
+        return _SPARK
+    why = spark_available()
+    if why:
+        raise EngineUnavailable(why)
+    import atexit
+    import shutil
+    import tempfile
+
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    tmp = tempfile.mkdtemp(prefix="ansinh-spark-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    spark = (SparkSession.builder.master(master).appName("ansinh-matching")
+             .config("spark.jars", similarity_jar_location())
+             .config("spark.sql.shuffle.partitions", str(partitions))
+             .config("spark.default.parallelism", str(partitions))
+             .config("spark.driver.memory", driver_memory)
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.local.dir", tmp)
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setCheckpointDir(os.path.join(tmp, "checkpoints"))
+    _SPARK = spark
+    return spark
+
+
+class EngineUnavailable(RuntimeError):
+    """The requested engine cannot run on this machine (e.g. Spark without pyspark/Java)."""
+
+
+def _backend(engine: str, spark=None):
+    if engine == "duckdb":
+        return _DuckDB()
+    if engine == "spark":
+        return _Spark(spark or spark_session())
+    raise ValueError(f"unknown engine {engine!r} ({', '.join(ENGINES)})")
+
+
 def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: float = 0.5,
-           max_block_rows: int = MAX_BLOCK_ROWS, u_max_pairs: float = 5e5, seed: int = 42) -> Result:
+           max_block_rows: int = MAX_BLOCK_ROWS, u_max_pairs: float = 5e5, seed: int = 42,
+           engine: str = "duckdb", spark=None) -> Result:
     """Deduplicate ``rows`` (raw schema).  ``population`` (raw schema; default = ``rows``)
     supplies the term frequencies.  Pairs below ``predict_threshold`` are dropped;
-    clusters join pairs at or above ``threshold``."""
+    clusters join pairs at or above ``threshold``.
+
+    ``engine``: "duckdb" (embedded, default) or "spark" (``spark``: a SparkSession,
+    default :func:`spark_session`, local mode).  Both run the same Splink settings
+    (:func:`_settings`), the same preparation SQL and the same training."""
     t0 = time.perf_counter()
     secs = {}
     logging.getLogger("splink").setLevel(logging.ERROR)
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    raw = to_arrow(rows)
-    con.register("raw_in", raw)
-    con.execute(f"CREATE TABLE records AS {prepare_sql('raw_in')}")
-    con.unregister("raw_in")
+    be = _backend(engine, spark)
+    try:
+        return _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, u_max_pairs, seed,
+                       t0, secs)
+    finally:
+        be.close()
+
+
+def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, u_max_pairs, seed, t0, secs):
+    x = be.prefix
+    be.load(f"{x}raw_in", to_arrow(rows))
+    be.create(f"{x}records", prepare_sql(f"{x}raw_in", be.dialect))
+    be.unload(f"{x}raw_in")
     if population is not None:
-        con.register("pop_in", to_arrow(population))
-        con.execute(f"CREATE TABLE pop AS {prepare_sql('pop_in')}")
-        con.unregister("pop_in")
+        be.load(f"{x}pop_in", to_arrow(population))
+        be.create(f"{x}pop", prepare_sql(f"{x}pop_in", be.dialect))
+        be.unload(f"{x}pop_in")
     else:
-        con.execute("CREATE VIEW pop AS SELECT * FROM records")
-    n = con.execute("SELECT count(*) FROM records").fetchone()[0]
+        be.view(f"{x}pop", f"SELECT * FROM {x}records")
+
+    def one(sql):
+        return be.query(sql)[1][0][0]
+
+    n = one(f"SELECT count(*) FROM {x}records")
     for col in ("given", "family", "middle"):
-        con.execute(f"""CREATE TABLE tf_{col} AS SELECT {col}, count(*) / sum(count(*)) OVER () AS tf_{col}
-                        FROM pop WHERE {col} IS NOT NULL GROUP BY {col}""")
+        be.create(f"{x}tf_{col}", f"""SELECT {col}, count(*) / sum(count(*)) OVER () AS tf_{col}
+                                     FROM {x}pop WHERE {col} IS NOT NULL GROUP BY {col}""")
     secs["prepare"] = round(time.perf_counter() - t0, 2)
     if n < 2:
-        return Result(pairs=[], clusters={i: i for (i,) in con.execute("SELECT unique_id FROM records").fetchall()},
-                      best={}, seconds=secs)
+        ids = [r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]]
+        return Result(pairs=[], clusters={i: i for i in ids}, best={}, seconds=secs)
 
-    db_api = DuckDBAPI(connection=con)
-    sdf = db_api.register("records", dataset_display_name="records")
-    n_ids = con.execute("SELECT count(DISTINCT id_number) FROM pop").fetchone()[0]
+    db_api = be.api
+    sdf = db_api.register(f"{x}records", dataset_display_name="records")
+    n_ids = one(f"SELECT count(DISTINCT id_number) FROM {x}pop")
     linker = Linker(sdf, _settings(u_exact_id=1.0 / max(n_ids, 1000)))
     for col in ("given", "family", "middle"):
-        tf = db_api.register(f"tf_{col}", table_name=f"tf_in_{col}")
+        tf = db_api.register(f"{x}tf_{col}", table_name=f"{x}tf_in_{col}")
         linker.table_management.register_term_frequency_lookup(tf, col)
 
     t = time.perf_counter()
@@ -195,8 +415,8 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
     secs["block_check"] = round(time.perf_counter() - t, 2)
 
     t = time.perf_counter()
-    exact = con.execute("""SELECT count(*) FROM (SELECT id_number FROM records WHERE id_number IS NOT NULL
-                           GROUP BY 1 HAVING count(*) > 1)""").fetchone()[0]
+    exact = one(f"""SELECT count(*) FROM (SELECT id_number FROM {x}records WHERE id_number IS NOT NULL
+                    GROUP BY id_number HAVING count(*) > 1) d""")
     train(linker, u_max_pairs=u_max_pairs, seed=seed, exact_id_pairs=exact > 0)
     secs["train"] = round(time.perf_counter() - t, 2)
 
@@ -206,7 +426,7 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
     secs["predict_cluster"] = round(time.perf_counter() - t, 2)
 
     # Pairs with the per-field match weights (log2 Bayes factors incl. the term-frequency adjustment).
-    cols = {r[0] for r in con.execute(f"DESCRIBE {pred.physical_name}").fetchall()}
+    cols = be.columns(pred.physical_name)
 
     def w(f):
         e = f"p.mw_{f}" if f"mw_{f}" in cols else "0"
@@ -214,7 +434,7 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
             e += f" + coalesce(p.mw_tf_adj_{f}, 0)"
         return f"{e} AS w_{f}"
 
-    rel = con.execute(f"""
+    names, got = be.query(f"""
         SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
                {", ".join(w(f) for f in cmp.FIELDS)},
                cl.cluster_id = cr.cluster_id AS same_cluster
@@ -222,12 +442,11 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
         JOIN {clus.physical_name} cl ON cl.unique_id = p.unique_id_l
         JOIN {clus.physical_name} cr ON cr.unique_id = p.unique_id_r
     """)
-    names = [d[0] for d in rel.description]
-    pairs = [dict(zip(names, r)) for r in rel.fetchall()]
+    pairs = [dict(zip(names, r)) for r in got]
 
     # cluster id = smallest unique_id of the cluster
-    clusters = dict(con.execute(f"""
-        SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) FROM {clus.physical_name}""").fetchall())
+    clusters = dict(be.query(f"""
+        SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) FROM {clus.physical_name}""")[1])
     best: dict[int, float] = {}
     for p in pairs:
         if p["same_cluster"]:
@@ -236,7 +455,6 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
                     best[k] = p["match_probability"]
     secs["total"] = round(time.perf_counter() - t0, 2)
     params = _params(linker)
-    con.close()
     return Result(pairs=pairs, clusters=clusters, best=best, block_sizes=sizes, params=params, seconds=secs)
 
 
