@@ -184,7 +184,8 @@ def test_export_and_reconcile_a_larger_run_to_the_dong(make_person, commune, use
     assert rep["pending"]["lines"] == 0 and rep["unpaid"]["lines"] == len(unpaid) == 900 // 7
     assert rep["unpaid"]["total_vnd"] == sum(unpaid)
     assert rep["paid"]["total_vnd"] + rep["unpaid"]["total_vnd"] == 300 * per_person and rep["balanced"]
-    assert sum(v["paid"]["total_vnd"] + v["unpaid"]["total_vnd"] for v in rep["by_provider"].values()) == 300 * per_person
+    by_provider = rep["by_provider"].values()
+    assert sum(v["paid"]["total_vnd"] + v["unpaid"]["total_vnd"] for v in by_provider) == 300 * per_person
     run.refresh_from_db()
     assert run.status == RunStatus.RECONCILED
     assert PayrollLine.objects.filter(run=run, result="unpaid", active=False).count() == 900 // 7

@@ -37,7 +37,7 @@ HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien
 QR_IMAGE_LIMIT = 1000
 CASH_HEAD = ["STT", "Mã dòng", "Họ và tên", "Năm sinh", "Xã/phường", "Thôn/bản", "Tháng", "Số tiền (đồng)",
              "Người nhận", "Ký nhận"]
-PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền"}
+PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền", "organiser": "Người tổ chức mai táng"}
 
 
 def provider_name(code: str) -> str:
