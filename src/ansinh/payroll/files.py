@@ -140,7 +140,8 @@ class _ProviderFiles:
                       XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40)))
         self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], 3)
         self.sheet.row([self._scope()])
-        self.sheet.row([] if self.images else ["Mã VietQR: cột vietqr (ảnh QR có trong tệp của bảng chi từng xã)"])
+        note = "Mã VietQR: cột vietqr (ảnh QR: bảng chi của từng xã, hoặc nút QR của dòng trên trang bảng chi)"
+        self.sheet.row([] if self.images else [note])
         self.sheet.row(HEADER, XHEAD)
 
     def _scope(self) -> str:
@@ -218,6 +219,11 @@ def _add_qr_image(ws, text: str, row: int) -> None:
     segno.make(text, error="m", mask=0).save(buf, kind="png", scale=2, border=2)
     buf.seek(0)
     ws.add_image(Image(buf), f"M{row}")
+
+
+def qr_payload(line: PayrollLine) -> str:
+    """The VietQR payload of a line (empty for cash or an unusable account)."""
+    return _qr(line.provider, line.channel, line.account_number, line.amount, line.period_month)
 
 
 def qr_png(text: str, scale: int = 4) -> bytes:
