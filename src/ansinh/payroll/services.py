@@ -303,8 +303,8 @@ def _fill(run: PayrollRun) -> int:
     months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
     sql, params = _generation_sql(run, months)
     with connection.cursor() as cur:
-        if _vendor() == "postgresql":  # the ranking sorts fit in memory (no external merge)
-            cur.execute("SET LOCAL work_mem = '64MB'")
+        if _vendor() == "postgresql":  # sorts and hashes in memory (no external merge at 5,000,000)
+            cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(sql, params)
         n = cur.rowcount
     n += _fill_funeral(run, scope_sql, scope_params)
