@@ -157,7 +157,7 @@ def main() -> None:
     connection.close()
     _admin(a.pg, f"DROP DATABASE IF EXISTS {DB}")
     targets = {60_000: 2.0, 5_000_000: 120.0}
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = [f"\n## payroll — {now}\n",
            f"- machine: {platform.platform()}; {os.cpu_count()} cores (shared with other engineers); "
            f"Python {platform.python_version()}; {ver}",

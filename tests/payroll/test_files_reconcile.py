@@ -40,6 +40,27 @@ def test_provider_files_totals_and_checksum(exported):
     cash = openpyxl.load_workbook(next(p for p in paths if p.name.endswith("VNPost.xlsx"))).active
     assert cash.cell(4, 10).value == "Ký nhận"
     assert [r for r in cash.iter_rows(values_only=True) if r[2] == "TỔNG CỘNG"][0][7] == 750_000
+    # printable: A4 landscape, header row repeated, bold bordered header, bordered lines
+    assert cash.page_setup.orientation == "landscape" and cash.page_setup.paperSize in (9, "9")
+    assert cash.print_title_rows == "$4:$4"
+    assert cash.cell(4, 3).font.b and cash.cell(4, 3).border.left.style == "thin"
+    assert cash.cell(5, 10).border.bottom.style == "thin" and cash.cell(5, 10).value is None
+    assert cash.cell(5, 8).value == 750_000 and isinstance(cash.cell(5, 1).value, int)
+
+
+def test_province_run_files_carry_payloads_without_images(make_person, commune, users, tmp_path):
+    """A province's files go to the banks' bulk import: VietQR payloads, no images."""
+    maker, checker = users
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-07")], account=("970405", "100200300"),
+                name="Lò Thị <Mai> & \"Hoa\"")
+    run = services.generate("2024-07", province_code="20", user=maker)
+    services.approve(run, checker)
+    paths = services.export(run, tmp_path / "out", pdf=False)
+    ws = openpyxl.load_workbook(next(p for p in paths if p.name.endswith("Agribank.xlsx"))).active
+    assert len(ws._images) == 0
+    row = [c.value for c in ws[5]]
+    assert row[3] == "Lò Thị <Mai> & \"Hoa\"" and row[6] == 750_000 and row[11].startswith("000201010212")
+    assert ws.cell(7, 1).value.startswith("#CHECKSUM;lines=1;total_vnd=750000;sha256=")
 
 
 def test_reconcile_unpaid_carry_and_switch_to_cash(exported, tmp_path, commune):
@@ -163,7 +184,8 @@ def test_export_and_reconcile_a_larger_run_to_the_dong(make_person, commune, use
     assert rep["pending"]["lines"] == 0 and rep["unpaid"]["lines"] == len(unpaid) == 900 // 7
     assert rep["unpaid"]["total_vnd"] == sum(unpaid)
     assert rep["paid"]["total_vnd"] + rep["unpaid"]["total_vnd"] == 300 * per_person and rep["balanced"]
-    assert sum(v["paid"]["total_vnd"] + v["unpaid"]["total_vnd"] for v in rep["by_provider"].values()) == 300 * per_person
+    by_provider = rep["by_provider"].values()
+    assert sum(v["paid"]["total_vnd"] + v["unpaid"]["total_vnd"] for v in by_provider) == 300 * per_person
     run.refresh_from_db()
     assert run.status == RunStatus.RECONCILED
     assert PayrollLine.objects.filter(run=run, result="unpaid", active=False).count() == 900 // 7

@@ -39,7 +39,8 @@ def test_worked_examples_in_sql(make_person, commune):
     assert [m for _, m, _, _ in lines_of(run, paid_before)] == ["2024-07", "2024-08"]
     assert lines_of(run, several) == [("tcxh", "2024-08", "5.6-very-severe", 2000 * 500_000 // 1000)]
     assert lines_of(run, parent) == [("tcxh", "2024-08", "5.4+5.6-severe", 500_000 + 750_000)]
-    assert lines_of(run, dead) == [("tcxh", "2024-07", "5.5c", 500_000)]  # died 10/07: July paid, August not
+    # died 10/07: July paid, August not; funeral support 20 × 500,000 for the death month
+    assert lines_of(run, dead) == [("funeral", "2024-07", "funeral", 10_000_000), ("tcxh", "2024-07", "5.5c", 500_000)]
     assert lines_of(run, turning80) == [("tcxh", "2024-08", "5.5c", 500_000)]  # 80 in August, not July
     assert lines_of(run, care) == [("art20", "2024-08", "ART20", 750_000)]
     assert lines_of(run, stopped) == []
@@ -48,7 +49,7 @@ def test_worked_examples_in_sql(make_person, commune):
     assert lines_of(run, two_children) == [("tcxh", "2024-08", "5.4+5.6-severe", 2 * 500_000 + 750_000)]
     s = run.summary
     assert s["total_vnd"] == 2 * 540_000 + 2 * 750_000 + 2 * 750_000 + 1_000_000 + 1_250_000 + 500_000 \
-        + 500_000 + 750_000 + 1_750_000 + 3 * 750_000
+        + 500_000 + 750_000 + 1_750_000 + 3 * 750_000 + 10_000_000  # + the funeral support
     assert s["by_channel"]["cash"]["lines"] == s["lines"]
 
 
@@ -117,3 +118,34 @@ def test_new_rate_changes_generation(make_person, commune):
 def test_period_validation(commune):
     with pytest.raises(BadInput):
         services.generate("2024-13", commune=commune)
+
+
+def test_funeral_support_once_to_the_organiser(make_person, commune):
+    """Decree 20 Art. 11: at least 20 × the standard level in force in the month of death, once,
+    in cash to whoever organises the funeral; never for a death the old process had paid through."""
+    from ansinh.payroll.models import Rate
+
+    june = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-05",
+                       deceased_on=D(2024, 6, 28), account=("970405", "111222333"))
+    july = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-06",
+                       deceased_on=D(2024, 7, 1))
+    before = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-06",
+                         deceased_on=D(2024, 5, 2))
+    make_person(D(1940, 3, 3), [("nd176", "ND176", "2024-01")], paid_through="2024-06", deceased_on=D(2024, 7, 2))
+    run = services.generate("2024-07", commune=commune)
+    funeral = {(ln.person_id, ln.period_month): (ln.amount, ln.level, ln.coefficient_milli, ln.channel, ln.payee,
+                                                 ln.provider)
+               for ln in PayrollLine.objects.filter(run=run, programme="funeral")}
+    assert funeral == {(june.pk, "2024-06"): (20 * 360_000, 360_000, 20_000, "cash", "organiser", "VNPOST"),
+                       (july.pk, "2024-07"): (20 * 500_000, 500_000, 20_000, "cash", "organiser", "VNPOST")}
+    assert not PayrollLine.objects.filter(run=run, person=before).exists()
+    assert run.summary["by_category"]["funeral"] == {"lines": 2, "total_vnd": 17_200_000}
+    # paid once: the next month's run does not offer it again
+    assert not services.generate("2024-08", commune=commune).lines.filter(programme="funeral").exists()
+    # a province resolution raising the multiple applies to deaths in its months
+    Rate.objects.create(kind="funeral_multiple", amount=25, valid_from=D(2024, 9, 1), province_code="20",
+                        legal_basis="Nghị quyết HĐND tỉnh (thử)")
+    sept = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-08",
+                       deceased_on=D(2024, 9, 5))
+    run = services.generate("2024-09", commune=commune)
+    assert [(ln.person_id, ln.amount) for ln in run.lines.filter(programme="funeral")] == [(sept.pk, 25 * 500_000)]

@@ -55,3 +55,29 @@ def test_demo_setup_is_idempotent(make_person, commune):
     assert run.status == RunStatus.RECONCILED and run.approved_by.username == "pheduyet"
     assert run.lines.filter(result=LineResult.PENDING).count() == 0
     assert services.demo_setup() == {"payroll": "exists"}
+
+
+def test_demo_opening_position_makes_november_and_december_ordinary_months(db, settings, tmp_path):
+    """`ansinh demo setup` imports the generated lists (titled "Tháng 01 năm 2024") as paid
+    through 2024-10: the payroll step's November run has no arrears and is reconciled, and
+    December pays everyone for December plus November's uncollected lines carried over."""
+    from ansinh.core.cli import DEMO_PAID_THROUGH, _import_demo_lists
+    from ansinh.core.demo import create_demo_users
+    from ansinh.registry.models import Person
+
+    settings.VAR_DIR = tmp_path
+    create_demo_users()
+    opening = _import_demo_lists(people=400, seed=3)
+    assert opening["paid_through"] == DEMO_PAID_THROUGH == "2024-10" and opening["imported"] > 300
+    assert set(Person.objects.values_list("paid_through", flat=True)) == {"2024-10"}
+    out = services.demo_setup()
+    nov = PayrollRun.objects.get(period="2024-11")
+    assert out["lines"] == nov.lines.count() > 300 and nov.status == RunStatus.RECONCILED
+    assert nov.generated_by.username == "tinh" and nov.approved_by.username == "pheduyet"
+    assert not nov.lines.filter(period_month__lt="2024-11").exists()  # no arrears before November
+    uncollected = set(nov.lines.filter(result=LineResult.UNPAID).values_list("person_id", "programme"))
+    assert uncollected and nov.reconciliation["balanced"]
+    dec = services.generate("2024-12", province_code="20")
+    assert set(dec.lines.filter(period_month="2024-11").values_list("person_id", "programme")) == uncollected
+    assert dec.lines.filter(period_month="2024-12").count() >= nov.lines.count() - 5  # deaths/ends only
+    assert not dec.lines.filter(period_month__lt="2024-11").exists()

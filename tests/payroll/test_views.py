@@ -83,3 +83,28 @@ def test_generate_job_inline(make_person, commune, users):
     assert run.generated_by == maker
     bad = run_inline("payroll.generate", {"period": "12/2024", "user_id": maker.pk}, user=maker)
     assert bad.status == "failed" and "YYYY-MM" in bad.error
+
+
+def test_line_vietqr_image_on_demand(make_person, commune, users):
+    import zxingcpp
+    from PIL import Image
+
+    from ansinh.payroll import vietqr
+    from ansinh.payroll.models import PayrollLine
+
+    maker, _ = users
+    bank = make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970436", "0011001932418"))
+    cash = make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")])
+    run = services.generate("2024-12", commune=commune, user=maker)
+    lb, lc = PayrollLine.objects.get(run=run, person=bank), PayrollLine.objects.get(run=run, person=cash)
+    c = _client("maker1")
+    page = c.get(reverse("payroll:run", args=[run.pk])).content.decode()
+    assert reverse("payroll:line_qr", args=[run.pk, lb.pk]) in page
+    assert reverse("payroll:line_qr", args=[run.pk, lc.pk]) not in page
+    r = c.get(reverse("payroll:line_qr", args=[run.pk, lb.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    text = zxingcpp.read_barcodes(Image.open(io.BytesIO(r.content)).convert("L"))[0].text
+    assert text == vietqr.payload("970436", "0011001932418", 750_000, "TCXH 2024-12")
+    assert c.get(reverse("payroll:line_qr", args=[run.pk, lc.pk])).status_code == 404  # cash: no QR
+    other = services.generate("2024-12", province_code="20")  # no lines left: another run
+    assert c.get(reverse("payroll:line_qr", args=[other.pk, lb.pk])).status_code == 404

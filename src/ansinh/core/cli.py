@@ -142,7 +142,8 @@ def _import_demo_lists(people: int, seed: int, province: str = "20") -> dict:
     from ansinh.registry.services import demo_lists_dir, import_file, list_files
 
     out = demo_lists_dir()
-    if not (out.exists() and list_files([out])):
+    generated = not (out.exists() and list_files([out]))
+    if generated:
         generate(province_code=province, people=people, seed=seed, out_dir=out)
         truth = out / "ground_truth.csv"
         if truth.exists():
@@ -158,7 +159,8 @@ def _import_demo_lists(people: int, seed: int, province: str = "20") -> dict:
                 totals[k] += rep.get(k, 0)
     if not totals:
         return {"paid_through": DEMO_PAID_THROUGH}
-    return {"paid_through": DEMO_PAID_THROUGH, **{k: totals[k] for k in ("rows", "imported", "updated", "rejected")}}
+    return {"paid_through": DEMO_PAID_THROUGH, "generated": generated,
+            **{k: totals[k] for k in ("rows", "imported", "updated", "rejected")}}
 
 
 def print_data(data: dict) -> None:

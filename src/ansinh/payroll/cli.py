@@ -86,7 +86,7 @@ def approve_cmd(run_id: int = typer.Argument(...), as_user: str = typer.Option(.
 
 @payroll_app.command("export")
 def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., "--out", help="Folder"),
-               pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list (LibreOffice)."),
+               pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Write the provider files (.csv/.xlsx per provider, cash list, G2P Connect JSON)."""
     from ansinh.payroll import services

@@ -3,8 +3,8 @@
 Per provider (a bank by its NAPAS BIN, an e-wallet, or VNPOST for cash) one .csv and one
 .xlsx: a header, one row per line, a total row and a checksum line
 ``#CHECKSUM;lines=N;total_vnd=S;sha256=HEX`` (SHA-256 over the data rows as written, each
-"…;…\\n", UTF-8). Bank rows carry a VietQR payload (and a QR image in the .xlsx when
-a provider file of at most QR_IMAGE_LIMIT lines, i.e. a commune's run). The VNPOST cash list
+"…;…\\n", UTF-8). Bank rows carry a VietQR payload (and a QR image in the .xlsx of a
+commune's run, up to QR_IMAGE_LIMIT lines per provider). The VNPOST cash list
 is printable: signature column, A4 landscape, and a PDF drawn with reportlab. Everything is
 written in one streamed pass over the run's lines (no model instances), so a province's
 60,000 lines export in seconds.
@@ -32,10 +32,12 @@ HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien
           "ngan_hang_bin", "so_tai_khoan", "vietqr"]
 
 
-QR_IMAGE_LIMIT = 1000  # a provider file with more bank lines carries the payloads, not the images
+# QR images (1-2 ms each) go on the transfer sheet of a commune's run, where an officer may pay a
+# line by hand; a province's files are imported by the banks, so they carry the payloads only.
+QR_IMAGE_LIMIT = 1000
 CASH_HEAD = ["STT", "Mã dòng", "Họ và tên", "Năm sinh", "Xã/phường", "Thôn/bản", "Tháng", "Số tiền (đồng)",
              "Người nhận", "Ký nhận"]
-PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền"}
+PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền", "organiser": "Người tổ chức mai táng"}
 
 
 def provider_name(code: str) -> str:
@@ -85,12 +87,36 @@ def _qr(provider: str, channel: str, account: str, amount: int, month: str) -> s
         return ""
 
 
+class _OpenpyxlSheet:
+    """The bank sheet with QR images (a commune's run: small), by openpyxl write-only."""
+
+    def __init__(self, path: Path, title: str):
+        from openpyxl import Workbook
+
+        self.path, self.wb = path, Workbook(write_only=True)
+        self.ws = self.wb.create_sheet(title[:31])
+        self.ws.column_dimensions["M"].width = 14
+        self.n = 0
+
+    def row(self, values, style: int = 0) -> None:
+        self.ws.append(values)
+        self.n += 1
+
+    def image(self, text: str) -> None:
+        _add_qr_image(self.ws, text, self.n)
+
+    def close(self) -> Path:
+        self.wb.save(self.path)
+        return self.path
+
+
 class _ProviderFiles:
     """The .csv and .xlsx (and for VNPOST the PDF) of one provider, written row by row; the
     total and the SHA-256 checksum are kept as the rows go by."""
 
     def __init__(self, out: Path, run: PayrollRun, provider: str, n_lines: int, pdf: bool):
-        from openpyxl import Workbook
+        from ansinh.payroll.xlsx import HEADER as XHEAD
+        from ansinh.payroll.xlsx import XlsxStream
 
         self.run, self.provider, self.cash = run, provider, provider == "VNPOST"
         self.stem = out / f"run{run.pk}-{run.period}-{provider_name(provider)}"
@@ -98,56 +124,30 @@ class _ProviderFiles:
         self.fh = open(self.stem.with_suffix(".csv"), "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.csv = csv.writer(self.fh, delimiter=";", lineterminator="\n")
         self.csv.writerow(HEADER)
-        self.wb = Workbook(write_only=True)
-        self.ws = self.wb.create_sheet()
-        self.images = not self.cash and n_lines <= QR_IMAGE_LIMIT
+        self.images = not self.cash and run.scope_commune_id is not None and n_lines <= QR_IMAGE_LIMIT
         self.pdf = _CashPdf(self.stem.with_suffix(".pdf"), run, n_lines) if self.cash and pdf else None
-        (self._cash_head if self.cash else self._bank_head)()
+        xlsx = self.stem.with_suffix(".xlsx")
+        if self.cash:
+            self.sheet = XlsxStream(xlsx, "Danh sach chi tien mat", (6, 9, 28, 9, 20, 16, 9, 15, 18, 22),
+                                    landscape=True, row_height=28, print_title_row=4)
+            self.sheet.row(["DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"], 3)
+            self.sheet.row([self._scope()])
+            self.sheet.row([])
+            self.sheet.row(CASH_HEAD, XHEAD)
+            return
+        title = provider_name(provider)
+        self.sheet = (_OpenpyxlSheet(xlsx, title) if self.images else
+                      XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40)))
+        self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], 3)
+        self.sheet.row([self._scope()])
+        note = "Mã VietQR: cột vietqr (ảnh QR: bảng chi của từng xã, hoặc nút QR của dòng trên trang bảng chi)"
+        self.sheet.row([] if self.images else [note])
+        self.sheet.row(HEADER, XHEAD)
 
     def _scope(self) -> str:
         run = self.run
         scope = run.scope_commune.name if run.scope_commune else f"Tỉnh {run.province_code}"
         return f"Tháng {run.period[5:7]} năm {run.period[:4]} — {scope} — bảng #{run.pk}"
-
-    def _bank_head(self) -> None:
-        ws = self.ws
-        ws.title = provider_name(self.provider)[:31]
-        ws.append([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {provider_name(self.provider)}"])
-        ws.append([self._scope()])
-        ws.append([] if self.images else ["Mã VietQR: cột vietqr (ảnh QR có trong tệp của từng xã)"])
-        ws.append(HEADER)
-        if self.images:
-            ws.column_dimensions["M"].width = 14
-
-    def _cash_head(self) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Border, Font, Side
-
-        ws = self.ws
-        ws.title = "Danh sach chi tien mat"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.print_title_rows = "4:4"
-        ws.sheet_format.defaultRowHeight = 28
-        ws.sheet_format.customHeight = True
-        for col, width in zip("ABCDEFGHIJ", (6, 9, 28, 9, 20, 16, 9, 15, 18, 22), strict=True):
-            ws.column_dimensions[col].width = width
-        thin = Side(style="thin")
-        self.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        template = WriteOnlyCell(ws, "")
-        template.border = self.border
-        self.bordered_style = template._style  # one style array shared by every bordered cell
-        ws.append(["DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"])
-        ws.append([self._scope()])
-        ws.append([])
-        head = []
-        for text in CASH_HEAD:
-            c = WriteOnlyCell(ws, text)
-            c.font, c.border = Font(bold=True), self.border
-            c.alignment = Alignment(wrap_text=True, horizontal="center")
-            head.append(c)
-        ws.append(head)
 
     def add(self, r) -> None:
         lid, provider, id_number, name, ccode, cname, month, amount, channel, payee, account, dob, village = r
@@ -159,26 +159,16 @@ class _ProviderFiles:
         self.csv.writerow(row)
         self.hash.update((";".join(map(str, row)) + "\n").encode("utf-8"))
         if not self.cash:
-            self.ws.append(row)
+            self.sheet.row(row)
             if self.images and qr:
-                _add_qr_image(self.ws, qr, 4 + self.n)
+                self.sheet.image(qr)
             return
         year = str(dob)[:4] if dob else ""
         cash_row = [self.n, lid, name, int(year) if year else "", cname, village, f"{month[5:]}/{month[:4]}",
                     amount, PAYEE_LABEL.get(payee, payee), ""]
-        self.ws.append(self._bordered(cash_row))
+        self.sheet.row(cash_row, 2)
         if self.pdf:
             self.pdf.row(cash_row)
-
-    def _bordered(self, values):
-        from openpyxl.cell import WriteOnlyCell
-
-        out = []
-        for v in values:
-            c = WriteOnlyCell(self.ws, v)
-            c._style = self.bordered_style  # assigning .border would hash the style per cell (slow)
-            out.append(c)
-        return out
 
     def close(self) -> list[Path]:
         digest = self.hash.hexdigest()
@@ -187,15 +177,14 @@ class _ProviderFiles:
         self.fh.write(check + "\n")
         self.fh.close()
         if self.cash:
-            self.ws.append(self._bordered(["", "", "TỔNG CỘNG", "", "", "", "", self.total, "", ""]))
-            self.ws.append([check])
-            self.ws.append([])
-            self.ws.append(["", "", "Người lập biểu", "", "", "Kế toán", "", "", "Thủ trưởng đơn vị", ""])
+            self.sheet.row(["", "", "TỔNG CỘNG", "", "", "", "", self.total, "", ""], 1)
+            self.sheet.row([check])
+            self.sheet.row([])
+            self.sheet.row(["", "", "Người lập biểu", "", "", "Kế toán", "", "", "Thủ trưởng đơn vị", ""], 3)
         else:
-            self.ws.append(["TONG", "", "", "", "", "", self.total])
-            self.ws.append([check])
-        self.wb.save(self.stem.with_suffix(".xlsx"))
-        paths = [self.stem.with_suffix(".csv"), self.stem.with_suffix(".xlsx")]
+            self.sheet.row(["TONG", "", "", "", "", "", self.total], 3)
+            self.sheet.row([check])
+        paths = [self.stem.with_suffix(".csv"), self.sheet.close()]
         if self.pdf:
             paths.append(self.pdf.close(self.total, check))
         return paths
@@ -230,6 +219,11 @@ def _add_qr_image(ws, text: str, row: int) -> None:
     segno.make(text, error="m", mask=0).save(buf, kind="png", scale=2, border=2)
     buf.seek(0)
     ws.add_image(Image(buf), f"M{row}")
+
+
+def qr_payload(line: PayrollLine) -> str:
+    """The VietQR payload of a line (empty for cash or an unusable account)."""
+    return _qr(line.provider, line.channel, line.account_number, line.amount, line.period_month)
 
 
 def qr_png(text: str, scale: int = 4) -> bytes:
@@ -279,9 +273,14 @@ class _CashPdf:
         from reportlab.lib.units import mm
         from reportlab.pdfgen.canvas import Canvas
 
+        from reportlab import rl_config
+
         self.path, self.mm = path, mm
         self.fonts = _pdf_fonts()
         self.c = Canvas(str(path), pagesize=landscape(A4), pageCompression=1) if self.fonts else None
+        self.a85 = rl_config.useA85
+        if self.c:  # binary page streams (read as each page is made): ASCII85 costs a third of the time
+            rl_config.useA85 = 0
         self.w, self.h = landscape(A4)
         self.margin = 10 * mm
         used = sum(self.WIDTHS) * mm
@@ -379,7 +378,12 @@ class _CashPdf:
         c.setFont(bold, 9)
         for i, who in enumerate(("Người lập biểu", "Kế toán", "Thủ trưởng đơn vị")):
             c.drawCentredString(self.margin + (i + 0.5) * (self.w - 2 * self.margin) / 3, self.y - 12 * mm, who)
-        c.save()
+        try:
+            c.save()
+        finally:
+            from reportlab import rl_config
+
+            rl_config.useA85 = self.a85
         return self.path
 
 

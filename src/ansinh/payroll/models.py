@@ -75,6 +75,7 @@ class Channel(models.TextChoices):
 class Payee(models.TextChoices):
     BENEFICIARY = "beneficiary", _("Đối tượng")
     AUTHORISED = "authorised", _("Người được ủy quyền")
+    ORGANISER = "organiser", _("Người tổ chức mai táng")
 
 
 class LineResult(models.TextChoices):

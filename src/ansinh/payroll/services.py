@@ -252,15 +252,62 @@ ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING
     return sql, all_params
 
 
+FUNERAL = "funeral"
+
+
+def _funeral_candidates_sql(run: PayrollRun, scope_sql: str) -> str:
+    """Persons whose death is recorded, in a month after the opening position and up to the
+    run's month, who were receiving the monthly allowance (Decree 20 Art. 11)."""
+    death = _ym("p.deceased_on")
+    start = f"COALESCE(NULLIF(e.start_month, ''), {_ym('e.decision_date')}, '0000-00')"
+    return (f"FROM registry_person p WHERE p.deceased_on IS NOT NULL AND {death} <= %s"
+            f" AND {death} > p.paid_through AND {scope_sql}"
+            f" AND EXISTS (SELECT 1 FROM registry_enrolment e WHERE e.person_id = p.id AND e.programme = 'tcxh'"
+            f" AND e.status IN ('active', 'suspended', 'terminated') AND {start} <= {death})")
+
+
+def _fill_funeral(run: PayrollRun, scope_sql: str, scope_params: list) -> int:
+    """Funeral support (Decree 20/2021 Art. 11): one line per deceased beneficiary, for the death
+    month, of (funeral multiple × standard level in force that month) đồng, in cash to the
+    person who organises the funeral. The partial unique index pays it once."""
+    cand = _funeral_candidates_sql(run, scope_sql)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT MIN({_ym('p.deceased_on')}) {cand}", [run.period, *scope_params])
+        first = cur.fetchone()[0]
+        if not first:
+            return 0
+        rates, prov = rate_rows(), run.province_code
+        values, params = [], []
+        for m in E.months_between(max(first, "2000-01"), run.period):
+            lvl, mult = E.rate_for(m, rates, "standard", prov) or 0, E.rate_for(m, rates, "funeral_multiple", prov) or 0
+            values.append("(%s, %s, %s)")
+            params += [m, lvl, mult]
+        cur.execute(f"""
+WITH f(ym, lvl, mult) AS (VALUES {', '.join(values)})
+INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, category, coefficient_milli, level,
+  amount, channel, payee, account_id, provider, account_number, scope_commune_id, province_code, active, result,
+  result_reason, paid_on)
+SELECT %s, p.id, '{FUNERAL}', f.ym, '{FUNERAL}', f.mult * 1000, f.lvl, f.mult * f.lvl, 'cash', 'organiser', NULL,
+  'VNPOST', '', p.scope_commune_id, p.province_code, TRUE, 'pending', '', NULL
+FROM registry_person p JOIN f ON f.ym = {_ym('p.deceased_on')}
+WHERE f.mult > 0 AND f.lvl > 0 AND p.id IN (SELECT p.id {cand})
+  AND NOT EXISTS (SELECT 1 FROM payroll_payrollline l WHERE l.person_id = p.id AND l.programme = '{FUNERAL}'
+                  AND l.active)
+ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING""",
+                    params + [run.pk, run.period, *scope_params])
+        return cur.rowcount
+
+
 def _fill(run: PayrollRun) -> int:
     scope_sql, scope_params = _scope_sql(run)
     months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
     sql, params = _generation_sql(run, months)
     with connection.cursor() as cur:
-        if _vendor() == "postgresql":  # the ranking sorts fit in memory (no external merge)
-            cur.execute("SET LOCAL work_mem = '64MB'")
+        if _vendor() == "postgresql":  # sorts and hashes in memory (no external merge at 5,000,000)
+            cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(sql, params)
         n = cur.rowcount
+    n += _fill_funeral(run, scope_sql, scope_params)
     run.summary = summarize(run)
     run.generated_at = timezone.now()
     run.save(update_fields=["summary", "generated_at"])

@@ -11,5 +11,6 @@ urlpatterns = [
     path("runs/<int:pk>/files.zip", views.run_download, name="download"),
     path("runs/<int:pk>/reconcile/", views.run_reconcile, name="reconcile"),
     path("runs/<int:pk>/demo-result.csv", views.run_demo_result, name="demo_result"),
+    path("runs/<int:pk>/lines/<int:line>/vietqr.png", views.run_line_qr, name="line_qr"),
     path("rates/", views.rate_list, name="rates"),
 ]
