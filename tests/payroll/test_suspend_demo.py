@@ -61,13 +61,14 @@ def test_demo_opening_position_makes_november_and_december_ordinary_months(db, s
     """`ansinh demo setup` imports the generated lists (titled "Tháng 01 năm 2024") as paid
     through 2024-10: the payroll step's November run has no arrears and is reconciled, and
     December pays everyone for December plus November's uncollected lines carried over."""
-    from ansinh.core.cli import DEMO_PAID_THROUGH, _import_demo_lists
+    from ansinh.core.cli import DEMO_PAID_THROUGH
     from ansinh.core.demo import create_demo_users
     from ansinh.registry.models import Person
+    from ansinh.registry.services import demo_setup as registry_demo
 
     settings.VAR_DIR = tmp_path
     create_demo_users()
-    opening = _import_demo_lists(people=400, seed=3)
+    opening = registry_demo(people=400, seed=3, paid_through=DEMO_PAID_THROUGH)
     assert opening["paid_through"] == DEMO_PAID_THROUGH == "2024-10" and opening["imported"] > 300
     assert set(Person.objects.values_list("paid_through", flat=True)) == {"2024-10"}
     out = services.demo_setup()

@@ -110,8 +110,7 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
     if people > 0:
         from ansinh.registry.services import demo_setup as registry_demo
 
-        opening = _import_demo_lists(people, seed)
-        data["registry"] = {**registry_demo(people=people, seed=seed), **opening}
+        data["registry"] = registry_demo(people=people, seed=seed, paid_through=DEMO_PAID_THROUGH)
         # Each later step builds on the ones before it: account history, a reconciled payroll
         # month, the outreach letter and its reports, a duplicate-review run.
         for app_label in DEMO_STEPS:
@@ -130,37 +129,6 @@ DEMO_STEPS = ("accounts", "payroll", "outreach", "matching")
 # they come in as paid through October 2024 (the importer's --paid-through), so November and
 # December 2024 are ordinary months (~60,000 lines), not eleven months of arrears.
 DEMO_PAID_THROUGH = "2024-10"
-
-
-def _import_demo_lists(people: int, seed: int, province: str = "20") -> dict:
-    """Generate the demo lists when missing and import them with the opening position
-    DEMO_PAID_THROUGH; the registry's demo step then finds them imported (same checksums)."""
-    from collections import Counter
-
-    from ansinh.core.jobs import BadInput
-    from ansinh.registry.demo import generate
-    from ansinh.registry.services import demo_lists_dir, import_file, list_files
-
-    out = demo_lists_dir()
-    generated = not (out.exists() and list_files([out]))
-    if generated:
-        generate(province_code=province, people=people, seed=seed, out_dir=out)
-        truth = out / "ground_truth.csv"
-        if truth.exists():
-            truth.replace(out.parent / "ground_truth.csv")
-    totals: Counter = Counter()
-    for f in list_files([out]):
-        try:
-            rep = import_file(f, province=province, paid_through=DEMO_PAID_THROUGH)
-        except BadInput:
-            continue  # the registry's step imports it again and reports the error
-        if not rep.get("already_imported"):
-            for k in ("rows", "imported", "updated", "rejected"):
-                totals[k] += rep.get(k, 0)
-    if not totals:
-        return {"paid_through": DEMO_PAID_THROUGH}
-    return {"paid_through": DEMO_PAID_THROUGH, "generated": generated,
-            **{k: totals[k] for k in ("rows", "imported", "updated", "rejected")}}
 
 
 def print_data(data: dict) -> None:

@@ -1649,8 +1649,9 @@ def demo_lists_dir() -> Path:
     return Path(settings.VAR_DIR) / "demo" / "lists"
 
 
-def demo_setup(people: int, seed: int = 1, province: str = "20", listener=None) -> dict:
-    """Generate the demo lists into var/demo/lists (unless already there) and import them all.
+def demo_setup(people: int, seed: int = 1, province: str = "20", listener=None, paid_through: str | None = None) -> dict:
+    """Generate the demo lists into var/demo/lists (unless already there) and import them all,
+    with the opening position ``paid_through`` ("YYYY-MM") when given.
 
     The generator's ground_truth.csv is moved to var/demo/ so the lists folder holds lists only.
     Idempotent: files already imported are skipped by their checksum."""
@@ -1672,7 +1673,7 @@ def demo_setup(people: int, seed: int = 1, province: str = "20", listener=None) 
         if listener:
             listener(i - 1, len(files), f.name)
         try:
-            rep = import_file(f, province=province)
+            rep = import_file(f, province=province, paid_through=paid_through)
         except BadInput as exc:
             failed.append({"file": f.name, "error": str(exc)})
             continue
@@ -1684,6 +1685,6 @@ def demo_setup(people: int, seed: int = 1, province: str = "20", listener=None) 
     if listener:
         listener(len(files), len(files), "xong")
     return {"dir": str(out), "files": len(files), "generated": generated is not None,
-            "rows": totals["rows"], "imported": totals["imported"], "updated": totals["updated"],
+            "paid_through": paid_through or "", "rows": totals["rows"], "imported": totals["imported"], "updated": totals["updated"],
             "rejected": totals["rejected"], "already_imported": totals["already_imported"],
             "persons": Person.objects.count(), "failed": failed, "seconds": round(time.perf_counter() - t0, 2)}
