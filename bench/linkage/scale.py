@@ -5,9 +5,12 @@ VAN/THI) with ~5 % duplicates carrying the demo's faults (typos, no diacritics,
 transposed or missing ID, day/month swap, year-only dates, other commune), dedupes
 them with ansinh.matching.engine.dedupe (the code path of `ansinh dedupe`), and reports
 wall time, peak memory (ru_maxrss) and accuracy against the generated truth; appends to
-bench/RESULTS.md.  Spark: not run (pyspark not installed; see the report).
+bench/RESULTS.md.  Then (``--spark-n``, default 100,000; 0 = skip) the first records of
+the same generated set are deduped by both engines (DuckDB and Spark in local mode, the
+same settings) and their agreement on pairs is reported: the pairs put in one cluster
+by both / by either (target ≥ 99 %).  Spark needs ``pip install -e '.[spark]'`` and Java.
 
-    .venv/bin/python bench/linkage/scale.py [--n 1000000] [--no-write]
+    flock /tmp/ansinh-bench.lock .venv/bin/python bench/linkage/scale.py [--n 1000000] [--spark-n 100000] [--no-write]
 """
 from __future__ import annotations
 
@@ -86,6 +89,7 @@ def generate(n: int, seed: int = 1):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--spark-n", type=int, default=100_000)
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     from ansinh.matching import engine
@@ -117,7 +121,44 @@ def main() -> None:
             fh.write(f"- pairs scored ≥ 0.5: {len(res.pairs):,}; largest block per rule: {res.block_sizes}\n")
             fh.write(f"- accuracy vs generated truth: pairwise P {m['precision']:.4f} R {m['recall']:.4f} "
                      f"F1 {m['f1']:.4f}; B³ F1 {m['b3_f1']:.4f}\n")
-            fh.write("- Spark agreement: not measured (pyspark is not installed in the venv).\n")
+            fh.write(spark_line(a.spark_n, rows, truth) + "\n")
+
+
+def spark_line(n: int, rows: list[dict], truth: dict) -> str:
+    """Dedupe the first ``n`` records with DuckDB and with Spark; one RESULTS.md line."""
+    from ansinh.matching import engine
+
+    if n <= 0:
+        return "- Spark agreement: not run (--spark-n 0)."
+    why = engine.spark_available()
+    if why:
+        print("Spark not run:", why)
+        return f"- Spark agreement: NOT measured ({why})."
+    sub = rows[:n]
+    ids = {r["unique_id"] for r in sub}
+    sub_truth = {k: v for k, v in truth.items() if k in ids}
+    out = {}
+    for eng in ("duckdb", "spark"):
+        t = time.perf_counter()
+        if eng == "spark":
+            engine.spark_session()  # JVM start-up, reported apart
+            start = time.perf_counter() - t
+            t = time.perf_counter()
+        res = engine.dedupe(sub, max_block_rows=5000, engine=eng)
+        out[eng] = (res, time.perf_counter() - t)
+    d, s = engine._pairs_of(out["duckdb"][0].clusters), engine._pairs_of(out["spark"][0].clusters)
+    agree = len(d & s) / len(d | s) if d | s else 1.0
+    md, ms = (engine.evaluate(out[e][0].clusters, sub_truth) for e in ("duckdb", "spark"))
+    print({"spark_n": n, "duckdb_s": round(out["duckdb"][1], 1), "spark_s": round(out["spark"][1], 1),
+           "spark_start_s": round(start, 1), "pairs_duckdb": len(d), "pairs_spark": len(s), "both": len(d & s),
+           "agreement": round(agree, 5), "f1_duckdb": md["f1"], "f1_spark": ms["f1"],
+           "spark_steps": out["spark"][0].seconds})
+    return (f"- Spark (local[2], pyspark {__import__('pyspark').__version__}) vs DuckDB on the first {n:,} records, "
+            f"same settings: clustered pairs DuckDB {len(d):,}, Spark {len(s):,}, both {len(d & s):,}; "
+            f"**agreement {agree:.2%}** (both / either; target ≥ 99 %: "
+            f"{'met' if agree >= 0.99 else 'NOT met'}); F1 vs truth DuckDB {md['f1']:.4f}, Spark {ms['f1']:.4f}; "
+            f"wall time DuckDB {out['duckdb'][1]:.1f} s, Spark {out['spark'][1]:.1f} s "
+            f"(+ {start:.1f} s JVM start; steps {out['spark'][0].seconds}).")
 
 
 if __name__ == "__main__":

@@ -248,8 +248,10 @@ class _Spark:
 
         self.spark = spark
         parts = int(spark.conf.get("spark.sql.shuffle.partitions"))
+        # Splink's default lineage break (parquet in the checkpoint directory); "persist"
+        # hits a Spark 4.1 analyser error (InlineCTE: exprId on unresolved object).
         self.api = SparkAPI(spark_session=spark, break_lineage_method="parquet",
-                            num_partitions_on_repartition=max(parts, 2))
+                            num_partitions_on_repartition=max(parts, 1))
         self.prefix = f"r{uuid.uuid4().hex[:10]}_"
         self._cached = []
         self._views = []
@@ -307,7 +309,7 @@ def spark_available() -> str | None:
     return None
 
 
-def spark_session(master: str = "local[2]", partitions: int = 8, driver_memory: str = "2g"):
+def spark_session(master: str = "local[2]", partitions: int = 4, driver_memory: str = "2g"):
     """The process's Spark session for matching (created once): local mode, Splink's
     similarity UDF jar (jaro_winkler, damerau_levenshtein) on the class path, a
     temporary checkpoint directory for Splink's parquet lineage breaks."""
@@ -332,6 +334,7 @@ def spark_session(master: str = "local[2]", partitions: int = 8, driver_memory: 
              .config("spark.default.parallelism", str(partitions))
              .config("spark.driver.memory", driver_memory)
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.local.dir", tmp)
              .getOrCreate())
