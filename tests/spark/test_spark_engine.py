@@ -2,75 +2,45 @@
 
 Needs pyspark (``pip install -e '.[spark]'``) and a Java runtime; scripts/run_tests.py
 runs this directory only when both are there and says so when they are not (it is
-never skipped silently)."""
-import datetime as dt
-import random
+never skipped silently).  Slow (a Spark query costs about a second in local mode):
+one Spark dedupe only."""
+import csv
+import json
 
 from ansinh.matching import engine
-from ansinh.text import fold
-
-FAMILY = ["Nguyễn", "Trần", "Lê", "Hoàng", "Vi", "Lộc", "Hà", "Nông", "Lương", "Đinh"]
-MIDDLE = ["Văn", "Thị", "Đức", "Thị Ngọc", "Minh", ""]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hoa", "Hoan", "Lan", "Mai", "Nam", "Sơn", "Tâm", "Yến", "Hùng", "Thủy",
-         "Phương", "Quân", "Khánh", "Linh", "Trang", "Đào", "Hiền", "Hương", "Tuấn", "Vinh", "Xuân", "Oanh"]
+from tests.matching.test_engine import two_files  # noqa: F401 - the generated commune list files
 
 
-def generated(n_people=300, n_dups=40, seed=11):
-    """People with CCCD numbers plus duplicates carrying typical faults; truth = person key."""
-    rng = random.Random(seed)
-    rows, truth = [], {}
-    for i in range(n_people):
-        g = rng.choice("MF")
-        dob = dt.date(rng.randint(1930, 2015), rng.randint(1, 12), rng.randint(1, 28))
-        name = " ".join(x for x in [rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN)] if x)
-        idn = f"020{(0 if g == 'M' else 1) + (2 if dob.year >= 2000 else 0)}{dob.year % 100:02d}{rng.randint(0, 999999):06d}"
-        rows.append({"unique_id": i, "full_name": name, "dob": dob, "gender": g, "id_number": idn,
-                     "commune_old": f"Xã {rng.randint(1, 6)}", "village": f"Thôn {rng.randint(1, 9)}"})
-        truth[i] = i
-    for j in range(n_dups):
-        p = rows[rng.randrange(n_people)]
-        v = dict(p, unique_id=len(rows))
-        k = j % 4
-        if k == 0:
-            s = list(v["id_number"])
-            s[7], s[8] = s[8], s[7]
-            v["id_number"] = "".join(s)
-        elif k == 1:
-            v["full_name"] = fold(v["full_name"])
-        elif k == 2:
-            v["id_number"] = None
-        else:
-            v["commune_old"] = "Xã 9"
-        rows.append(v)
-        truth[v["unique_id"]] = p["unique_id"]
-    return rows, truth
+def _clusters(path):
+    return {(r["source"], int(r["row"])): r["cluster"] for r in csv.DictReader(open(path, encoding="utf-8"))}
 
 
-def test_spark_and_duckdb_give_the_same_clusters():
-    rows, truth = generated()
-    duck = engine.dedupe(rows, engine="duckdb")
-    spark = engine.dedupe(rows, engine="spark")
-    same = engine._pairs_of(duck.clusters)
-    assert same == engine._pairs_of(spark.clusters)
-    assert engine.evaluate(spark.clusters, truth)["f1"] >= 0.95
-    # the same pairs scored, with nearly the same probabilities (training samples differ)
-    dp = {(p["unique_id_l"], p["unique_id_r"]): p["match_probability"] for p in duck.pairs}
-    sp = {(p["unique_id_l"], p["unique_id_r"]): p["match_probability"] for p in spark.pairs}
-    strong = {k for k, v in dp.items() if v >= 0.9}
-    assert strong <= set(sp)
-    assert all(sp[k] >= 0.9 for k in strong)
+def test_dedupe_cli_on_spark_gives_the_same_clusters_as_duckdb(two_files, tmp_path, capsys):  # noqa: F811
+    from ansinh.cli import main
+
+    d, truth = two_files
+    files = [str(d / "xa_a.xlsx"), str(d / "xa_b.xlsx")]
+    out = {}
+    for eng in ("duckdb", "spark"):
+        out[eng] = tmp_path / f"clusters_{eng}.csv"
+        assert main(["dedupe", *files, "--out", str(out[eng]), "--engine", eng, "--json"]) in (0, None)
+        assert json.loads(capsys.readouterr().out)["engine"] == eng
+    duck, spark = _clusters(out["duckdb"]), _clusters(out["spark"])
+    assert len(duck) == len(spark) == len(truth) == 760
+    assert engine._pairs_of(duck) == engine._pairs_of(spark)   # the same clusters
+    m = engine.evaluate(spark, truth)
+    assert m["precision"] >= 0.95 and m["recall"] >= 0.9, m
 
 
-def test_spark_folds_like_python():
+def test_spark_preparation_folds_like_python():
     rows = [{"unique_id": 1, "full_name": "Nguyễn  Thị Ngọc Hoà"}, {"unique_id": 2, "full_name": "Lê Đức"},
-            {"unique_id": 3, "full_name": "HOÀNG VĂN THUỶ", "id_number": "020-190-123 456"}]
-    spark = engine.spark_session()
-    be = engine._Spark(spark)
+            {"unique_id": 3, "full_name": "HOÀNG VĂN THUỶ", "id_number": "020-190-123 465", "dob": None}]
+    be = engine._Spark(engine.spark_session())
     try:
         be.load(f"{be.prefix}raw", engine.to_arrow(rows))
         got = be.query(f"SELECT unique_id, family, middle, given, id_number, id_anagram "
-                       f"FROM ({engine.prepare_sql(be.prefix + 'raw', 'spark')}) t ORDER BY 1")[1]
+                       f"FROM ({engine.prepare_sql(be.prefix + 'raw', 'spark')}) t ORDER BY unique_id")[1]
     finally:
         be.close()
     assert got == [(1, "NGUYEN", "THI NGOC", "HOA", None, None), (2, "LE", None, "DUC", None, None),
-                   (3, "HOANG", "VAN", "THUY", "020190123456", "020190123456")]
+                   (3, "HOANG", "VAN", "THUY", "020190123465", "020190123456")]
