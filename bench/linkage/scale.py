@@ -94,6 +94,16 @@ def main() -> None:
     a = ap.parse_args()
     from ansinh.matching import engine
 
+    if a.n <= 0:  # the Spark comparison only
+        line = spark_line(a.spark_n)
+        if not a.no_write:
+            load = os.getloadavg()
+            with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+                fh.write(f"\n## linkage/scale (Spark vs DuckDB) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+                         f"\n\nMachine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
+                         f"{platform.python_version()}; load average at the end "
+                         f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}.\n\n{line}\n")
+        return
     t0 = time.perf_counter()
     rows, truth = generate(a.n)
     t_gen = time.perf_counter() - t0
