@@ -34,12 +34,24 @@ def chromium() -> str | None:
         "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 
 
+def spark_missing() -> str | None:
+    """Why the Spark engine tests (tests/spark) cannot run here, or None."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark not installed: pip install -e '.[spark]'"
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "no Java runtime: apt-get install openjdk-17-jre-headless"
+    return None
+
+
 EXTRA: list[str] = []
 
 
-def run(label: str, env: dict) -> int:
+def run(label: str, env: dict, extra: tuple[str, ...] = ()) -> int:
     print(f"\n[make test] === {label} ===", flush=True)
-    return subprocess.call([sys.executable, "-m", "pytest", *EXTRA, *sys.argv[1:]], env=env)
+    return subprocess.call([sys.executable, "-m", "pytest", *EXTRA, *extra, *sys.argv[1:]], env=env)
 
 
 def main() -> int:
@@ -50,14 +62,21 @@ def main() -> int:
         EXTRA.append("--ignore=tests/browser")
         print("[make test] NOTE: chromium not installed: browser tests (tests/browser) NOT run "
               "(apt-get install chromium; .ci/run installs it)")
+    no_spark = spark_missing()
+    if no_spark:
+        EXTRA.append("--ignore=tests/spark")
+        print(f"[make test] NOTE: Spark engine tests (tests/spark) NOT run: {no_spark} (.ci/run installs both)")
     results["SQLite"] = run("SQLite (embedded)", base)
     url = pg_url()
     if url:
-        results["PostgreSQL"] = run(f"PostgreSQL ({url})", {**base, "DATABASE_URL": url})
+        # tests/spark use no database: run once, with the SQLite pass
+        results["PostgreSQL"] = run(f"PostgreSQL ({url})", {**base, "DATABASE_URL": url},
+                                    () if no_spark else ("--ignore=tests/spark",))
     else:
         results["PostgreSQL"] = None
     print("\n[make test] summary:")
     print(f"  browser tests: {'run with ' + browser if browser else 'NOT run (no chromium)'}")
+    print(f"  Spark engine tests: {'NOT run (' + no_spark + ')' if no_spark else 'run (with the SQLite pass)'}")
     for name, rc in results.items():
         print(f"  {name}: {'not run (no server)' if rc is None else ('passed' if rc == 0 else f'FAILED (exit {rc})')}")
     return 0 if all(rc in (0, None) for rc in results.values()) else 1

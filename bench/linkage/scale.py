@@ -5,9 +5,12 @@ VAN/THI) with ~5 % duplicates carrying the demo's faults (typos, no diacritics,
 transposed or missing ID, day/month swap, year-only dates, other commune), dedupes
 them with ansinh.matching.engine.dedupe (the code path of `ansinh dedupe`), and reports
 wall time, peak memory (ru_maxrss) and accuracy against the generated truth; appends to
-bench/RESULTS.md.  Spark: not run (pyspark not installed; see the report).
+bench/RESULTS.md.  Then (``--spark-n``, default 100,000; 0 = skip) a generated set of that
+size (same generator) is deduped by both engines (DuckDB and Spark in local mode, the
+same settings) and their agreement on pairs is reported: the pairs put in one cluster
+by both / by either (target ≥ 99 %).  Spark needs ``pip install -e '.[spark]'`` and Java.
 
-    .venv/bin/python bench/linkage/scale.py [--n 1000000] [--no-write]
+    flock /tmp/ansinh-bench.lock .venv/bin/python bench/linkage/scale.py [--n 1000000] [--spark-n 100000] [--no-write]
 """
 from __future__ import annotations
 
@@ -86,10 +89,21 @@ def generate(n: int, seed: int = 1):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--spark-n", type=int, default=100_000)
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     from ansinh.matching import engine
 
+    if a.n <= 0:  # the Spark comparison only
+        line = spark_line(a.spark_n)
+        if not a.no_write:
+            load = os.getloadavg()
+            with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+                fh.write(f"\n## linkage/scale (Spark vs DuckDB) — {dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+                         f"\n\nMachine: {platform.machine()}, {os.cpu_count()} cores (shared), Python "
+                         f"{platform.python_version()}; load average at the end "
+                         f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}.\n\n{line}\n")
+        return
     t0 = time.perf_counter()
     rows, truth = generate(a.n)
     t_gen = time.perf_counter() - t0
@@ -117,7 +131,48 @@ def main() -> None:
             fh.write(f"- pairs scored ≥ 0.5: {len(res.pairs):,}; largest block per rule: {res.block_sizes}\n")
             fh.write(f"- accuracy vs generated truth: pairwise P {m['precision']:.4f} R {m['recall']:.4f} "
                      f"F1 {m['f1']:.4f}; B³ F1 {m['b3_f1']:.4f}\n")
-            fh.write("- Spark agreement: not measured (pyspark is not installed in the venv).\n")
+    # the Spark comparison is appended after the DuckDB numbers are safely written
+    del res
+    line = spark_line(a.spark_n)
+    if not a.no_write:
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+def spark_line(n: int) -> str:
+    """Dedupe ``n`` generated records (same generator, ~5 % duplicates) with DuckDB and with
+    Spark; one RESULTS.md line."""
+    from ansinh.matching import engine
+
+    if n <= 0:
+        return "- Spark agreement: not run (--spark-n 0)."
+    why = engine.spark_available()
+    if why:
+        print("Spark not run:", why)
+        return f"- Spark agreement: NOT measured ({why})."
+    sub, sub_truth = generate(n, seed=2)
+    out = {}
+    for eng in ("duckdb", "spark"):
+        t = time.perf_counter()
+        if eng == "spark":
+            engine.spark_session()  # JVM start-up, reported apart
+            start = time.perf_counter() - t
+            t = time.perf_counter()
+        res = engine.dedupe(sub, max_block_rows=5000, engine=eng)
+        out[eng] = (res, time.perf_counter() - t)
+    d, s = engine._pairs_of(out["duckdb"][0].clusters), engine._pairs_of(out["spark"][0].clusters)
+    agree = len(d & s) / len(d | s) if d | s else 1.0
+    md, ms = (engine.evaluate(out[e][0].clusters, sub_truth) for e in ("duckdb", "spark"))
+    print({"spark_n": n, "duckdb_s": round(out["duckdb"][1], 1), "spark_s": round(out["spark"][1], 1),
+           "spark_start_s": round(start, 1), "pairs_duckdb": len(d), "pairs_spark": len(s), "both": len(d & s),
+           "agreement": round(agree, 5), "f1_duckdb": md["f1"], "f1_spark": ms["f1"],
+           "spark_steps": out["spark"][0].seconds})
+    return (f"- Spark (local[2], pyspark {__import__('pyspark').__version__}) vs DuckDB on {n:,} generated records, "
+            f"same settings: clustered pairs DuckDB {len(d):,}, Spark {len(s):,}, both {len(d & s):,}; "
+            f"**agreement {agree:.2%}** (both / either; target ≥ 99 %: "
+            f"{'met' if agree >= 0.99 else 'NOT met'}); F1 vs truth DuckDB {md['f1']:.4f}, Spark {ms['f1']:.4f}; "
+            f"wall time DuckDB {out['duckdb'][1]:.1f} s, Spark {out['spark'][1]:.1f} s "
+            f"(+ {start:.1f} s JVM start; steps {out['spark'][0].seconds}).")
 
 
 if __name__ == "__main__":

@@ -19,3 +19,17 @@ def _pair(b, i):
 
 
 FACTORIES = {"matching.MatchPair": _pair}
+
+
+def _proposal(b, i):
+    from ansinh.matching.models import IdProposal
+
+    name = f"{MARKER} Thị {i}"
+    person = Person.objects.create(full_name=name, name_key=fold(name), scope_commune=b, commune=b,
+                                   residence_unit=b, province_code=b.province_code)
+    return IdProposal.objects.create(person=person, reason="missing", proposed_id=f"0201900{i:05d}",
+                                     probability=0.95, source="dan_cu.xlsx", source_row=i + 2,
+                                     population_name=name, scope_commune=b, province_code=b.province_code)
+
+
+FACTORIES["matching.IdProposal"] = _proposal

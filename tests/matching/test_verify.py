@@ -62,3 +62,81 @@ def test_verify_outcomes_and_death(tmp_path, capsys):
     assert dead.status == "deceased" and dead.deceased_on == dt.date(2025, 3, 15)
     assert Enrolment.objects.get(person=dead).end_month == "2025-03"
     assert ChangeLog.objects.filter(person=dead, field="status", new="deceased").exists()
+
+
+def _registry_and_extract(tmp_path, c):
+    people = _people(120, seed=5)
+    objs = []
+    for i, p in enumerate(people[:100]):
+        objs.append(Person(full_name=p["full_name"], name_key=fold(p["full_name"]), dob=p["dob"], gender=p["gender"],
+                           id_number=None if i in (2, 3) else p["id_number"], scope_commune=c, commune=c,
+                           province_code=c.province_code, village=p["village"]))
+    Person.objects.bulk_create(objs)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["KẾT QUẢ ĐỐI CHIẾU DỮ LIỆU DÂN CƯ"])
+    ws.append(["STT", "Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Nơi thường trú", "Tình trạng"])
+    for i, p in enumerate(people):
+        ws.append([i + 1, p["id_number"], p["full_name"], p["dob"].strftime("%d/%m/%Y"),
+                   "Nam" if p["gender"] == "M" else "Nữ", "Phường Đông Kinh", "Còn sống"])
+    path = tmp_path / "dan_cu_2.xlsx"
+    wb.save(path)
+    return people, path
+
+
+def test_id_proposals_are_stored_scoped_and_decided_on_the_page(tmp_path):
+    from django.test import Client
+
+    from ansinh.core.services import upsert_user
+    from ansinh.matching.models import IdProposal, ProposalStatus
+    from ansinh.registry.models import QualityIssue
+
+    c = AdminUnit.objects.get(code="05977", level=Level.COMMUNE, valid_to__isnull=True)
+    other = AdminUnit.objects.get(code="06079", level=Level.COMMUNE, valid_to__isnull=True)
+    people, path = _registry_and_extract(tmp_path, c)
+    rep = verify_population(path)
+    assert rep["counts"]["proposed"] == 2 and rep["proposals_stored"] == 2
+    props = {p.proposed_id: p for p in IdProposal.objects.all()}
+    assert set(props) == {people[2]["id_number"], people[3]["id_number"]}
+    assert all(p.status == ProposalStatus.OPEN and p.reason == "missing" and p.probability >= 0.9
+               and p.source == "dan_cu_2.xlsx" and p.scope_commune_id == c.pk for p in props.values())
+
+    # another commune's officer sees none of them and cannot decide
+    upsert_user("xa_khac", "pw-k-12345", roles=["commune_officer"], unit_codes=[other.code])
+    cl = Client()
+    assert cl.login(username="xa_khac", password="pw-k-12345")
+    body = cl.get("/matching/proposals/").content.decode()
+    assert "0 đề xuất" in body and people[2]["id_number"] not in body
+    first = props[people[2]["id_number"]]
+    assert cl.post(f"/matching/proposals/{first.pk}/decide/", {"action": "accept"}).status_code == 404
+
+    # the commune's officer sees both, accepts one (ID written with history) and rejects the other
+    officer = upsert_user("xa_nay", "pw-n-12345", roles=["commune_officer"], unit_codes=[c.code])
+    cl = Client()
+    assert cl.login(username="xa_nay", password="pw-n-12345")
+    body = cl.get("/matching/proposals/").content.decode()
+    assert "2 đề xuất" in body and people[2]["id_number"] in body and people[3]["id_number"] in body
+    assert cl.post(f"/matching/proposals/{first.pk}/decide/", {"action": "accept"}).status_code == 302
+    first.refresh_from_db()
+    assert first.status == ProposalStatus.ACCEPTED and first.decided_by == officer and first.decided_at
+    person = first.person
+    person.refresh_from_db()
+    assert person.id_number == people[2]["id_number"]
+    log = ChangeLog.objects.get(person=person, field="id_number")
+    assert log.new == people[2]["id_number"] and log.user == officer
+    assert QualityIssue.objects.get(person=person, rule="ID_POPULATION").status == "fixed"
+    second = props[people[3]["id_number"]]
+    assert cl.post(f"/matching/proposals/{second.pk}/decide/", {"action": "reject"}).status_code == 302
+    second.refresh_from_db()
+    assert second.status == ProposalStatus.REJECTED and second.decided_by == officer
+    assert second.person.id_number is None
+    # deciding twice is refused; the page lists decided proposals with who decided
+    cl.post(f"/matching/proposals/{second.pk}/decide/", {"action": "accept"})
+    second.refresh_from_db()
+    assert second.status == ProposalStatus.REJECTED
+    assert "xa_nay" in cl.get("/matching/proposals/?status=all").content.decode()
+
+    # a second verification: the accepted ID now verifies; the rejected proposal is not made again
+    rep = verify_population(path)
+    assert rep["counts"]["verified"] == 99 and rep["proposals_stored"] == 0
+    assert not IdProposal.objects.filter(status=ProposalStatus.OPEN).exists()

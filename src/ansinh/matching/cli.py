@@ -9,6 +9,7 @@ reads them (ansinh.registry.reader.read_list) and the output has one row per dat
 source (file name), row (1-based sheet row), cluster (equal value = same person),
 match_probability (highest to another member of the cluster; empty for singletons).
 Term frequencies come from all the files together, never from one file.
+`--engine spark` runs the same settings on a local Spark session (same clusters).
 """
 from __future__ import annotations
 
@@ -24,15 +25,18 @@ def dedupe_cmd(
     paths: list[Path] = typer.Argument(..., help="List files (.xlsx .xls .ods .csv) or directories of them."),
     out: Path = typer.Option(..., "--out", help="Output CSV (source,row,cluster,match_probability)."),
     threshold: float = typer.Option(0.9, "--threshold", help="Match probability at which two rows are joined."),
-    engine_name: str = typer.Option("duckdb", "--engine", help="duckdb (spark: not available yet)."),
+    engine_name: str = typer.Option("duckdb", "--engine", help="duckdb (embedded, default) or spark (local "
+                                    "mode; needs pip install -e '.[spark]' and Java 17)."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable summary."),
 ) -> None:
     """Find duplicate persons across list files (no database needed)."""
     from ansinh.matching import engine
     from ansinh.registry.reader import ReadError, SUPPORTED_EXTENSIONS
 
-    if engine_name != "duckdb":
-        fail(f"--engine {engine_name}: only duckdb is available")
+    if engine_name not in engine.ENGINES:
+        fail(f"--engine {engine_name}: use one of {', '.join(engine.ENGINES)}")
+    if engine_name == "spark" and engine.spark_available():
+        fail(f"--engine spark: {engine.spark_available()}")
     if not 0.0 < threshold < 1.0:
         fail("--threshold must be between 0 and 1")
     files: list[Path] = []
@@ -51,8 +55,8 @@ def dedupe_cmd(
     except ReadError as exc:
         fail(str(exc))
     try:
-        result = engine.dedupe(rows, threshold=threshold)
-    except engine.BlockTooLarge as exc:
+        result = engine.dedupe(rows, threshold=threshold, engine=engine_name)
+    except (engine.BlockTooLarge, engine.NotTrained, engine.EngineUnavailable) as exc:
         fail(str(exc))
     out_rows = engine.cluster_rows(result, where)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +72,7 @@ def dedupe_cmd(
     summary = {"files": len(files), "rows": len(out_rows), "clusters": len(sizes),
                "duplicate_clusters": sum(1 for v in sizes.values() if v > 1),
                "rows_in_duplicate_clusters": sum(v for v in sizes.values() if v > 1),
-               "out": str(out), "seconds": result.seconds}
+               "engine": engine_name, "out": str(out), "seconds": result.seconds}
     emit(summary, json_out, lambda s: print(
         f"{s['rows']} dòng trong {s['files']} tệp: {s['duplicate_clusters']} nhóm trùng "
         f"({s['rows_in_duplicate_clusters']} dòng) → {s['out']}"))

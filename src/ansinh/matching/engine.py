@@ -248,23 +248,38 @@ class _Spark:
 
         self.spark = spark
         parts = int(spark.conf.get("spark.sql.shuffle.partitions"))
+        # Splink's default lineage break (parquet in the checkpoint directory); "persist"
+        # hits a Spark 4.1 analyser error (InlineCTE: exprId on unresolved object).
         self.api = SparkAPI(spark_session=spark, break_lineage_method="parquet",
-                            num_partitions_on_repartition=max(parts, 2))
+                            num_partitions_on_repartition=max(parts, 1))
         self.prefix = f"r{uuid.uuid4().hex[:10]}_"
+        import tempfile
+
+        self.tmp = tempfile.mkdtemp(prefix="ansinh-spark-run-", dir=_SPARK_TMP)
         self._cached = []
         self._views = []
 
+    def _dir(self, name: str) -> str:
+        return os.path.join(self.tmp, name)
+
     def load(self, name: str, table: pa.Table) -> None:
-        df = self.spark.createDataFrame(nfc_text(table))
-        df.createOrReplaceTempView(name)
+        # Through a parquet file, not createDataFrame: a DataFrame made from local data is a
+        # LocalRelation inside every later query plan, which the optimiser copies again and
+        # again (Java heap exhausted at 100,000 rows with a 2 GB driver).
+        import pyarrow.parquet as pq
+
+        path = self._dir(name)
+        pq.write_table(nfc_text(table), path + ".parquet")
+        self.spark.read.parquet(path + ".parquet").createOrReplaceTempView(name)
         self._views.append(name)
 
     def unload(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
 
     def create(self, name: str, sql: str) -> None:
-        df = self.spark.sql(sql).cache()
-        df.count()
+        path = self._dir(name)
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+        df = self.spark.read.parquet(path).cache()
         df.createOrReplaceTempView(name)
         self._cached.append(df)
         self._views.append(name)
@@ -289,9 +304,13 @@ class _Spark:
             self.spark.catalog.dropTempView(v)
         for df in self._cached:
             df.unpersist()
+        import shutil
+
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 _SPARK = None
+_SPARK_TMP = None  # the local session's scratch directory (None: the system's temporary directory)
 
 
 def spark_available() -> str | None:
@@ -307,11 +326,12 @@ def spark_available() -> str | None:
     return None
 
 
-def spark_session(master: str = "local[2]", partitions: int = 8, driver_memory: str = "2g"):
+def spark_session(master: str = "local[2]", partitions: int = 4, driver_memory: str | None = None):
     """The process's Spark session for matching (created once): local mode, Splink's
     similarity UDF jar (jaro_winkler, damerau_levenshtein) on the class path, a
     temporary checkpoint directory for Splink's parquet lineage breaks."""
-    global _SPARK
+    global _SPARK, _SPARK_TMP
+    driver_memory = driver_memory or os.environ.get("ANSINH_SPARK_DRIVER_MEMORY", "3g")
     if _SPARK is not None and not _SPARK.sparkContext._jsc.sc().isStopped():
         return _SPARK
     why = spark_available()
@@ -332,12 +352,13 @@ def spark_session(master: str = "local[2]", partitions: int = 8, driver_memory: 
              .config("spark.default.parallelism", str(partitions))
              .config("spark.driver.memory", driver_memory)
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.local.dir", tmp)
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     spark.sparkContext.setCheckpointDir(os.path.join(tmp, "checkpoints"))
-    _SPARK = spark
+    _SPARK, _SPARK_TMP = spark, tmp
     return spark
 
 

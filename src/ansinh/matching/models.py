@@ -58,3 +58,44 @@ class MatchPair(models.Model):
     class Meta:
         ordering = ["-match_probability", "id"]
         indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_a", "person_b"])]
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", _("Chờ xem xét")
+    ACCEPTED = "accepted", _("Đã chấp nhận")
+    REJECTED = "rejected", _("Đã từ chối")
+
+
+class IdProposal(models.Model):
+    """Population-data verification: a beneficiary whose ID number is missing or not found
+    in the population extract, the most likely population record (probabilistic search)
+    and its ID number, for an officer to accept (the ID is written through the registry's
+    history-keeping service) or reject.  Scoped by the person's keys."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10)  # "missing" (no ID in the registry) / "not_found" (ID not in the extract)
+    current_id = models.CharField(max_length=20, blank=True)
+    proposed_id = models.CharField(max_length=20)
+    probability = models.FloatField()
+    source = models.CharField(max_length=255, blank=True)   # population file name
+    source_row = models.PositiveIntegerField(null=True, blank=True)
+    population_name = models.CharField(max_length=200, blank=True)
+    population_dob = models.DateField(null=True, blank=True)
+    population_gender = models.CharField(max_length=1, blank=True)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN)
+    created = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True, db_index=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        indexes = [models.Index(fields=["status", "province_code"])]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ansinh.core.scope import scoped
-from ansinh.matching.models import MatchPair, PairStatus
+from ansinh.matching.models import IdProposal, MatchPair, PairStatus, ProposalStatus
 
 
 def pairs(user, status: str | None = PairStatus.OPEN):
@@ -31,3 +31,16 @@ def pair_enrolments(user, pk: int) -> dict[str, list]:
     p = pair(user, pk)
     return {side: list(Enrolment.objects.filter(person_id=pid))
             for side, pid in (("a", p.person_a_id), ("b", p.person_b_id))}
+
+
+def proposals(user, status: str | None = ProposalStatus.OPEN):
+    """ID proposals from population-data verification, in the user's scope."""
+    qs = scoped(IdProposal, user).select_related("person", "person__residence_unit", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-probability", "id")
+
+
+def proposal(user, pk: int) -> IdProposal:
+    """A proposal in the user's scope (raises IdProposal.DoesNotExist otherwise)."""
+    return scoped(IdProposal, user).select_related("person").get(pk=pk)

@@ -5,6 +5,8 @@ terminated with one UPDATE and their history with one bulk_create of ChangeLog r
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ from ansinh.core.models import Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for
 from ansinh.matching import engine
-from ansinh.matching.models import MatchPair, MatchRun, PairStatus
+from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
 
 DUPLICATE_REASON = "trùng lặp"
@@ -289,11 +291,13 @@ def verify_population(path, user=None, apply: bool = True, threshold: float = 0.
     pop = _population(path)
     by_id = {p["id_number"]: p for p in pop if p["id_number"]}
     persons = list(Person.objects.values("pk", "id_number", "legacy_cmnd", "full_name", "dob", "dob_precision",
-                                         "gender", "residence_unit_id", "commune_id", "village"))
+                                         "gender", "residence_unit_id", "commune_id", "village", "scope_commune_id",
+                                         "province_code"))
     details = []
     counts = {"verified": 0, "differs": 0, "proposed": 0, "not_found": 0, "deceased": 0}
     deaths = {}
     search = []
+    proposals = []
     for p in persons:
         hit = by_id.get(p["id_number"]) or by_id.get(p["legacy_cmnd"])
         if hit is None:
@@ -337,6 +341,14 @@ def verify_population(path, user=None, apply: bool = True, threshold: float = 0.
                 counts["proposed"] += 1
                 details.append({"person": p["pk"], "outcome": "proposed", "row": q["row"],
                                 "proposed_id": q["id_number"], "probability": round(prob, 6)})
+                if q["id_number"]:
+                    current = p["id_number"] or p["legacy_cmnd"] or ""
+                    proposals.append(IdProposal(
+                        person_id=p["pk"], reason="not_found" if current else "missing", current_id=current,
+                        proposed_id=q["id_number"], probability=prob, source=Path(path).name[:255],
+                        source_row=q["row"], population_name=(q["full_name"] or "")[:200],
+                        population_dob=q["dob"], population_gender=q["gender"] or "",
+                        scope_commune_id=p["scope_commune_id"], province_code=p["province_code"] or ""))
                 if q["deceased"]:
                     counts["deceased"] += 1
                     details[-1]["deceased_on"] = q["deceased_on"].isoformat() if q["deceased_on"] else None
@@ -344,5 +356,80 @@ def verify_population(path, user=None, apply: bool = True, threshold: float = 0.
                 counts["not_found"] += 1
                 details.append({"person": p["pk"], "outcome": "not_found"})
     changed = record_death(deaths, user) if apply and deaths else 0
+    stored = store_proposals(proposals, {p["pk"] for p in search}) if apply else 0
     return {"population_rows": len(pop), "persons": len(persons), "counts": counts,
-            "deceased_marked": changed, "details": details}
+            "deceased_marked": changed, "proposals_stored": stored, "details": details}
+
+
+def store_proposals(proposals: list, searched: set[int]) -> int:
+    """Replace the open ID proposals of the searched persons by this run's (one DELETE, one
+    bulk_create); decided proposals stay as the record of who decided what, and a proposal
+    an officer rejected is not made again."""
+    with transaction.atomic():
+        IdProposal.objects.filter(status=ProposalStatus.OPEN, person_id__in=list(searched)).delete()
+        rejected = set(IdProposal.objects.filter(status=ProposalStatus.REJECTED, person_id__in=list(searched))
+                       .values_list("person_id", "proposed_id"))
+        proposals = [p for p in proposals if (p.person_id, p.proposed_id) not in rejected]
+        IdProposal.objects.bulk_create(proposals, batch_size=BATCH)
+    return len(proposals)
+
+
+#: The quality rule under which an accepted proposal is written (when the person has no
+#: open ID issue of the import rules), so that the ID goes through the registry's own
+#: history-keeping correction service (``registry.services.fix_issue``).
+PROPOSAL_RULE = "ID_POPULATION"
+ID_RULES = ("ID_SHAPE", "ID_GENDER", "ID_BIRTH_YEAR", PROPOSAL_RULE)
+
+
+def _check_proposal(proposal: IdProposal, user) -> None:
+    if user is None:
+        return
+    if not has_role(user, *DECIDERS):
+        raise BadInput("bạn không có quyền quyết định đề xuất số định danh")
+    s = scope_for(user)
+    if not (s.everything or proposal.scope_commune_id in s.commune_ids or proposal.province_code in s.province_codes):
+        raise BadInput("đề xuất ngoài phạm vi của bạn")
+    if proposal.status != ProposalStatus.OPEN:
+        raise BadInput("đề xuất này đã được xử lý")
+
+
+def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
+    """Write the proposed ID number to the person through the registry's correction service
+    (validated, unique, one ChangeLog row per changed field, by ``user``), closing the
+    person's open ID issue (or one opened for this proposal), and record the decision."""
+    from ansinh.registry import services as registry
+    from ansinh.registry.models import IssueStatus, QualityIssue, Severity
+
+    with transaction.atomic():
+        proposal = IdProposal.objects.select_for_update().get(pk=proposal.pk)
+        _check_proposal(proposal, user)
+        person = Person.objects.get(pk=proposal.person_id)
+        issue = (QualityIssue.objects.filter(person=person, status=IssueStatus.OPEN, rule__in=ID_RULES)
+                 .order_by("id").first())
+        if issue is None:
+            issue = QualityIssue.objects.create(
+                person=person, rule=PROPOSAL_RULE, severity=Severity.WARNING, field="id_number",
+                message=f"Số định danh đề xuất từ dữ liệu dân cư: {proposal.proposed_id}"[:500],
+                details={"proposal": proposal.pk, "probability": round(proposal.probability, 6),
+                         "source": proposal.source, "row": proposal.source_row},
+                scope_commune_id=person.scope_commune_id, province_code=person.province_code)
+        registry.fix_issue(issue, user, "id_number", proposal.proposed_id)
+        proposal.status = ProposalStatus.ACCEPTED
+        proposal.decided_by = _user_or_none(user)
+        proposal.decided_at = timezone.now()
+        proposal.note = note[:500]
+        proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return proposal
+
+
+def reject_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
+    """The proposed population record is not this person: recorded (who, when, why)."""
+    with transaction.atomic():
+        proposal = IdProposal.objects.select_for_update().get(pk=proposal.pk)
+        _check_proposal(proposal, user)
+        proposal.status = ProposalStatus.REJECTED
+        proposal.decided_by = _user_or_none(user)
+        proposal.decided_at = timezone.now()
+        proposal.note = note[:500]
+        proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    return proposal

@@ -8,4 +8,6 @@ urlpatterns = [
     path("pairs/<int:pk>/", views.pair_detail, name="pair"),
     path("pairs/<int:pk>/decide/", views.pair_decide, name="decide"),
     path("run/", views.run, name="run"),
+    path("proposals/", views.proposals, name="proposals"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.matching import selectors, services
-from ansinh.matching.models import MatchPair, PairStatus
+from ansinh.matching.models import IdProposal, MatchPair, PairStatus, ProposalStatus
 
 FIELD_LABELS = {"family": "Họ", "middle": "Tên đệm", "given": "Tên", "dob": "Ngày sinh", "id_number": "Số định danh",
                 "gender": "Giới tính", "residence": "Nơi cư trú", "village": "Thôn/bản"}
@@ -92,3 +92,39 @@ def run(request):
     job = start_job("matching.dedupe", {"province_code": province, "user_id": request.user.pk},
                     user=request.user, province_code=province)
     return redirect(f"/jobs/{job.pk}/")
+
+
+@login_required
+def proposals(request):
+    """Population-data verification: proposed ID numbers for an officer to accept or reject."""
+    status = request.GET.get("status") or ProposalStatus.OPEN
+    qs = selectors.proposals(request.user, None if status == "all" else status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "matching/proposals.html", {
+        "page": page, "total": page.paginator.count, "status": status,
+        "statuses": list(ProposalStatus.choices) + [("all", _("Tất cả"))],
+        "can_decide": has_role(request.user, *services.DECIDERS),
+    })
+
+
+@login_required
+def proposal_decide(request, pk: int):
+    try:
+        prop = selectors.proposal(request.user, pk)
+    except IdProposal.DoesNotExist:
+        raise Http404 from None
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    action = request.POST.get("action")
+    try:
+        if action == "accept":
+            services.accept_proposal(prop, request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": prop.proposed_id})
+        elif action == "reject":
+            services.reject_proposal(prop, request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Đã từ chối đề xuất."))
+        else:
+            raise BadInput(_("Thao tác không hợp lệ"))
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    return redirect("matching:proposals")
