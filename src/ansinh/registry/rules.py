@@ -48,6 +48,8 @@ RULES: dict[str, tuple[str, str]] = {
     # Raised by the import service (they need the database), listed here for the titles.
     "DUPLICATE_LISTED": (WARNING, _("Đã có trong danh sách của xã khác")),
     "CELL_UNREADABLE": (WARNING, _("Ô dữ liệu không đọc được")),
+    # Raised when an officer accepts an ID proposed from population data (ansinh.matching).
+    "ID_POPULATION": (WARNING, _("Số định danh đề xuất từ dữ liệu dân cư")),
 }
 
 # 63-province-era codes used as the first three digits of every 12-digit number.
