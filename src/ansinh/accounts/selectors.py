@@ -439,7 +439,8 @@ def _without_qs(user, unit: AdminUnit, day: dt.date):
     active = Enrolment.objects.filter(enrolment_active_q(day), person=OuterRef("pk"))
     return (persons_of_unit(user, unit).filter(alive_q(day)).filter(Exists(active))
             .annotate(_acc=Exists(acc), _conf=Exists(conf), _mm=Exists(mismatch), _id=Exists(idp))
-            .filter(Q(_acc=False) | Q(_conf=False) | Q(_mm=True) | Q(_id=True) | Q(id_number__isnull=True)))
+            # no account implies no confirmed account: one account probe per person, not two
+            .filter(Q(_conf=False) | Q(_mm=True) | Q(_id=True) | Q(id_number__isnull=True)))
 
 
 @contextmanager
