@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 from ansinh.accounts.selectors import group_by_village
 
@@ -49,13 +48,6 @@ def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
     return buf.getvalue()
 
 
-FONT_CANDIDATES = [
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-]
 
 
 class NoFont(RuntimeError):
@@ -63,17 +55,12 @@ class NoFont(RuntimeError):
 
 
 def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from ansinh.core.pdf import unicode_fonts
 
-    if "AnSinh" in pdfmetrics.getRegisteredFontNames():
-        return "AnSinh", "AnSinh-Bold"
-    for regular, bold in FONT_CANDIDATES:
-        if Path(regular).exists():
-            pdfmetrics.registerFont(TTFont("AnSinh", regular))
-            pdfmetrics.registerFont(TTFont("AnSinh-Bold", bold if Path(bold).exists() else regular))
-            return "AnSinh", "AnSinh-Bold"
-    raise NoFont("no Unicode TrueType font (install fonts-dejavu-core) to print Vietnamese in a PDF")
+    fonts = unicode_fonts()
+    if fonts is None:
+        raise NoFont("no Unicode TrueType font (install fonts-dejavu-core) to print Vietnamese in a PDF")
+    return fonts
 
 
 def outreach_pdf(unit, rows: list[dict], day: dt.date) -> bytes:

@@ -266,15 +266,10 @@ def bank_list_job(params: dict, progress) -> dict:
 
 def start_bank_list_import(user, uploaded, provider: str = ""):
     """Save an uploaded bank list, record it and start the background import; returns the row."""
-    import re
-    import uuid
-
-    from django.conf import settings
-
     from ansinh.accounts.models import BankListImport
     from ansinh.core.jobs import start_job
+    from ansinh.core.uploads import store_upload, uploader_scope
     from ansinh.registry.services import can_edit
-    from ansinh.units.models import Level
 
     if not can_edit(user):
         raise BadInput("bạn không có quyền nhập danh sách tài khoản")
@@ -283,21 +278,8 @@ def start_bank_list_import(user, uploaded, provider: str = ""):
         raise BadInput(f"{name}: chỉ nhận tệp {', '.join(BANK_LIST_EXTENSIONS)}")
     if provider and provider not in rules.PROVIDERS and rules.provider_of(provider) is None:
         raise BadInput(f"ngân hàng/ví không rõ: {provider!r}")
-    safe = re.sub(r"[^\w.\-]+", "_", name)[:120] or "danh-sach"
-    folder = Path(settings.VAR_DIR) / "uploads" / "accounts" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / safe
-    with open(dest, "wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
-    commune, province_code = None, ""
-    units = list(user.profile.scope_units.all()) if hasattr(user, "profile") else []
-    if units:
-        u = units[0]
-        if u.level == Level.PROVINCE:
-            province_code = u.province_code
-        else:
-            commune, province_code = u, u.province_code
+    dest = store_upload(uploaded, "accounts")
+    commune, province_code = uploader_scope(user)
     rec = BankListImport.objects.create(file_name=name[:200], provider=provider, created_by=user,
                                         scope_commune=commune, province_code=province_code)
     job = start_job("accounts.bank_list", {"path": str(dest), "import_id": rec.pk, "user_id": user.pk,

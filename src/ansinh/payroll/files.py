@@ -236,27 +236,12 @@ def qr_png(text: str, scale: int = 4) -> bytes:
 
 # --------------------------------------------------------------------------- cash list PDF
 
-FONT_CANDIDATES = [
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-]
 
 
 def _pdf_fonts() -> tuple[str, str] | None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from ansinh.core.pdf import unicode_fonts
 
-    if "AnSinhPay" in pdfmetrics.getRegisteredFontNames():
-        return "AnSinhPay", "AnSinhPay-Bold"
-    for regular, bold in FONT_CANDIDATES:
-        if Path(regular).exists():
-            pdfmetrics.registerFont(TTFont("AnSinhPay", regular))
-            pdfmetrics.registerFont(TTFont("AnSinhPay-Bold", bold if Path(bold).exists() else regular))
-            return "AnSinhPay", "AnSinhPay-Bold"
-    return None
+    return unicode_fonts()
 
 
 class _CashPdf:

@@ -1362,17 +1362,10 @@ def import_job(params: dict, progress: Progress) -> dict:
 
 
 def save_upload(uploaded) -> Path:
-    """Store an uploaded file under VAR_DIR/uploads/registry/<random>/<name>."""
-    import uuid
+    """Store an uploaded list under VAR_DIR/uploads/registry/<random>/<name>."""
+    from ansinh.core.uploads import store_upload
 
-    safe = re.sub(r"[^\w.\-]+", "_", Path(uploaded.name).name)[:120] or "danh-sach"
-    folder = Path(settings.VAR_DIR) / "uploads" / "registry" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / safe
-    with open(dest, "wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
-    return dest
+    return store_upload(uploaded, "registry")
 
 
 def start_import(user, uploaded, paid_through: str | None = None):
@@ -1385,14 +1378,9 @@ def start_import(user, uploaded, paid_through: str | None = None):
     if Path(uploaded.name).suffix.lower() not in LIST_EXTENSIONS:
         raise BadInput(f"{uploaded.name}: chỉ nhận tệp {', '.join(LIST_EXTENSIONS)}")
     dest = save_upload(uploaded)
-    commune, province_code = None, ""
-    units = list(user.profile.scope_units.all()) if hasattr(user, "profile") else []
-    if units:
-        u = units[0]
-        if u.level == Level.PROVINCE:
-            province_code = u.province_code
-        else:
-            commune = u
+    from ansinh.core.uploads import uploader_scope
+
+    commune, province_code = uploader_scope(user)
     name = Path(uploaded.name).name
     return start_job("registry.import", {"path": str(dest), "file_name": name, "user_id": user.pk,
                                          "paid_through": paid},
