@@ -72,3 +72,13 @@ def test_unscoped_model_is_refused():
     user = upsert_user("p2", "x" * 8, roles=["province_officer"], unit_codes=["20"])
     with pytest.raises(ImproperlyConfigured):
         scoped(get_user_model(), user)
+
+
+def test_covers_agrees_with_the_query_filter():
+    from ansinh.core.scope import Scope
+
+    s = Scope(province_codes=frozenset({"20"}), commune_ids=frozenset({7}))
+    assert s.covers(None, "20") and s.covers(7, "") and s.covers(7, None)
+    assert not s.covers(8, "19") and not s.covers(None, None)
+    assert Scope(everything=True).covers(None, None)
+    assert not Scope().covers(7, "20")

@@ -35,6 +35,11 @@ class Scope:
     def is_empty(self) -> bool:
         return not (self.everything or self.province_codes or self.commune_ids)
 
+    def covers(self, commune_id: int | None, province_code: str | None) -> bool:
+        """Whether one row with these scope keys is inside the scope (for checks before a
+        write; reads filter with :meth:`q` / :func:`scoped`)."""
+        return self.everything or commune_id in self.commune_ids or province_code in self.province_codes
+
     def q(self, commune_path: str | None, province_path: str | None) -> Q:
         if self.everything:
             return Q()

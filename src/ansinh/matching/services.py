@@ -108,7 +108,7 @@ def _check(pair: MatchPair, user) -> None:
     if not has_role(user, *DECIDERS):
         raise BadInput("bạn không có quyền quyết định trùng lặp")
     s = scope_for(user)
-    if not (s.everything or pair.scope_commune_id in s.commune_ids or pair.province_code in s.province_codes):
+    if not s.covers(pair.scope_commune_id, pair.province_code):
         raise BadInput("cặp hồ sơ ngoài phạm vi của bạn")
     if pair.status != PairStatus.OPEN:
         raise BadInput("cặp hồ sơ này đã được xử lý")
@@ -387,7 +387,7 @@ def _check_proposal(proposal: IdProposal, user) -> None:
     if not has_role(user, *DECIDERS):
         raise BadInput("bạn không có quyền quyết định đề xuất số định danh")
     s = scope_for(user)
-    if not (s.everything or proposal.scope_commune_id in s.commune_ids or proposal.province_code in s.province_codes):
+    if not s.covers(proposal.scope_commune_id, proposal.province_code):
         raise BadInput("đề xuất ngoài phạm vi của bạn")
     if proposal.status != ProposalStatus.OPEN:
         raise BadInput("đề xuất này đã được xử lý")

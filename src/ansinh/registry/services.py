@@ -1405,7 +1405,7 @@ def _check_can_touch(person: Person, user) -> None:
     if not can_edit(user):
         raise OutsideScope("bạn không có quyền sửa dữ liệu")
     s = scope_for(user)
-    if not (s.everything or person.scope_commune_id in s.commune_ids or person.province_code in s.province_codes):
+    if not s.covers(person.scope_commune_id, person.province_code):
         raise OutsideScope("đối tượng ngoài phạm vi của bạn")
 
 
@@ -1607,7 +1607,7 @@ def resolve_residence(person: Person, unit: AdminUnit, user) -> Person:
     if choices and unit not in choices:
         raise BadInput(f"{unit.name} không phải đơn vị kế thừa của {person.residence_unit or 'nơi cư trú'}")
     s = _scope(user)
-    if not (s.everything or unit.pk in s.commune_ids or unit.province_code in s.province_codes):
+    if not s.covers(unit.pk, unit.province_code):
         raise OutsideScope(f"{unit.name} ngoài phạm vi của bạn")
     old = person.commune
     _log_one("registry.person", person.pk, person, "commune", f"{old.code} {old.name}" if old else "",
