@@ -104,6 +104,20 @@ def test_cli_accounts_import(town, tmp_path, capsys):
     assert rc == 2 and "not found" in err
 
 
+def test_cli_accounts_refresh_json_and_progress(town, capsys, monkeypatch):
+    from ansinh.accounts.models import CoverageSnapshot
+
+    rc, out, _ = run(capsys, "accounts", "refresh", "--json")
+    assert rc == 0 and CoverageSnapshot.objects.exists()
+    assert json.loads(out)  # the refresh report, machine-readable
+    monkeypatch.setenv("ANSINH_PROGRESS", "1")  # the bar on stderr, as on a terminal
+    rc, _, err = run(capsys, "accounts", "refresh")
+    assert rc == 0
+    import re
+    done = re.search(r"(\d+)/(\d+)", err)  # the bar reached its end: every snapshot day written
+    assert done and done.group(1) == done.group(2) and int(done.group(2)) >= 12
+
+
 def test_pages_drill_down_and_outreach_files(town, officer):
     from ansinh.accounts.services import refresh_snapshots
 

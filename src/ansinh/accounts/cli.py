@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ansinh.cli import emit, fail
+from ansinh.cli import emit, fail, progress_bar
 
 accounts_app = typer.Typer(no_args_is_help=True, help="Payment accounts of beneficiaries (non-cash campaign).")
 
@@ -71,8 +71,11 @@ def import_cmd(
 def refresh_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Rebuild the monthly coverage snapshot the dashboard reads."""
     from ansinh.accounts.services import refresh_snapshots
+    from ansinh.core.jobs import Progress
 
-    emit(refresh_snapshots(), json_out)
+    with progress_bar("Tính lại độ bao phủ", enabled=not json_out) as listener:
+        out = refresh_snapshots(progress=Progress(listener=listener))
+    emit(out, json_out)
 
 
 @accounts_app.command("demo")
