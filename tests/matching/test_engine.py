@@ -1,5 +1,6 @@
 """The matching engine on real files (openpyxl) and in-memory rows; no database."""
 import csv
+import json
 import datetime as dt
 import random
 
@@ -96,12 +97,15 @@ def test_block_cap_refuses_skewed_blocks(two_files):
         engine.dedupe(rows, max_block_rows=3)
 
 
-def test_dedupe_files_finds_duplicates(two_files, tmp_path):
+def test_dedupe_files_finds_duplicates(two_files, tmp_path, capfd):
     from ansinh.cli import main
 
     d, truth = two_files
     out = tmp_path / "clusters.csv"
     assert main(["dedupe", str(d / "xa_a.xlsx"), str(d / "xa_b.xlsx"), "--out", str(out), "--json"]) in (0, None)
+    printed = capfd.readouterr()
+    json.loads(printed.out)  # --json: standard output is one JSON document
+    assert "Estimating u" not in printed.err and "Completed iteration" not in printed.err  # no Splink chatter
     got = list(csv.DictReader(open(out, encoding="utf-8")))
     assert len(got) == len(truth) == 760
     assert set(got[0]) == {"source", "row", "cluster", "match_probability"}

@@ -422,7 +422,8 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     db_api = be.api
     sdf = db_api.register(f"{x}records", dataset_display_name="records")
     n_ids = one(f"SELECT count(DISTINCT id_number) FROM {x}pop")
-    linker = Linker(sdf, _settings(u_exact_id=1.0 / max(n_ids, 1000)))
+    # log_level=None: Splink would otherwise set its logger to INFO and print every training step.
+    linker = Linker(sdf, _settings(u_exact_id=1.0 / max(n_ids, 1000)), log_level=None)
     for col in ("given", "family", "middle"):
         tf = db_api.register(f"{x}tf_{col}", table_name=f"{x}tf_in_{col}")
         linker.table_management.register_term_frequency_lookup(tf, col)
