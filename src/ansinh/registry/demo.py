@@ -787,19 +787,13 @@ def generate(province_code: str = "20", people: int = 60000, seed: int = 1,
         import concurrent.futures as cf
         import multiprocessing as mp
 
-        import gc
-
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        # Collect the parent's garbage before forking: a forked child must not finalize cycles
-        # inherited from the parent (native objects such as DuckDB/Arrow handles segfault
-        # there: seen in the full test suite), and frozen objects are not scanned by its GC.
-        gc.collect()
-        gc.freeze()
-        try:
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                results = list(pool.map(_write_file, jobs, chunksize=4))
-        finally:
-            gc.unfreeze()
+        # forkserver: the writers start from a clean server process, not a fork of this one,
+        # which may hold threads and native handles (DuckDB, Arrow, Spark) that a forked
+        # child must not inherit; each writer imports this module and openpyxl only.
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            results = list(pool.map(_write_file, jobs, chunksize=4))
     else:
         results = [_write_file(job) for job in jobs]
 
