@@ -140,3 +140,44 @@ def test_id_proposals_are_stored_scoped_and_decided_on_the_page(tmp_path):
     rep = verify_population(path)
     assert rep["counts"]["verified"] == 99 and rep["proposals_stored"] == 0
     assert not IdProposal.objects.filter(status=ProposalStatus.OPEN).exists()
+
+
+def test_population_extract_uploaded_from_the_web_checks_the_uploaders_scope_only(tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from ansinh.core import jobs
+    from ansinh.core.models import Job, JobStatus
+    from ansinh.core.services import upsert_user
+    from ansinh.matching.models import IdProposal
+
+    settings.VAR_DIR = tmp_path
+    c = AdminUnit.objects.get(code="05977", level=Level.COMMUNE, valid_to__isnull=True)
+    other = AdminUnit.objects.get(code="06079", level=Level.COMMUNE, valid_to__isnull=True)
+    people, path = _registry_and_extract(tmp_path, c)
+    # one person of another commune, whose ID is also missing from the extract: not this officer's
+    Person.objects.create(full_name="Lý Văn Khác", name_key=fold("Lý Văn Khác"), dob=dt.date(1950, 1, 1),
+                          gender="M", id_number="020050009999", scope_commune=other, commune=other,
+                          province_code=other.province_code)
+    upsert_user("xa_web", "pw-w-12345", roles=["commune_officer"], unit_codes=[c.code])
+    upsert_user("kt_web", "pw-a-12345", roles=["auditor"], unit_codes=["20"])
+    cl = Client()
+    assert cl.login(username="kt_web", password="pw-a-12345")
+    assert cl.get("/matching/verify/").status_code == 200  # an auditor reads the page, may not upload
+    assert cl.post("/matching/verify/", {"file": SimpleUploadedFile("x.xlsx", path.read_bytes())}).status_code == 404
+    cl = Client()
+    assert cl.login(username="xa_web", password="pw-w-12345")
+    bad = cl.post("/matching/verify/", {"file": SimpleUploadedFile("dan_cu.pdf", b"%PDF-1.4")})
+    assert bad.status_code == 200 and "dan_cu.pdf" in bad.content.decode()
+    assert not Job.objects.exists()
+    r = cl.post("/matching/verify/", {"file": SimpleUploadedFile("dan_cu_2.xlsx", path.read_bytes())})
+    assert r.status_code == 302 and "/jobs/" in r["Location"]
+    job = Job.objects.get()
+    assert job.kind == "matching.verify" and job.status == JobStatus.QUEUED
+    job = jobs.run_job(job)  # what the worker does
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    res = job.result
+    assert res["persons"] == 100 and res["counts"]["verified"] == 98 and res["counts"]["proposed"] == 2
+    assert res["proposals_stored"] == 2 and res["url"] == "/matching/proposals/" and "details" not in res
+    assert IdProposal.objects.count() == 2 and set(IdProposal.objects.values_list("scope_commune", flat=True)) == {c.pk}
+    assert "2 đề xuất" in cl.get("/matching/proposals/").content.decode()

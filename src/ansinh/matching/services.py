@@ -13,7 +13,7 @@ from django.utils import timezone
 from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
-from ansinh.core.scope import scope_for
+from ansinh.core.scope import scope_for, scoped
 from ansinh.matching import engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
@@ -290,7 +290,9 @@ def verify_population(path, user=None, apply: bool = True, threshold: float = 0.
     the enrolments end in the month of death)."""
     pop = _population(path)
     by_id = {p["id_number"]: p for p in pop if p["id_number"]}
-    persons = list(Person.objects.values("pk", "id_number", "legacy_cmnd", "full_name", "dob", "dob_precision",
+    # An officer checks the persons of their own scope (the CLI's operator: everyone).
+    base = Person.objects.all() if user is None else scoped(Person, user)
+    persons = list(base.values("pk", "id_number", "legacy_cmnd", "full_name", "dob", "dob_precision",
                                          "gender", "residence_unit_id", "commune_id", "village", "scope_commune_id",
                                          "province_code"))
     details = []
@@ -359,6 +361,46 @@ def verify_population(path, user=None, apply: bool = True, threshold: float = 0.
     stored = store_proposals(proposals, {p["pk"] for p in search}) if apply else 0
     return {"population_rows": len(pop), "persons": len(persons), "counts": counts,
             "deceased_marked": changed, "proposals_stored": stored, "details": details}
+
+
+@job_kind("matching.verify")
+def verify_job(params: dict, progress: Progress) -> dict:
+    """Web upload of a population extract: the same check as `ansinh verify`, for the
+    uploader's scope; the result keeps the counts (the details stay in the proposals and the
+    persons' history)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    user = get_user_model().objects.filter(pk=params["user_id"]).first()
+    if user is None:
+        raise BadInput("người dùng không còn tồn tại")
+    progress.set_total(1, params.get("file_name", ""))
+    with transaction.atomic():
+        rep = verify_population(params["path"], user=user)
+    progress.advance(1)
+    return {k: v for k, v in rep.items() if k != "details"} | {
+        "file": params.get("file_name", ""), "url": reverse("matching:proposals")}
+
+
+POPULATION_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+
+
+def start_verification(user, uploaded):
+    """Store an uploaded population extract and start the check in the background."""
+    from ansinh.core.jobs import start_job
+    from ansinh.core.uploads import store_upload, uploader_scope
+    from ansinh.registry.services import can_edit
+
+    if not can_edit(user):
+        raise BadInput("bạn không có quyền đối chiếu dữ liệu dân cư")
+    name = Path(uploaded.name).name
+    if Path(name).suffix.lower() not in POPULATION_EXTENSIONS:
+        raise BadInput(f"{name}: chỉ nhận tệp {', '.join(POPULATION_EXTENSIONS)}")
+    dest = store_upload(uploaded, "population", default_name="dan-cu")
+    commune, province_code = uploader_scope(user)
+    return start_job("matching.verify", {"path": str(dest), "file_name": name, "user_id": user.pk},
+                     user=user, title=f"Đối chiếu dữ liệu dân cư {name}", commune=commune,
+                     province_code=province_code)
 
 
 def store_proposals(proposals: list, searched: set[int]) -> int:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("pairs/<int:pk>/decide/", views.pair_decide, name="decide"),
     path("run/", views.run, name="run"),
     path("proposals/", views.proposals, name="proposals"),
+    path("verify/", views.verify, name="verify"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
 ]

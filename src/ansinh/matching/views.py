@@ -128,3 +128,28 @@ def proposal_decide(request, pk: int):
     except BadInput as exc:
         messages.error(request, str(exc))
     return redirect("matching:proposals")
+
+
+@login_required
+def verify(request):
+    """Upload a population extract (the file commune police return after a batch check): the
+    check runs in the background for the uploader's scope; results go to the proposals page,
+    the persons' history (deaths) and the job's report."""
+    from ansinh.registry.services import can_edit
+
+    allowed = can_edit(request.user)
+    error = ""
+    if request.method == "POST":
+        if not allowed:
+            raise Http404
+        f = request.FILES.get("file")
+        if f is None:
+            error = _("Chọn tệp dữ liệu dân cư (.xlsx, .xls, .ods hoặc .csv).")
+        else:
+            try:
+                job = services.start_verification(request.user, f)
+            except BadInput as exc:
+                error = str(exc)
+            else:
+                return redirect(f"/jobs/{job.pk}/")
+    return render(request, "matching/verify.html", {"can_edit": allowed, "error": error})

@@ -5,3 +5,6 @@ class RegistryConfig(AppConfig):
     name = "ansinh.registry"
     label = "registry"
     verbose_name = "Danh sách đối tượng"
+
+    def ready(self) -> None:
+        from ansinh.registry import services  # noqa: F401 - registers its job kinds (for the worker process)
