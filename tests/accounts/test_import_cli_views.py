@@ -114,7 +114,8 @@ def test_cli_accounts_refresh_json_and_progress(town, capsys, monkeypatch):
     rc, _, err = run(capsys, "accounts", "refresh")
     assert rc == 0
     import re
-    done = re.search(r"(\d+)/(\d+)", err)  # the bar reached its end: every snapshot day written
+    # the bar's "done/total elapsed" columns (its description may be a dd/mm/yyyy day): it reached its end
+    done = re.search(r"(\d+)/(\d+) \d+:\d\d:\d\d", err)
     assert done and done.group(1) == done.group(2) and int(done.group(2)) >= 12
 
 
