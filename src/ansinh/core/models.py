@@ -8,6 +8,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ScopeKeys(models.Model):
+    """The scope keys of a row that holds beneficiary data: the commune it is filed under and
+    its province code (see ansinh.core.scope). Inherit to get both fields and the ScopeMeta."""
+
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True, db_index=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        abstract = True
+
+
 class Role(models.TextChoices):
     COMMUNE_OFFICER = "commune_officer", _("Cán bộ xã")
     PROVINCE_OFFICER = "province_officer", _("Cán bộ tỉnh")

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import ScopeKeys
+
 
 class PairStatus(models.TextChoices):
     OPEN = "open", _("Chờ xem xét")
@@ -34,7 +36,7 @@ class MatchRun(models.Model):
         ordering = ["-created", "-id"]
 
 
-class MatchPair(models.Model):
+class MatchPair(ScopeKeys):
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="pair_set")
     person_a = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
     person_b = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
@@ -47,14 +49,6 @@ class MatchPair(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    province_code = models.CharField(max_length=3, blank=True, db_index=True)
-
-    class ScopeMeta:
-        commune = "scope_commune"
-        province = "province_code"
-
     class Meta:
         ordering = ["-match_probability", "id"]
         indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_a", "person_b"])]
@@ -66,7 +60,7 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", _("Đã từ chối")
 
 
-class IdProposal(models.Model):
+class IdProposal(ScopeKeys):
     """Population-data verification: a beneficiary whose ID number is missing or not found
     in the population extract, the most likely population record (probabilistic search)
     and its ID number, for an officer to accept (the ID is written through the registry's
@@ -88,14 +82,6 @@ class IdProposal(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    province_code = models.CharField(max_length=3, blank=True, db_index=True)
-
-    class ScopeMeta:
-        commune = "scope_commune"
-        province = "province_code"
-
     class Meta:
         ordering = ["-probability", "id"]
         indexes = [models.Index(fields=["status", "province_code"])]

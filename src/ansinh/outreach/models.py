@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import ScopeKeys
+
 
 class DirectiveStatus(models.TextChoices):
     DRAFT = "draft", _("Dự thảo")
@@ -57,20 +59,7 @@ class Topic(models.Model):
         return self.name
 
 
-class _ScopeKeys(models.Model):
-    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    province_code = models.CharField(max_length=3, blank=True, db_index=True)
-
-    class ScopeMeta:
-        commune = "scope_commune"
-        province = "province_code"
-
-    class Meta:
-        abstract = True
-
-
-class Directive(_ScopeKeys):
+class Directive(ScopeKeys):
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("Cơ quan ban hành"))
     superior_body = models.CharField(_("Cơ quan chủ quản"), max_length=200, blank=True)  # "UBND TỈNH LẠNG SƠN"
@@ -155,7 +144,7 @@ class Attachment(models.Model):
         ordering = ["directive_id", "id"]
 
 
-class Task(_ScopeKeys):
+class Task(ScopeKeys):
     directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="tasks")
     recipient = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("Đơn vị thực hiện"))
@@ -188,7 +177,7 @@ METRICS = [
 ]
 
 
-class Report(_ScopeKeys):
+class Report(ScopeKeys):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -21,6 +21,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import ScopeKeys
+
 
 class Gender(models.TextChoices):
     MALE = "M", _("Nam")
@@ -89,20 +91,7 @@ def month_display(month: str) -> str:
     return f"{month[5:7]}/{month[:4]}" if month and len(month) == 7 else (month or "")
 
 
-class _ScopeKeys(models.Model):
-    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    province_code = models.CharField(max_length=3, blank=True, db_index=True)
-
-    class ScopeMeta:
-        commune = "scope_commune"
-        province = "province_code"
-
-    class Meta:
-        abstract = True
-
-
-class Person(_ScopeKeys):
+class Person(ScopeKeys):
     # Indexed by the (province_code, scope_commune) index below.
     province_code = models.CharField(max_length=3, blank=True)
     id_number = models.CharField(_("Số định danh"), max_length=12, null=True, blank=True)
@@ -161,7 +150,7 @@ class Person(_ScopeKeys):
         return f"{self.dob:%d/%m/%Y}"
 
 
-class Enrolment(_ScopeKeys):
+class Enrolment(ScopeKeys):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
     programme = models.CharField(max_length=10, choices=Programme.choices, default=Programme.TCXH)
     category = models.CharField(max_length=20, blank=True)  # ansinh.registry.categories code; "" = unmapped
@@ -243,7 +232,7 @@ class PaymentAccount(models.Model):
         return status_on(day, registered, self.confirmed_on, self.activated_on, self.closed_on)
 
 
-class ChangeLog(_ScopeKeys):
+class ChangeLog(ScopeKeys):
     """One row per changed field (or per created object, field "")."""
 
     model = models.CharField(max_length=60)  # "registry.person"
@@ -262,7 +251,7 @@ class ChangeLog(_ScopeKeys):
         indexes = [models.Index(fields=["model", "object_id"])]
 
 
-class ImportBatch(_ScopeKeys):
+class ImportBatch(ScopeKeys):
     """One imported file. `scope_commune` is the file's commune (from the title or the rows)."""
 
     file_name = models.CharField(max_length=255)
@@ -318,7 +307,7 @@ class ImportRow(models.Model):
         indexes = [models.Index(fields=["batch", "outcome"])]
 
 
-class QualityIssue(_ScopeKeys):
+class QualityIssue(ScopeKeys):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="issues")
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rule = models.CharField(max_length=40, db_index=True)
