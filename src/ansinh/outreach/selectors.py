@@ -42,6 +42,14 @@ def organisation_of(user):
         return None
 
 
+def issuing_organisations(user) -> QuerySet:
+    """Organisations a department user may issue a directive as or send it to: those of the
+    provinces in their scope (an organisation carries a province code, not a commune)."""
+    from ansinh.core.models import Organisation
+
+    return Organisation.objects.filter(scope_for(user).q(None, "province_code")).order_by("name")
+
+
 def is_department(user) -> bool:
     return bool(user is not None and (scope_for(user).everything or has_role(user, *DEPARTMENT_ROLES)))
 

@@ -280,16 +280,11 @@ def parse_implements(text: str) -> list[dict]:
 
 @login_required
 def directive_new(request):
-    from ansinh.core.models import Organisation
-    from ansinh.core.scope import scope_for
     from ansinh.outreach.models import Periodicity, SigningMode, Topic
 
     if not services.can_manage(request.user) or not selectors.is_department(request.user):
         return HttpResponseForbidden(_("Bạn không có quyền soạn văn bản chỉ đạo."))
-    scope = scope_for(request.user)
-    orgs = Organisation.objects.all() if scope.everything else Organisation.objects.filter(
-        province_code__in=scope.province_codes)
-    orgs = list(orgs.order_by("name"))
+    orgs = list(selectors.issuing_organisations(request.user))
     topics = list(Topic.objects.order_by("name")) or list(services.ensure_topics().values())
     error = ""
     if request.method == "POST":
