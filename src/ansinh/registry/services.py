@@ -144,8 +144,12 @@ def _scope(user) -> Scope:
     return EVERYTHING if user is None else scope_for(user)
 
 
-def _user_or_none(user):
-    return user if getattr(user, "pk", None) else None
+def follow_person_scope(person_ids, scope_commune_id: int | None, province_code: str) -> None:
+    """Move the rows filed under persons (their own scope keys) to the persons' new scope:
+    one UPDATE per table. Accounts and authorised persons read the person's keys directly."""
+    for model in (Enrolment, QualityIssue, ChangeLog):
+        model.objects.filter(person_id__in=person_ids).update(scope_commune_id=scope_commune_id,
+                                                              province_code=province_code)
 
 
 # --------------------------------------------------------------------------- units
@@ -1034,8 +1038,7 @@ class _Importer:
             Person.objects.bulk_update(list(changed.values()), sorted(changed_fields | {"updated"}),
                                        batch_size=BATCH)
         for (scope_id, prov), pids in moved.items():
-            for model in (Enrolment, QualityIssue, ChangeLog):
-                model.objects.filter(person_id__in=pids).update(scope_commune_id=scope_id, province_code=prov)
+            follow_person_scope(pids, scope_id, prov)
             for c in self.changes:
                 if c[2] in pids:
                     c[9], c[10] = scope_id, prov
@@ -1618,8 +1621,7 @@ def resolve_residence(person: Person, unit: AdminUnit, user) -> Person:
     person.scope_commune = unit
     person.province_code = unit.province_code
     person.save()
-    for model in (Enrolment, QualityIssue, ChangeLog):
-        model.objects.filter(person=person).update(scope_commune=unit, province_code=unit.province_code)
+    follow_person_scope([person.pk], unit.pk, unit.province_code)
     now = timezone.now()
     for issue in person.issues.filter(rule="RESIDENCE", status=IssueStatus.OPEN):
         issue.status = IssueStatus.FIXED
