@@ -102,16 +102,21 @@ def dedupe_job(params: dict, progress: Progress) -> dict:
             "url": reverse("matching:queue")}
 
 
-def _check(pair: MatchPair, user) -> None:
+def _check_decidable(obj, user, *, action: str, subject: str) -> None:
+    """A pair or a proposal may be decided by this user: a decider, inside their scope, and
+    still open (the CLI's operator, user None, is not checked)."""
     if user is None:
         return
     if not has_role(user, *DECIDERS):
-        raise BadInput("bạn không có quyền quyết định trùng lặp")
-    s = scope_for(user)
-    if not s.covers(pair.scope_commune_id, pair.province_code):
-        raise BadInput("cặp hồ sơ ngoài phạm vi của bạn")
-    if pair.status != PairStatus.OPEN:
-        raise BadInput("cặp hồ sơ này đã được xử lý")
+        raise BadInput(f"bạn không có quyền quyết định {action}")
+    if not scope_for(user).covers(obj.scope_commune_id, obj.province_code):
+        raise BadInput(f"{subject} ngoài phạm vi của bạn")
+    if obj.status != PairStatus.OPEN:  # == ProposalStatus.OPEN
+        raise BadInput(f"{subject} này đã được xử lý")
+
+
+def _check(pair: MatchPair, user) -> None:
+    _check_decidable(pair, user, action="trùng lặp", subject="cặp hồ sơ")
 
 
 def terminate_enrolments(person_ids, reason: str, user=None, source: str = "matching") -> int:
@@ -424,15 +429,7 @@ ID_RULES = ("ID_SHAPE", "ID_GENDER", "ID_BIRTH_YEAR", PROPOSAL_RULE)
 
 
 def _check_proposal(proposal: IdProposal, user) -> None:
-    if user is None:
-        return
-    if not has_role(user, *DECIDERS):
-        raise BadInput("bạn không có quyền quyết định đề xuất số định danh")
-    s = scope_for(user)
-    if not s.covers(proposal.scope_commune_id, proposal.province_code):
-        raise BadInput("đề xuất ngoài phạm vi của bạn")
-    if proposal.status != ProposalStatus.OPEN:
-        raise BadInput("đề xuất này đã được xử lý")
+    _check_decidable(proposal, user, action="đề xuất số định danh", subject="đề xuất")
 
 
 def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
