@@ -16,6 +16,7 @@ from django.utils import timezone
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot, CoverageVillage
 from ansinh.core.jobs import BadInput, job_kind
+from ansinh.core.services import recorded_user
 from ansinh.registry.models import (
     AccountHolder,
     AccountStatus,
@@ -202,7 +203,7 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
             upd_acc.append(acc)
             logs.append(ChangeLog(model="registry.paymentaccount", object_id=acc.pk, person_id=p.pk,
                                   field="confirmed_on", old="", new=r["day"].isoformat(), at=now, source=source,
-                                  user=_user(user), scope_commune_id=p.scope_commune_id,
+                                  user=recorded_user(user), scope_commune_id=p.scope_commune_id,
                                   province_code=p.province_code))
             counts["confirmed"] += 1
         else:
@@ -225,7 +226,7 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
         PaymentAccount.objects.bulk_update(upd_acc, ["confirmed_on", "status"], batch_size=BATCH)
         for p, a in new_acc:
             logs.append(ChangeLog(model="registry.paymentaccount", object_id=a.pk, person_id=p.pk, field="",
-                                  old="", new=f"tạo mới: {a}", at=now, source=source, user=_user(user),
+                                  old="", new=f"tạo mới: {a}", at=now, source=source, user=recorded_user(user),
                                   scope_commune_id=p.scope_commune_id, province_code=p.province_code))
         ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
         QualityIssue.objects.bulk_create(issues, batch_size=BATCH)
@@ -291,10 +292,6 @@ def start_bank_list_import(user, uploaded, provider: str = ""):
     return rec
 
 
-def _user(user):
-    return user if user is not None and getattr(user, "pk", None) else None
-
-
 def set_stage(account: PaymentAccount, stage: str, day: dt.date, user=None, source: str = "web") -> PaymentAccount:
     """Record that `account` reached `stage` on `day` (history: the stage dates + ChangeLog)."""
     fields = {"registered": "registered_on", "confirmed": "confirmed_on", "active": "activated_on",
@@ -317,7 +314,7 @@ def set_stage(account: PaymentAccount, stage: str, day: dt.date, user=None, sour
         p = account.person
         ChangeLog.objects.create(model="registry.paymentaccount", object_id=account.pk, person=p, field=f,
                                  old=old.isoformat() if old else "", new=day.isoformat(), at=timezone.now(),
-                                 user=_user(user), source=source, scope_commune_id=p.scope_commune_id,
+                                 user=recorded_user(user), source=source, scope_commune_id=p.scope_commune_id,
                                  province_code=p.province_code)
     return account
 
@@ -572,12 +569,12 @@ def save_target(user, *, due: dt.date, low=None, high=None, baseline=None, label
     t = target or Target()
     t.due, t.low, t.high, t.baseline, t.label = due, low, high, baseline, label[:200]
     t.province_code, t.commune = province_code, commune
-    t.updated_at, t.updated_by = timezone.now(), _user(user)
+    t.updated_at, t.updated_by = timezone.now(), recorded_user(user)
     with transaction.atomic():
         t.save()
         TargetChange.objects.create(target=t, action="update" if before else "create", due=due, low=low, high=high,
                                     baseline=baseline, label=t.label, before=before, province_code=province_code,
-                                    commune=commune, user=_user(user), at=t.updated_at)
+                                    commune=commune, user=recorded_user(user), at=t.updated_at)
     clear_caches()
     return t
 
@@ -591,7 +588,7 @@ def delete_target(user, target) -> None:
     with transaction.atomic():
         TargetChange.objects.create(target=None, action="delete", due=target.due, low=target.low, high=target.high,
                                     baseline=target.baseline, label=target.label, before=_target_values(target),
-                                    province_code=target.province_code, commune=target.commune, user=_user(user),
+                                    province_code=target.province_code, commune=target.commune, user=recorded_user(user),
                                     at=timezone.now())
         target.delete()
     clear_caches()

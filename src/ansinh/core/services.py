@@ -10,6 +10,12 @@ from ansinh.core.roles import ensure_role_groups
 from ansinh.units.models import AdminUnit
 
 
+def recorded_user(user):
+    """The user to record on a change (who decided, who fixed): None for the CLI's operator
+    (no user) and for an anonymous or unsaved user."""
+    return user if getattr(user, "pk", None) else None
+
+
 def current_unit(code: str) -> AdminUnit:
     """The unit in force today with that code (province or commune)."""
     unit = AdminUnit.objects.filter(code=code, valid_to__isnull=True).order_by("level").first()

@@ -14,6 +14,7 @@ from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, scoped
+from ansinh.core.services import recorded_user
 from ansinh.matching import engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
@@ -23,10 +24,6 @@ DECIDERS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
 #: Pairs at or above this probability go to the review queue (clusters use the run threshold).
 REVIEW_FROM = 0.5
 BATCH = 5000
-
-
-def _user_or_none(user):
-    return user if getattr(user, "pk", None) else None
 
 
 def person_rows(qs) -> list[dict]:
@@ -68,7 +65,7 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
     prov = dict(Person.objects.filter(pk__in=keys).values_list("pk", "province_code"))
     with transaction.atomic():
         MatchPair.objects.filter(status=PairStatus.OPEN).delete()  # the new run replaces the open queue
-        run = MatchRun.objects.create(created_by=_user_or_none(user), province_code=province_code or "",
+        run = MatchRun.objects.create(created_by=recorded_user(user), province_code=province_code or "",
                                       threshold=threshold, records=len(rows), job=job,
                                       clusters=len(set(res.clusters.values())),
                                       stats={"seconds": res.seconds, "block_sizes": res.block_sizes},
@@ -123,7 +120,7 @@ def terminate_enrolments(person_ids, reason: str, user=None, source: str = "matc
     """Terminate every non-terminated enrolment of the persons (one UPDATE) and write one
     ChangeLog row per enrolment and changed field (one bulk_create).  Returns the count."""
     now = timezone.now()
-    u = _user_or_none(user)
+    u = recorded_user(user)
     rows = list(Enrolment.objects.filter(person_id__in=person_ids).exclude(status=EnrolmentStatus.TERMINATED)
                 .values_list("pk", "person_id", "status", "status_reason", "scope_commune_id", "province_code"))
     if not rows:
@@ -151,7 +148,7 @@ def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> Matc
     with transaction.atomic():
         n = terminate_enrolments([duplicate], DUPLICATE_REASON, user)
         pair.status = PairStatus.CONFIRMED
-        pair.decided_by = _user_or_none(user)
+        pair.decided_by = recorded_user(user)
         pair.decided_at = timezone.now()
         pair.note = (note or f"giữ hồ sơ {keep.upper()}; dừng {n} chế độ của hồ sơ #{duplicate}")[:500]
         pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -162,7 +159,7 @@ def reject_pair(pair: MatchPair, user, note: str = "") -> MatchPair:
     """The two records are different people: recorded, not queued again."""
     _check(pair, user)
     pair.status = PairStatus.REJECTED
-    pair.decided_by = _user_or_none(user)
+    pair.decided_by = recorded_user(user)
     pair.decided_at = timezone.now()
     pair.note = note[:500]
     pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -248,7 +245,7 @@ def record_death(person_ids_dates: dict, user=None, source: str = "matching.veri
     of death, so the payroll stops from the month after; one ChangeLog row per change.
     Set-based per distinct date.  Returns how many persons changed."""
     now = timezone.now()
-    u = _user_or_none(user)
+    u = recorded_user(user)
     people = list(Person.objects.filter(pk__in=list(person_ids_dates)).exclude(status="deceased")
                   .values_list("pk", "status", "deceased_on", "scope_commune_id", "province_code"))
     if not people:
@@ -454,7 +451,7 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
                 scope_commune_id=person.scope_commune_id, province_code=person.province_code)
         registry.fix_issue(issue, user, "id_number", proposal.proposed_id)
         proposal.status = ProposalStatus.ACCEPTED
-        proposal.decided_by = _user_or_none(user)
+        proposal.decided_by = recorded_user(user)
         proposal.decided_at = timezone.now()
         proposal.note = note[:500]
         proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -467,7 +464,7 @@ def reject_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
         proposal = IdProposal.objects.select_for_update().get(pk=proposal.pk)
         _check_proposal(proposal, user)
         proposal.status = ProposalStatus.REJECTED
-        proposal.decided_by = _user_or_none(user)
+        proposal.decided_by = recorded_user(user)
         proposal.decided_at = timezone.now()
         proposal.note = note[:500]
         proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])

@@ -56,6 +56,7 @@ from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import EVERYTHING, Scope, scope_for, scope_from_units
+from ansinh.core.services import recorded_user
 from ansinh.registry import rules
 from ansinh.registry.categories import CATEGORIES
 from ansinh.registry.categories import coefficient as category_coefficient
@@ -781,7 +782,7 @@ class _Importer:
         self.path = path
         self.file_name = file_name
         self.digest = digest
-        self.user = _user_or_none(user)
+        self.user = recorded_user(user)
         self.user_id = self.user.pk if self.user else None
         self.scope = _scope(user)
         self.progress = progress
@@ -1398,7 +1399,7 @@ FIXABLE_FIELDS = ("full_name", "id_number", "dob", "gender", "phone", "village",
 
 def _log_one(model: str, obj_id: int, person: Person, fld: str, old, new, user, source: str = "web") -> ChangeLog:
     return ChangeLog.objects.create(model=model, object_id=obj_id, person=person, field=fld, old=_fmt(old),
-                                    new=_fmt(new), user=_user_or_none(user), at=timezone.now(), source=source,
+                                    new=_fmt(new), user=recorded_user(user), at=timezone.now(), source=source,
                                     scope_commune_id=person.scope_commune_id, province_code=person.province_code)
 
 
@@ -1513,7 +1514,7 @@ def fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssue
                 person.name_key = fold(val)
     person.save()
     issue.status = IssueStatus.FIXED
-    issue.resolved_by = _user_or_none(user)
+    issue.resolved_by = recorded_user(user)
     issue.resolved_at = now
     issue.reason = f"Sửa {field}: {value}"[:500]
     issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
@@ -1537,7 +1538,7 @@ def _recheck_id_rules(person: Person, user, changed: str, now) -> None:
     for rule, other in open_issues.items():
         if rule in found:
             continue
-        other.status, other.resolved_by, other.resolved_at = IssueStatus.FIXED, _user_or_none(user), now
+        other.status, other.resolved_by, other.resolved_at = IssueStatus.FIXED, recorded_user(user), now
         other.reason = f"Tự đóng: hết sai lệch sau khi sửa {changed}"
         other.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
         _log_one("registry.qualityissue", other.pk, person, "status", IssueStatus.OPEN, IssueStatus.FIXED, user)
@@ -1561,7 +1562,7 @@ def waive_issue(issue: QualityIssue, user, reason: str) -> QualityIssue:
     if issue.status != IssueStatus.OPEN:
         raise BadInput("vấn đề này đã được xử lý")
     issue.status = IssueStatus.WAIVED
-    issue.resolved_by = _user_or_none(user)
+    issue.resolved_by = recorded_user(user)
     issue.resolved_at = timezone.now()
     issue.reason = reason[:500]
     issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
@@ -1625,7 +1626,7 @@ def resolve_residence(person: Person, unit: AdminUnit, user) -> Person:
     now = timezone.now()
     for issue in person.issues.filter(rule="RESIDENCE", status=IssueStatus.OPEN):
         issue.status = IssueStatus.FIXED
-        issue.resolved_by = _user_or_none(user)
+        issue.resolved_by = recorded_user(user)
         issue.resolved_at = now
         issue.reason = f"Chọn {unit.name}"
         issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
