@@ -264,11 +264,6 @@ def _f(v):
     return float(v) if v is not None else None
 
 
-def baseline_of(points: list[rules.TargetPoint]) -> float | None:
-    b = [p for p in points if p.baseline is not None]
-    return b[0].baseline if b else None
-
-
 # ----------------------------------------------------------------------------- coverage
 
 @dataclass

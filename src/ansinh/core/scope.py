@@ -50,13 +50,6 @@ class Scope:
             cond |= Q(**{f"{commune_path}__in": sorted(self.commune_ids)})
         return cond
 
-    def allows_commune(self, unit: AdminUnit | None) -> bool:
-        if self.everything:
-            return True
-        if unit is None:
-            return False
-        return unit.province_code in self.province_codes or unit.pk in self.commune_ids
-
     def allows_province(self, code: str) -> bool:
         return self.everything or code in self.province_codes
 

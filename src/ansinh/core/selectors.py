@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from ansinh.core.models import Job
 from ansinh.core.scope import scope_for, scoped
-from ansinh.units.models import AdminUnit, Level
+from ansinh.units.models import AdminUnit
 
 
 @dataclass
@@ -54,9 +54,3 @@ def job_for(user, pk) -> Job | None:
 def organisation_of(user):
     profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
     return profile.organisation if profile else None
-
-
-def province_units(user, day: dt.date):
-    scope = scope_for(user)
-    qs = AdminUnit.objects.valid_on(day).filter(level=Level.PROVINCE)
-    return qs if scope.everything else qs.filter(province_code__in=scope.province_codes)

@@ -18,10 +18,6 @@ def pair(user, pk: int) -> MatchPair:
     return scoped(MatchPair, user).select_related("person_a", "person_b").get(pk=pk)
 
 
-def pair_count(user, status: str = PairStatus.OPEN) -> int:
-    return scoped(MatchPair, user).filter(status=status).count()
-
-
 def pair_enrolments(user, pk: int) -> dict[str, list]:
     """Enrolments of both sides of a pair the user may see (through `pair`, which is scoped).
 

@@ -146,7 +146,7 @@ def _first_month(run: PayrollRun, scope_sql: str, scope_params: list) -> str:
 
 
 def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
-    rates, coefs = rate_rows(), coef_rows()
+    rates = rate_rows()
     prov = run.province_code
     month_rows, params = [], []
     for m in months:
