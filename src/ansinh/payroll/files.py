@@ -236,14 +236,6 @@ def qr_png(text: str, scale: int = 4) -> bytes:
 
 # --------------------------------------------------------------------------- cash list PDF
 
-
-
-def _pdf_fonts() -> tuple[str, str] | None:
-    from ansinh.core.pdf import unicode_fonts
-
-    return unicode_fonts()
-
-
 class _CashPdf:
     """The cash list for signatures, A4 landscape, drawn straight on a reportlab canvas (a
     60,000-line list is ~1,700 pages; a table layout engine would take minutes). Each page
@@ -260,8 +252,10 @@ class _CashPdf:
 
         from reportlab import rl_config
 
+        from ansinh.core.pdf import unicode_fonts
+
         self.path, self.mm = path, mm
-        self.fonts = _pdf_fonts()
+        self.fonts = unicode_fonts()
         self.c = Canvas(str(path), pagesize=landscape(A4), pageCompression=1) if self.fonts else None
         self.a85 = rl_config.useA85
         if self.c:  # binary page streams (read as each page is made): ASCII85 costs a third of the time
