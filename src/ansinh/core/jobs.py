@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ansinh.core.models import Job, JobStatus
+from ansinh.core.services import recorded_user
 
 WorkFn = Callable[[dict, "Progress"], dict]
 _KINDS: dict[str, WorkFn] = {}
@@ -92,7 +93,7 @@ def create_job(kind: str, params: dict, *, user=None, title: str = "", commune=N
         raise BadInput(f"unknown job kind: {kind}")
     if commune is not None and not province_code:
         province_code = commune.province_code
-    return Job.objects.create(kind=kind, params=params, created_by=user if getattr(user, "pk", None) else None,
+    return Job.objects.create(kind=kind, params=params, created_by=recorded_user(user),
                               title=title or kind, commune=commune, province_code=province_code)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.jobs import BadInput
 from ansinh.core.models import Organisation, OrgKind, Role
 from ansinh.core.roles import has_role
+from ansinh.core.services import recorded_user
 from ansinh.outreach.models import (
     METRICS,
     Attachment,
@@ -74,7 +75,7 @@ def create_directive(organisation: Organisation, *, symbol: str, subject: str, u
         organisation=organisation, symbol=symbol.strip(), subject=subject.strip(), place=place, date=date,
         superior_body=superior_body, body=body, signing_mode=signing_mode, signing_authority=signing_authority,
         signer_title=signer_title, signer_name=signer_name, cc=cc or [], archive=archive, targets=targets or [],
-        created_by=user if getattr(user, "pk", None) else None, scope_commune=commune, province_code=province)
+        created_by=recorded_user(user), scope_commune=commune, province_code=province)
     for i, (org, label) in enumerate(recipients or []):
         DirectiveRecipient.objects.create(directive=d, organisation=org, addressed_as=label or "", order=i)
     ImplementedDocument.objects.bulk_create(
@@ -187,7 +188,7 @@ def submit_report(task: Task, user, *, period_start: dt.date, period_end: dt.dat
     if not any(values.values()) and not notes.strip() and not files:
         raise BadInput(_("Báo cáo trống: nhập ít nhất một số liệu, nội dung hoặc tệp minh chứng."))
     r = Report.objects.create(task=task, organisation=task.recipient,
-                              submitted_by=user if getattr(user, "pk", None) else None,
+                              submitted_by=recorded_user(user),
                               submitted_at=at or timezone.now(), period_start=period_start, period_end=period_end,
                               notes=notes.strip(), scope_commune=task.scope_commune,
                               province_code=task.province_code, **values)

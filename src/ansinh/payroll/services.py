@@ -22,6 +22,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.services import recorded_user
 from ansinh.payroll import entitlement as E
 from ansinh.payroll.models import (
     Coefficient,
@@ -554,7 +555,7 @@ def suspend_uncollected(period: str, user=None) -> int:
                                                                        updated=now)
         ChangeLog.objects.bulk_create([
             ChangeLog(model="registry.enrolment", object_id=e.pk, person_id=e.person_id, field="status",
-                      old="active", new="suspended", user=user if getattr(user, "pk", None) else None, at=now,
+                      old="active", new="suspended", user=recorded_user(user), at=now,
                       source=f"payroll:suspend:{period}", scope_commune_id=e.scope_commune_id,
                       province_code=e.province_code) for e in enrols], batch_size=2000)
     return len(enrols)
