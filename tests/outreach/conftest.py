@@ -28,6 +28,26 @@ def demo(db):
     return demo_setup()
 
 
-# A real (tiny) PNG photo: 1x1 pixel.
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (2, 2), (200, 30, 30, 255)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+# A real (tiny) PNG photo: 2x2 pixels. (The hand-written 1x1 PNG this file used to carry had a
+# broken IDAT stream: Pillow cannot decode it, and evidence images are now decoded and re-encoded.)
+PNG = _png()
+
+
+def same_image(data: bytes, original: bytes = PNG) -> bool:
+    """Whether `data` decodes to the same pixels as `original` (evidence images are re-encoded)."""
+    import io
+
+    from PIL import Image
+
+    a, b = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(original))
+    return a.format == b.format and a.size == b.size and a.convert("RGBA").tobytes() == b.convert("RGBA").tobytes()

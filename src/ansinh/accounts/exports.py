@@ -8,6 +8,8 @@ import datetime as dt
 import io
 
 from ansinh.accounts.selectors import group_by_village
+from ansinh.core.exports import safe_row
+from ansinh.core.pdf import para_text
 
 HEADER = ["STT", "Thôn/bản", "Họ và tên", "Ngày sinh", "Số định danh", "Điện thoại", "Còn thiếu",
           "Cần mang theo", "Người được ủy quyền"]
@@ -27,7 +29,7 @@ def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Danh sách"
-    ws.append([f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}"])
+    ws.append(safe_row([f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}"]))
     ws.append([f"Tính đến ngày {day:%d/%m/%Y}; {len(rows)} người"])
     ws.append(HEADER)
     for c in ws[3]:
@@ -37,7 +39,7 @@ def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
     for _village, items in group_by_village(rows):
         for r in items:
             i += 1
-            ws.append(_row(i, r))
+            ws.append(safe_row(_row(i, r)))
     for col, width in zip("ABCDEFGHI", (5, 18, 26, 11, 14, 12, 30, 50, 28)):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=4):
@@ -78,21 +80,22 @@ def outreach_pdf(unit, rows: list[dict], day: dt.date) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                             topMargin=10 * mm, bottomMargin=10 * mm,
                             title=f"Danh sách cần mở tài khoản – {unit.name}")
-    story = [Paragraph(f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}", head),
+    # Every user string goes through para_text: Paragraph reads its text as markup.
+    story = [Paragraph(para_text(f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}"), head),
              Paragraph(f"Tính đến ngày {day:%d/%m/%Y}: {len(rows)} người. Mang theo: căn cước gắn chip; "
                        "nếu ủy quyền, căn cước và giấy ủy quyền của người được ủy quyền.", body),
              Spacer(1, 4 * mm)]
     widths = [w * mm for w in (9, 48, 20, 26, 22, 45, 70, 37)]
     i = 0
     for village, items in group_by_village(rows):
-        story.append(Paragraph(f"Thôn/bản: {village or '(chưa ghi)'} – {len(items)} người", sub))
+        story.append(Paragraph(para_text(f"Thôn/bản: {village or '(chưa ghi)'} – {len(items)} người"), sub))
         data = [[Paragraph(h, ParagraphStyle("th", parent=body, fontName=bold)) for h in
                  ("STT", "Họ và tên", "Ngày sinh", "Số định danh", "Điện thoại", "Còn thiếu", "Cần mang theo",
                   "Người được ủy quyền")]]
         for r in items:
             i += 1
             cells = _row(i, r)
-            data.append([Paragraph(str(c), body) for c in (cells[0], *cells[2:])])
+            data.append([Paragraph(para_text(c), body) for c in (cells[0], *cells[2:])])
         t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),

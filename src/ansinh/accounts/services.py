@@ -269,14 +269,12 @@ def start_bank_list_import(user, uploaded, provider: str = ""):
     """Save an uploaded bank list, record it and start the background import; returns the row."""
     from ansinh.accounts.models import BankListImport
     from ansinh.core.jobs import start_job
-    from ansinh.core.uploads import store_upload, uploader_scope
+    from ansinh.core.uploads import check_name, store_upload, uploader_scope
     from ansinh.registry.services import can_edit
 
     if not can_edit(user):
         raise BadInput("bạn không có quyền nhập danh sách tài khoản")
-    name = Path(uploaded.name).name
-    if Path(name).suffix.lower() not in BANK_LIST_EXTENSIONS:
-        raise BadInput(f"{name}: chỉ nhận tệp {', '.join(BANK_LIST_EXTENSIONS)}")
+    name = check_name(uploaded.name, BANK_LIST_EXTENSIONS)  # the client's name only; too long is said so
     if provider and provider not in rules.PROVIDERS and rules.provider_of(provider) is None:
         raise BadInput(f"ngân hàng/ví không rõ: {provider!r}")
     dest = store_upload(uploaded, "accounts")

@@ -28,3 +28,14 @@ def unicode_fonts() -> tuple[str, str] | None:
             pdfmetrics.registerFont(TTFont(BOLD, bold if Path(bold).exists() else regular))
             return REGULAR, BOLD
     return None
+
+
+def para_text(value) -> str:
+    """`value` as the text of a reportlab Paragraph: Paragraph parses its text as markup
+    (<b>, <font>, <para>, &amp;…), so user data is escaped and shown literally; characters
+    a PDF cannot carry (control characters) are dropped, newlines become line breaks."""
+    from xml.sax.saxutils import escape
+
+    text = "" if value is None else str(value)
+    text = "".join(c if c >= " " or c == "\n" else " " for c in text if c not in "\x00")
+    return escape(text).replace("\n", "<br/>")

@@ -199,13 +199,15 @@ def totals(user, *, by: str = "unit", start: dt.date | None = None, end: dt.date
 def totals_xlsx(rows: list[dict], title: str) -> bytes:
     from openpyxl import Workbook
 
+    from ansinh.core.exports import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Tong hop"
     ws.append([title])
     ws.append(["Nhóm", "Số báo cáo"] + [str(label) for _, label in METRICS])
-    for r in rows:
-        ws.append([r["label"], r["reports"]] + [r[f] for f, _ in METRICS])
+    for r in rows:  # labels are organisation, unit or topic names: user data
+        ws.append(safe_row([r["label"], r["reports"]] + [r[f] for f, _ in METRICS]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -3,7 +3,6 @@ reports with evidence files, and the demo data (the seed letter of February 2024
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from ansinh.core.jobs import BadInput
 from ansinh.core.models import Organisation, OrgKind, Role
 from ansinh.core.roles import has_role
 from ansinh.core.services import recorded_user
+from ansinh.core.uploads import ATTACHMENT_KINDS, EVIDENCE_KINDS, safe_stored_name, verify_file
 from ansinh.outreach.models import (
     METRICS,
     Attachment,
@@ -32,7 +32,7 @@ from ansinh.text import fold
 from ansinh.units.models import Level
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = ("image/", "application/pdf", "video/", "audio/")
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 TOPICS = [
     ("sap-xep-don-vi-hanh-chinh", "Sắp xếp đơn vị hành chính"),
@@ -137,8 +137,11 @@ def publish_directive(d: Directive) -> Directive:
 
 
 def add_attachment(d: Directive, title: str, name: str, content: bytes) -> Attachment:
-    a = Attachment(directive=d, title=title or name)
-    a.file.save(name, ContentFile(content), save=True)
+    """Attach a document (PDF, office document or image, verified by its bytes; see
+    ansinh.core.uploads.verify_file)."""
+    v = verify_file(name, content, ATTACHMENT_KINDS, MAX_ATTACHMENT_BYTES)
+    a = Attachment(directive=d, title=title or v.name)
+    a.file.save(safe_stored_name(v.name), ContentFile(v.content), save=True)
     return a
 
 
@@ -178,13 +181,8 @@ def submit_report(task: Task, user, *, period_start: dt.date, period_end: dt.dat
     if period_end < period_start:
         raise BadInput(_("Kỳ báo cáo: ngày kết thúc trước ngày bắt đầu."))
     values = clean_metrics(metrics)
-    files = files or []
-    for name, content in files:
-        ctype = mimetypes.guess_type(name)[0] or ""
-        if not ctype.startswith(EVIDENCE_TYPES):
-            raise BadInput(f"{name}: {_('chỉ nhận ảnh, PDF, âm thanh hoặc video')}")
-        if len(content) > MAX_EVIDENCE_BYTES:
-            raise BadInput(f"{name}: {_('tệp quá 10 MB')}")
+    # Only formats verified by their bytes; images are re-encoded (ansinh.core.uploads).
+    files = [verify_file(name, content, EVIDENCE_KINDS, MAX_EVIDENCE_BYTES) for name, content in files or []]
     if not any(values.values()) and not notes.strip() and not files:
         raise BadInput(_("Báo cáo trống: nhập ít nhất một số liệu, nội dung hoặc tệp minh chứng."))
     r = Report.objects.create(task=task, organisation=task.recipient,
@@ -192,9 +190,9 @@ def submit_report(task: Task, user, *, period_start: dt.date, period_end: dt.dat
                               submitted_at=at or timezone.now(), period_start=period_start, period_end=period_end,
                               notes=notes.strip(), scope_commune=task.scope_commune,
                               province_code=task.province_code, **values)
-    for name, content in files:
-        e = Evidence(report=r, name=name, content_type=mimetypes.guess_type(name)[0] or "")
-        e.file.save(name, ContentFile(content), save=True)
+    for v in files:
+        e = Evidence(report=r, name=v.name, content_type=v.content_type)
+        e.file.save(safe_stored_name(v.name), ContentFile(v.content), save=True)
     return r
 
 

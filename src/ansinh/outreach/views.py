@@ -7,12 +7,13 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.uploads import read_uploaded, stored_file_response
 from ansinh.outreach import rules, selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
 from ansinh.outreach.rendering import PdfUnavailable, render_directive
@@ -105,7 +106,8 @@ def directive_action(request, pk: int, action: str):
             f = request.FILES.get("file")
             if f is None:
                 raise BadInput(_("Chưa chọn tệp."))
-            services.add_attachment(d, request.POST.get("title", ""), f.name, f.read())
+            name, content = read_uploaded(f, services.MAX_ATTACHMENT_BYTES)
+            services.add_attachment(d, request.POST.get("title", ""), name, content)
             messages.success(request, _("Đã thêm tệp đính kèm."))
         else:
             raise Http404
@@ -130,7 +132,7 @@ def task_detail(request, pk: int):
         try:
             if start is None or end is None:
                 raise BadInput(_("Kỳ báo cáo: nhập ngày theo dạng dd/mm/yyyy."))
-            files = [(f.name, f.read()) for f in request.FILES.getlist("evidence")]
+            files = [read_uploaded(f, services.MAX_EVIDENCE_BYTES) for f in request.FILES.getlist("evidence")]
             services.submit_report(task, request.user, period_start=start, period_end=end,
                                    metrics=request.POST, notes=request.POST.get("notes", ""), files=files)
         except BadInput as exc:
@@ -152,7 +154,7 @@ def evidence_file(request, pk: int):
     e = selectors.evidence_for(request.user, pk)
     if e is None:
         raise Http404
-    return FileResponse(e.file.open("rb"), filename=e.name, content_type=e.content_type or None)
+    return stored_file_response(e.file, e.name, e.content_type)  # attachment, nosniff, sandboxed
 
 
 @login_required
@@ -160,7 +162,7 @@ def attachment_file(request, pk: int):
     a = selectors.attachment_for(request.user, pk)
     if a is None:
         raise Http404
-    return FileResponse(a.file.open("rb"), filename=a.file.name.rsplit("/", 1)[-1], as_attachment=True)
+    return stored_file_response(a.file, a.file.name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -250,7 +252,7 @@ def public_attachment(request, pk: int):
     a = selectors.public_attachment(pk)
     if a is None:
         raise Http404
-    return FileResponse(a.file.open("rb"), filename=a.file.name.rsplit("/", 1)[-1], as_attachment=True)
+    return stored_file_response(a.file, a.file.name.rsplit("/", 1)[-1])
 
 
 def public_file(request, pk: int, fmt: str):

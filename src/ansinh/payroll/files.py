@@ -20,6 +20,7 @@ import hashlib
 import io
 from pathlib import Path
 
+from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
 from ansinh.payroll import vietqr
 from ansinh.payroll.models import PayrollLine, PayrollRun
@@ -154,8 +155,9 @@ class _ProviderFiles:
         self.n += 1
         self.total += amount
         qr = _qr(provider, channel, account, amount, month)
-        row = [self.n, lid, id_number, name, ccode, month, amount, channel, payee,
-               provider if provider.isdigit() else "", account, qr]
+        # Text cells (the name above all) never start a formula; numbers and amounts stay numbers.
+        row = safe_row([self.n, lid, id_number, name, ccode, month, amount, channel, payee,
+                        provider if provider.isdigit() else "", account, qr])
         self.csv.writerow(row)
         self.hash.update((";".join(map(str, row)) + "\n").encode("utf-8"))
         if not self.cash:
@@ -166,7 +168,7 @@ class _ProviderFiles:
         year = str(dob)[:4] if dob else ""
         cash_row = [self.n, lid, name, int(year) if year else "", cname, village, f"{month[5:]}/{month[:4]}",
                     amount, PAYEE_LABEL.get(payee, payee), ""]
-        self.sheet.row(cash_row, 2)
+        self.sheet.row(safe_row(cash_row), 2)
         if self.pdf:
             self.pdf.row(cash_row)
 

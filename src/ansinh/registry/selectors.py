@@ -189,22 +189,26 @@ class _Echo:
 
 def export_csv_lines(qs: QuerySet) -> Iterator[str]:
     """CSV text (UTF-8 BOM first so Excel reads Vietnamese), one line at a time."""
+    from ansinh.core.exports import safe_row
+
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
     for row in export_rows(qs):
-        yield writer.writerow(row)
+        yield writer.writerow(safe_row(row))
 
 
 def export_xlsx(qs: QuerySet, out) -> int:
     """Write an .xlsx (write-only, streamed rows) to a path or file object; returns the row count."""
     import openpyxl
 
+    from ansinh.core.exports import safe_row
+
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("Doi tuong")
     ws.append(EXPORT_HEADER)
     n = 0
     for row in export_rows(qs):
-        ws.append(row)
+        ws.append(safe_row(row))
         n += 1
     wb.save(out)
     return n
@@ -215,24 +219,26 @@ def rejected_xlsx(batch: ImportBatch) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
+    from ansinh.core.exports import safe_cell, safe_row
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Dong bi loai"
     bold = Font(bold=True)
     for line in batch.title_lines or []:
-        ws.append([line])
+        ws.append([safe_cell(line)])
     header = [list(h) for h in (batch.original_header or [])] or [[]]
     width = max((len(h) for h in header), default=0)
     for i, h in enumerate(header):
         row = list(h) + [""] * (width - len(h))
         row.append("Lý do" if i == len(header) - 1 else "")
-        ws.append(row)
+        ws.append(safe_row(row))
         for cell in ws[ws.max_row]:
             cell.font = bold
     for r in rejected_rows(batch).iterator(chunk_size=BATCH):
         cells = list(r.raw or [])
         cells += [""] * (width - len(cells))
-        ws.append(cells + ["; ".join(r.reasons or [])])
+        ws.append(safe_row(cells + ["; ".join(r.reasons or [])]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1379,13 +1379,11 @@ def start_import(user, uploaded, paid_through: str | None = None):
     if not can_edit(user):
         raise OutsideScope("bạn không có quyền nhập danh sách")
     paid = month_str(paid_through)
-    if Path(uploaded.name).suffix.lower() not in LIST_EXTENSIONS:
-        raise BadInput(f"{uploaded.name}: chỉ nhận tệp {', '.join(LIST_EXTENSIONS)}")
-    dest = save_upload(uploaded)
-    from ansinh.core.uploads import uploader_scope
+    from ansinh.core.uploads import check_name, uploader_scope
 
+    name = check_name(uploaded.name, LIST_EXTENSIONS)  # the client's name only; too long is said so
+    dest = save_upload(uploaded)
     commune, province_code = uploader_scope(user)
-    name = Path(uploaded.name).name
     return start_job("registry.import", {"path": str(dest), "file_name": name, "user_id": user.pk,
                                          "paid_through": paid},
                      user=user, title=f"Nhập danh sách {name}", commune=commune, province_code=province_code)
