@@ -70,7 +70,8 @@ def test_outreach_workbook_has_no_live_formula(hostile_town, officer):
     assert "<b>Bold" in values  # markup is only text in a workbook
 
 
-def test_bank_list_upload_names_the_file_only_and_says_when_the_name_is_too_long(town, officer):
+def test_bank_list_upload_names_the_file_only_and_says_when_the_name_is_too_long(town, officer, settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
     officer("tinh_n", "20", role="province_officer")
     c = Client()
     assert c.login(username="tinh_n", password="pw-tinh_n-123")

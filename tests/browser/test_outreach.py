@@ -8,8 +8,23 @@ from ansinh.outreach.services import demo_setup
 
 from .conftest import login
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def _png() -> bytes:
+    """A real photo-sized PNG (the hand-written 1x1 PNG used before had a broken IDAT stream:
+    evidence images are now decoded and re-encoded, so it is refused as damaged)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 110, 180)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>'
+       b'fetch("/registry/persons/export/")</script></svg>')
 
 
 def _reported(page) -> int:
@@ -55,3 +70,27 @@ def test_culture_office_reports_with_a_photo_and_department_sees_it(browser_page
     page.goto(page.base_url + "/outreach/effect/?start=01/01/2024")
     assert "Phường Đông Kinh" in page.inner_text("[data-testid=effect-table]")
     page.wait_for_selector("#effect-chart canvas")
+
+
+def test_svg_evidence_is_refused_with_a_message_naming_the_file(browser_page, tmp_path, settings, artifacts_dir):
+    """Issue 11, item 1: an SVG (script inside) attached as evidence is refused at upload, with one
+    line in Vietnamese naming the file; nothing is stored."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page = browser_page
+    create_demo_users()
+    demo_setup()
+    svg = tmp_path / "anh-minh-chung.svg"
+    svg.write_bytes(SVG)
+    login(page, "vhxh_dongkinh")
+    page.goto(page.base_url + "/outreach/")
+    page.click("text=Phát bản tin trên đài truyền thanh phường")
+    page.fill("#m-banners", "3")
+    page.set_input_files("#r-files", str(svg))
+    page.click("button:has-text('Gửi báo cáo')")
+    error = page.wait_for_selector("[data-testid=report-error]")
+    text = error.inner_text()
+    assert text.startswith("anh-minh-chung.svg: không nhận loại tệp này.") and "\n" not in text.strip()
+    assert page.input_value("#m-banners") == "3"  # what was typed is kept for the next try
+    error.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "outreach-svg-refused.png"), full_page=False)
+    assert not Report.objects.filter(organisation__name="Phòng Văn hóa - Xã hội phường Đông Kinh").exists()

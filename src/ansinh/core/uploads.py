@@ -153,7 +153,7 @@ def accepted_text(kinds: tuple[str, ...]) -> str:
 
 
 def _refuse(name: str, kinds: tuple[str, ...]) -> BadInput:
-    return BadInput(_("%(name)s: không nhận loại tệp này (chỉ nhận %(accepted)s)")
+    return BadInput(_("%(name)s: không nhận loại tệp này. Chỉ nhận %(accepted)s.")
                     % {"name": display_name(name), "accepted": accepted_text(kinds)})
 
 

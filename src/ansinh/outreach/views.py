@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
-from ansinh.core.uploads import read_uploaded, stored_file_response
+from ansinh.core.uploads import protect, read_uploaded, stored_file_response
 from ansinh.outreach import rules, selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
 from ansinh.outreach.rendering import PdfUnavailable, render_directive
@@ -82,8 +82,7 @@ def _render_response(d, fmt: str) -> HttpResponse:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     name = f"{d.number_symbol.replace('/', '-').replace('…', 'du-thao')}.{fmt}"
     resp = HttpResponse(data, content_type=DOCX if fmt == "docx" else "application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
+    return protect(resp, name)  # the symbol is typed by an officer: RFC 6266 name, nosniff, sandboxed
 
 
 @login_required
@@ -143,7 +142,9 @@ def task_detail(request, pk: int):
     reports = list(selectors.visible_reports(request.user).filter(task=task).prefetch_related("evidence"))
     row = selectors.task_rows(selectors.visible_tasks(request.user).filter(pk=task.pk))[0]
     ctx = {"task": task, "row": row, "reports": reports, "can_report": can, "error": error,
-           "metrics": METRICS,
+           "metrics": METRICS, "notes_value": request.POST.get("notes", ""),
+           # a refused report (e.g. a file not accepted) keeps what was typed
+           "metric_fields": [(f, label, request.POST.get(f) or "0") for f, label in METRICS],
            "start_value": request.POST.get("period_start") or f"{task.directive.date or today:%d/%m/%Y}",
            "end_value": request.POST.get("period_end") or f"{today:%d/%m/%Y}"}
     return render(request, "outreach/task_detail.html", ctx)
