@@ -118,3 +118,39 @@ def test_api_pairs_are_scoped(registry):
     c = Client()
     assert c.login(username="xa_a2", password="pw-a-12345")
     assert c.get("/api/matching/pairs").json() == []
+
+
+def test_cross_commune_pairs_of_a_run_go_to_the_province(registry):
+    """On a real run (the twins are listed in the other commune): each commune officer sees
+    (list, count, API) only the pairs with both persons in their commune; the province sees all;
+    each pair is filed under the unit covering both persons."""
+    from ansinh.matching import selectors
+
+    other = AdminUnit.objects.filter(level=Level.COMMUNE, valid_to__isnull=True).exclude(province_code="20").first()
+    x1, x2 = (Person.objects.create(full_name="Lò Văn Một", name_key=fold("Lò Văn Một"), scope_commune=other,
+                                    commune=other, province_code=other.province_code) for _ in range(2))
+    elsewhere = MatchPair.objects.create(run=MatchRun.objects.create(), person_a=x1, person_b=x2, cluster=x1.pk,
+                                         match_probability=0.9, match_weight=8.0, scope_commune=other,
+                                         province_code=other.province_code)
+    job = run_inline("matching.dedupe", {"threshold": 0.9, "province_code": "20"})
+    assert job.status == "succeeded", job.error
+    assert MatchPair.objects.filter(pk=elsewhere.pk).exists()  # another province's queue is left alone
+    pairs = list(MatchPair.objects.exclude(pk=elsewhere.pk).select_related("person_a", "person_b"))
+    cross = [p for p in pairs if p.person_a.scope_commune_id != p.person_b.scope_commune_id]
+    assert len(cross) >= 20
+    for p in pairs:
+        same = p.person_a.scope_commune_id == p.person_b.scope_commune_id
+        assert (p.scope_commune_id, p.province_code) == (p.person_a.scope_commune_id if same else None, "20")
+    province = upsert_user("tinh_x", "pw-t-12345", roles=["province_officer"], unit_codes=["20"])
+    assert selectors.pairs(province, None).count() == len(pairs)
+    for code in ("05977", "06079"):
+        officer = upsert_user(f"xa_{code}", "pw-x-12345", roles=["commune_officer"], unit_codes=[code])
+        unit = commune(code)
+        own = {p.pk for p in pairs if p.person_a.scope_commune_id == p.person_b.scope_commune_id == unit.pk}
+        assert set(selectors.pairs(officer, None).values_list("pk", flat=True)) == own
+        c = Client()
+        assert c.login(username=f"xa_{code}", password="pw-x-12345")
+        assert {x["id"] for x in c.get("/api/matching/pairs?limit=1000").json()} == own
+        assert f"{len(own)} cặp" in c.get("/matching/").content.decode()
+        for p in cross[:5]:
+            assert c.get(f"/matching/pairs/{p.pk}/").status_code == 404

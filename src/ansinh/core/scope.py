@@ -7,6 +7,14 @@ Every list, count, search, export and API read of scoped data goes through
         commune = "commune"            # path to the commune AdminUnit (FK)
         province = "province_code"     # path to the 3-character province code
 
+A row about two persons (a duplicate pair) names the other person's keys as well, and is
+visible only when the scope covers every named pair of keys:
+
+    class ScopeMeta:
+        commune = "person_a__scope_commune"
+        province = "person_a__province_code"
+        also = (("person_b__scope_commune", "person_b__province_code"),)
+
 A user's scope is the set of units on their profile: a province unit gives everything
 in that province; a commune unit gives rows of that commune. Communes and provinces
 are expanded along the unit succession (both directions), so an officer of a
@@ -116,16 +124,26 @@ def _has_profile(user) -> bool:
     return True
 
 
+def key_paths(model) -> list[tuple[str | None, str | None]]:
+    """The (commune path, province path) pairs of a scoped model: its ScopeMeta's own keys,
+    then each pair in ``ScopeMeta.also`` (all must be covered for a row to be in scope)."""
+    meta = getattr(model, "ScopeMeta", None)
+    if meta is None:
+        raise ImproperlyConfigured(f"{model.__name__} has no ScopeMeta: it cannot be read through scope")
+    return [(getattr(meta, "commune", None), getattr(meta, "province", None)), *getattr(meta, "also", ())]
+
+
 def scoped(qs_or_model, user) -> models.QuerySet:
     """The queryset restricted to what `user` may see."""
     qs = qs_or_model._default_manager.all() if isinstance(qs_or_model, type) else qs_or_model
-    meta = getattr(qs.model, "ScopeMeta", None)
-    if meta is None:
-        raise ImproperlyConfigured(f"{qs.model.__name__} has no ScopeMeta: it cannot be read through scope")
+    paths = key_paths(qs.model)
     scope = scope_for(user)
     if scope.everything:
         return qs
-    return qs.filter(scope.q(getattr(meta, "commune", None), getattr(meta, "province", None)))
+    cond = Q()
+    for commune_path, province_path in paths:
+        cond &= scope.q(commune_path, province_path)
+    return qs.filter(cond)
 
 
 def visible_units(user) -> models.QuerySet:

@@ -1,8 +1,14 @@
 """Matching results: a dedupe run over the registry and its candidate pairs.
 
-MatchPair is scoped by the first person's keys (``scope_commune`` + ``province_code``);
-an officer sees a pair when the first person is in scope.  MatchRun holds only counts
-and the trained model parameters (no personal data) and is reached through its job.
+A MatchPair is about two persons, so it is scoped by both: it is visible (and decidable)
+only to a user whose scope covers person A *and* person B, read from the persons' current
+keys (``ScopeMeta.also``, see ansinh.core.scope).  A pair within one commune goes to that
+commune's officers; a pair across communes goes to the province (whose scope covers both);
+a pair across provinces to a user with both.  The pair's own ``scope_commune`` /
+``province_code`` record where it was routed when found (the commune both persons shared,
+else none; the province both shared, else none).  IdProposal is about one person and reads
+that person's current keys.  MatchRun holds only counts and the trained model parameters
+(no personal data) and is reached through its job.
 """
 from __future__ import annotations
 
@@ -49,6 +55,12 @@ class MatchPair(ScopeKeys):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+
+    class ScopeMeta:
+        commune = "person_a__scope_commune"
+        province = "person_a__province_code"
+        also = (("person_b__scope_commune", "person_b__province_code"),)
+
     class Meta:
         ordering = ["-match_probability", "id"]
         indexes = [models.Index(fields=["status", "province_code"]), models.Index(fields=["person_a", "person_b"])]
@@ -64,7 +76,7 @@ class IdProposal(ScopeKeys):
     """Population-data verification: a beneficiary whose ID number is missing or not found
     in the population extract, the most likely population record (probabilistic search)
     and its ID number, for an officer to accept (the ID is written through the registry's
-    history-keeping service) or reject.  Scoped by the person's keys."""
+    history-keeping service) or reject.  Scoped by the person's current keys."""
 
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=10)  # "missing" (no ID in the registry) / "not_found" (ID not in the extract)
@@ -82,6 +94,11 @@ class IdProposal(ScopeKeys):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+
+    class ScopeMeta:
+        commune = "person__scope_commune"
+        province = "person__province_code"
+
     class Meta:
         ordering = ["-probability", "id"]
         indexes = [models.Index(fields=["status", "province_code"])]

@@ -1,4 +1,7 @@
-"""Matching reads; every read goes through ansinh.core.scope.scoped."""
+"""Matching reads; every read goes through ansinh.core.scope.scoped.
+
+A pair is in a user's scope only when both of its persons are (MatchPair.ScopeMeta): lists,
+counts, the detail page and the API all read through `pairs` / `pair`."""
 from __future__ import annotations
 
 from ansinh.core.scope import scoped
@@ -19,9 +22,8 @@ def pair(user, pk: int) -> MatchPair:
 
 
 def pair_enrolments(user, pk: int) -> dict[str, list]:
-    """Enrolments of both sides of a pair the user may see (through `pair`, which is scoped).
-
-    Seeing a pair grants seeing both records: deciding a cross-commune duplicate needs both."""
+    """Enrolments of both sides of a pair the user may see (through `pair`, which is scoped
+    on both persons: a user who may see the pair may see both records)."""
     from ansinh.registry.models import Enrolment
 
     p = pair(user, pk)

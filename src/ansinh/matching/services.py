@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
@@ -18,6 +19,7 @@ from ansinh.core.services import recorded_user
 from ansinh.matching import engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
+from ansinh.registry.services import covering_keys
 
 DUPLICATE_REASON = "trùng lặp"
 DECIDERS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
@@ -60,11 +62,15 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
     decided = set()
     for a, b in MatchPair.objects.exclude(status=PairStatus.OPEN).values_list("person_a_id", "person_b_id"):
         decided.add((min(a, b), max(a, b)))
-    keys = dict(Person.objects.filter(pk__in={p for pr in res.pairs for p in (pr["unique_id_l"], pr["unique_id_r"])})
-                .values_list("pk", "scope_commune_id"))
-    prov = dict(Person.objects.filter(pk__in=keys).values_list("pk", "province_code"))
+    keys = {pk: (sc, pc) for pk, sc, pc in Person.objects.filter(
+        pk__in={p for pr in res.pairs for p in (pr["unique_id_l"], pr["unique_id_r"])}).values_list(
+        "pk", "scope_commune_id", "province_code")}
     with transaction.atomic():
-        MatchPair.objects.filter(status=PairStatus.OPEN).delete()  # the new run replaces the open queue
+        # The new run replaces the open queue it covers (one province's run leaves the others').
+        stale = MatchPair.objects.filter(status=PairStatus.OPEN)
+        if province_code:
+            stale = stale.filter(person_a__province_code=province_code, person_b__province_code=province_code)
+        stale.delete()
         run = MatchRun.objects.create(created_by=recorded_user(user), province_code=province_code or "",
                                       threshold=threshold, records=len(rows), job=job,
                                       clusters=len(set(res.clusters.values())),
@@ -75,11 +81,14 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
             a, b = sorted((p["unique_id_l"], p["unique_id_r"]))
             if p["match_probability"] < REVIEW_FROM or (a, b) in decided:
                 continue
+            # Routed to the narrowest unit covering both persons (visibility reads both
+            # persons' current keys: MatchPair.ScopeMeta).
+            sc, pc = covering_keys(keys.get(a, (None, "")), keys.get(b, (None, "")))
             objs.append(MatchPair(
                 run=run, person_a_id=a, person_b_id=b, cluster=res.clusters.get(a, a),
                 match_probability=p["match_probability"], match_weight=p["match_weight"],
                 contributions={f: round(p[f"w_{f}"] or 0.0, 3) for f in engine.cmp.FIELDS},
-                scope_commune_id=keys.get(a), province_code=prov.get(a, "")))
+                scope_commune_id=sc, province_code=pc))
         MatchPair.objects.bulk_create(objs, batch_size=BATCH)
         run.pairs = len(objs)
         run.save(update_fields=["pairs"])
@@ -99,21 +108,37 @@ def dedupe_job(params: dict, progress: Progress) -> dict:
             "url": reverse("matching:queue")}
 
 
-def _check_decidable(obj, user, *, action: str, subject: str) -> None:
-    """A pair or a proposal may be decided by this user: a decider, inside their scope, and
-    still open (the CLI's operator, user None, is not checked)."""
+def _covers_persons(user, person_ids) -> bool:
+    """Whether the user's scope covers every one of these persons and every enrolment of
+    theirs (the rows a decision changes), by their current scope keys."""
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    keys = set(Person.objects.filter(pk__in=person_ids).values_list("scope_commune_id", "province_code"))
+    keys |= set(Enrolment.objects.filter(person_id__in=person_ids).values_list("scope_commune_id", "province_code"))
+    return bool(keys) and all(scope.covers(c, p) for c, p in keys)
+
+
+def _check_decidable(obj, user, *, action: str, person_ids, outside: str, subject: str) -> None:
+    """A pair or a proposal may be decided by this user: a decider whose scope covers every
+    person the decision is about (both persons of a pair: a cross-commune pair is the
+    province's), and still open.  Checked here, in the service, whatever the caller (the
+    CLI's operator, user None, is not checked)."""
     if user is None:
         return
     if not has_role(user, *DECIDERS):
         raise BadInput(f"bạn không có quyền quyết định {action}")
-    if not scope_for(user).covers(obj.scope_commune_id, obj.province_code):
-        raise BadInput(f"{subject} ngoài phạm vi của bạn")
+    if not _covers_persons(user, person_ids):
+        raise BadInput(outside)
     if obj.status != PairStatus.OPEN:  # == ProposalStatus.OPEN
         raise BadInput(f"{subject} này đã được xử lý")
 
 
 def _check(pair: MatchPair, user) -> None:
-    _check_decidable(pair, user, action="trùng lặp", subject="cặp hồ sơ")
+    _check_decidable(pair, user, action="trùng lặp", person_ids=[pair.person_a_id, pair.person_b_id],
+                     outside=gettext("Cặp hồ sơ này có đối tượng ngoài phạm vi của bạn; cấp tỉnh (phạm vi gồm "
+                                     "cả hai đối tượng) sẽ quyết định."),
+                     subject="cặp hồ sơ")
 
 
 def terminate_enrolments(person_ids, reason: str, user=None, source: str = "matching") -> int:
@@ -143,9 +168,10 @@ def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> Matc
     """The two records are one person: the other record's enrolments stop ("trùng lặp")."""
     if keep not in ("a", "b"):
         raise BadInput("keep: 'a' hoặc 'b'")
-    _check(pair, user)
-    duplicate = pair.person_b_id if keep == "a" else pair.person_a_id
     with transaction.atomic():
+        pair = MatchPair.objects.select_for_update().get(pk=pair.pk)
+        _check(pair, user)
+        duplicate = pair.person_b_id if keep == "a" else pair.person_a_id
         n = terminate_enrolments([duplicate], DUPLICATE_REASON, user)
         pair.status = PairStatus.CONFIRMED
         pair.decided_by = recorded_user(user)
@@ -157,12 +183,14 @@ def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> Matc
 
 def reject_pair(pair: MatchPair, user, note: str = "") -> MatchPair:
     """The two records are different people: recorded, not queued again."""
-    _check(pair, user)
-    pair.status = PairStatus.REJECTED
-    pair.decided_by = recorded_user(user)
-    pair.decided_at = timezone.now()
-    pair.note = note[:500]
-    pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    with transaction.atomic():
+        pair = MatchPair.objects.select_for_update().get(pk=pair.pk)
+        _check(pair, user)
+        pair.status = PairStatus.REJECTED
+        pair.decided_by = recorded_user(user)
+        pair.decided_at = timezone.now()
+        pair.note = note[:500]
+        pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
     return pair
 
 
@@ -426,7 +454,8 @@ ID_RULES = ("ID_SHAPE", "ID_GENDER", "ID_BIRTH_YEAR", PROPOSAL_RULE)
 
 
 def _check_proposal(proposal: IdProposal, user) -> None:
-    _check_decidable(proposal, user, action="đề xuất số định danh", subject="đề xuất")
+    _check_decidable(proposal, user, action="đề xuất số định danh", person_ids=[proposal.person_id],
+                     outside=gettext("Đối tượng của đề xuất này ngoài phạm vi của bạn."), subject="đề xuất")
 
 
 def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
@@ -436,6 +465,7 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
     from ansinh.registry import services as registry
     from ansinh.registry.models import IssueStatus, QualityIssue, Severity
 
+    taken = None
     with transaction.atomic():
         proposal = IdProposal.objects.select_for_update().get(pk=proposal.pk)
         _check_proposal(proposal, user)
@@ -449,12 +479,20 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
                 details={"proposal": proposal.pk, "probability": round(proposal.probability, 6),
                          "source": proposal.source, "row": proposal.source_row},
                 scope_commune_id=person.scope_commune_id, province_code=person.province_code)
-        registry.fix_issue(issue, user, "id_number", proposal.proposed_id)
-        proposal.status = ProposalStatus.ACCEPTED
-        proposal.decided_by = recorded_user(user)
-        proposal.decided_at = timezone.now()
-        proposal.note = note[:500]
-        proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        try:
+            registry.fix_issue(issue, user, "id_number", proposal.proposed_id)
+        except registry.IdNumberTaken as exc:
+            # The number is another person's: fix_issue wrote nothing and filed the case for
+            # the province (kept: this block commits); the proposal stays open.
+            taken = exc
+        else:
+            proposal.status = ProposalStatus.ACCEPTED
+            proposal.decided_by = recorded_user(user)
+            proposal.decided_at = timezone.now()
+            proposal.note = note[:500]
+            proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+    if taken is not None:
+        raise taken
     return proposal
 
 

@@ -20,6 +20,15 @@ PHONE             10-digit mobile number (old 11-digit mobile prefixes converted
 RESIDENCE         the residence resolves to one current commune.
 CATEGORY_UNMAPPED the category label maps to no Decree 20 code.
 CATEGORY_INCOMPLETE the label names the clause but not the sub-case / severity.
+ID_TAKEN          (import service, review queue) an ID number typed or listed for a person is
+                  already registered to another person.
+LISTED_ELSEWHERE  (import service) a listed person is already registered by a unit outside
+                  the importer's scope.
+
+The last two are said to the user without naming the other person, their commune or the
+number (an identity oracle otherwise: ID_TAKEN_MESSAGE / LISTED_ELSEWHERE_MESSAGE) and are
+routed: the QualityIssue is filed under the narrowest unit whose scope covers both persons
+(the province when they are in two communes), not under the person's commune.
 """
 from __future__ import annotations
 
@@ -29,6 +38,7 @@ from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -50,7 +60,18 @@ RULES: dict[str, tuple[str, str]] = {
     "CELL_UNREADABLE": (WARNING, _("Ô dữ liệu không đọc được")),
     # Raised when an officer accepts an ID proposed from population data (ansinh.matching).
     "ID_POPULATION": (WARNING, _("Số định danh đề xuất từ dữ liệu dân cư")),
+    # Routed to a reviewer whose scope covers both persons (see the module docstring).
+    "ID_TAKEN": (WARNING, _("Số định danh đã được đăng ký cho đối tượng khác")),
+    "LISTED_ELSEWHERE": (WARNING, _("Đã có trong danh sách của đơn vị khác")),
 }
+
+#: Issues filed under the unit covering both persons: they do not follow the person's keys.
+ROUTED_RULES = ("ID_TAKEN", "LISTED_ELSEWHERE")
+
+# What the user is told (stored as written in import reports; translated when shown at once).
+ID_TAKEN_MESSAGE = gettext_noop("Số định danh này đã được đăng ký cho một đối tượng khác; cấp tỉnh sẽ xử lý.")
+LISTED_ELSEWHERE_MESSAGE = gettext_noop(
+    "Đối tượng này đã có trong danh sách của một đơn vị khác; cấp tỉnh sẽ xử lý.")
 
 # 63-province-era codes used as the first three digits of every 12-digit number.
 PROVINCE_ID_CODES: dict[str, str] = {

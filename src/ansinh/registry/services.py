@@ -103,6 +103,19 @@ class OutsideScope(BadInput):
     """The object or the file is outside the user's scope."""
 
 
+class IdNumberTaken(BadInput):
+    """The ID number is already registered to another person: said without naming them (see
+    rules.ID_TAKEN_MESSAGE); the case has been routed (:func:`route_id_taken`)."""
+
+
+class _IdTaken(Exception):
+    """Raised inside fix_issue's transaction (nothing written yet) to route the case after it."""
+
+    def __init__(self, person_id: int, other_id: int):
+        super().__init__(person_id, other_id)
+        self.person_id, self.other_id = person_id, other_id
+
+
 def provider_code(name: str | None) -> str | None:
     if not name:
         return None
@@ -147,10 +160,52 @@ def _scope(user) -> Scope:
 
 def follow_person_scope(person_ids, scope_commune_id: int | None, province_code: str) -> None:
     """Move the rows filed under persons (their own scope keys) to the persons' new scope:
-    one UPDATE per table. Accounts and authorised persons read the person's keys directly."""
+    one UPDATE per table. Accounts and authorised persons read the person's keys directly.
+    Issues routed to a reviewer of two persons (rules.ROUTED_RULES) stay where they were routed."""
     for model in (Enrolment, QualityIssue, ChangeLog):
-        model.objects.filter(person_id__in=person_ids).update(scope_commune_id=scope_commune_id,
-                                                              province_code=province_code)
+        qs = model.objects.filter(person_id__in=person_ids)
+        if model is QualityIssue:
+            qs = qs.exclude(rule__in=rules.ROUTED_RULES)
+        qs.update(scope_commune_id=scope_commune_id, province_code=province_code)
+
+
+def covering_keys(*keys: tuple[int | None, str | None]) -> tuple[int | None, str]:
+    """The scope keys of the narrowest unit covering every (commune id, province code) given:
+    their commune when they share one, else none; their province when they share one, else
+    none (then only a user whose scope holds all of them, e.g. the national operator)."""
+    communes = {c for c, _ in keys}
+    provinces = {p or "" for _, p in keys}
+    province = provinces.pop() if len(provinces) == 1 else ""
+    commune = communes.pop() if len(communes) == 1 and province else None
+    return commune, province
+
+
+def route_id_taken(person: Person, other_keys: tuple[int | None, str | None], user, *, message: str,
+                   details: dict, rule: str = "ID_TAKEN", batch=None, source: str = "web") -> QualityIssue:
+    """File the case "`person`'s ID number (or listing) is claimed elsewhere too" for a
+    reviewer whose scope covers both sides (the province when they are in two communes).
+
+    The issue hangs on `person` (so it shows in their history) but is filed under
+    :func:`covering_keys` of `person` and `other_keys` (the other side's commune id and
+    province code), so the review queue shows it only to such a reviewer; its message names
+    neither the other person, their commune nor the number. With ``details["other_person"]``
+    there is one open issue per (person, other person, rule): a repeated attempt is counted
+    on it, not filed again."""
+    sc, pc = covering_keys((person.scope_commune_id, person.province_code), other_keys)
+    other = details.get("other_person")
+    if other is not None:
+        for issue in QualityIssue.objects.select_for_update().filter(person=person, rule=rule,
+                                                                     status=IssueStatus.OPEN):
+            if (issue.details or {}).get("other_person") == other:
+                issue.details = {**issue.details, "attempts": int(issue.details.get("attempts", 1)) + 1}
+                issue.save(update_fields=["details"])
+                return issue
+    issue = QualityIssue.objects.create(
+        person=person, batch=batch, rule=rule, severity=rules.WARNING,
+        field="id_number" if rule == "ID_TAKEN" else "", message=message[:500],
+        details={**details, "attempts": 1}, scope_commune_id=sc, province_code=pc)
+    _log_one("registry.qualityissue", issue.pk, person, "status", None, IssueStatus.OPEN, user, source)
+    return issue
 
 
 # --------------------------------------------------------------------------- units
@@ -802,6 +857,8 @@ class _Importer:
             self.fallback_province = prov.province_code if prov else ""
         self.changes: list[list] = []
         self.writer = _Writer()
+        # Rows refused because the person is registered outside the scope: (row, person, rule).
+        self.outside: list[tuple] = []
 
     # -- helpers
     def _scope_unit(self, r: Residence | None) -> int | None:
@@ -874,6 +931,7 @@ class _Importer:
         lap("enrolments")
         self._write_accounts(prepared)
         self._write_issues(prepared, enrol_ids)
+        self._route_outside()
         lap("issues")
         self.writer.insert(ChangeLog, _LOG_INSERT, self.changes)
         lap("history")
@@ -939,6 +997,7 @@ class _Importer:
             for row in self.writer.select_pairs(Person, cols, ("dob", "name_key"), pairs[i:i + BATCH]):
                 by_nd[(row[3], row[4])].append(row)
         found: dict[int, int] = {}  # row number -> person pk
+        by_number: set[int] = set()  # rows matched on the ID / CMND number
         for r in live:
             d = r.data
             pk = by_id.get(d["id_number"]) if d["id_number"] else None
@@ -946,6 +1005,8 @@ class _Importer:
                 cand_pk, cand_id = by_cmnd[d["legacy_cmnd"]]
                 if not (cand_id and d["id_number"] and cand_id != d["id_number"]):
                     pk = cand_pk
+            if pk is not None:
+                by_number.add(r.src.row)
             if pk is None and d["dob"] is not None:
                 res = r.residence
                 units = {res.commune_id, res.residence_id, self._scope_unit(res)} - {None}
@@ -974,11 +1035,26 @@ class _Importer:
                 r.reasons.append(f"Trùng với dòng {claimed[pk]} của cùng tệp (cùng một người đã có)")
                 continue
             if not self._allowed(p.scope_commune_id):
-                r.reasons.append(f"Ngoài phạm vi của bạn (đã có trong danh sách của "
-                                 f"{self.units.label(p.scope_commune_id) or 'đơn vị khác'})")
+                # Said without the other unit or person (an identity oracle otherwise); the
+                # case goes to a reviewer whose scope covers both (see _route_outside).
+                number = r.src.row in by_number
+                r.reasons.append(rules.ID_TAKEN_MESSAGE if number else rules.LISTED_ELSEWHERE_MESSAGE)
+                self.outside.append((r, p, "ID_TAKEN" if number else "LISTED_ELSEWHERE"))
                 continue
             claimed[pk] = r.src.row
             r.person = p
+
+    def _route_outside(self) -> None:
+        """One routed issue per row refused because the person is registered outside the
+        importer's scope: on that person, filed under the unit covering both the person and
+        the row (rules.ROUTED_RULES), naming only the batch and the row."""
+        for r, p, rule in self.outside:
+            unit = self._scope_unit(r.residence)
+            what = "số định danh" if rule == "ID_TAKEN" else "họ tên và ngày sinh"
+            route_id_taken(p, (unit, self._province(unit)), self.user, rule=rule, batch=self.batch,
+                           message=(f"Dòng {r.src.row} của lô nhập #{self.batch.pk} (đơn vị khác) có {what} "
+                                    f"trùng với đối tượng này; cấp tỉnh sẽ xử lý."),
+                           details={"batch": self.batch.pk, "row": r.src.row}, source=self.source)
 
     # -- persons
     def _write_persons(self, rows: list[_Row]) -> None:
@@ -1452,9 +1528,28 @@ def _parse_value(fld: str, value: str):
     return " ".join(value.split())
 
 
-@transaction.atomic
 def fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssue:
-    """Set a person's field (checked) and mark the issue fixed; both recorded in history."""
+    """Set a person's field (checked) and mark the issue fixed; both recorded in history.
+
+    An ID number already registered to another person is refused with
+    rules.ID_TAKEN_MESSAGE (IdNumberTaken) — never the other person's name, commune or the
+    number — and the case goes to a reviewer whose scope covers both (route_id_taken)."""
+    from django.utils.translation import gettext
+
+    try:
+        return _fix_issue(issue, user, field, value)
+    except _IdTaken as taken:
+        with transaction.atomic():
+            person = Person.objects.get(pk=taken.person_id)
+            other = Person.objects.get(pk=taken.other_id)
+            route_id_taken(person, (other.scope_commune_id, other.province_code), user, message=(
+                f"Số định danh nhập cho đối tượng này đã được đăng ký cho một đối tượng khác "
+                f"(hồ sơ #{other.pk}); cấp tỉnh sẽ xử lý."), details={"other_person": other.pk, "issue": issue.pk})
+        raise IdNumberTaken(gettext(rules.ID_TAKEN_MESSAGE)) from None
+
+
+@transaction.atomic
+def _fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssue:
     issue = QualityIssue.objects.select_for_update().select_related("person").get(pk=issue.pk)
     person = issue.person
     _check_can_touch(person, user)
@@ -1466,9 +1561,10 @@ def fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssue
     now = timezone.now()
     if field == "id_number":
         id_number, legacy = val
-        other = Person.objects.filter(id_number=id_number).exclude(pk=person.pk).first() if id_number else None
+        other = (Person.objects.filter(id_number=id_number).exclude(pk=person.pk).values_list("pk", flat=True)
+                 .first() if id_number else None)
         if other is not None:
-            raise BadInput(f"số định danh {id_number} đã thuộc về đối tượng khác ({other.full_name})")
+            raise _IdTaken(person.pk, other)  # nothing written yet: fix_issue routes the case
         for fld, new in (("id_number", id_number), ("legacy_cmnd", legacy)):
             if new and getattr(person, fld) != new:
                 _log_one("registry.person", person.pk, person, fld, getattr(person, fld), new, user)
