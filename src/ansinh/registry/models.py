@@ -225,7 +225,7 @@ class PaymentAccount(models.Model):
     # Maker-checker: payroll pays an account only when `approval` is approved; the approver is a
     # second user (approver or province officer, scope covering the person, not `made_by`).
     # A new or changed account (any source) is pending; decisions are also in ChangeLog.
-    approval = models.CharField(_("Phê duyệt"), max_length=10, choices=AccountApproval.choices,
+    approval = models.CharField(_("Trạng thái phê duyệt"), max_length=10, choices=AccountApproval.choices,
                                 default=AccountApproval.PENDING, db_default=AccountApproval.PENDING)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", db_index=False)  # who created/changed it (None: CLI, migration)

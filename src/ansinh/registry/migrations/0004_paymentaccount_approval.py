@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='paymentaccount',
             name='approval',
-            field=models.CharField(choices=[('pending', 'Chờ phê duyệt'), ('approved', 'Đã phê duyệt'), ('rejected', 'Bị từ chối')], db_default='pending', default='pending', max_length=10, verbose_name='Phê duyệt'),
+            field=models.CharField(choices=[('pending', 'Chờ phê duyệt'), ('approved', 'Đã phê duyệt'), ('rejected', 'Bị từ chối')], db_default='pending', default='pending', max_length=10, verbose_name='Trạng thái phê duyệt'),
         ),
         migrations.AddField(
             model_name='paymentaccount',
