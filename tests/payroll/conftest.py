@@ -23,7 +23,7 @@ def make_person(db, commune):
     from ansinh.registry.models import Enrolment, PaymentAccount, Person
 
     def make(dob=dt.date(1980, 1, 1), enrolments=(("tcxh", "5.6-severe", "2024-06"),), account=None,
-             unit=None, paid_through="", deceased_on=None, holder="beneficiary", name=None):
+             unit=None, paid_through="", deceased_on=None, holder="beneficiary", name=None, approval="approved"):
         unit = unit or commune
         n = next(_seq)
         p = Person.objects.create(full_name=name or f"Người thử {n}", name_key=f"NGUOI THU {n}", dob=dob,
@@ -38,8 +38,10 @@ def make_person(db, commune):
                                      end_month=end, coefficient=coef, scope_commune=unit,
                                      province_code=unit.province_code)
         if account:
+            # An account is paid into only once a second user approved it (maker-checker): the
+            # accounts of these fixtures stand for approved ones unless a test says otherwise.
             PaymentAccount.objects.create(person=p, provider=account[0], account_number=account[1],
-                                          holder=holder, holder_name=p.full_name)
+                                          holder=holder, holder_name=p.full_name, approval=approval)
         return p
 
     return make

@@ -24,3 +24,43 @@ def coverage(request, as_of: dt.date | None = None, level: str = "commune", map:
     except selectors.CoverageError as exc:
         raise HttpError(422, str(exc)) from None
     return [u.as_dict() for u in units]
+
+
+@router.get("/approvals")
+def approvals(request, limit: int = 50, offset: int = 0):
+    """The account approval queue of the user's scope (masked numbers): {total, accounts: [...]}."""
+    rows, total = selectors.pending_accounts(request.user, limit=max(1, min(limit, 500)), offset=max(0, offset))
+    keys = ("provider", "masked", "holder_name")
+    return {"total": total, "accounts": [
+        {"account": r["account"].pk, "person": r["person"].pk, "new": {k: r["new"][k] for k in keys},
+         "old": {k: r["old"][k] for k in keys} if r["old"] else None, "holder_ok": r["holder_ok"],
+         "made_by": r["made_by"].username if r["made_by"] else None, "created": r["created"].isoformat(),
+         "source": r["source"]} for r in rows]}
+
+
+def _decide(request, account_id: int, approve: bool, reason: str):
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+
+    if not 0 < account_id < 2**63 or selectors.account_for(request.user, account_id) is None:
+        raise HttpError(404, "không tìm thấy tài khoản")
+    if not services.can_approve_accounts(request.user):
+        raise HttpError(403, "bạn không có quyền phê duyệt tài khoản nhận tiền")
+    try:
+        if approve:
+            acc = services.approve_account(account_id, request.user, note=reason, source="api")
+        else:
+            acc = services.reject_account(account_id, request.user, reason=reason, source="api")
+    except BadInput as exc:
+        raise HttpError(409, str(exc)) from None
+    return {"account": acc.pk, "approval": acc.approval}
+
+
+@router.post("/approvals/{account_id}/approve")
+def approve(request, account_id: int, note: str = ""):
+    return _decide(request, account_id, True, note)
+
+
+@router.post("/approvals/{account_id}/reject")
+def reject(request, account_id: int, reason: str = ""):
+    return _decide(request, account_id, False, reason)

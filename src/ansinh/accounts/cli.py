@@ -1,4 +1,5 @@
-"""Campaign commands: `ansinh coverage`, `ansinh accounts import FILE`, `ansinh accounts refresh`."""
+"""Campaign commands: `ansinh coverage`, `ansinh accounts import FILE`, `ansinh accounts refresh`,
+`ansinh accounts pending|approve|reject` (the account approval queue)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -65,6 +66,74 @@ def import_cmd(
         f"{r['file']}: {r['rows']} dòng = {r['created']} tài khoản mới, {r['confirmed']} xác nhận, "
         f"{r['unchanged']} không đổi, {r['unmatched']} không tìm thấy đối tượng, {r['rejected']} bị loại; "
         f"{r['holder_mismatch']} sai tên chủ tài khoản (chờ xem xét)"))
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    u = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
+    if u is None:
+        fail(f"--as: no active user {username!r}")
+    return u
+
+
+@accounts_app.command("pending")
+def pending_cmd(
+    as_user: str = typer.Option(..., "--as", help="Username: the queue of that user's scope."),
+    limit: int = typer.Option(100, "--limit"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Accounts waiting for approval (masked numbers), oldest first."""
+    from ansinh.accounts import selectors
+
+    rows, total = selectors.pending_accounts(_user(as_user), limit=limit)
+    out = {"total": total, "accounts": [
+        {"account": r["account"].pk, "person": r["person"].pk, "full_name": r["person"].full_name,
+         "new": {k: r["new"][k] for k in ("provider", "masked", "holder_name")},
+         "old": {k: r["old"][k] for k in ("provider", "masked", "holder_name")} if r["old"] else None,
+         "holder_ok": r["holder_ok"], "made_by": r["made_by"].username if r["made_by"] else None,
+         "created": r["created"].isoformat(), "source": r["account"].source} for r in rows]}
+    emit(out, json_out, lambda d: [print(
+        f"#{a['account']} {a['full_name']}: {a['old']['provider'] + ' ' + a['old']['masked'] if a['old'] else 'tiền mặt'}"
+        f" -> {a['new']['provider']} {a['new']['masked']} ({a['new']['holder_name']})") for a in d["accounts"]])
+
+
+@accounts_app.command("approve")
+def approve_cmd(
+    account_id: int = typer.Argument(..., help="Account id (from `ansinh accounts pending`)."),
+    as_user: str = typer.Option(..., "--as", help="The approver (approver or province officer; not the maker)."),
+    note: str = typer.Option("", "--note"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve a pending payment account (maker-checker, the same checks as the web)."""
+    from ansinh.accounts.services import approve_account
+    from ansinh.core.jobs import BadInput
+
+    try:
+        acc = approve_account(account_id, _user(as_user), note=note, source="cli")
+    except BadInput as exc:
+        fail(f"account {account_id}: {exc}")
+    emit({"account": acc.pk, "approval": acc.approval, "by": as_user}, json_out,
+         lambda d: print(f"account {d['account']}: {d['approval']} by {d['by']}"))
+
+
+@accounts_app.command("reject")
+def reject_cmd(
+    account_id: int = typer.Argument(...),
+    as_user: str = typer.Option(..., "--as", help="The approver (approver or province officer; not the maker)."),
+    reason: str = typer.Option(..., "--reason"),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Reject a pending payment account (it is never paid into)."""
+    from ansinh.accounts.services import reject_account
+    from ansinh.core.jobs import BadInput
+
+    try:
+        acc = reject_account(account_id, _user(as_user), reason=reason, source="cli")
+    except BadInput as exc:
+        fail(f"account {account_id}: {exc}")
+    emit({"account": acc.pk, "approval": acc.approval, "by": as_user}, json_out,
+         lambda d: print(f"account {d['account']}: {d['approval']} by {d['by']}"))
 
 
 @accounts_app.command("refresh")

@@ -609,3 +609,81 @@ def target_communes(user) -> list[AdminUnit]:
     else:
         qs = qs.filter(province_code__in=scope.province_codes)
     return list(qs.order_by("province_code", "valid_to", "code"))
+
+
+# ----------------------------------------------------------------------------- account approval queue
+
+def mask_account(number: str | None) -> str:
+    """An account number shown with its last 4 digits only."""
+    n = (number or "").strip()
+    return "••••" + n[-4:] if len(n) > 4 else "••••"
+
+
+def provider_label(account) -> str:
+    p = rules.PROVIDERS.get(account.provider or "")
+    return account.provider_name or (p.short_name if p else "") or account.provider or "?"
+
+
+def source_label(source: str) -> str:
+    from django.utils.translation import gettext as _
+
+    s = source or ""
+    if s.startswith("bank:"):
+        return _("Danh sách ngân hàng trả về: %(file)s") % {"file": s[5:]}
+    if s.startswith("import:"):
+        return _("Danh sách xã (lần nhập #%(batch)s)") % {"batch": s[7:]}
+    if s.startswith("demo"):
+        return _("Dữ liệu mẫu")
+    if s == "web":
+        return _("Nhập trên web")
+    return s
+
+
+def _account_view(a) -> dict:
+    return {"id": a.pk, "provider": provider_label(a), "masked": mask_account(a.account_number),
+            "holder": a.get_holder_display(), "holder_name": a.holder_name, "status": a.get_status_display(),
+            "approved_at": a.approved_at, "approved_by": a.approved_by}
+
+
+def pending_accounts(user, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """The approval queue of `user`'s scope, oldest first: each pending account with the account
+    the person is paid into now (the newest approved usable one, as payroll picks it) beside it,
+    who made the change, when and from where, and whether the holder's name matches the person
+    or an authorised person. Numbers are masked (last 4 digits)."""
+    from ansinh.registry.models import AccountApproval, AccountStatus, AuthorisedPerson
+
+    qs = (scoped(PaymentAccount, user).filter(approval=AccountApproval.PENDING)
+          .select_related("person", "person__scope_commune", "made_by").order_by("created", "pk"))
+    total = qs.count()
+    page = list(qs[offset:offset + limit])
+    pids = sorted({a.person_id for a in page})
+    current: dict[int, PaymentAccount] = {}
+    for a in (scoped(PaymentAccount, user).filter(person_id__in=pids, approval=AccountApproval.APPROVED,
+                                                  closed_on__isnull=True, provider__isnull=False)
+              .exclude(provider="").exclude(status=AccountStatus.CLOSED).select_related("approved_by")
+              .order_by("person_id", "pk")):
+        current[a.person_id] = a  # the last one (highest id) wins, as in payroll generation
+    auth: dict[int, list[str]] = defaultdict(list)
+    for pid, name in scoped(AuthorisedPerson, user).filter(person_id__in=pids).values_list("person_id", "full_name"):
+        auth[pid].append(name)
+    rows = []
+    for a in page:
+        p = a.person
+        holder_ok = rules.holder_matches(a.holder_name, p.full_name) or any(
+            rules.holder_matches(a.holder_name, n) for n in auth.get(p.pk, []))
+        old = current.get(p.pk)
+        rows.append({"account": a, "new": _account_view(a), "old": _account_view(old) if old else None,
+                     "person": p, "holder_ok": holder_ok, "made_by": a.made_by, "created": a.created,
+                     "source": source_label(a.source)})
+    return rows, total
+
+
+def pending_count(user) -> int:
+    from ansinh.registry.models import AccountApproval
+
+    return scoped(PaymentAccount, user).filter(approval=AccountApproval.PENDING).count()
+
+
+def account_for(user, pk: int):
+    """One payment account inside the user's scope, or None."""
+    return scoped(PaymentAccount, user).select_related("person").filter(pk=pk).first()

@@ -192,7 +192,7 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
                                  provider_name=rules.PROVIDERS[r["provider"]].short_name if r["provider"] else "",
                                  account_number=r["account"], holder=holder, holder_name=r["name"].upper(),
                                  source=source, status=AccountStatus.CONFIRMED, registered_on=r["day"],
-                                 confirmed_on=r["day"])
+                                 confirmed_on=r["day"], made_by=recorded_user(user))  # pending approval
             existing[(p.pk, r["account"])] = acc
             new_acc.append((p, acc))
             counts["created"] += 1
@@ -315,6 +315,140 @@ def set_stage(account: PaymentAccount, stage: str, day: dt.date, user=None, sour
                                  user=recorded_user(user), source=source, scope_commune_id=p.scope_commune_id,
                                  province_code=p.province_code)
     return account
+
+
+# ----------------------------------------------------------------------------- account approval
+
+# Maker-checker on payment accounts (issue 11, item 3): every new account, whatever its source
+# (commune list, bank list, web, CLI), is pending; payroll pays only approved accounts
+# (ansinh.payroll.services._account_usable_sql). A second user approves or rejects it: an
+# approver or a province officer whose scope covers the person, never the user who made it.
+# The checks are here, so the web, the CLI and the API all get them.
+ACCOUNT_APPROVERS = ("approver", "province_officer")
+EVIDENCE_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def can_approve_accounts(user) -> bool:
+    from ansinh.core.roles import has_role
+
+    return bool(getattr(user, "pk", None)) and has_role(user, *ACCOUNT_APPROVERS)
+
+
+def _store_evidence(uploaded) -> str:
+    """Keep an evidence file (a signed request, a bank letter): a PDF checked by its magic bytes,
+    an image decoded and re-encoded by Pillow (nothing but pixels kept). Returns its path
+    relative to VAR_DIR."""
+    import io
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ansinh.core.uploads import store_upload
+
+    name = Path(uploaded.name or "").name
+    ext = Path(name).suffix.lower()
+    if ext not in EVIDENCE_EXTENSIONS:
+        raise BadInput(f"tệp minh chứng: chỉ nhận {', '.join(EVIDENCE_EXTENSIONS)}")
+    if uploaded.size > EVIDENCE_MAX_BYTES:
+        raise BadInput("tệp minh chứng: tối đa 10 MB")
+    data = b"".join(uploaded.chunks())
+    if ext == ".pdf":
+        if not data.startswith(b"%PDF-"):
+            raise BadInput("tệp minh chứng: không phải tệp PDF")
+        clean = SimpleUploadedFile("minh-chung.pdf", data)
+    else:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("PNG", "JPEG"):
+                    raise BadInput("tệp minh chứng: ảnh phải là PNG hoặc JPEG")
+                img.load()
+                out = io.BytesIO()
+                rgb = img.convert("RGB")
+                rgb.save(out, format="PNG")
+        except BadInput:
+            raise
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            raise BadInput("tệp minh chứng: không đọc được ảnh") from None
+        clean = SimpleUploadedFile("minh-chung.png", out.getvalue())
+    dest = store_upload(clean, "account-evidence", "minh-chung")
+    return str(dest.relative_to(settings.VAR_DIR))
+
+
+def _decide(account, user, decision: str, *, reason: str = "", evidence=None, source: str = "web"):
+    from ansinh.core.scope import scope_for
+    from ansinh.registry.models import AccountApproval
+
+    if not getattr(user, "pk", None):
+        raise BadInput("cần người phê duyệt (người dùng đã đăng nhập, hoặc --as ở dòng lệnh)")
+    if not can_approve_accounts(user):
+        raise BadInput("bạn không có quyền phê duyệt tài khoản nhận tiền")
+    reason = " ".join((reason or "").split())[:500]
+    if decision == AccountApproval.REJECTED and not reason:
+        raise BadInput("cần ghi lý do từ chối")
+    pk = getattr(account, "pk", account)
+    with transaction.atomic():
+        # Locked: two approvers (or an approver and a new change) cannot both decide the same row.
+        acc = PaymentAccount.objects.select_for_update(of=("self",)).select_related("person").filter(pk=pk).first()
+        if acc is None:
+            raise BadInput("không tìm thấy tài khoản")
+        p = acc.person
+        if not scope_for(user).covers(p.scope_commune_id, p.province_code):
+            raise BadInput("tài khoản ngoài phạm vi của bạn")
+        if acc.approval != AccountApproval.PENDING:
+            raise BadInput("tài khoản này đã được xử lý")
+        if acc.made_by_id is not None and acc.made_by_id == user.pk:
+            raise BadInput("người tạo hoặc sửa tài khoản không được tự phê duyệt (cần người thứ hai)")
+        path = _store_evidence(evidence) if evidence is not None else ""
+        acc.approval, acc.approved_by, acc.approved_at = decision, user, timezone.now()
+        acc.approval_reason, acc.approval_evidence = reason, path
+        acc.save(update_fields=["approval", "approved_by", "approved_at", "approval_reason", "approval_evidence"])
+        ChangeLog.objects.create(model="registry.paymentaccount", object_id=acc.pk, person=p, field="approval",
+                                 old=AccountApproval.PENDING, new=decision + (f": {reason}" if reason else ""),
+                                 at=acc.approved_at, user=user, source=source, scope_commune_id=p.scope_commune_id,
+                                 province_code=p.province_code)
+    return acc
+
+
+def approve_account(account, user, *, note: str = "", evidence=None, source: str = "web") -> PaymentAccount:
+    """Approve a pending account (by a second user; see ACCOUNT_APPROVERS): from now on payroll
+    generation may pay into it. `account`: a PaymentAccount or its id."""
+    from ansinh.registry.models import AccountApproval
+
+    return _decide(account, user, AccountApproval.APPROVED, reason=note, evidence=evidence, source=source)
+
+
+def reject_account(account, user, *, reason: str, evidence=None, source: str = "web") -> PaymentAccount:
+    """Reject a pending account (reason required): it is never paid into; importing the same
+    account again does not bring it back (a new account must be registered)."""
+    from ansinh.registry.models import AccountApproval
+
+    return _decide(account, user, AccountApproval.REJECTED, reason=reason, evidence=evidence, source=source)
+
+
+def approve_demo_accounts(user=None) -> int:
+    """Demo set-up only: the accounts generated or imported without a user (the demo lists, the
+    demo history) are approved as the demo approver, in one UPDATE plus one history INSERT."""
+    from ansinh.registry.models import AccountApproval
+
+    now = timezone.now()
+    pending = PaymentAccount.objects.filter(approval=AccountApproval.PENDING, made_by__isnull=True)
+    rows = list(pending.values_list("pk", "person_id", "person__scope_commune_id", "person__province_code"))
+    if not rows:
+        return 0
+    uid = recorded_user(user).pk if recorded_user(user) else None
+    ids = [r[0] for r in rows]
+    for i in range(0, len(ids), BATCH):
+        pending.filter(pk__in=ids[i:i + BATCH]).update(
+            approval=AccountApproval.APPROVED, approved_by_id=uid, approved_at=now,
+            approval_reason="Dữ liệu mẫu (demo)")
+    ChangeLog.objects.bulk_create([
+        ChangeLog(model="registry.paymentaccount", object_id=pk, person_id=pid, field="approval",
+                  old=AccountApproval.PENDING, new=AccountApproval.APPROVED, at=now, user_id=uid, source="demo",
+                  scope_commune_id=sc, province_code=prov or "") for pk, pid, sc, prov in rows], batch_size=BATCH)
+    return len(rows)
 
 
 # ----------------------------------------------------------------------------- coverage snapshot
@@ -697,6 +831,7 @@ DEMO_CURVE = [("2023-12", 1.6), ("2024-01", 3.2), ("2024-02", 7.0), ("2024-03", 
               ("2024-10", 66.0), ("2024-11", 72.0), ("2024-12", 78.0), ("2025-03", 82.0), ("2025-06", 85.0),
               ("2025-09", 88.0), ("2025-12", 90.0), ("2026-06", 92.0)]
 DEMO_SOURCE = "demo:accounts"
+DEMO_APPROVER = "pheduyet"  # ansinh.core.demo.USERS
 DEMO_PROVIDERS = ["970405", "970405", "970405", "999888", "999888", "970415", "970418", "970436", "970449",
                   "971005", "971011"]
 
@@ -806,6 +941,11 @@ def demo_setup(today: dt.date | None = None, **kwargs) -> dict:
                 holder_name=holder_name, source=DEMO_SOURCE, registered_on=reg, confirmed_on=conf,
                 activated_on=act, status=rules.status_on(today, reg, conf, act) or AccountStatus.REGISTERED))
         _insert_accounts(new)
+        # Maker-checker: the demo's accounts (lists and history, made by no user) are approved by
+        # the demo approver, so the demo payroll pays into them.
+        from django.contrib.auth import get_user_model
+
+        approved = approve_demo_accounts(get_user_model().objects.filter(username=DEMO_APPROVER).first())
         snap = refresh_snapshots(snapshot_days(today))
-    return {"accounts": len(new), "snapshot_days": snap["days"], "snapshot_rows": snap["rows"],
+    return {"accounts": len(new), "approved": approved, "snapshot_days": snap["days"], "snapshot_rows": snap["rows"],
             "seconds": round(time.perf_counter() - t0, 2)}

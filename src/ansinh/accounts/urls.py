@@ -11,4 +11,6 @@ urlpatterns = [
     path("targets/", views.targets, name="targets"),
     path("bank-lists/", views.bank_list_upload, name="bank_lists"),
     path("bank-lists/<int:pk>/", views.bank_list_detail, name="bank_list"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/evidence/", views.approval_evidence, name="approval_evidence"),
 ]

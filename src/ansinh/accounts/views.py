@@ -299,3 +299,91 @@ def targets(request):
            "communes": communes, "provinces": provinces, "error": error, "post": request.POST,
            "is_admin": has_role(request.user, Role.ADMIN)}
     return render(request, "accounts/targets.html", ctx, status=400 if error else 200)
+
+
+# ----------------------------------------------------------------------------- account approval
+
+STAFF_ROLES = ("commune_officer", "province_officer", "approver", "auditor", "admin")
+APPROVAL_PAGE = 50
+
+
+@login_required
+def approvals(request):
+    """The approval queue of payment accounts (maker-checker): every account waiting for a
+    second user's decision, in the user's scope, the current paid account beside the new one.
+    Approvers and province officers decide (not on their own changes); others only see."""
+    from django.contrib import messages
+    from django.http import HttpResponseForbidden
+    from django.shortcuts import redirect
+
+    from ansinh.accounts import services
+    from ansinh.core.jobs import BadInput
+    from ansinh.core.roles import has_role
+
+    if not has_role(request.user, *STAFF_ROLES):
+        return HttpResponseForbidden(_("Bạn không có quyền xem trang này."))
+    can_decide = services.can_approve_accounts(request.user)
+    try:
+        page = max(1, int(request.GET.get("page") or request.POST.get("page") or 1))
+    except ValueError:
+        page = 1
+    error = ""
+    if request.method == "POST":
+        if not can_decide:
+            return HttpResponseForbidden(_("Bạn không có quyền phê duyệt tài khoản nhận tiền."))
+        try:
+            pk = int(request.POST.get("account") or "")
+        except ValueError:
+            pk = None
+        account = selectors.account_for(request.user, pk) if pk and pk < 2**63 else None
+        if account is None:
+            raise Http404
+        action = request.POST.get("action")
+        evidence = request.FILES.get("evidence")
+        try:
+            if action == "approve":
+                services.approve_account(account, request.user, note=request.POST.get("reason") or "",
+                                         evidence=evidence)
+                messages.success(request, _("Đã phê duyệt tài khoản của %(name)s.") % {"name": account.person.full_name})
+            elif action == "reject":
+                services.reject_account(account, request.user, reason=request.POST.get("reason") or "",
+                                        evidence=evidence)
+                messages.success(request, _("Đã từ chối tài khoản của %(name)s.") % {"name": account.person.full_name})
+            else:
+                raise BadInput(_("Chọn phê duyệt hoặc từ chối."))
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            return redirect(f"{reverse('accounts:approvals')}?page={page}")
+    rows, count = selectors.pending_accounts(request.user, APPROVAL_PAGE, (page - 1) * APPROVAL_PAGE)
+    pages = max(1, -(-count // APPROVAL_PAGE))
+    ctx = {"rows": rows, "count": count, "page": page, "pages": pages, "can_decide": can_decide, "error": error,
+           "me": request.user.pk}
+    return render(request, "accounts/approvals.html", ctx, status=400 if error else 200)
+
+
+@login_required
+def approval_evidence(request, pk: int):
+    """The evidence file of a decision, always as a download (never rendered on our origin)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import FileResponse
+
+    from ansinh.core.roles import has_role
+
+    if not has_role(request.user, *STAFF_ROLES):
+        raise Http404
+    account = selectors.account_for(request.user, pk)
+    if account is None or not account.approval_evidence:
+        raise Http404
+    root = Path(settings.VAR_DIR).resolve()
+    path = (root / account.approval_evidence).resolve()
+    if root not in path.parents or not path.is_file():
+        raise Http404
+    resp = FileResponse(open(path, "rb"), as_attachment=True, filename=f"minh-chung-{account.pk}{path.suffix}",  # noqa: SIM115
+                        content_type="application/octet-stream")
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    resp["Cache-Control"] = "no-store"
+    return resp

@@ -30,7 +30,7 @@ PROVIDERS = {
     "970449": "LPBank", "971005": "ViettelMoney", "971011": "VNPTMoney", "999888": "VBSP", "VNPOST": "VNPost",
 }
 HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien", "kenh", "nguoi_nhan",
-          "ngan_hang_bin", "so_tai_khoan", "vietqr"]
+          "ngan_hang_bin", "so_tai_khoan", "vietqr", "ten_chu_tai_khoan"]
 
 
 # QR images (1-2 ms each) go on the transfer sheet of a commune's run, where an officer may pay a
@@ -47,7 +47,8 @@ def provider_name(code: str) -> str:
 
 def _line_rows(run: PayrollRun):
     """Every line of the run with what the files print, ordered by provider, commune, name: one
-    query read in chunks (a server-side cursor on PostgreSQL), no model instances."""
+    query read in chunks (a server-side cursor on PostgreSQL), no model instances. The account
+    (provider, number, holder name) is the line's snapshot, never the account row as it is now."""
     from django.db import connection
 
     from ansinh.registry.models import Person
@@ -55,7 +56,7 @@ def _line_rows(run: PayrollRun):
 
     sql = (f"SELECT l.id, l.provider, COALESCE(p.id_number, ''), p.full_name, COALESCE(u.code, ''),"
            f" COALESCE(u.name, ''), l.period_month, l.amount, l.channel, l.payee, l.account_number, p.dob,"
-           f" COALESCE(p.village, '')"
+           f" COALESCE(p.village, ''), l.holder_name"
            f" FROM {PayrollLine._meta.db_table} l JOIN {Person._meta.db_table} p ON p.id = l.person_id"
            f" LEFT JOIN {AdminUnit._meta.db_table} u ON u.id = l.scope_commune_id"
            f" WHERE l.run_id = %s ORDER BY l.provider, COALESCE(u.code, ''), p.name_key, l.id")
@@ -96,7 +97,7 @@ class _OpenpyxlSheet:
 
         self.path, self.wb = path, Workbook(write_only=True)
         self.ws = self.wb.create_sheet(title[:31])
-        self.ws.column_dimensions["M"].width = 14
+        self.ws.column_dimensions["N"].width = 14
         self.n = 0
 
     def row(self, values, style: int = 0) -> None:
@@ -138,7 +139,7 @@ class _ProviderFiles:
             return
         title = provider_name(provider)
         self.sheet = (_OpenpyxlSheet(xlsx, title) if self.images else
-                      XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40)))
+                      XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40, 26)))
         self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], 3)
         self.sheet.row([self._scope()])
         note = "Mã VietQR: cột vietqr (ảnh QR: bảng chi của từng xã, hoặc nút QR của dòng trên trang bảng chi)"
@@ -151,13 +152,13 @@ class _ProviderFiles:
         return f"Tháng {run.period[5:7]} năm {run.period[:4]} — {scope} — bảng #{run.pk}"
 
     def add(self, r) -> None:
-        lid, provider, id_number, name, ccode, cname, month, amount, channel, payee, account, dob, village = r
+        lid, provider, id_number, name, ccode, cname, month, amount, channel, payee, account, dob, village, holder = r
         self.n += 1
         self.total += amount
         qr = _qr(provider, channel, account, amount, month)
         # Text cells (the name above all) never start a formula; numbers and amounts stay numbers.
         row = safe_row([self.n, lid, id_number, name, ccode, month, amount, channel, payee,
-                        provider if provider.isdigit() else "", account, qr])
+                        provider if provider.isdigit() else "", account, qr, holder if account else ""])
         self.csv.writerow(row)
         self.hash.update((";".join(map(str, row)) + "\n").encode("utf-8"))
         if not self.cash:
@@ -175,7 +176,7 @@ class _ProviderFiles:
     def close(self) -> list[Path]:
         digest = self.hash.hexdigest()
         check = f"#CHECKSUM;lines={self.n};total_vnd={self.total};sha256={digest}"
-        self.csv.writerow(["TONG", "", "", "", "", "", self.total, "", "", "", "", ""])
+        self.csv.writerow(["TONG", "", "", "", "", "", self.total, "", "", "", "", "", ""])
         self.fh.write(check + "\n")
         self.fh.close()
         if self.cash:
@@ -212,7 +213,7 @@ def write_all(run: PayrollRun, out_dir, pdf: bool = True) -> list[Path]:
 
 
 def _add_qr_image(ws, text: str, row: int) -> None:
-    """A QR image of a VietQR payload in column M of `row` (segno; Pillow lets openpyxl embed it)."""
+    """A QR image of a VietQR payload in column N of `row` (segno; Pillow lets openpyxl embed it)."""
     import segno
     from openpyxl.drawing.image import Image
 
@@ -220,7 +221,7 @@ def _add_qr_image(ws, text: str, row: int) -> None:
     # A fixed mask: choosing the best of eight is 3/4 of segno's time and every reader copes.
     segno.make(text, error="m", mask=0).save(buf, kind="png", scale=2, border=2)
     buf.seek(0)
-    ws.add_image(Image(buf), f"M{row}")
+    ws.add_image(Image(buf), f"N{row}")
 
 
 def qr_payload(line: PayrollLine) -> str:

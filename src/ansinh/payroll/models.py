@@ -134,8 +134,12 @@ class PayrollLine(models.Model):
     payee = models.CharField(max_length=12, choices=Payee.choices, default=Payee.BENEFICIARY)
     account = models.ForeignKey("registry.PaymentAccount", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
+    # Snapshot of the account paid, taken at generation (provider files are written from it, so
+    # a later change to the account cannot redirect a generated run): provider, number, holder.
     provider = models.CharField(max_length=20, blank=True)  # NAPAS BIN, or "VNPOST" for cash
+    provider_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     account_number = models.CharField(max_length=40, blank=True)
+    holder_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
     province_code = models.CharField(max_length=3, blank=True)

@@ -114,7 +114,9 @@ def _account_usable_sql() -> str:
     from ansinh.registry.models import PaymentAccount
 
     names = {f.name for f in PaymentAccount._meta.get_fields()}
-    cond = "a.provider IS NOT NULL AND a.provider <> ''"
+    # Maker-checker (issue 11): only an account a second user approved is paid into; a pending or
+    # rejected one is skipped, so the person's previous approved account (or cash) is used.
+    cond = "a.approval = 'approved' AND a.provider IS NOT NULL AND a.provider <> ''"
     if "status" in names:  # the accounts app may add a status; a closed account is never paid into
         cond += " AND (a.status IS NULL OR a.status NOT IN ('closed', 'rejected'))"
     if "closed_on" in names:
@@ -237,12 +239,13 @@ picked AS (
       AND (l.programme = ch.programme OR (ch.programme IN ('tcxh', 'nd176') AND l.programme IN ('tcxh', 'nd176'))))
 )
 INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, category, coefficient_milli, level,
-  amount, channel, payee, account_id, provider, account_number, scope_commune_id, province_code, active, result,
-  result_reason, paid_on)
+  amount, channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id,
+  province_code, active, result, result_reason, paid_on)
 SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount,
   CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(EWALLET_BINS)}') THEN 'ewallet' ELSE 'bank' END,
   CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,
-  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.account_number, ''), x.scope_commune_id, x.province_code,
+  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.provider_name, ''), COALESCE(a.account_number, ''),
+  COALESCE(a.holder_name, ''), x.scope_commune_id, x.province_code,
   TRUE, 'pending', '', NULL
 FROM picked x
 LEFT JOIN registry_paymentaccount a ON a.id = x.account_id

@@ -64,6 +64,15 @@ class AccountStatus(models.TextChoices):
     CLOSED = "closed", _("Đã đóng")
 
 
+class AccountApproval(models.TextChoices):
+    """Maker-checker on payment accounts: an account is paid into only once approved by a second
+    user (ansinh.accounts.services.approve_account); every new account starts pending."""
+
+    PENDING = "pending", _("Chờ phê duyệt")
+    APPROVED = "approved", _("Đã phê duyệt")
+    REJECTED = "rejected", _("Bị từ chối")
+
+
 class Severity(models.TextChoices):
     ERROR = "error", _("Lỗi")
     WARNING = "warning", _("Cảnh báo")
@@ -213,13 +222,27 @@ class PaymentAccount(models.Model):
     confirmed_on = models.DateField(null=True, blank=True)
     activated_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # Maker-checker: payroll pays an account only when `approval` is approved; the approver is a
+    # second user (approver or province officer, scope covering the person, not `made_by`).
+    # A new or changed account (any source) is pending; decisions are also in ChangeLog.
+    approval = models.CharField(_("Trạng thái phê duyệt"), max_length=10, choices=AccountApproval.choices,
+                                default=AccountApproval.PENDING, db_default=AccountApproval.PENDING)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", db_index=False)  # who created/changed it (None: CLI, migration)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)  # who approved or rejected it
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    approval_evidence = models.CharField(max_length=300, blank=True, default="", db_default="")  # path under VAR_DIR
 
     class ScopeMeta:
         commune = "person__scope_commune"
         province = "person__province_code"
 
     class Meta:
-        indexes = [models.Index(fields=["person", "registered_on"], name="account_person_registered")]
+        indexes = [models.Index(fields=["person", "registered_on"], name="account_person_registered"),
+                   # the approval queue: a small partial index (only pending rows)
+                   models.Index(fields=["created"], condition=Q(approval="pending"), name="account_pending")]
 
     def __str__(self) -> str:
         return f"{self.provider_name or self.provider or '?'} {self.account_number}"
