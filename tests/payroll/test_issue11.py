@@ -210,12 +210,14 @@ def test_no_get_changes_a_run_and_export_is_a_post(make_person, commune, users):
     services.approve(run, checker)
     upsert_user("kiemtoan1", "pw-kiemtoan1", roles=["auditor"], unit_codes=["20"])
     audit, a = _client("kiemtoan1"), _client("checker1")
-    for c in (audit, a):
+    for c in (audit, a):  # the auditor's download of files.zip used to export the run
         c.get(reverse("payroll:download", args=[run.pk]))
         c.get(reverse("payroll:download", args=[run.pk]) + "?pdf=1")
-        assert c.get(reverse("payroll:export", args=[run.pk])).status_code == 405
         run.refresh_from_db()
         assert run.status == RunStatus.APPROVED and run.exported_at is None
+        assert c.get(reverse("payroll:export", args=[run.pk])).status_code == 405
+        run.refresh_from_db()
+        assert run.status == RunStatus.APPROVED
     assert audit.post(reverse("payroll:export", args=[run.pk])).status_code == 403
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED
@@ -232,6 +234,21 @@ def test_no_get_changes_a_run_and_export_is_a_post(make_person, commune, users):
 
 
 # --------------------------------------------------------------------------- item 13
+
+def test_cli_approve_as_the_auditor_is_refused(make_person, commune, users, capsys):
+    """`payroll approve RUN --as kiemtoan` approved a run with no recorded maker."""
+    from ansinh.core.services import upsert_user
+
+    upsert_user("kiemtoan1", "pw-kiemtoan1", roles=["auditor"], unit_codes=["20"])
+    make_person(enrolments=E)
+    run = services.generate("2024-07", commune=commune)  # no recorded maker
+    assert main(["payroll", "approve", str(run.pk), "--as", "kiemtoan1"]) == 2
+    assert main(["payroll", "approve", str(run.pk), "--as", "checker1"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "role" in err[0] and "no recorded maker" in err[1]
+    run.refresh_from_db()
+    assert run.status == RunStatus.DRAFT and run.approved_by is None
+
 
 def test_cli_writes_need_a_user_and_keep_the_web_rules(make_person, commune, users, tmp_path, capsys):
     from ansinh.core.services import upsert_user
