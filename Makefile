@@ -19,17 +19,18 @@ install: $(STAMP)
 
 # Creates .venv, installs, migrates the embedded database, loads reference and demo data,
 # prints the demo logins and starts the site at http://$(ADDR)
+# ANSINH_DEMO=1: the demo helpers (a fabricated provider result file) exist in this installation only.
 demo: install
 	$(BIN)/ansinh init
-	$(BIN)/ansinh demo setup --people $(DEMO_PEOPLE)
-	$(BIN)/ansinh serve --addr $(ADDR)
+	ANSINH_DEMO=1 $(BIN)/ansinh demo setup --people $(DEMO_PEOPLE)
+	ANSINH_DEMO=1 $(BIN)/ansinh serve --addr $(ADDR)
 
 # The whole suite on SQLite, then on PostgreSQL when one answers (DATABASE_URL or 127.0.0.1:5432).
 test: install
 	$(BIN)/python scripts/run_tests.py
 
 serve: install
-	$(BIN)/ansinh serve --addr $(ADDR)
+	ANSINH_DEMO=1 $(BIN)/ansinh serve --addr $(ADDR)
 
 clean:
 	rm -rf $(VENV) var

@@ -25,6 +25,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = _env_bool("DEBUG", True)
+ANSINH_DEMO = _env_bool("ANSINH_DEMO", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or ("dev-only-insecure-key-ansinh" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")

@@ -5,7 +5,8 @@ import json
 from ansinh.cli import main
 
 
-def test_cli_generate_approve_export_reconcile(make_person, users, tmp_path, capsys):
+def test_cli_generate_approve_export_reconcile(make_person, users, tmp_path, capsys, settings):
+    settings.ANSINH_DEMO = True
     e = [("tcxh", "5.6-severe", "2024-07")]
     make_person(enrolments=e, account=("970405", "123456789"))
     make_person(enrolments=e)
@@ -17,19 +18,19 @@ def test_cli_generate_approve_export_reconcile(make_person, users, tmp_path, cap
     assert out["by_category"]["5.6-severe"]["total_vnd"] == 1_500_000
     run = out["run"]
     assert main(["payroll", "approve", str(run), "--as", "maker1"]) == 2
-    assert "different user" in capsys.readouterr().err
+    assert "does not have the role" in capsys.readouterr().err
     assert main(["payroll", "approve", str(run), "--as", "checker1"]) == 0
     capsys.readouterr()
-    assert main(["payroll", "export", str(run), "--out", str(tmp_path / "f"), "--no-pdf", "--json"]) == 0
+    assert main(["payroll", "export", str(run), "--out", str(tmp_path / "f"), "--no-pdf", "--json", "--as", "checker1"]) == 0
     files = json.loads(capsys.readouterr().out)["files"]
     assert any(f.endswith("Agribank.csv") for f in files) and any(f.endswith("VNPost.xlsx") for f in files)
     assert main(["payroll", "demo-result", str(run), "--out", str(tmp_path / "r.csv")]) == 0
     capsys.readouterr()
-    assert main(["payroll", "reconcile", str(run), str(tmp_path / "r.csv"), "--json"]) == 0
+    assert main(["payroll", "reconcile", str(run), str(tmp_path / "r.csv"), "--json", "--as", "checker1"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["balanced"] and rep["paid"]["total_vnd"] + rep["unpaid"]["total_vnd"] == 1_500_000
 
 
-def test_cli_bad_period(capsys, db):
-    assert main(["payroll", "generate", "--period", "07/2024", "--json"]) == 2
+def test_cli_bad_period(capsys, users):
+    assert main(["payroll", "generate", "--period", "07/2024", "--json", "--as", "maker1"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err

@@ -55,7 +55,7 @@ def test_on_disburse_callback_marks_lines(make_person, commune, users, tmp_path)
     b = make_person(enrolments=e, account=("970436", "100200301"))
     run = services.generate("2024-07", commune=commune, user=maker)
     services.approve(run, checker)
-    services.export(run, tmp_path, pdf=False)
+    services.export(run, tmp_path, user=checker, pdf=False)
     la, lb = PayrollLine.objects.get(person=a), PayrollLine.objects.get(person=b)
     c = Client()
     assert c.login(username="checker1", password="pw-checker1")
@@ -84,7 +84,7 @@ def test_callbacks_resolving_every_line_reconcile_the_run(make_person, commune, 
     people = [make_person(enrolments=e, account=("970405", f"10020030{i}")) for i in range(3)]
     run = services.generate("2024-07", commune=commune, user=maker)
     services.approve(run, checker)
-    services.export(run, tmp_path, pdf=False)
+    services.export(run, tmp_path, user=checker, pdf=False)
     ids = [PayrollLine.objects.get(person=p).pk for p in people]
     c = Client()
     assert c.login(username="checker1", password="pw-checker1")

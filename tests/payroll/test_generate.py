@@ -79,18 +79,23 @@ def test_channels_and_accounts(make_person, commune):
     assert got[cash.pk] == ("cash", "VNPOST", "beneficiary")
 
 
-def test_no_double_payment_and_regenerate(make_person, commune):
+def test_no_double_payment_and_regenerate(make_person, commune, users):
+    from ansinh.payroll.models import PayrollRun
+
+    maker, _ = users
     p = make_person()
     run1 = services.generate("2024-06", commune=commune)
     assert run1.lines.count() == 1
-    run2 = services.generate("2024-06", province_code="20")  # overlapping scope: nothing left to pay
-    assert run2.lines.count() == 0
+    # overlapping scope: nothing left to pay, and no empty run is left behind
+    with pytest.raises(BadInput, match=f"period 2024-06: already has run {run1.pk} .draft.; nothing is left to pay"):
+        services.generate("2024-06", province_code="20", user=maker)
+    assert list(PayrollRun.objects.values_list("pk", flat=True)) == [run1.pk]
     with pytest.raises(IntegrityError), transaction.atomic():
-        PayrollLine.objects.create(run=run2, person=p, programme="tcxh", period_month="2024-06", amount=1,
+        PayrollLine.objects.create(run=run1, person=p, programme="tcxh", period_month="2024-06", amount=1,
                                    channel="cash")
-    services.regenerate(run1)
+    services.regenerate(run1, maker)
     assert run1.lines.count() == 1
-    services.cancel(run1)
+    services.cancel(run1, maker)
     run3 = services.generate("2024-06", province_code="20")
     assert run3.lines.count() == 1 and run1.lines.count() == 0
 
@@ -99,8 +104,12 @@ def test_maker_checker(make_person, commune, users):
     maker, checker = users
     make_person()
     run = services.generate("2024-06", commune=commune, user=maker)
+    with pytest.raises(BadInput, match="role"):
+        services.approve(run, maker)  # a province officer is no approver
+    maker.groups.add(__import__("django.contrib.auth.models", fromlist=["Group"]).Group.objects.get(name="approver"))
+    maker = type(maker).objects.get(pk=maker.pk)  # roles are cached on the instance
     with pytest.raises(BadInput, match="different user"):
-        services.approve(run, maker)
+        services.approve(run, maker)  # an approver who made the run
     services.approve(run, checker)
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED and run.approved_by == checker
@@ -140,8 +149,9 @@ def test_funeral_support_once_to_the_organiser(make_person, commune):
                        (july.pk, "2024-07"): (20 * 500_000, 500_000, 20_000, "cash", "organiser", "VNPOST")}
     assert not PayrollLine.objects.filter(run=run, person=before).exists()
     assert run.summary["by_category"]["funeral"] == {"lines": 2, "total_vnd": 17_200_000}
-    # paid once: the next month's run does not offer it again
-    assert not services.generate("2024-08", commune=commune).lines.filter(programme="funeral").exists()
+    # paid once: the next month's run does not offer it again (nobody is owed anything: no run is made)
+    with pytest.raises(BadInput, match="nobody is owed anything"):
+        services.generate("2024-08", commune=commune)
     # a province resolution raising the multiple applies to deaths in its months
     Rate.objects.create(kind="funeral_multiple", amount=25, valid_from=D(2024, 9, 1), province_code="20",
                         legal_basis="Nghị quyết HĐND tỉnh (thử)")

@@ -7,7 +7,7 @@ from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
 def _month_run(period, commune, maker, checker, tmp_path, unpaid_person_ids):
     run = services.generate(period, commune=commune, user=maker)
     services.approve(run, checker)
-    services.export(run, tmp_path / period, pdf=False)
+    services.export(run, tmp_path / period, user=checker, pdf=False)
     res = tmp_path / f"{period}.csv"
     rows = ["line_id;status;reason;paid_date"]
     for ln in run.lines.all():
@@ -16,7 +16,7 @@ def _month_run(period, commune, maker, checker, tmp_path, unpaid_person_ids):
         else:
             rows.append(f"{ln.pk};paid;;{period}-20")
     res.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    services.reconcile(run, res)
+    services.reconcile(run, res, user=checker)
     return run
 
 
@@ -41,7 +41,7 @@ def test_suspension_after_three_uncollected_months(make_person, commune, users, 
     assert not services.generate("2024-10", commune=commune).lines.filter(person=away).exists()
 
 
-def test_demo_setup_is_idempotent(make_person, commune):
+def test_demo_setup_is_idempotent(make_person, commune, settings):
     from ansinh.core.services import upsert_user
 
     upsert_user("tinh", "pw", roles=["province_officer"], unit_codes=["20"])
@@ -49,10 +49,15 @@ def test_demo_setup_is_idempotent(make_person, commune):
     make_person(enrolments=[("tcxh", "5.6-severe", "2024-01")], account=("970405", "123123123"), paid_through="2024-10")
     make_person(enrolments=[("tcxh", "5.5c", "2024-01")], dob=__import__("datetime").date(1940, 2, 2),
                 paid_through="2024-10")
+    settings.ANSINH_DEMO = False  # a production installation: no fabricated history
+    assert services.demo_setup() == {"payroll": "skipped: demo helpers need ANSINH_DEMO=1"}
+    assert not PayrollRun.objects.exists()
+    settings.ANSINH_DEMO = True
     out = services.demo_setup()
     assert out["lines"] == 2 and out["period"] == "2024-11"  # paid through October: no arrears
     run = PayrollRun.objects.get(period="2024-11")
     assert run.status == RunStatus.RECONCILED and run.approved_by.username == "pheduyet"
+    assert run.generated_by.username == "tinh"
     assert run.lines.filter(result=LineResult.PENDING).count() == 0
     assert services.demo_setup() == {"payroll": "exists"}
 
@@ -67,6 +72,7 @@ def test_demo_opening_position_makes_november_and_december_ordinary_months(db, s
     from ansinh.registry.services import demo_setup as registry_demo
 
     settings.VAR_DIR = tmp_path
+    settings.ANSINH_DEMO = True
     create_demo_users()
     opening = registry_demo(people=400, seed=3, paid_through=DEMO_PAID_THROUGH)
     assert opening["paid_through"] == DEMO_PAID_THROUGH == "2024-10" and opening["imported"] > 300

@@ -16,7 +16,8 @@ def _client(username):
     return c
 
 
-def test_generate_approve_download_reconcile(make_person, commune, users):
+def test_generate_approve_download_reconcile(make_person, commune, users, settings):
+    settings.ANSINH_DEMO = True
     maker, checker = users
     make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970405", "900800700"))
     make_person(enrolments=[("tcxh", "5.5c", "2024-12")], dob=__import__("datetime").date(1940, 1, 1))
@@ -39,6 +40,9 @@ def test_generate_approve_download_reconcile(make_person, commune, users):
     a.post(reverse("payroll:approve", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED
+    a.post(reverse("payroll:export", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == RunStatus.EXPORTED
     z = a.get(reverse("payroll:download", args=[run.pk]))
     names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
     assert any(n.endswith("Agribank.csv") for n in names) and any(n.endswith("VNPost.xlsx") for n in names)
@@ -53,6 +57,7 @@ def test_generate_approve_download_reconcile(make_person, commune, users):
 def test_out_of_scope_run_is_404(make_person, commune):
     from ansinh.core.services import upsert_user
 
+    make_person()
     run = services.generate("2024-12", commune=commune)
     upsert_user("other1", "pw-other1", roles=["commune_officer"], unit_codes=["06079"])
     assert _client("other1").get(reverse("payroll:run", args=[run.pk])).status_code == 404
@@ -106,5 +111,5 @@ def test_line_vietqr_image_on_demand(make_person, commune, users):
     text = zxingcpp.read_barcodes(Image.open(io.BytesIO(r.content)).convert("L"))[0].text
     assert text == vietqr.payload("970436", "0011001932418", 750_000, "TCXH 2024-12")
     assert c.get(reverse("payroll:line_qr", args=[run.pk, lc.pk])).status_code == 404  # cash: no QR
-    other = services.generate("2024-12", province_code="20")  # no lines left: another run
+    other = PayrollRun.objects.create(period="2024-12", province_code="20")  # another run in scope
     assert c.get(reverse("payroll:line_qr", args=[other.pk, lb.pk])).status_code == 404

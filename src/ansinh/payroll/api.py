@@ -62,7 +62,7 @@ def on_disburse(request, body: OnDisburse):
         result = {"succ": LineResult.PAID, "rjct": LineResult.UNPAID}.get(s.status)
         if result is None:  # rcvd / pdng: not final yet
             continue
-        ref = re.fullmatch(r"line-(\d+)", s.reference_id)
+        ref = re.fullmatch(r"line-(\d{1,18})", s.reference_id)  # a line id is a bigint
         if not ref:
             return JsonResponse({"detail": f"disbursements_status[{n}].reference_id: {s.reference_id!r} is not line-N"},
                 status=400)
@@ -81,7 +81,10 @@ def on_disburse(request, body: OnDisburse):
             "detail": f"disbursements_status[{refs[outside[0]]}].reference_id: line-{outside[0]} is not a line "
                       f"of run {run.pk}"}, status=400)
     try:
-        report = services.apply_results(run, rows, source=f"on-disburse {body.transaction_id}") if rows else None
+        report = (services.apply_results(run, rows, source=f"on-disburse {body.transaction_id}", user=request.user)
+                  if rows else None)
+    except services.NotAllowed as exc:
+        return JsonResponse({"detail": str(exc)}, status=403)
     except BadInput as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     run.refresh_from_db()

@@ -1,4 +1,7 @@
-"""`ansinh payroll generate|approve|export|reconcile|rates`."""
+"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|correct|approve-correction|...`.
+
+Every write needs `--as USER` and goes through the same service checks as the web (role,
+scope, maker != checker); bad input exits 2 with one line."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,20 +16,22 @@ payroll_app = typer.Typer(no_args_is_help=True, help="Monthly payroll: generate,
 def _run(run_id: int):
     from ansinh.payroll.models import PayrollRun
 
-    run = PayrollRun.objects.filter(pk=run_id).first()
+    run = PayrollRun.objects.filter(pk=run_id).first() if 0 < run_id < 2**63 else None
     if run is None:
         fail(f"no payroll run {run_id}")
     return run
 
 
 def _user(username: str):
+    """The acting user of a write (--as): required, and checked by the services exactly as on
+    the web (role, scope, maker-checker)."""
     from django.contrib.auth import get_user_model
 
     if not username:
-        return None
-    u = get_user_model().objects.filter(username=username).first()
+        fail("--as USER is required: every change is recorded with the user who made it")
+    u = get_user_model().objects.filter(username=username, is_active=True).first()
     if u is None:
-        fail(f"no user {username!r}")
+        fail(f"no active user {username!r}")
     return u
 
 
@@ -43,76 +48,174 @@ def _print_run(d: dict) -> None:
         print(f"  {k:<8} {v['lines']:>8} dòng {v['total_vnd']:>16,} đ")
 
 
+AS_USER = typer.Option("", "--as", help="Username of the user doing this (required).")
+
+
 @payroll_app.command("generate")
 def generate_cmd(
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     commune: str = typer.Option("", "--commune", help="Current commune code (default: the whole province)."),
     province: str = typer.Option("20", "--province", help="Province code when no commune is given."),
-    as_user: str = typer.Option("", "--as", help="Username of the maker."),
+    as_user: str = AS_USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Generate a draft payroll run (set-based; arrears included)."""
+    """Generate a draft payroll run (set-based; arrears included) as the maker --as."""
     from ansinh.core.services import current_unit
     from ansinh.payroll import services
 
+    user = _user(as_user)
     unit = None
     if commune:
         try:
             unit = current_unit(commune)
         except ValueError as exc:
             fail(str(exc))
-    run = services.generate(period, commune=unit, province_code=province, user=_user(as_user))
+    run = services.generate(period, commune=unit, province_code=province, user=user)
     emit(_out(run), json_out, _print_run)
 
 
 @payroll_app.command("regenerate")
-def regenerate_cmd(run_id: int = typer.Argument(...), json_out: bool = typer.Option(False, "--json")) -> None:
-    """Recompute a draft run."""
+def regenerate_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
+                   json_out: bool = typer.Option(False, "--json")) -> None:
+    """Recompute a draft run (the user --as becomes its maker)."""
     from ansinh.payroll import services
 
-    emit(_out(services.regenerate(_run(run_id))), json_out, _print_run)
+    user = _user(as_user)
+    emit(_out(services.regenerate(_run(run_id), user)), json_out, _print_run)
+
+
+@payroll_app.command("check")
+def check_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
+              json_out: bool = typer.Option(False, "--json")) -> None:
+    """Mark a draft checked (the checker must differ from the maker)."""
+    from ansinh.payroll import services
+
+    user = _user(as_user)
+    run = services.check(_run(run_id), user)
+    emit({"run": run.pk, "status": run.status, "checked_by": as_user}, json_out,
+         lambda d: print(f"Bảng chi #{d['run']}: đã kiểm tra bởi {d['checked_by']}"))
 
 
 @payroll_app.command("approve")
-def approve_cmd(run_id: int = typer.Argument(...), as_user: str = typer.Option(..., "--as", help="Approver"),
+def approve_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                 json_out: bool = typer.Option(False, "--json")) -> None:
-    """Approve a run (the approver must differ from the maker)."""
+    """Approve a run (an approver, never the maker)."""
     from ansinh.payroll import services
 
-    run = services.approve(_run(run_id), _user(as_user))
+    user = _user(as_user)
+    run = services.approve(_run(run_id), user)
     emit({"run": run.pk, "status": run.status, "approved_by": as_user}, json_out,
          lambda d: print(f"Bảng chi #{d['run']}: đã phê duyệt bởi {d['approved_by']}"))
+
+
+@payroll_app.command("cancel")
+def cancel_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
+               json_out: bool = typer.Option(False, "--json")) -> None:
+    """Cancel a draft run (its lines are deleted; their months are free again)."""
+    from ansinh.payroll import services
+
+    user = _user(as_user)
+    run = _run(run_id)
+    services.cancel(run, user)
+    emit({"run": run.pk, "status": "cancelled"}, json_out, lambda d: print(f"Bảng chi #{d['run']}: đã hủy"))
 
 
 @payroll_app.command("export")
 def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., "--out", help="Folder"),
                pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
-               json_out: bool = typer.Option(False, "--json")) -> None:
-    """Write the provider files (.csv/.xlsx per provider, cash list, G2P Connect JSON)."""
+               as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Export an approved run and write its provider files (.csv/.xlsx per provider, cash list, G2P JSON)."""
     from ansinh.payroll import services
 
-    paths = services.export(_run(run_id), out, pdf=pdf)
+    user = _user(as_user)
+    paths = services.export(_run(run_id), out, user=user, pdf=pdf)
     emit({"run": run_id, "files": [str(p) for p in paths]}, json_out,
          lambda d: print("\n".join(d["files"])))
 
 
 @payroll_app.command("reconcile")
 def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.Argument(...),
-                  json_out: bool = typer.Option(False, "--json")) -> None:
-    """Import a provider result file (line_id;status;reason;paid_date[;amount])."""
+                  as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Import a provider result file (line_id;status;reason;paid_date[;amount]); not by the run's maker.
+    A line's result is final once recorded: use `payroll correct` to change it."""
     from ansinh.payroll import services
 
-    if not result_file.exists():
-        fail(f"{result_file}: file not found")
-    rep = services.reconcile(_run(run_id), result_file)
+    user = _user(as_user)
+    if not result_file.is_file():
+        fail(f"{result_file.name}: file not found")
+    rep = services.reconcile(_run(run_id), result_file, user=user)
     emit(rep, json_out, lambda r: print(
         f"Đã chi {r['paid']['lines']} dòng {r['paid']['total_vnd']:,} đ; chưa chi {r['unpaid']['lines']} dòng "
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
 
 
+@payroll_app.command("correct")
+def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
+                result: str = typer.Option(..., "--result", help="paid | unpaid"),
+                reason: str = typer.Option(..., "--reason", help="Why the recorded result is wrong."),
+                paid_date: str = typer.Option("", "--paid-date", help="YYYY-MM-DD (for --result paid)"),
+                code: str = typer.Option("", "--code", help="The provider's reason code (for --result unpaid)."),
+                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Request a correction of a confirmed line result (applied when another user approves it)."""
+    import datetime as dt
+
+    from ansinh.payroll import services
+    from ansinh.payroll.models import PayrollLine
+
+    user = _user(as_user)
+    line = PayrollLine.objects.filter(pk=line_id).select_related("run").first() if 0 < line_id < 2**63 else None
+    if line is None:
+        fail(f"no payroll line {line_id}")
+    paid_on = None
+    if paid_date:
+        try:
+            paid_on = dt.date.fromisoformat(paid_date)
+        except ValueError:
+            fail(f"--paid-date: {paid_date!r} is not YYYY-MM-DD")
+    c = services.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,
+                                    user=user)
+    emit({"correction": c.pk, "line": line.pk, "old": c.old_result, "new": c.new_result, "status": c.status},
+         json_out, lambda d: print(f"Đề nghị điều chỉnh #{d['correction']}: dòng {d['line']} {d['old']} → {d['new']} "
+                                   f"(chờ phê duyệt)"))
+
+
+def _correction(correction_id: int):
+    from ansinh.payroll.models import ResultCorrection
+
+    c = (ResultCorrection.objects.filter(pk=correction_id).select_related("line__run").first()
+         if 0 < correction_id < 2**63 else None)
+    if c is None:
+        fail(f"no correction {correction_id}")
+    return c
+
+
+@payroll_app.command("approve-correction")
+def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
+                           json_out: bool = typer.Option(False, "--json")) -> None:
+    """Approve a requested correction (an approver, not its requester)."""
+    from ansinh.payroll import services
+
+    user = _user(as_user)
+    c = services.approve_correction(_correction(correction_id), user)
+    emit({"correction": c.pk, "status": c.status, "line": c.line_id, "result": c.new_result}, json_out,
+         lambda d: print(f"Điều chỉnh #{d['correction']}: đã phê duyệt; dòng {d['line']} là {d['result']}"))
+
+
+@payroll_app.command("reject-correction")
+def reject_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
+                          json_out: bool = typer.Option(False, "--json")) -> None:
+    """Reject a requested correction."""
+    from ansinh.payroll import services
+
+    user = _user(as_user)
+    c = services.reject_correction(_correction(correction_id), user)
+    emit({"correction": c.pk, "status": c.status}, json_out,
+         lambda d: print(f"Điều chỉnh #{d['correction']}: đã từ chối"))
+
+
 @payroll_app.command("demo-result")
 def demo_result_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
-    """Write a plausible provider result file for a run (demo)."""
+    """Write a plausible provider result file for a run (demo installations only: ANSINH_DEMO=1)."""
     from ansinh.payroll.files import write_demo_result
 
     write_demo_result(_run(run_id), out)

@@ -29,6 +29,7 @@ PROVIDERS = {
     "970405": "Agribank", "970415": "VietinBank", "970418": "BIDV", "970436": "Vietcombank",
     "970449": "LPBank", "971005": "ViettelMoney", "971011": "VNPTMoney", "999888": "VBSP", "VNPOST": "VNPost",
 }
+MAX_ID = 2**63 - 1  # a line id is a bigint
 HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien", "kenh", "nguoi_nhan",
           "ngan_hang_bin", "so_tai_khoan", "vietqr", "ten_chu_tai_khoan"]
 
@@ -420,6 +421,8 @@ def read_result(path) -> list[dict]:
             line_id = int(get("line_id"))
         except ValueError:
             raise BadInput(f"{p.name}: row {n}, line_id: {get('line_id')!r} is not a number") from None
+        if not 0 < line_id <= MAX_ID:
+            raise BadInput(f"{p.name}: row {n}, line_id: {line_id} is not a line id")
         status = get("status").lower()
         if status not in ("paid", "unpaid"):
             raise BadInput(f"{p.name}: row {n}, status: {status!r} must be paid or unpaid")
@@ -438,7 +441,12 @@ def read_result(path) -> list[dict]:
 
 
 def write_demo_result(run: PayrollRun, path, unpaid_every: int = 10) -> Path:
-    """A plausible provider result: every `unpaid_every`-th line unpaid (not collected)."""
+    """A plausible provider result: every `unpaid_every`-th line unpaid (not collected). Demo
+    installations only (settings.ANSINH_DEMO): a real run is reconciled from the provider's file."""
+    from django.conf import settings
+
+    if not getattr(settings, "ANSINH_DEMO", False):
+        raise BadInput("demo result files exist only in demo installations (ANSINH_DEMO=1)")
     day = dt.date(int(run.period[:4]), int(run.period[5:7]), 20)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";", lineterminator="\n")

@@ -4,7 +4,10 @@ their lines.
 The guard against paying twice is in the database: ``PayrollLine`` has a partial unique
 index on (person, programme, period_month) over its *claiming* lines (``active``). A line
 stops claiming when its run is cancelled / regenerated (rows deleted) or when the provider
-reports it unpaid (the month is then carried into a later run as arrears).
+reports it unpaid (the month is then carried into a later run as arrears). A check
+constraint ties ``active`` to the result (pending or paid claim, unpaid does not), so a line
+that is paid or waiting for payment always holds its person-month. A result is final once
+recorded: changing it takes a ``ResultCorrection`` approved by a second user.
 """
 from __future__ import annotations
 
@@ -157,5 +160,61 @@ class PayrollLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "programme", "period_month"], condition=Q(active=True),
                                     name="payroll_line_pays_once"),
+            # The obligation: a paid or pending line claims its month, an unpaid one does not.
+            models.CheckConstraint(condition=Q(active=True, result__in=["pending", "paid"])
+                                   | Q(active=False, result="unpaid"),
+                                   name="payroll_line_claims_unless_unpaid"),
         ]
         indexes = [models.Index(fields=["run", "channel"]), models.Index(fields=["person", "period_month"])]
+
+
+class CorrectionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Chờ phê duyệt")
+    APPROVED = "approved", _("Đã phê duyệt")
+    REJECTED = "rejected", _("Đã từ chối")
+
+
+class ResultCorrection(models.Model):
+    """A change to a confirmed payment result (paid -> unpaid when the provider reports a
+    payment returned, unpaid -> paid when a payment reported failed did arrive). Requested by
+    one user, applied only when a different user with the approver role approves it; the
+    line's claim on its person-month follows the new result (the database refuses a second
+    paid or pending line for the month)."""
+
+    line = models.ForeignKey(PayrollLine, on_delete=models.CASCADE, related_name="corrections")
+    old_result = models.CharField(max_length=8, choices=LineResult.choices)
+    new_result = models.CharField(max_length=8, choices=LineResult.choices)
+    old_reason = models.CharField(max_length=200, blank=True)
+    new_reason = models.CharField(max_length=200, blank=True)  # the provider's reason code for unpaid
+    paid_on = models.DateField(null=True, blank=True)  # for a correction to paid
+    reason = models.CharField(_("Lý do điều chỉnh"), max_length=500)
+    status = models.CharField(max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    province_code = models.CharField(max_length=3, blank=True)
+
+    class ScopeMeta:
+        commune = "scope_commune"
+        province = "province_code"
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line"], condition=Q(status="requested"),
+                                    name="payroll_correction_one_open_per_line"),
+            models.CheckConstraint(condition=~Q(old_result=models.F("new_result")),
+                                   name="payroll_correction_changes_result"),
+            models.CheckConstraint(condition=~Q(new_result="pending"), name="payroll_correction_to_final"),
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by")),
+                                   name="payroll_correction_four_eyes"),
+            models.CheckConstraint(condition=Q(status="approved", approved_by__isnull=False)
+                                   | ~Q(status="approved") & Q(approved_by__isnull=True),
+                                   name="payroll_correction_approved_has_approver"),
+        ]

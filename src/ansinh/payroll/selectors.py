@@ -5,8 +5,20 @@ import datetime as dt
 
 from django.db.models import Count, QuerySet, Sum
 
+from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
-from ansinh.payroll.models import Channel, LineResult, PayrollLine, PayrollRun, Rate, RunStatus
+from ansinh.payroll.models import (
+    Channel,
+    CorrectionStatus,
+    LineResult,
+    PayrollLine,
+    PayrollRun,
+    Rate,
+    ResultCorrection,
+    RunStatus,
+)
+
+DOWNLOADABLE = (RunStatus.EXPORTED, RunStatus.RECONCILED)
 
 
 def runs(user) -> QuerySet:
@@ -32,6 +44,41 @@ def totals(user, run: PayrollRun) -> dict:
             "by_commune": by("scope_commune__code", "scope_commune__name"),
             "by_channel": by("channel"), "by_category": by("category"), "by_provider": by("provider"),
             "by_result": by("result")}
+
+
+def corrections(user, run: PayrollRun) -> QuerySet:
+    return (scoped(ResultCorrection, user).filter(line__run=run)
+            .select_related("line__person", "requested_by", "approved_by", "rejected_by"))
+
+
+def run_actions(user, run: PayrollRun) -> dict:
+    """Which buttons the run page shows; the services decide (this mirrors their checks)."""
+    from ansinh.payroll import services as S
+
+    uid = getattr(user, "pk", None)
+    not_maker = run.generated_by_id is not None and run.generated_by_id != uid
+    confirmed = run.status in DOWNLOADABLE and PayrollLine.objects.filter(run=run).exclude(
+        result=LineResult.PENDING).exists()
+    return {
+        "can_approve": has_role(user, *S.APPROVERS) and not_maker
+        and run.status in (RunStatus.DRAFT, RunStatus.CHECKED),
+        "can_export": has_role(user, *S.EXPORTERS) and run.status == RunStatus.APPROVED,
+        "can_download": run.status in DOWNLOADABLE,
+        "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *S.RECONCILERS) and not_maker,
+        "can_correct": confirmed and has_role(user, *S.CORRECTORS),
+        "can_decide_corrections": has_role(user, *S.APPROVERS),
+        "open_corrections": CorrectionStatus.REQUESTED,
+    }
+
+
+def exported_files(run: PayrollRun, out_dir, pdf: bool = False) -> list:
+    """The provider files of an exported run, written again from its lines (read only: the
+    run does not change)."""
+    from ansinh.payroll import files
+
+    if run.status not in DOWNLOADABLE:
+        raise ValueError(f"run {run.pk} is not exported")
+    return files.write_all(run, out_dir, pdf=pdf)
 
 
 def rates() -> QuerySet:

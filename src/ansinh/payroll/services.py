@@ -22,21 +22,64 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.roles import has_role
+from ansinh.core.scope import scope_for
 from ansinh.core.services import recorded_user
 from ansinh.payroll import entitlement as E
 from ansinh.payroll.models import (
     Coefficient,
+    CorrectionStatus,
     LineResult,
     PayrollLine,
     PayrollRun,
     Rate,
     RateKind,
+    ResultCorrection,
     RunStatus,
 )
 
 EWALLET_BINS = ("971005", "971011")  # Viettel Money, VNPT Money
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# Who may do what (the web, the API and the CLI all go through these checks).
+MAKERS = ("commune_officer", "province_officer", "admin")  # generate, regenerate, cancel
+APPROVERS = ("approver", "admin")  # approve a run, approve a result correction
+CHECKERS = MAKERS + APPROVERS  # check a draft (not its maker)
+EXPORTERS = MAKERS + APPROVERS  # export an approved run (never the auditor)
+RECONCILERS = MAKERS + APPROVERS  # record the provider's results (not the run's maker)
+CORRECTORS = MAKERS + APPROVERS  # request a result correction
+
+
+class NotAllowed(BadInput):
+    """The user may not do this (role, scope, maker-checker): 403 on the web, exit 2 in the CLI."""
+
+
+def _require(user, roles: tuple[str, ...], what: str) -> None:
+    if user is None or not getattr(user, "pk", None) or not getattr(user, "is_active", False):
+        raise NotAllowed(f"{what}: a named user is required (--as USER)")
+    if not has_role(user, *roles):
+        raise NotAllowed(f"{what}: user {user.get_username()} does not have the role for this")
+
+
+def _require_run(user, run: PayrollRun, roles: tuple[str, ...], what: str) -> None:
+    """Role and scope: the run must be inside the user's scope (as the pages read it)."""
+    _require(user, roles, what)
+    if not scope_for(user).covers(run.scope_commune_id, run.province_code):
+        raise NotAllowed(f"{what}: run {run.pk} is outside the scope of user {user.get_username()}")
+
+
+def _lock(run: PayrollRun) -> PayrollRun:
+    """Lock the run's row (inside a transaction) and refresh the caller's instance from it."""
+    run.refresh_from_db(from_queryset=PayrollRun.objects.select_for_update())
+    return run
+
+
+def _require_not_maker(user, run: PayrollRun, what: str, role: str) -> None:
+    if run.generated_by_id is None:
+        raise NotAllowed(f"{what}: run {run.pk} has no recorded maker; regenerate it as a named user")
+    if run.generated_by_id == user.pk:
+        raise NotAllowed(f"{what}: the {role} must be a different user from the one who generated run {run.pk}")
 
 
 def parse_period(text: str) -> str:
@@ -318,37 +361,74 @@ def _fill(run: PayrollRun) -> int:
     return n
 
 
+def _overlapping_runs(period: str, commune, province_code: str):
+    """Runs of `period` (not cancelled) whose scope overlaps a commune's or a province's run."""
+    from django.db.models import Q
+
+    qs = PayrollRun.objects.filter(period=period).exclude(status=RunStatus.CANCELLED)
+    if commune is None:
+        return qs.filter(province_code=province_code)
+    return qs.filter(Q(scope_commune__isnull=True, province_code=commune.province_code) | Q(scope_commune=commune))
+
+
 def generate(period: str, *, commune=None, province_code: str = "20", user=None) -> PayrollRun:
-    """A new draft run for `period` over a commune (AdminUnit) or the whole province."""
+    """A new draft run for `period` over a commune (AdminUnit) or the whole province.
+
+    `user` is the maker: a user with a maker role whose scope covers the commune (or the
+    province). Only internal callers (tests, scripts) pass no user; such a run records no
+    maker and can never be checked or approved. A run that would have no line (the month is
+    already claimed by another run, or nobody is owed anything) is not kept."""
     period = parse_period(period)
+    province_code = commune.province_code if commune else province_code
+    if user is not None:
+        _require(user, MAKERS, "generate")
+        scope = scope_for(user)
+        inside = scope.covers(commune.pk, province_code) if commune else scope.allows_province(province_code)
+        if not inside:
+            raise NotAllowed(f"generate: {'commune' if commune else 'province'} outside the scope of user "
+                             f"{user.get_username()}")
     ensure_seed_data()
     with transaction.atomic():
-        run = PayrollRun.objects.create(period=period, scope_commune=commune,
-                                        province_code=commune.province_code if commune else province_code,
-                                        generated_by=user, status=RunStatus.DRAFT)
+        run = PayrollRun.objects.create(period=period, scope_commune=commune, province_code=province_code,
+                                        generated_by=recorded_user(user), status=RunStatus.DRAFT)
         _fill(run)
+        if not run.summary.get("lines"):  # (the cursor's rowcount is not reliable for ON CONFLICT on SQLite)
+            other = _overlapping_runs(period, commune, province_code).exclude(pk=run.pk).order_by("id").first()
+            if other is not None:
+                msg = (f"period {period}: already has run {other.pk} ({other.status}); nothing is left to pay, "
+                       f"no new run was made")
+            else:
+                msg = f"period {period}: nobody is owed anything in this scope; no run was made"
+            raise BadInput(msg)  # leaves the transaction: the run row is rolled back
     return run
 
 
-def regenerate(run: PayrollRun, user=None) -> PayrollRun:
-    """Throw away a draft's lines and compute them again (one transaction)."""
+def regenerate(run: PayrollRun, user) -> PayrollRun:
+    """Throw away a draft's lines and compute them again (one transaction); `user` becomes the maker."""
+    _require_run(user, run, MAKERS, "regenerate")
     if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
         raise BadInput(f"run {run.pk}: only a draft can be regenerated (status {run.status})")
     with transaction.atomic():
-        run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+        _lock(run)
+        if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+            raise BadInput(f"run {run.pk}: only a draft can be regenerated (status {run.status})")
         run.lines.all().delete()
         run.status = RunStatus.DRAFT
-        run.generated_by = user or run.generated_by
+        run.generated_by = user
         run.checked_by = None
         run.save(update_fields=["status", "generated_by", "checked_by"])
         _fill(run)
     return run
 
 
-def cancel(run: PayrollRun) -> None:
+def cancel(run: PayrollRun, user) -> None:
+    _require_run(user, run, MAKERS + APPROVERS, "cancel")
     if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
         raise BadInput(f"run {run.pk}: only a draft can be cancelled")
     with transaction.atomic():
+        _lock(run)
+        if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+            raise BadInput(f"run {run.pk}: only a draft can be cancelled")
         run.lines.all().delete()
         run.status = RunStatus.CANCELLED
         run.save(update_fields=["status"])
@@ -368,40 +448,56 @@ def summarize(run: PayrollRun) -> dict:
 
 
 def check(run: PayrollRun, user) -> PayrollRun:
-    if run.status != RunStatus.DRAFT:
-        raise BadInput(f"run {run.pk}: status {run.status}, expected draft")
-    run.status, run.checked_by = RunStatus.CHECKED, user
-    run.save(update_fields=["status", "checked_by"])
+    """A second user checks a draft (maker-checker, as approval)."""
+    _require_run(user, run, CHECKERS, "check")
+    _require_not_maker(user, run, "check", "checker")
+    with transaction.atomic():
+        _lock(run)
+        if run.status != RunStatus.DRAFT:
+            raise BadInput(f"run {run.pk}: status {run.status}, expected draft")
+        run.status, run.checked_by = RunStatus.CHECKED, user
+        run.save(update_fields=["status", "checked_by"])
     return run
 
 
 def approve(run: PayrollRun, user) -> PayrollRun:
-    """Maker-checker: the approver must not be the user who generated the run."""
-    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
-        raise BadInput(f"run {run.pk}: status {run.status}, cannot approve")
-    if user is None or (run.generated_by_id is not None and run.generated_by_id == user.pk):
-        raise BadInput(f"run {run.pk}: the approver must be a different user from the one who generated it")
-    run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, user, timezone.now()
-    if run.checked_by_id is None:
-        run.checked_by = user
-    run.save(update_fields=["status", "approved_by", "approved_at", "checked_by"])
+    """Maker-checker: an approver in scope, never the user who generated the run (a run with
+    no recorded maker cannot be approved)."""
+    _require_run(user, run, APPROVERS, "approve")
+    _require_not_maker(user, run, "approve", "approver")
+    with transaction.atomic():
+        _lock(run)
+        if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+            raise BadInput(f"run {run.pk}: status {run.status}, cannot approve")
+        run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, user, timezone.now()
+        if run.checked_by_id is None:
+            run.checked_by = user
+        run.save(update_fields=["status", "approved_by", "approved_at", "checked_by"])
     return run
 
 
-def export(run: PayrollRun, out_dir, pdf: bool = True) -> list:
-    """Write the provider files; an approved run becomes exported (re-export allowed)."""
+EXPORTABLE = (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED)
+
+
+def export(run: PayrollRun, out_dir=None, *, user, pdf: bool = True) -> list:
+    """Export an approved run: it becomes exported (by a user with an exporting role in scope);
+    the provider files are written to `out_dir` when given. Exporting again changes nothing."""
+    _require_run(user, run, EXPORTERS, "export")
+    with transaction.atomic():
+        _lock(run)
+        if run.status not in EXPORTABLE:
+            raise BadInput(f"run {run.pk}: status {run.status}; approve it before exporting")
+        if run.status == RunStatus.APPROVED:
+            run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
+            run.save(update_fields=["status", "exported_at"])
+    if out_dir is None:
+        return []
     from ansinh.payroll import files
 
-    if run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED):
-        raise BadInput(f"run {run.pk}: status {run.status}; approve it before exporting")
-    paths = files.write_all(run, out_dir, pdf=pdf)
-    if run.status == RunStatus.APPROVED:
-        run.status, run.exported_at = RunStatus.EXPORTED, timezone.now()
-        run.save(update_fields=["status", "exported_at"])
-    return paths
+    return files.write_all(run, out_dir, pdf=pdf)
 
 
-def reconcile(run: PayrollRun, result_path, *, switch_to_cash: bool = True) -> dict:
+def reconcile(run: PayrollRun, result_path, *, user, switch_to_cash: bool = True) -> dict:
     """Mark lines from a provider result file (line_id, status paid|unpaid, reason, paid_date).
 
     Unpaid lines stop claiming their month, so the next run pays it again as arrears; an
@@ -411,9 +507,16 @@ def reconcile(run: PayrollRun, result_path, *, switch_to_cash: bool = True) -> d
 
     from ansinh.payroll import files
 
+    _check_reconciler(run, user)
     _check_reconcilable(run)
     rows = files.read_result(result_path)
-    return apply_results(run, rows, source=Path(str(result_path)).name)
+    return apply_results(run, rows, source=Path(str(result_path)).name, user=user)
+
+
+def _check_reconciler(run: PayrollRun, user) -> None:
+    """Results are recorded by a user with a reconciling role in scope, never the run's maker."""
+    _require_run(user, run, RECONCILERS, "reconcile")
+    _require_not_maker(user, run, "reconcile", "reconciler")
 
 
 def _check_reconcilable(run: PayrollRun) -> None:
@@ -424,21 +527,23 @@ def _check_reconcilable(run: PayrollRun) -> None:
 RESULT_TABLE = "payroll_result_in"
 
 
-def apply_results(run: PayrollRun, rows: list[dict], *, source: str) -> dict:
+def apply_results(run: PayrollRun, rows: list[dict], *, source: str, user) -> dict:
     """Mark the lines named in `rows` ({row, line_id, status paid|unpaid, reason, paid_date,
     amount or None}) — from a provider result file or from G2P Connect on-disburse callbacks —
     and reconcile the run when no line is pending any more.
 
     Set-based: the rows go into a temporary table (COPY on PostgreSQL), are checked there
-    (a line named twice, a line not in the run, an amount that differs: the error names the
-    source, row and field) and applied with one UPDATE … FROM. One transaction: a bad row
-    changes nothing."""
+    (a line named twice, a line not in the run, an amount that differs, a line whose result is
+    already recorded: the error names the source, row and field) and applied with one
+    UPDATE … FROM. One transaction: a bad row changes nothing. A recorded result is final:
+    changing it takes an approved ``ResultCorrection``."""
     from django.db import IntegrityError
 
+    _check_reconciler(run, user)
     _check_reconcilable(run)
     try:
         with transaction.atomic():
-            run = PayrollRun.objects.select_for_update().get(pk=run.pk)
+            _lock(run)
             _check_reconcilable(run)
             with connection.cursor() as cur:
                 _load_results(cur, rows)
@@ -488,6 +593,12 @@ def _check_results(cur, run: PayrollRun, source: str) -> None:
     if bad:
         raise BadInput(f"{source}: row {bad[0]}, amount: {bad[2]} đồng for line {bad[1]}, "
                        f"{bad[3]} đồng in run {run.pk}")
+    cur.execute(f"SELECT t.rowno, t.line_id, l.result FROM {RESULT_TABLE} t JOIN {line_table} l"
+                f" ON l.id = t.line_id WHERE l.result <> %s ORDER BY t.rowno LIMIT 1", [LineResult.PENDING])
+    final = cur.fetchone()
+    if final:
+        raise BadInput(f"{source}: row {final[0]}, status: line {final[1]} already has a confirmed result "
+                       f"({final[2]}); results are final, a change needs an approved correction")
 
 
 def _update_lines(cur, run: PayrollRun) -> None:
@@ -495,7 +606,8 @@ def _update_lines(cur, run: PayrollRun) -> None:
     cur.execute(f"""
 UPDATE {t} SET result = r.status, result_reason = r.reason,
   paid_on = CASE WHEN r.status = 'paid' THEN r.paid_on END, active = (r.status <> 'unpaid')
-FROM {RESULT_TABLE} r WHERE {t}.id = r.line_id AND {t}.run_id = %s""", [run.pk])
+FROM {RESULT_TABLE} r WHERE {t}.id = r.line_id AND {t}.run_id = %s AND {t}.result = %s""",
+                [run.pk, LineResult.PENDING])
 
 
 def _finish_reconcile(run: PayrollRun) -> dict:
@@ -522,6 +634,94 @@ def reconciliation_report(run: PayrollRun) -> dict:
     out["by_provider"] = _grouped(lines, "provider")
     out["by_commune"] = _grouped(lines, "scope_commune__code")
     return out
+
+
+# --------------------------------------------------------------------------- result corrections
+
+def request_correction(line: PayrollLine, *, new_result: str, reason: str, user, new_reason: str = "",
+                       paid_on: dt.date | None = None) -> ResultCorrection:
+    """Ask to change a confirmed result (paid -> unpaid: the provider reports the payment
+    returned; unpaid -> paid: a payment reported failed did arrive). Nothing changes until a
+    different user with the approver role approves it (``approve_correction``)."""
+    run = line.run
+    _require_run(user, run, CORRECTORS, "correction")
+    if new_result not in (LineResult.PAID, LineResult.UNPAID):
+        raise BadInput(f"new_result: {new_result!r} must be paid or unpaid")
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("reason: required (why the recorded result is wrong)")
+    if len(reason) > 500:
+        raise BadInput("reason: at most 500 characters")
+    if new_result == LineResult.PAID and paid_on is None:
+        raise BadInput("paid_date: required for a correction to paid")
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            line = PayrollLine.objects.select_for_update().get(pk=line.pk)
+            if line.result == LineResult.PENDING:
+                raise BadInput(f"line {line.pk}: no result is recorded yet; it is reconciled from the provider's file")
+            if line.result == new_result:
+                raise BadInput(f"new_result: line {line.pk} is already {new_result}")
+            return ResultCorrection.objects.create(
+                line=line, old_result=line.result, new_result=new_result, old_reason=line.result_reason,
+                new_reason=(new_reason or "").strip()[:200], paid_on=paid_on if new_result == LineResult.PAID else None,
+                reason=reason, requested_by=user, scope_commune_id=line.scope_commune_id,
+                province_code=line.province_code)
+    except IntegrityError:
+        raise BadInput(f"line {line.pk}: a correction of this line is already waiting for approval") from None
+
+
+def _correction_for_update(correction: ResultCorrection) -> ResultCorrection:
+    c = ResultCorrection.objects.select_for_update().select_related("line__run").get(pk=correction.pk)
+    if c.status != CorrectionStatus.REQUESTED:
+        raise BadInput(f"correction {c.pk}: already {c.status}")
+    return c
+
+
+def approve_correction(correction: ResultCorrection, user) -> ResultCorrection:
+    """Apply a requested correction: an approver in scope who did not request it. The line's
+    claim on its person-month follows the new result; the database refuses a second paid or
+    pending line for that month (the correction then stays requested, nothing changes)."""
+    from django.db import IntegrityError
+
+    run = correction.line.run
+    _require_run(user, run, APPROVERS, "approve correction")
+    if correction.requested_by_id == user.pk:
+        raise NotAllowed(f"approve correction: correction {correction.pk} must be approved by a different user "
+                         f"from the one who requested it")
+    try:
+        with transaction.atomic():
+            c = _correction_for_update(correction)
+            line = PayrollLine.objects.select_for_update().get(pk=c.line_id)
+            if line.result != c.old_result:
+                raise BadInput(f"correction {c.pk}: line {line.pk} is now {line.result}, not {c.old_result}")
+            paid = c.new_result == LineResult.PAID
+            PayrollLine.objects.filter(pk=line.pk).update(
+                result=c.new_result, active=paid, paid_on=c.paid_on if paid else None,
+                result_reason="" if paid else c.new_reason)
+            c.status, c.approved_by, c.decided_at = CorrectionStatus.APPROVED, user, timezone.now()
+            c.save(update_fields=["status", "approved_by", "decided_at"])
+            run = PayrollRun.objects.select_for_update().get(pk=line.run_id)
+            run.reconciliation = reconciliation_report(run)
+            run.save(update_fields=["reconciliation"])
+    except IntegrityError:
+        other = (PayrollLine.objects.filter(person_id=correction.line.person_id, programme=correction.line.programme,
+                                            period_month=correction.line.period_month, active=True)
+                 .exclude(pk=correction.line_id).values_list("run_id", flat=True).first())
+        raise BadInput(f"correction {correction.pk}: month {correction.line.period_month} of this person is already "
+                       f"paid or pending in run {other}; it cannot be paid twice") from None
+    return c
+
+
+def reject_correction(correction: ResultCorrection, user) -> ResultCorrection:
+    run = correction.line.run
+    _require_run(user, run, APPROVERS, "reject correction")
+    with transaction.atomic():
+        c = _correction_for_update(correction)
+        c.status, c.rejected_by, c.decided_at = CorrectionStatus.REJECTED, user, timezone.now()
+        c.save(update_fields=["status", "rejected_by", "decided_at"])
+    return c
 
 
 def _grouped(lines, field):
@@ -568,8 +768,8 @@ DEMO_PERIOD = "2024-11"
 
 
 def demo_setup(**kwargs) -> dict:
-    """Demo history: November 2024 generated by `tinh`, approved by `pheduyet`, exported and
-    reconciled with a generated result file (every 10th line not collected, carried into
+    """Demo history (ANSINH_DEMO only): November 2024 generated by `tinh`, approved, exported
+    and reconciled by `pheduyet` with a generated result file (every 10th line not collected, carried into
     December). December 2024 is left for the demo user (idempotent)."""
     import tempfile
     import time
@@ -579,7 +779,11 @@ def demo_setup(**kwargs) -> dict:
 
     from ansinh.payroll import files
 
+    from django.conf import settings
+
     period = kwargs.get("period", DEMO_PERIOD)
+    if not getattr(settings, "ANSINH_DEMO", False):
+        return {"payroll": "skipped: demo helpers need ANSINH_DEMO=1"}
     if PayrollRun.objects.filter(period=period, status=RunStatus.RECONCILED).exists():
         return {"payroll": "exists"}
     User = get_user_model()  # noqa: N806
@@ -588,16 +792,16 @@ def demo_setup(**kwargs) -> dict:
     if maker is None or checker is None or maker == checker:
         return {"payroll": "skipped: demo users tinh and pheduyet are needed"}
     t0 = time.perf_counter()
-    run = generate(period, province_code=kwargs.get("province_code", "20"), user=maker)
-    if not run.lines.exists():
-        cancel(run)
-        return {"payroll": "no lines"}
+    try:
+        run = generate(period, province_code=kwargs.get("province_code", "20"), user=maker)
+    except BadInput as exc:
+        return {"payroll": f"no lines: {exc}"}
     approve(run, checker)
+    export(run, user=checker)
     with tempfile.TemporaryDirectory() as d:
-        export(run, d, pdf=False)
         result = Path(d) / "result.csv"
         files.write_demo_result(run, result)
-        rep = reconcile(run, result)
+        rep = reconcile(run, result, user=checker)
     return {"payroll_run": run.pk, "period": period, "lines": rep["total"]["lines"], "paid": rep["paid"]["lines"],
             "seconds": round(time.perf_counter() - t0, 1)}
 

@@ -1,6 +1,8 @@
 """Payroll pages: run list and detail (totals by commune, channel, category), generate (a
-background job), approve, download the provider files, upload the provider result, rates.
-Objects outside the user's scope answer 404."""
+background job), approve, export (POST) and download the exported provider files (GET, read
+only), upload the provider result, result corrections, rates. Objects outside the user's
+scope answer 404; who may do what is decided by ansinh.payroll.services (the CLI and the
+API go through the same checks)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +11,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
@@ -21,11 +24,19 @@ from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
 from ansinh.payroll import selectors, services
 from ansinh.payroll.models import RateKind, RunStatus
+from ansinh.payroll.services import MAKERS, NotAllowed
 from ansinh.units.models import Level
 
-MAKERS = ("commune_officer", "province_officer", "admin")
-APPROVERS = ("approver", "admin")
 RATE_EDITORS = ("admin", "province_officer")
+
+
+def _refused(request, exc: NotAllowed, run):
+    """A refusal by the service: a missing role or scope is 403; maker-checker is a message."""
+    if "different user" in str(exc) or "no recorded maker" in str(exc):
+        messages.error(request, _("Không thực hiện được: người phê duyệt/đối soát phải khác người lập bảng chi, "
+                                  "và bảng chi phải có người lập."))
+        return redirect("payroll:run", pk=run.pk)
+    return HttpResponseForbidden()
 
 
 def _run_or_404(request, pk):
@@ -80,38 +91,60 @@ def run_detail(request, pk):
     return render(request, "payroll/run_detail.html", {
         "run": run, "t": selectors.totals(request.user, run),
         "lines": selectors.lines(request.user, run).order_by("scope_commune__code", "person__name_key")[:200],
-        "can_approve": has_role(request.user, *APPROVERS) and run.generated_by_id != request.user.pk
-        and run.status in (RunStatus.DRAFT, RunStatus.CHECKED),
-        "can_export": run.status in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED),
-        "can_reconcile": run.status in (RunStatus.EXPORTED, RunStatus.RECONCILED)
-        and has_role(request.user, *MAKERS, *APPROVERS)})
+        "corrections": selectors.corrections(request.user, run)[:100],
+        "demo": settings.ANSINH_DEMO, **selectors.run_actions(request.user, run)})
+
+
+def _post_on_run(request, pk):
+    run = _run_or_404(request, pk)  # 404 first: never confirm another scope's run
+    if request.method != "POST":
+        return run, HttpResponseNotAllowed(["POST"])
+    return run, None
 
 
 @login_required
 def run_approve(request, pk):
-    run = _run_or_404(request, pk)  # 404 first: never confirm another scope's run
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not has_role(request.user, *APPROVERS):
-        return HttpResponseForbidden()
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
     try:
         services.approve(run, request.user)
         messages.success(request, _("Đã phê duyệt bảng chi."))
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
     except BadInput as exc:
-        messages.error(request, _("Không phê duyệt được: người phê duyệt phải khác người lập.")
-                       if "different user" in str(exc) else str(exc))
+        messages.error(request, str(exc))
+    return redirect("payroll:run", pk=run.pk)
+
+
+@login_required
+def run_export(request, pk):
+    """Export an approved run (POST by a maker or approver): the run becomes exported; its
+    files are then downloaded with a GET that changes nothing."""
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    try:
+        services.export(run, user=request.user)
+        messages.success(request, _("Đã xuất tệp chi trả. Tải tệp bằng các nút bên dưới."))
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
+    except BadInput as exc:
+        messages.error(request, str(exc))
     return redirect("payroll:run", pk=run.pk)
 
 
 @login_required
 def run_download(request, pk):
+    """The provider files of an exported run as a .zip: read only (anyone who may see the run,
+    the auditor included, gets the files that were sent; the run does not change)."""
     run = _run_or_404(request, pk)
-    if run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED):
-        messages.error(request, _("Bảng chi phải được phê duyệt trước khi tải tệp."))
+    if run.status not in selectors.DOWNLOADABLE:
+        messages.error(request, _("Bảng chi phải được phê duyệt và xuất tệp trước khi tải tệp."))
         return redirect("payroll:run", pk=run.pk)
     buf = io.BytesIO()
     with tempfile.TemporaryDirectory() as d:
-        paths = services.export(run, d, pdf=request.GET.get("pdf") == "1")
+        paths = selectors.exported_files(run, d, pdf=request.GET.get("pdf") == "1")
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for p in paths:
                 z.write(p, Path(p).name)
@@ -122,11 +155,9 @@ def run_download(request, pk):
 
 @login_required
 def run_reconcile(request, pk):
-    run = _run_or_404(request, pk)  # 404 first: never confirm another scope's run
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not has_role(request.user, *MAKERS, *APPROVERS):
-        return HttpResponseForbidden()
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
     f = request.FILES.get("result")
     if f is None:
         messages.error(request, _("Chọn tệp kết quả chi trả (.csv)."))
@@ -136,19 +167,82 @@ def run_reconcile(request, pk):
             tmp.write(chunk)
         tmp.flush()
         try:
-            rep = services.reconcile(run, tmp.name)
+            rep = services.reconcile(run, tmp.name, user=request.user)
             messages.success(request, _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
                              % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
+        except NotAllowed as exc:
+            return _refused(request, exc, run)
         except BadInput as exc:
-            messages.error(request, f"{f.name}: {exc}")
+            messages.error(request, str(exc).replace(Path(tmp.name).name, f.name))
+    return redirect("payroll:run", pk=run.pk)
+
+
+@login_required
+def run_correction_request(request, pk):
+    """Ask to change a confirmed line result (applied when an approver approves it)."""
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    p = request.POST
+    try:
+        line_id = int((p.get("line") or "").strip())
+    except ValueError:
+        line_id = 0
+    line = selectors.lines(request.user, run).filter(pk=line_id).first() if 0 < line_id < 2**63 else None
+    if line is None:
+        messages.error(request, _("Mã dòng không thuộc bảng chi này."))
+        return redirect("payroll:run", pk=run.pk)
+    paid_on = None
+    if p.get("new_result") == "paid":
+        try:
+            paid_on = dt.datetime.strptime((p.get("paid_date") or "").strip(), "%d/%m/%Y").date()
+        except ValueError:
+            messages.error(request, _("Ngày chi trả theo dạng dd/mm/yyyy."))
+            return redirect("payroll:run", pk=run.pk)
+    try:
+        c = services.request_correction(line, new_result=p.get("new_result") or "", reason=p.get("reason") or "",
+                                        new_reason=p.get("new_reason") or "", paid_on=paid_on, user=request.user)
+        messages.success(request, _("Đã gửi đề nghị điều chỉnh #%(n)s; chờ người phê duyệt khác.") % {"n": c.pk})
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    return redirect("payroll:run", pk=run.pk)
+
+
+@login_required
+def run_correction_decide(request, pk, correction):
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    c = selectors.corrections(request.user, run).filter(pk=correction).first() if correction < 2**63 else None
+    if c is None:
+        raise Http404
+    try:
+        if request.POST.get("decision") == "approve":
+            services.approve_correction(c, request.user)
+            messages.success(request, _("Đã phê duyệt điều chỉnh #%(n)s.") % {"n": c.pk})
+        else:
+            services.reject_correction(c, request.user)
+            messages.success(request, _("Đã từ chối điều chỉnh #%(n)s.") % {"n": c.pk})
+    except NotAllowed as exc:
+        if "different user" in str(exc):
+            messages.error(request, _("Người phê duyệt điều chỉnh phải khác người đề nghị."))
+            return redirect("payroll:run", pk=run.pk)
+        return HttpResponseForbidden()
+    except BadInput as exc:
+        messages.error(request, str(exc))
     return redirect("payroll:run", pk=run.pk)
 
 
 @login_required
 def run_demo_result(request, pk):
-    """A demo provider result file for a run (for trying the reconciliation)."""
+    """A demo provider result file for a run (for trying the reconciliation): demo
+    installations only (settings.ANSINH_DEMO), 404 elsewhere."""
     from ansinh.payroll.files import write_demo_result
 
+    if not settings.ANSINH_DEMO:
+        raise Http404
     run = _run_or_404(request, pk)
     with tempfile.TemporaryDirectory() as d:
         p = write_demo_result(run, Path(d) / "ket-qua.csv")
@@ -165,7 +259,7 @@ def run_line_qr(request, pk, line):
     from ansinh.payroll.files import qr_payload, qr_png
 
     run = _run_or_404(request, pk)
-    ln = selectors.lines(request.user, run).filter(pk=line).first()
+    ln = selectors.lines(request.user, run).filter(pk=line).first() if line < 2**63 else None
     payload = qr_payload(ln) if ln is not None else ""
     if not payload:
         raise Http404
