@@ -40,7 +40,7 @@ OUTREACH_VIEWS = frozenset({
     "outreach:directives", "outreach:directive", "outreach:directive_file", "outreach:attachment",
     "outreach:bulletin", "outreach:bulletin_audio",
 })
-OUTREACH_API_PREFIXES = ("/api/me", "/api/outreach/")
+OUTREACH_API_PREFIXES = ("/api/me", "/api/outreach/", "/api/public/")
 
 
 def is_staff_user(user) -> bool:

@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
 from ansinh.registry import rules, selectors, services
