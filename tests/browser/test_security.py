@@ -25,12 +25,13 @@ def test_pages_work_under_the_csp(browser_page):
     page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
     page.add_init_script(WATCH)
     login(page, "tinh")
-    for path, ready in [("/", "[data-testid=whoami]"), ("/accounts/", "#coverage-chart canvas"),
-                        ("/accounts/", "#coverage-map .leaflet-pane"), ("/registry/review/", "main"),
+    for path, ready in [("/", "[data-testid=whoami]"), ("/accounts/?month=2024-12&map=old", "#coverage-chart[data-ready='1'] svg"),
+                        ("/accounts/?month=2024-12&map=old", "#coverage-map[data-ready='1'] .commune-bubble"), ("/registry/review/", "main"),
                         ("/outreach/effect/?start=01/01/2024", "main"), ("/jobs/", "main")]:
         page.goto(page.base_url + path)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__cspViolations") == [] and console == [], (path, console)
         page.wait_for_selector(ready, state="attached")
-        assert page.evaluate("window.__cspViolations") == [], path
     assert page.evaluate("typeof htmx") == "object"
     # the language menu submits on change (its inline onchange moved to ansinh.js)
     page.goto(page.base_url + "/")
