@@ -8,6 +8,10 @@ ADDR ?= 127.0.0.1:8000
 
 .PHONY: install demo test serve clean
 
+# The demo is a demo installation: demo helpers on, its own random key made once in var/secret_key.
+# A real site sets SECRET_KEY (and never ANSINH_DEMO) in its environment instead.
+demo serve: export ANSINH_DEMO = 1
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -89,8 +89,13 @@ def _load_commands() -> None:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # e.g. no or a weak SECRET_KEY: one line, no traceback
+        sys.stderr.write(f"ansinh: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}\n")
+        return 2
     from django.db import DatabaseError
 
     from ansinh.core.jobs import BadInput

@@ -1,8 +1,10 @@
 """Django settings, read from the environment with safe local defaults.
 
 DATABASE_URL  sqlite:///path or postgres://user@host:port/db (default: var/ansinh.sqlite3)
-SECRET_KEY    required when DEBUG is off; a fixed development key otherwise
-DEBUG         "1" / "0" (default 1 for local use)
+SECRET_KEY    required (at least 50 characters, 5 distinct) unless ANSINH_DEMO or DEBUG is on, where a random
+              key is generated once into $ANSINH_VAR/secret_key (mode 0600)
+DEBUG         "1" / "0" (default 0; never on a site with real data)
+ANSINH_DEMO   "1" for a demo installation (`make demo` / `make serve` set it): demo helpers, generated key
 ALLOWED_HOSTS comma-separated (default: localhost,127.0.0.1)
 ANSINH_VAR    folder for the embedded database, uploads and job files (default: ./var)
 """
@@ -12,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("ANSINH_VAR", Path.cwd() / "var")).resolve()
@@ -24,11 +27,39 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = _env_bool("DEBUG", True)
+DEBUG = _env_bool("DEBUG", False)
 ANSINH_DEMO = _env_bool("ANSINH_DEMO", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or ("dev-only-insecure-key-ansinh" if DEBUG else "")
+
+
+def _local_secret_key() -> str:
+    """A demo or development installation's own random key, made once in VAR_DIR (never a fixed public one)."""
+    import secrets
+
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+def _weak_key(key: str) -> bool:
+    # Django's own check (security.W009): at least 50 characters, 5 distinct, not a generated insecure one.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or (_local_secret_key() if ANSINH_DEMO or DEBUG else "")
 if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+    raise ImproperlyConfigured("SECRET_KEY is not set (a random string of at least 50 characters); "
+                               "only a demo installation (ANSINH_DEMO=1) generates its own")
+if not DEBUG and _weak_key(SECRET_KEY):
+    raise ImproperlyConfigured("SECRET_KEY is too weak: use a random string of at least 50 characters "
+                               "with at least 5 different characters")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -42,6 +73,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
+    "csp",
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
@@ -61,9 +94,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ansinh.web.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ansinh.web.middleware.NoStoreMiddleware",
     "ansinh.web.middleware.LoginRequiredMiddleware",
+    "ansinh.web.middleware.RoleRequiredMiddleware",
+    # Last: turns an axes lock-out (raised during authentication) into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ansinh.urls"
@@ -100,9 +139,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every user is staff (officials handling personal data): one strong rule for all, applied by the web
+# and by `ansinh users create` / core.services.upsert_user alike.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in throttling (django-axes): 5 wrong passwords for one user name from one address lock that pair
+# out for an hour; an administrator lifts it at once with `ansinh users unlock NAME`.
+AUTHENTICATION_BACKENDS = [
+    "ansinh.web.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = 1  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "ansinh.web.views.locked_out"
+AXES_VERBOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -138,13 +195,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     # Splink reports its training steps at INFO on stdout; keep CLI output (and --json) clean.
-    "loggers": {"splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")}},
+    "loggers": {"splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")},
+                # Log-ins, failed log-ins and lock-outs: user name and address, never the password.
+                "ansinh.auth": {"level": "INFO"},
+                "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# A demo runs on plain http://127.0.0.1: its cookies cannot be Secure-only.
+SESSION_COOKIE_SECURE = not (DEBUG or ANSINH_DEMO)
+CSRF_COOKIE_SECURE = not (DEBUG or ANSINH_DEMO)
+SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions end 8 hours after log-in and after 30 minutes without a request (SessionTimeoutMiddleware).
+SESSION_COOKIE_AGE = 8 * 3600
+ANSINH_SESSION_IDLE_SECONDS = 30 * 60
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    # Sent on HTTPS responses only (behind a TLS proxy, set SECURE_PROXY_SSL_HEADER there).
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+if _env_bool("ANSINH_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own static files or an inline block
+# carrying the request's nonce; no plugins, no framing, forms post to us only. Styles allow inline
+# attributes (templates size charts with style="height: …"; ECharts and Leaflet set styles in markup).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 CACHES = {
     "default": {

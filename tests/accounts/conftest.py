@@ -68,6 +68,6 @@ def officer(db):
     from ansinh.core.services import upsert_user
 
     def make(username: str, unit_code: str, role: str = "commune_officer"):
-        return upsert_user(username, f"pw-{username}-123", roles=[role], unit_codes=[unit_code])
+        return upsert_user(username, "Mk-thu-nghiem-2024", roles=[role], unit_codes=[unit_code])
 
     return make

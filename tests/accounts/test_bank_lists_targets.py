@@ -37,7 +37,7 @@ def xlsx_bytes(rows) -> bytes:
 def login(officer, name, unit, role):
     officer(name, unit, role=role)
     c = Client()
-    assert c.login(username=name, password=f"pw-{name}-123")
+    assert c.login(username=name, password="Mk-thu-nghiem-2024")
     return c
 
 

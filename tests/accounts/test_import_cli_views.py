@@ -125,7 +125,7 @@ def test_pages_drill_down_and_outreach_files(town, officer):
     refresh_snapshots([D(2024, 3, 31), D(2024, 6, 30)])
     officer("tinh_t", "20", role="province_officer")
     c = Client()
-    assert c.login(username="tinh_t", password="pw-tinh_t-123")
+    assert c.login(username="tinh_t", password="Mk-thu-nghiem-2024")
     r = c.get("/accounts/?month=2024-06&map=old")
     assert r.status_code == 200
     body = r.content.decode()
@@ -157,7 +157,7 @@ def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkey
     assert [r["person"].full_name for r in page2] == ["Vi Văn Năm"]
     officer("tinh_p", "20", role="province_officer")
     c = Client()
-    assert c.login(username="tinh_p", password="pw-tinh_p-123")
+    assert c.login(username="tinh_p", password="Mk-thu-nghiem-2024")
     monkeypatch.setattr(views, "PAGE", 1)
     body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08").content.decode()
     assert 'id="village-table"' in body and "Trang 1/2" in body
@@ -176,7 +176,7 @@ def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkey
 def test_unit_outside_scope_is_404(town, officer):
     officer("kl_o", "06187")
     c = Client()
-    assert c.login(username="kl_o", password="pw-kl_o-123")
+    assert c.login(username="kl_o", password="Mk-thu-nghiem-2024")
     assert c.get(f"/accounts/units/{town['dong_kinh'].pk}/").status_code == 404
     assert c.get(f"/accounts/units/{town['dong_kinh'].pk}/outreach.xlsx").status_code == 404
     r = c.get("/accounts/")
@@ -210,7 +210,7 @@ def test_demo_setup_tells_the_2024_story(db):
 def test_api_coverage_is_scoped(town, officer):
     officer("kl_api", "06187")
     c = Client()
-    assert c.login(username="kl_api", password="pw-kl_api-123")
+    assert c.login(username="kl_api", password="Mk-thu-nghiem-2024")
     r = c.get("/api/accounts/coverage?as_of=2024-09-01&level=commune&map=new")
     assert r.status_code == 200
     assert [(u["code"], u["beneficiaries"], u["with_account"]) for u in r.json()] == [("06187", 1, 1)]
@@ -223,7 +223,7 @@ def test_drill_down_page_past_the_end_shows_the_last_page(town, officer, monkeyp
     dk = town["dong_kinh"]
     officer("tinh_q", "20", role="province_officer")
     c = Client()
-    assert c.login(username="tinh_q", password="pw-tinh_q-123")
+    assert c.login(username="tinh_q", password="Mk-thu-nghiem-2024")
     monkeypatch.setattr(views, "PAGE", 1)
     body = c.get(f"/accounts/units/{dk.pk}/?month=2024-08&village=Khối 1&page=9").content.decode()
     assert "Trang 2/2" in body and "Vi Văn Năm" in body

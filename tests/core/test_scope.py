@@ -22,7 +22,7 @@ def old_commune(name: str, district: str) -> AdminUnit:
 
 
 def test_province_scope_sees_its_province_only():
-    user = upsert_user("p", "x" * 8, roles=["province_officer"], unit_codes=["20"])
+    user = upsert_user("p", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     s = scope_for(user)
     assert s.province_codes == {"20"} and not s.everything
     Job.objects.create(kind="k", title="in", province_code="20")
@@ -32,7 +32,7 @@ def test_province_scope_sees_its_province_only():
 
 def test_commune_scope_includes_predecessors_not_their_other_successors():
     # Phường Đông Kinh (new 05977) took in old Vĩnh Trại (old 05977), old Đông Kinh, Mai Pha, Yên Trạch.
-    user = upsert_user("c", "x" * 8, roles=["commune_officer"], unit_codes=["05977"])
+    user = upsert_user("c", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["05977"])
     s = scope_for(user)
     dk = new_commune("05977")
     vinh_trai = old_commune("Phường Vĩnh Trại", "Thành phố Lạng Sơn")
@@ -40,7 +40,7 @@ def test_commune_scope_includes_predecessors_not_their_other_successors():
     assert s.province_codes == frozenset()
     # Xã Hồng Phong (old, Bình Gia) was split into new Hồng Phong and Đồng Đăng: a Đồng Đăng officer
     # sees the split predecessor but not new Hồng Phong.
-    dd_user = upsert_user("dd", "x" * 8, roles=["commune_officer"], unit_codes=["06184"])
+    dd_user = upsert_user("dd", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["06184"])
     dd = scope_for(dd_user)
     hp_old = old_commune("Xã Hồng Phong", "Huyện Bình Gia")
     assert hp_old.pk in dd.commune_ids
@@ -48,7 +48,7 @@ def test_commune_scope_includes_predecessors_not_their_other_successors():
 
 
 def test_commune_scope_filters_rows():
-    user = upsert_user("c2", "x" * 8, roles=["commune_officer"], unit_codes=["05977"])
+    user = upsert_user("c2", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["05977"])
     Job.objects.create(kind="k", title="mine-new", commune=new_commune("05977"), province_code="20")
     Job.objects.create(kind="k", title="mine-old", commune=old_commune("Phường Vĩnh Trại", "Thành phố Lạng Sơn"),
                        province_code="20")
@@ -60,16 +60,16 @@ def test_commune_scope_filters_rows():
 
 def test_no_scope_sees_nothing_and_superuser_without_scope_sees_all():
     Job.objects.create(kind="k", title="a", province_code="20")
-    nobody = upsert_user("n", "x" * 8, roles=["outreach"], unit_codes=[])
+    nobody = upsert_user("n", "Mk-thu-nghiem-2024", roles=["outreach"], unit_codes=[])
     assert scoped(Job, nobody).count() == 0
-    root = get_user_model().objects.create_superuser("root", "r@example.org", "x" * 8)
+    root = get_user_model().objects.create_superuser("root", "r@example.org", "Mk-thu-nghiem-2024")
     assert scoped(Job, root).count() == Job.objects.count()
 
 
 def test_unscoped_model_is_refused():
     from django.core.exceptions import ImproperlyConfigured
 
-    user = upsert_user("p2", "x" * 8, roles=["province_officer"], unit_codes=["20"])
+    user = upsert_user("p2", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     with pytest.raises(ImproperlyConfigured):
         scoped(get_user_model(), user)
 

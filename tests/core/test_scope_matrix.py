@@ -74,6 +74,7 @@ def _normalise(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
     html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
     html = re.sub(r'data-csrf-token="[^"]+"', "", html)
+    html = re.sub(r'nonce="[^"]+"', "", html)  # the CSP nonce, new on every response
     return html
 
 

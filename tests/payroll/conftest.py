@@ -51,6 +51,6 @@ def make_person(db, commune):
 def users(db):
     from ansinh.core.services import upsert_user
 
-    maker = upsert_user("maker1", "pw-maker1", roles=["province_officer"], unit_codes=["20"])
-    checker = upsert_user("checker1", "pw-checker1", roles=["approver"], unit_codes=["20"])
+    maker = upsert_user("maker1", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
+    checker = upsert_user("checker1", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
     return maker, checker

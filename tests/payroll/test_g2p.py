@@ -58,7 +58,7 @@ def test_on_disburse_callback_marks_lines(make_person, commune, users, tmp_path)
     services.export(run, tmp_path, user=checker, pdf=False)
     la, lb = PayrollLine.objects.get(person=a), PayrollLine.objects.get(person=b)
     c = Client()
-    assert c.login(username="checker1", password="pw-checker1")
+    assert c.login(username="checker1", password="Mk-thu-nghiem-2024")
     body = {"transaction_id": f"ansinh-run-{run.pk}-2024-07", "disbursements_status": [
         {"reference_id": f"line-{la.pk}", "status": "succ", "timestamp": "2024-07-18T09:00:00+07:00"},
         {"reference_id": f"line-{lb.pk}", "status": "rjct", "status_reason_code": "rjct.payee_fa.invalid",
@@ -87,7 +87,7 @@ def test_callbacks_resolving_every_line_reconcile_the_run(make_person, commune, 
     services.export(run, tmp_path, user=checker, pdf=False)
     ids = [PayrollLine.objects.get(person=p).pk for p in people]
     c = Client()
-    assert c.login(username="checker1", password="pw-checker1")
+    assert c.login(username="checker1", password="Mk-thu-nghiem-2024")
     tx = f"ansinh-run-{run.pk}-2024-07"
 
     def post(statuses):

@@ -44,8 +44,8 @@ def test_suspension_after_three_uncollected_months(make_person, commune, users, 
 def test_demo_setup_is_idempotent(make_person, commune, settings):
     from ansinh.core.services import upsert_user
 
-    upsert_user("tinh", "pw", roles=["province_officer"], unit_codes=["20"])
-    upsert_user("pheduyet", "pw", roles=["approver"], unit_codes=["20"])
+    upsert_user("tinh", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
+    upsert_user("pheduyet", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
     make_person(enrolments=[("tcxh", "5.6-severe", "2024-01")], account=("970405", "123123123"), paid_through="2024-10")
     make_person(enrolments=[("tcxh", "5.5c", "2024-01")], dob=__import__("datetime").date(1940, 2, 2),
                 paid_through="2024-10")

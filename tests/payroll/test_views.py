@@ -12,7 +12,7 @@ from ansinh.payroll.models import PayrollRun, Rate, RunStatus
 
 def _client(username):
     c = Client()
-    assert c.login(username=username, password=f"pw-{username}")
+    assert c.login(username=username, password="Mk-thu-nghiem-2024")
     return c
 
 
@@ -59,14 +59,14 @@ def test_out_of_scope_run_is_404(make_person, commune):
 
     make_person()
     run = services.generate("2024-12", commune=commune)
-    upsert_user("other1", "pw-other1", roles=["commune_officer"], unit_codes=["06079"])
+    upsert_user("other1", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["06079"])
     assert _client("other1").get(reverse("payroll:run", args=[run.pk])).status_code == 404
 
 
 def test_admin_adds_a_rate(db):
     from ansinh.core.services import upsert_user
 
-    upsert_user("adm1", "pw-adm1", roles=["admin"], unit_codes=["20"])
+    upsert_user("adm1", "Mk-thu-nghiem-2024", roles=["admin"], unit_codes=["20"])
     services.ensure_seed_data()
     c = _client("adm1")
     c.post(reverse("payroll:rates"), {"kind": "standard", "amount": "650.000", "valid_from": "01/01/2027",

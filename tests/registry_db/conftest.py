@@ -31,11 +31,11 @@ def _uploads_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def officer(db):
-    """officer(username, unit_code, role="commune_officer") -> a logged-in-able user (password pw-<username>)."""
+    """officer(username, unit_code, role="commune_officer") -> a logged-in-able user (password Mk-thu-nghiem-2024)."""
     from ansinh.core.services import upsert_user
 
     def make(username: str, unit_code: str, role: str = "commune_officer"):
-        return upsert_user(username, f"pw-{username}", roles=[role], unit_codes=[unit_code])
+        return upsert_user(username, "Mk-thu-nghiem-2024", roles=[role], unit_codes=[unit_code])
 
     return make
 

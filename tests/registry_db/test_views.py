@@ -43,7 +43,7 @@ def two_communes(small_list, officer):
 
 def login(user) -> Client:
     c = Client()
-    assert c.login(username=user.username, password=f"pw-{user.username}")
+    assert c.login(username=user.username, password="Mk-thu-nghiem-2024")
     return c
 
 

@@ -80,6 +80,16 @@ def users_create(username: str, password: str = typer.Option(..., prompt=True, h
          lambda d: print(f"user {d['username']}: {', '.join(d['roles']) or 'no role'}"))
 
 
+@users_app.command("unlock")
+def users_unlock(username: str, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Lift a log-in lock-out (too many wrong passwords) of USERNAME, from every address."""
+    from ansinh.core import services
+
+    cleared = services.unlock_user(username)
+    emit({"username": username, "cleared": cleared}, json_out,
+         lambda d: print(f"user {d['username']}: {d['cleared']} lock-out record(s) cleared"))
+
+
 @users_app.command("list")
 def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users with roles and scope."""

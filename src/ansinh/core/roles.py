@@ -25,3 +25,29 @@ def roles_of(user) -> set[str]:
 
 def has_role(user, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
+
+
+# Roles whose holders do staff work (registry, payroll, accounts, matching, units, jobs). A user with none
+# of them (an outreach unit: a newspaper, a broadcaster, a commune culture office) sees only the pages below.
+STAFF_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})
+
+# What an outreach unit may open: the home page, its tasks and reports (with their evidence), the
+# directives sent to it (with files and attachments), its report summary and the commune bulletin.
+# Everything else answers 403 (ansinh.web.middleware.RoleRequiredMiddleware).
+OUTREACH_VIEWS = frozenset({
+    "home", "login", "logout", "set_language", "healthz",
+    "outreach:home", "outreach:task", "outreach:evidence", "outreach:summary",
+    "outreach:directives", "outreach:directive", "outreach:directive_file", "outreach:attachment",
+    "outreach:bulletin", "outreach:bulletin_audio",
+})
+OUTREACH_API_PREFIXES = ("/api/me", "/api/outreach/", "/api/public/")
+
+
+def is_staff_user(user) -> bool:
+    return bool(roles_of(user) & STAFF_ROLES)
+
+
+def outreach_may_open(view_name: str, path: str) -> bool:
+    if path.startswith("/api/"):
+        return path.startswith(OUTREACH_API_PREFIXES)
+    return view_name in OUTREACH_VIEWS or view_name.startswith("outreach_public:")

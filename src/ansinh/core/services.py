@@ -24,6 +24,24 @@ def current_unit(code: str) -> AdminUnit:
     return unit
 
 
+def check_password_strength(password: str, user) -> None:
+    """Django's password validators; ValueError with their messages in one line."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValueError(" ".join(str(m) for m in exc.messages)) from None
+
+
+def unlock_user(username: str) -> int:
+    """Lift every log-in lock-out of `username` (all addresses); the number of lock-out records cleared."""
+    from axes.utils import reset
+
+    return reset(username=username)
+
+
 @transaction.atomic
 def upsert_user(username: str, password: str | None, *, roles: list[str], unit_codes: list[str],
                 organisation_name: str = "", full_name: str = "", organisation: Organisation | None = None):
@@ -33,6 +51,9 @@ def upsert_user(username: str, password: str | None, *, roles: list[str], unit_c
     units = [current_unit(c) for c in unit_codes]
     ensure_role_groups()
     User = get_user_model()
+    if password:
+        # The same password rules as the web (settings.AUTH_PASSWORD_VALIDATORS), for every caller.
+        check_password_strength(password, User.objects.filter(username=username).first() or User(username=username))
     user, _ = User.objects.get_or_create(username=username)
     if password:
         user.set_password(password)

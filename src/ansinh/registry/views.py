@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
@@ -261,7 +262,10 @@ def _issue_action(request, pk: int, action):
         messages.error(request, error)
     else:
         messages.success(request, _("Đã cập nhật."))
-    return redirect(request.POST.get("next") or reverse("registry:review"))
+    nxt = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = reverse("registry:review")  # never off-site (an open redirect)
+    return redirect(nxt)
 
 
 @login_required

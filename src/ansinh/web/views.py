@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from ansinh.core import selectors as core_selectors
 from ansinh.core.jobs import job_summary
@@ -67,6 +68,19 @@ def job_detail(request, pk):
     if request.headers.get("HX-Request"):
         return render(request, "web/_job_progress.html", ctx)
     return render(request, "web/job_detail.html", ctx)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The log-in page again, saying the account is locked on this machine (axes' AXES_LOCKOUT_CALLABLE).
+    The same answer whether or not the user name exists."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    hours = int(getattr(settings, "AXES_COOLOFF_TIME", 1) or 1)
+    cooloff = ngettext("%(n)d giờ", "%(n)d giờ", hours) % {"n": hours}
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    return render(request, "registration/login.html", {"form": form, "locked_out": True, "cooloff": cooloff,
+                                                       "next": ""}, status=429)
 
 
 def healthz(request):
