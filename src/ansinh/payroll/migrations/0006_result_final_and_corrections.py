@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payroll', '0004_line_payee_organiser'),
+        ('payroll', '0005_line_account_snapshot'),
         ('registry', '0003_fewer_write_indexes'),
         ('units', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
