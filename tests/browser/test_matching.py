@@ -1,5 +1,6 @@
 """As a province officer: open the duplicate queue, see one person listed in two communes
-side by side with each field's match weight, and merge them (the duplicate's enrolment stops)."""
+side by side with each field's match weight, and merge them (the duplicate's enrolment stops).
+The commune officers of either commune do not see that cross-commune pair at all."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,9 +34,20 @@ def test_province_officer_merges_a_duplicate(browser_page, artifacts_dir):
         match_probability=0.9993, match_weight=10.5, scope_commune=a, province_code="20",
         contributions={"family": 2.1, "middle": 0.9, "given": 5.2, "dob": 6.0, "id_number": 8.1, "gender": 0.9,
                        "residence": -3.5, "village": -0.8})
+    # a commune officer of either side: no pair, no name of the other commune's person
+    for officer in ("dongkinh", "hongphong"):
+        login(page, officer)
+        page.goto(page.base_url + "/matching/")
+        assert "0 cặp hồ sơ" in page.inner_text("[data-testid=pair-count]")
+        assert "HOANG THI MAI" not in page.content() and "Hoàng Thị Mai" not in page.content()
+        if officer == "dongkinh":
+            page.screenshot(path=str(artifacts_dir / "matching_queue_commune.png"), full_page=True)
+        assert page.goto(page.base_url + f"/matching/pairs/{pair.pk}/").status == 404
+        page.context.clear_cookies()
     login(page, "tinh")
     page.goto(page.base_url + "/matching/")
     assert "1 cặp hồ sơ" in page.inner_text("[data-testid=pair-count]")
+    page.screenshot(path=str(artifacts_dir / "matching_queue_province.png"), full_page=True)
     page.click("[data-testid=open-pair]")
     table = page.inner_text("[data-testid=pair-table]")
     assert "05/03/1941" in table and "03/05/1941" in table and "Phường Đông Kinh" in table

@@ -7,6 +7,9 @@ MARKER = "Zqxmarkerb"
 
 
 def _pair(b, i):
+    """A pair of two persons of commune B. MatchPair is scoped by both persons' current keys
+    (MatchPair.ScopeMeta.also), so both persons are filed under B; its own keys are the unit
+    covering both (B). Cross-commune pairs are covered by tests/matching/test_pair_scope.py."""
     run = MatchRun.objects.create(province_code=b.province_code)
     people = []
     for k in range(2):
