@@ -135,7 +135,12 @@ def test_log_ins_are_logged_without_the_password(demo, caplog):
     assert "login: user=pheduyet ip=10.1.2.3" in lines
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert secret not in everything and DEMO_PASSWORD not in everything
-    from axes.models import AccessFailureLog, AccessLog  # axes' own records, also without the password
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # axes' own records, without the password
+
+    assert AccessAttempt.objects.exists() is False  # reset on the successful log-in (AXES_RESET_ON_SUCCESS)
+    _post_login(Client(), "pheduyet", secret, ip="10.1.2.3")
+    assert not any(secret in (a.post_data + a.get_data) for a in AccessAttempt.objects.all())
+    assert AccessAttempt.objects.filter(username="pheduyet").exists()
 
     assert AccessFailureLog.objects.filter(username="pheduyet", ip_address="10.1.2.3").exists()
     assert AccessLog.objects.filter(username="pheduyet", ip_address="10.1.2.3").exists()
