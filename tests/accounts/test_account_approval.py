@@ -407,3 +407,21 @@ def test_approval_waits_for_a_decision_in_flight_and_never_decides_twice(transac
     acc.refresh_from_db()
     assert acc.approved_by_id == first.pk
     assert not ChangeLog.objects.filter(object_id=acc.pk, field="approval", user=second).exists()
+
+
+@pytest.mark.django_db
+def test_image_evidence_is_re_encoded_so_nothing_but_pixels_is_kept(settings):
+    from PIL import Image
+
+    p = person()
+    user("xa_dk", "commune_officer", DONG_KINH)
+    upload_bank_list(client("xa_dk"), [["NGUYEN THI DAO", p.id_number, NEW_NUMBER, "03/07/2024"]])
+    acc = PaymentAccount.objects.get(account_number=NEW_NUMBER)
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, format="JPEG")
+    polyglot = buf.getvalue() + b"<script>alert(1)</script>"
+    services.approve_account(acc, user("pd_img", "approver"),
+                             evidence=SimpleUploadedFile("giay-de-nghi.jpg", polyglot))
+    acc.refresh_from_db()
+    stored = (settings.VAR_DIR / acc.approval_evidence).read_bytes()
+    assert stored.startswith(b"\x89PNG") and b"<script>" not in stored

@@ -25,7 +25,8 @@ def test_approve_download_upload_reconcile(browser_page, tmp_path):
         Enrolment.objects.create(person=p, category="5.6-severe", start_month="2024-12", scope_commune=unit,
                                  province_code="20")
         if acct:
-            PaymentAccount.objects.create(person=p, provider=acct[:6], account_number=acct[7:])
+            PaymentAccount.objects.create(person=p, provider=acct[:6], account_number=acct[7:],
+                                          approval="approved")  # paid into only once approved
     run = services.generate("2024-12", commune=unit, user=maker)
 
     login(page, "pheduyet_b")

@@ -653,14 +653,14 @@ def pending_accounts(user, limit: int = 50, offset: int = 0) -> tuple[list[dict]
     from ansinh.registry.models import AccountApproval, AccountStatus, AuthorisedPerson
 
     qs = (scoped(PaymentAccount, user).filter(approval=AccountApproval.PENDING)
-          .select_related("person", "person__scope_commune", "made_by").order_by("created", "pk"))
+          .select_related("person", "person__scope_commune", "made_by__profile").order_by("created", "pk"))
     total = qs.count()
     page = list(qs[offset:offset + limit])
     pids = sorted({a.person_id for a in page})
     current: dict[int, PaymentAccount] = {}
     for a in (scoped(PaymentAccount, user).filter(person_id__in=pids, approval=AccountApproval.APPROVED,
                                                   closed_on__isnull=True, provider__isnull=False)
-              .exclude(provider="").exclude(status=AccountStatus.CLOSED).select_related("approved_by")
+              .exclude(provider="").exclude(status=AccountStatus.CLOSED).select_related("approved_by__profile")
               .order_by("person_id", "pk")):
         current[a.person_id] = a  # the last one (highest id) wins, as in payroll generation
     auth: dict[int, list[str]] = defaultdict(list)
