@@ -1,5 +1,7 @@
 """Payroll writes: generate (set-based INSERT … SELECT), check, approve (maker-checker),
-export, reconcile, cancel; rates added by administrators; the demo step.
+export, reconcile (final per line), result corrections (approved by a second user), cancel;
+rates added by administrators; the demo step (ANSINH_DEMO only). Every write checks the
+acting user's role and scope here, so the web, the API and the CLI keep the same rules.
 
 Generation computes every amount in SQL: active enrolments × a months series (the period
 and its arrears months, each carrying the standard level / social-pension amount in force
