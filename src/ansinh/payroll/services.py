@@ -705,9 +705,11 @@ def approve_correction(correction: ResultCorrection, user) -> ResultCorrection:
             run.reconciliation = reconciliation_report(run)
             run.save(update_fields=["reconciliation"])
     except IntegrityError:
-        other = (PayrollLine.objects.filter(person_id=correction.line.person_id, programme=correction.line.programme,
-                                            period_month=correction.line.period_month, active=True)
-                 .exclude(pk=correction.line_id).values_list("run_id", flat=True).first())
+        ln = correction.line
+        same = list(E.ALLOWANCE_PROGRAMMES) if ln.programme in E.ALLOWANCE_PROGRAMMES else [ln.programme]
+        other = (PayrollLine.objects.filter(person_id=ln.person_id, programme__in=same, period_month=ln.period_month,
+                                            active=True)
+                 .exclude(pk=ln.pk).values_list("run_id", flat=True).first())
         raise BadInput(f"correction {correction.pk}: month {correction.line.period_month} of this person is already "
                        f"paid or pending in run {other}; it cannot be paid twice") from None
     return c
