@@ -35,6 +35,7 @@ def setup(pg: str) -> None:
     _admin(pg, f"DROP DATABASE IF EXISTS {DB}")
     _admin(pg, f"CREATE DATABASE {DB}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "ansinh.settings"
+    os.environ.setdefault("ANSINH_DEMO", "1")  # the fabricated result file is a demo helper
     os.environ["DATABASE_URL"] = f"{pg}/{DB}"
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -90,26 +91,34 @@ SELECT %s, p.id, 'tcxh', '2025-12', '5.6-severe', 1500, 500000, 750000, 'cash', 
     return el
 
 
+def _bench_user(username: str, role: str):
+    """A user with `role` who sees everything (the bench database has no administrative units)."""
+    from ansinh.core.services import upsert_user
+
+    user = upsert_user(username, None, roles=[role], unit_codes=[])
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    return user
+
+
 def export_reconcile(run) -> tuple[dict, dict]:
     """Approve, export every file (provider .csv/.xlsx with totals and checksum, cash list .xlsx
     and PDF, G2P JSON), write a demo result file (every 10th line unpaid) and reconcile it."""
     import tempfile
 
-    from django.contrib.auth import get_user_model
-
     from ansinh.payroll import files, services
 
-    checker, _ = get_user_model().objects.get_or_create(username="bench-checker")
+    checker = _bench_user("bench-checker", "approver")
     services.approve(run, checker)
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        paths = services.export(run, d, pdf=True)
+        paths = services.export(run, d, user=checker, pdf=True)
         exp_s = time.perf_counter() - t
         size = sum(Path(p).stat().st_size for p in paths)
         result = Path(d) / "result.csv"
         files.write_demo_result(run, result)
         t = time.perf_counter()
-        rep = services.reconcile(run, result)
+        rep = services.reconcile(run, result, user=checker)
         rec_s = time.perf_counter() - t
     run.refresh_from_db()
     assert run.status == "reconciled" and rep["balanced"] and rep["pending"]["lines"] == 0
@@ -134,6 +143,7 @@ def main() -> None:
 
     from ansinh.payroll import services
 
+    maker = _bench_user("bench-maker", "province_officer")
     results = []
     for n in sizes:
         t = time.perf_counter()
@@ -141,7 +151,7 @@ def main() -> None:
         pop = time.perf_counter() - t
         with transaction.atomic():
             t = time.perf_counter()
-            run = services.generate("2025-12", province_code="20")
+            run = services.generate("2025-12", province_code="20", user=maker)
             gen = time.perf_counter() - t
         b = bare(n)
         lines = run.summary["lines"]

@@ -31,7 +31,20 @@ def _line(b, i):
                                       result_reason=MARKER, scope_commune=b, province_code=b.province_code)
 
 
+def _correction(b, i):
+    from ansinh.core.services import upsert_user
+    from ansinh.payroll.models import ResultCorrection
+
+    line = _line(b, 300 + i)
+    line.result = "paid"
+    line.save(update_fields=["result"])
+    user = upsert_user(f"matrix-corrector-{i}", None, roles=["approver"], unit_codes=[b.code])
+    return ResultCorrection.objects.create(line=line, old_result="paid", new_result="unpaid", reason=MARKER,
+                                           requested_by=user, scope_commune=b, province_code=b.province_code)
+
+
 FACTORIES = {
     "payroll.PayrollRun": _run,
     "payroll.PayrollLine": _line,
+    "payroll.ResultCorrection": _correction,
 }

@@ -342,3 +342,25 @@ def test_generating_a_month_twice_leaves_no_empty_run(make_person, commune, user
                        user=maker, province_code="20")
     assert third.status == "failed" and "already has run" in third.error
     assert list(PayrollRun.objects.values_list("pk", flat=True)) == [first.result["run"]]
+
+
+def test_the_monthly_allowance_is_one_obligation_across_programmes(exported, users, tmp_path):
+    """TCXH and the social pension are one monthly allowance (the higher is paid): July
+    reported unpaid as TCXH and then owed as social pension in a later run cannot also be
+    corrected to paid as TCXH."""
+    maker, checker = users
+    run, la, lb = exported
+    services.reconcile(run, _result(tmp_path, [f"{la.pk};unpaid;not_collected;", f"{lb.pk};paid;;2024-07-18"]),
+                       user=checker)
+    later = PayrollRun.objects.create(period="2024-08", scope_commune=run.scope_commune, province_code="20",
+                                      generated_by=maker)
+    PayrollLine.objects.create(run=later, person=la.person, programme="nd176", period_month="2024-07",
+                               amount=500_000, channel="cash", provider="VNPOST", scope_commune=la.scope_commune,
+                               province_code="20")
+    c = services.request_correction(la, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
+    with pytest.raises(BadInput, match=rf"already paid or pending in run {later.pk}"):
+        services.approve_correction(c, checker)
+    with pytest.raises(IntegrityError), transaction.atomic():  # and never a second pending line either
+        PayrollLine.objects.create(run=later, person=lb.person, programme="nd176", period_month="2024-07",
+                                   amount=500_000, channel="cash", provider="VNPOST", province_code="20")
+    assert PayrollLine.objects.filter(person=la.person, period_month="2024-07", active=True).count() == 1

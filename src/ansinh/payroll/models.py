@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+
+ALLOWANCE_PROGRAMMES = ("tcxh", "nd176")  # one monthly allowance (ansinh.payroll.entitlement)
 
 
 class RateKind(models.TextChoices):
@@ -160,7 +162,12 @@ class PayrollLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "programme", "period_month"], condition=Q(active=True),
                                     name="payroll_line_pays_once"),
-            # The obligation: a paid or pending line claims its month, an unpaid one does not.
+            # The obligation is (person, what is owed, month): the monthly allowance is one obligation
+            # whether it is paid as TCXH or as social pension (the higher is paid, never both).
+            models.UniqueConstraint(F("person"), Case(When(programme__in=ALLOWANCE_PROGRAMMES, then=Value("allowance")),
+                                                      default=F("programme")),
+                                    F("period_month"), condition=Q(active=True), name="payroll_line_obligation_once"),
+            # A paid or pending line claims its month, an unpaid one does not.
             models.CheckConstraint(condition=Q(active=True, result__in=["pending", "paid"])
                                    | Q(active=False, result="unpaid"),
                                    name="payroll_line_claims_unless_unpaid"),

@@ -1,5 +1,7 @@
 """Payroll writes: generate (set-based INSERT … SELECT), check, approve (maker-checker),
-export, reconcile, cancel; rates added by administrators; the demo step.
+export, reconcile (final per line), result corrections (approved by a second user), cancel;
+rates added by administrators; the demo step (ANSINH_DEMO only). Every write checks the
+acting user's role and scope here, so the web, the API and the CLI keep the same rules.
 
 Generation computes every amount in SQL: active enrolments × a months series (the period
 and its arrears months, each carrying the standard level / social-pension amount in force
@@ -706,9 +708,11 @@ def approve_correction(correction: ResultCorrection, user) -> ResultCorrection:
             run.reconciliation = reconciliation_report(run)
             run.save(update_fields=["reconciliation"])
     except IntegrityError:
-        other = (PayrollLine.objects.filter(person_id=correction.line.person_id, programme=correction.line.programme,
-                                            period_month=correction.line.period_month, active=True)
-                 .exclude(pk=correction.line_id).values_list("run_id", flat=True).first())
+        ln = correction.line
+        same = list(E.ALLOWANCE_PROGRAMMES) if ln.programme in E.ALLOWANCE_PROGRAMMES else [ln.programme]
+        other = (PayrollLine.objects.filter(person_id=ln.person_id, programme__in=same, period_month=ln.period_month,
+                                            active=True)
+                 .exclude(pk=ln.pk).values_list("run_id", flat=True).first())
         raise BadInput(f"correction {correction.pk}: month {correction.line.period_month} of this person is already "
                        f"paid or pending in run {other}; it cannot be paid twice") from None
     return c

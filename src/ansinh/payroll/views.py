@@ -23,7 +23,7 @@ from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
 from ansinh.payroll import selectors, services
-from ansinh.payroll.models import RateKind, RunStatus
+from ansinh.payroll.models import RateKind
 from ansinh.payroll.services import MAKERS, NotAllowed
 from ansinh.units.models import Level
 
