@@ -33,12 +33,12 @@ _seq = itertools.count(1)
 def user(name: str, role: str, unit: str = "20"):
     from ansinh.core.services import upsert_user
 
-    return upsert_user(name, f"pw-{name}-123", roles=[role], unit_codes=[unit])
+    return upsert_user(name, "Mk-thu-nghiem-2024", roles=[role], unit_codes=[unit])
 
 
 def client(name: str) -> Client:
     c = Client()
-    assert c.login(username=name, password=f"pw-{name}-123")
+    assert c.login(username=name, password="Mk-thu-nghiem-2024")
     return c
 
 

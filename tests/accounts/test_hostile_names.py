@@ -37,7 +37,7 @@ def hostile_town(town):
 def _login(officer, unit_code="05977") -> Client:
     officer("dk_h", unit_code)
     c = Client()
-    assert c.login(username="dk_h", password="pw-dk_h-123")
+    assert c.login(username="dk_h", password="Mk-thu-nghiem-2024")
     return c
 
 
@@ -74,7 +74,7 @@ def test_bank_list_upload_names_the_file_only_and_says_when_the_name_is_too_long
     settings.VAR_DIR = tmp_path / "var"
     officer("tinh_n", "20", role="province_officer")
     c = Client()
-    assert c.login(username="tinh_n", password="pw-tinh_n-123")
+    assert c.login(username="tinh_n", password="Mk-thu-nghiem-2024")
     long_name = "agribank_" + "x" * 400 + ".xlsx"
     r = c.post("/accounts/bank-lists/", {"file": SimpleUploadedFile(long_name, b"PK\x03\x04")})
     body = r.content.decode()

@@ -90,9 +90,9 @@ def _render_all(client: Client, routes: list[str]) -> dict[str, tuple[int, str]]
 
 def test_commune_officer_sees_nothing_of_another_commune():
     a, b = commune("05977"), commune("06187")  # Phường Đông Kinh, Phường Kỳ Lừa
-    officer = upsert_user("officer_a", "pw-a-12345", roles=["commune_officer"], unit_codes=[a.code])
+    officer = upsert_user("officer_a", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[a.code])
     client = Client()
-    assert client.login(username="officer_a", password="pw-a-12345")
+    assert client.login(username="officer_a", password="Mk-thu-nghiem-2024")
     plain, with_args = _routes()
     assert "" in plain and "api/me" in plain
 

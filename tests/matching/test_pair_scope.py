@@ -44,9 +44,9 @@ def cross_pair():
 
 
 def login(username, role, unit):
-    upsert_user(username, f"pw-{username}-123", roles=[role], unit_codes=[unit])
+    upsert_user(username, "Mk-thu-nghiem-2024", roles=[role], unit_codes=[unit])
     c = Client()
-    assert c.login(username=username, password=f"pw-{username}-123")
+    assert c.login(username=username, password="Mk-thu-nghiem-2024")
     return c
 
 
@@ -65,7 +65,7 @@ def test_commune_officer_does_not_see_a_pair_whose_other_person_is_in_another_co
 
 
 def test_commune_officer_cannot_decide_a_cross_commune_pair_in_the_service(cross_pair):
-    officer = upsert_user("xa_dk", "pw-xa-dk-123", roles=["commune_officer"], unit_codes=[DONG_KINH])
+    officer = upsert_user("xa_dk", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[DONG_KINH])
     assert not selectors.pairs(officer, None).exists()
     for keep in ("a", "b"):
         with pytest.raises(BadInput) as exc:
@@ -107,7 +107,7 @@ def test_commune_officer_still_decides_a_pair_within_the_commune():
 def test_a_pair_follows_its_persons_when_one_moves(cross_pair):
     """Visibility reads both persons' current keys: once B's person is filed under Đông
     Kinh, Đông Kinh's officer covers both; filed elsewhere again, not."""
-    officer = upsert_user("xa_dk", "pw-xa-dk-123", roles=["commune_officer"], unit_codes=[DONG_KINH])
+    officer = upsert_user("xa_dk", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[DONG_KINH])
     a = commune(DONG_KINH)
     Person.objects.filter(pk=cross_pair.person_b_id).update(scope_commune=a, commune=a)
     Enrolment.objects.filter(person_id=cross_pair.person_b_id).update(scope_commune=a)
@@ -124,7 +124,7 @@ def test_id_proposal_of_a_person_outside_scope_cannot_be_decided():
     pb = person(NAME_B, b)
     prop = IdProposal.objects.create(person=pb, reason="missing", proposed_id="020045001111", probability=0.95,
                                      scope_commune=a, province_code=a.province_code)
-    officer = upsert_user("xa_dk", "pw-xa-dk-123", roles=["commune_officer"], unit_codes=[DONG_KINH])
+    officer = upsert_user("xa_dk", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[DONG_KINH])
     assert not selectors.proposals(officer, None).exists()
     for decide in (services.reject_proposal, services.accept_proposal):
         with pytest.raises(BadInput):
@@ -134,7 +134,7 @@ def test_id_proposal_of_a_person_outside_scope_cannot_be_decided():
     assert prop.status == ProposalStatus.OPEN and pb.id_number is None
     c = login("xa_dk2", "commune_officer", DONG_KINH)
     assert c.post(f"/matching/proposals/{prop.pk}/decide/", {"action": "reject"}).status_code == 404
-    prov = upsert_user("tinh", "pw-tinh-123", roles=["province_officer"], unit_codes=[PROVINCE])
+    prov = upsert_user("tinh", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=[PROVINCE])
     services.accept_proposal(prop, prov)
     pb.refresh_from_db()
     assert pb.id_number == "020045001111"

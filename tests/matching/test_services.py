@@ -62,10 +62,10 @@ def test_dedupe_job_queues_true_twins_and_confirm_stops_enrolment(registry):
     assert len(true) >= 25 and len(true) >= 0.9 * len(pairs)
     assert set(true[0].contributions) >= {"given", "family", "dob", "id_number"}
     # a province officer confirms: B's enrolment is terminated with history
-    officer = upsert_user("tinh_t", "pw-t-12345", roles=["province_officer"], unit_codes=["20"])
+    officer = upsert_user("tinh_t", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     pair = true[0]
     c = Client()
-    assert c.login(username="tinh_t", password="pw-t-12345")
+    assert c.login(username="tinh_t", password="Mk-thu-nghiem-2024")
     r = c.get(f"/matching/pairs/{pair.pk}/")
     body = r.content.decode()
     assert r.status_code == 200 and pair.person_a.full_name.split()[-1] in body and "Trọng số khớp" in body
@@ -94,9 +94,9 @@ def test_commune_officer_cannot_decide_outside_scope(registry):
     run = MatchRun.objects.create()
     pair = MatchPair.objects.create(run=run, person_a=p1, person_b=p2, cluster=p1.pk, match_probability=0.99,
                                     match_weight=10, scope_commune=b, province_code=b.province_code)
-    upsert_user("xa_a", "pw-a-12345", roles=["commune_officer"], unit_codes=[a.code])
+    upsert_user("xa_a", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[a.code])
     c = Client()
-    assert c.login(username="xa_a", password="pw-a-12345")
+    assert c.login(username="xa_a", password="Mk-thu-nghiem-2024")
     assert c.get(f"/matching/pairs/{pair.pk}/").status_code == 404
     assert c.post(f"/matching/pairs/{pair.pk}/decide/", {"action": "keep_a"}).status_code == 404
     assert "0 cặp" in c.get("/matching/").content.decode()
@@ -110,13 +110,13 @@ def test_api_pairs_are_scoped(registry):
     p1, p2 = Person.objects.filter(scope_commune=b)[:2]
     MatchPair.objects.create(run=MatchRun.objects.create(), person_a=p1, person_b=p2, cluster=p1.pk,
                              match_probability=0.99, match_weight=10, scope_commune=b, province_code="20")
-    upsert_user("xa_b2", "pw-b-12345", roles=["commune_officer"], unit_codes=["06079"])
-    upsert_user("xa_a2", "pw-a-12345", roles=["commune_officer"], unit_codes=["05977"])
+    upsert_user("xa_b2", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["06079"])
+    upsert_user("xa_a2", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["05977"])
     c = Client()
-    assert c.login(username="xa_b2", password="pw-b-12345")
+    assert c.login(username="xa_b2", password="Mk-thu-nghiem-2024")
     assert [x["person_a"] for x in c.get("/api/matching/pairs").json()] == [p1.pk]
     c = Client()
-    assert c.login(username="xa_a2", password="pw-a-12345")
+    assert c.login(username="xa_a2", password="Mk-thu-nghiem-2024")
     assert c.get("/api/matching/pairs").json() == []
 
 
@@ -141,15 +141,15 @@ def test_cross_commune_pairs_of_a_run_go_to_the_province(registry):
     for p in pairs:
         same = p.person_a.scope_commune_id == p.person_b.scope_commune_id
         assert (p.scope_commune_id, p.province_code) == (p.person_a.scope_commune_id if same else None, "20")
-    province = upsert_user("tinh_x", "pw-t-12345", roles=["province_officer"], unit_codes=["20"])
+    province = upsert_user("tinh_x", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     assert selectors.pairs(province, None).count() == len(pairs)
     for code in ("05977", "06079"):
-        officer = upsert_user(f"xa_{code}", "pw-x-12345", roles=["commune_officer"], unit_codes=[code])
+        officer = upsert_user(f"xa_{code}", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[code])
         unit = commune(code)
         own = {p.pk for p in pairs if p.person_a.scope_commune_id == p.person_b.scope_commune_id == unit.pk}
         assert set(selectors.pairs(officer, None).values_list("pk", flat=True)) == own
         c = Client()
-        assert c.login(username=f"xa_{code}", password="pw-x-12345")
+        assert c.login(username=f"xa_{code}", password="Mk-thu-nghiem-2024")
         assert {x["id"] for x in c.get("/api/matching/pairs?limit=1000").json()} == own
         assert f"{len(own)} cặp" in c.get("/matching/").content.decode()
         for p in cross[:5]:

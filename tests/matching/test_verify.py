@@ -102,18 +102,18 @@ def test_id_proposals_are_stored_scoped_and_decided_on_the_page(tmp_path):
                and p.source == "dan_cu_2.xlsx" and p.scope_commune_id == c.pk for p in props.values())
 
     # another commune's officer sees none of them and cannot decide
-    upsert_user("xa_khac", "pw-k-12345", roles=["commune_officer"], unit_codes=[other.code])
+    upsert_user("xa_khac", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[other.code])
     cl = Client()
-    assert cl.login(username="xa_khac", password="pw-k-12345")
+    assert cl.login(username="xa_khac", password="Mk-thu-nghiem-2024")
     body = cl.get("/matching/proposals/").content.decode()
     assert "0 đề xuất" in body and people[2]["id_number"] not in body
     first = props[people[2]["id_number"]]
     assert cl.post(f"/matching/proposals/{first.pk}/decide/", {"action": "accept"}).status_code == 404
 
     # the commune's officer sees both, accepts one (ID written with history) and rejects the other
-    officer = upsert_user("xa_nay", "pw-n-12345", roles=["commune_officer"], unit_codes=[c.code])
+    officer = upsert_user("xa_nay", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[c.code])
     cl = Client()
-    assert cl.login(username="xa_nay", password="pw-n-12345")
+    assert cl.login(username="xa_nay", password="Mk-thu-nghiem-2024")
     body = cl.get("/matching/proposals/").content.decode()
     assert "2 đề xuất" in body and people[2]["id_number"] in body and people[3]["id_number"] in body
     assert cl.post(f"/matching/proposals/{first.pk}/decide/", {"action": "accept"}).status_code == 302
@@ -159,14 +159,14 @@ def test_population_extract_uploaded_from_the_web_checks_the_uploaders_scope_onl
     Person.objects.create(full_name="Lý Văn Khác", name_key=fold("Lý Văn Khác"), dob=dt.date(1950, 1, 1),
                           gender="M", id_number="020050009999", scope_commune=other, commune=other,
                           province_code=other.province_code)
-    upsert_user("xa_web", "pw-w-12345", roles=["commune_officer"], unit_codes=[c.code])
-    upsert_user("kt_web", "pw-a-12345", roles=["auditor"], unit_codes=["20"])
+    upsert_user("xa_web", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[c.code])
+    upsert_user("kt_web", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
     cl = Client()
-    assert cl.login(username="kt_web", password="pw-a-12345")
+    assert cl.login(username="kt_web", password="Mk-thu-nghiem-2024")
     assert cl.get("/matching/verify/").status_code == 200  # an auditor reads the page, may not upload
     assert cl.post("/matching/verify/", {"file": SimpleUploadedFile("x.xlsx", path.read_bytes())}).status_code == 404
     cl = Client()
-    assert cl.login(username="xa_web", password="pw-w-12345")
+    assert cl.login(username="xa_web", password="Mk-thu-nghiem-2024")
     bad = cl.post("/matching/verify/", {"file": SimpleUploadedFile("dan_cu.pdf", b"%PDF-1.4")})
     assert bad.status_code == 200 and "dan_cu.pdf" in bad.content.decode()
     assert not Job.objects.exists()

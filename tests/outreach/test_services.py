@@ -86,7 +86,7 @@ def test_report_only_by_the_recipient_organisation(orgs):
 
     d = _draft(orgs["so_tttt"])
     task = services.add_task(d, recipient=orgs["vhxh_dongkinh"], description="x")
-    bao = upsert_user("bao1", "pw-bao1-xx", roles=["outreach"], unit_codes=[], organisation=orgs["bao_ls"])
+    bao = upsert_user("bao1", "Mk-thu-nghiem-2024", roles=["outreach"], unit_codes=[], organisation=orgs["bao_ls"])
     with pytest.raises(BadInput):
         services.submit_report(task, bao, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
                                metrics={"articles": 1})

@@ -74,9 +74,9 @@ def _july_unpaid_twice(make_person, commune, tmp_path):
     from ansinh.payroll import services
     from ansinh.payroll.models import PayrollLine
 
-    maker = upsert_user("maker1", "pw-maker1", roles=["province_officer"], unit_codes=["20"])
-    checker = upsert_user("checker1", "pw-checker1", roles=["approver"], unit_codes=["20"])
-    checker2 = upsert_user("checker2", "pw-checker2", roles=["approver"], unit_codes=["20"])
+    maker = upsert_user("maker1", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
+    checker = upsert_user("checker1", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
+    checker2 = upsert_user("checker2", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
     person = make_person(enrolments=[("tcxh", "5.6-severe", "2024-07")])
     lines = []
     for period in ("2024-07", "2024-08"):

@@ -23,7 +23,7 @@ E = [("tcxh", "5.6-severe", "2024-07")]
 
 def _client(username, password=None):
     c = Client()
-    assert c.login(username=username, password=password or f"pw-{username}")
+    assert c.login(username=username, password=password or "Mk-thu-nghiem-2024")
     return c
 
 
@@ -98,7 +98,7 @@ def test_a_correction_needs_a_second_user_with_the_approver_role(exported, users
         services.request_correction(la, new_result="unpaid", reason="lần hai", user=checker)
     with pytest.raises(BadInput, match="role"):  # a province officer is no approver
         services.approve_correction(c, maker)
-    both = upsert_user("both1", "pw-both1", roles=["province_officer", "approver"], unit_codes=["20"])
+    both = upsert_user("both1", "Mk-thu-nghiem-2024", roles=["province_officer", "approver"], unit_codes=["20"])
     c2 = services.request_correction(lb, new_result="unpaid", reason="hoàn tiền", user=both)
     with pytest.raises(BadInput, match="different user"):
         services.approve_correction(c2, both)
@@ -208,7 +208,7 @@ def test_no_get_changes_a_run_and_export_is_a_post(make_person, commune, users):
     make_person(enrolments=E, account=("970405", "100200300"))
     run = services.generate("2024-07", commune=commune, user=maker)
     services.approve(run, checker)
-    upsert_user("kiemtoan1", "pw-kiemtoan1", roles=["auditor"], unit_codes=["20"])
+    upsert_user("kiemtoan1", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
     audit, a = _client("kiemtoan1"), _client("checker1")
     for c in (audit, a):  # the auditor's download of files.zip used to export the run
         c.get(reverse("payroll:download", args=[run.pk]))
@@ -239,7 +239,7 @@ def test_cli_approve_as_the_auditor_is_refused(make_person, commune, users, caps
     """`payroll approve RUN --as kiemtoan` approved a run with no recorded maker."""
     from ansinh.core.services import upsert_user
 
-    upsert_user("kiemtoan1", "pw-kiemtoan1", roles=["auditor"], unit_codes=["20"])
+    upsert_user("kiemtoan1", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
     make_person(enrolments=E)
     run = services.generate("2024-07", commune=commune)  # no recorded maker
     assert main(["payroll", "approve", str(run.pk), "--as", "kiemtoan1"]) == 2
@@ -254,8 +254,8 @@ def test_cli_writes_need_a_user_and_keep_the_web_rules(make_person, commune, use
     from ansinh.core.services import upsert_user
 
     maker, checker = users
-    upsert_user("kiemtoan1", "pw-kiemtoan1", roles=["auditor"], unit_codes=["20"])
-    upsert_user("hongphong1", "pw-hongphong1", roles=["commune_officer"], unit_codes=["06079"])
+    upsert_user("kiemtoan1", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
+    upsert_user("hongphong1", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["06079"])
     make_person(enrolments=E, account=("970405", "100200300"))
 
     def refused(argv, text):
@@ -313,7 +313,7 @@ def test_cli_writes_need_a_user_and_keep_the_web_rules(make_person, commune, use
 def test_a_line_id_beyond_the_integer_range_is_not_a_500(exported, users, tmp_path):
     run, la, _ = exported
     c = Client(raise_request_exception=False)
-    assert c.login(username="checker1", password="pw-checker1")
+    assert c.login(username="checker1", password="Mk-thu-nghiem-2024")
     for n in (2**63, 10**30):
         assert c.get(reverse("payroll:line_qr", args=[run.pk, n])).status_code == 404
         assert c.get(reverse("payroll:run", args=[n])).status_code == 404

@@ -28,7 +28,7 @@ OTHERS = ["@SUM(1+1)*cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3", "\t=1+1
 
 def login(user) -> Client:
     c = Client()
-    assert c.login(username=user.username, password=f"pw-{user.username}")
+    assert c.login(username=user.username, password="Mk-thu-nghiem-2024")
     return c
 
 

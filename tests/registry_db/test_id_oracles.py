@@ -56,7 +56,7 @@ def _leaks(text: str, *, number: bool = True) -> list[str]:
 def test_fix_form_does_not_name_the_holder_of_an_id_number(other_person, own_issue, officer):
     officer("dk", DONG_KINH)
     c = Client()
-    assert c.login(username="dk", password="pw-dk")
+    assert c.login(username="dk", password="Mk-thu-nghiem-2024")
     for _attempt in range(2):  # repeatable: the same answer, still nothing named
         r = c.post(f"/registry/issues/{own_issue.pk}/fix/", {"field": "id_number", "value": TAKEN_ID},
                    HTTP_HX_REQUEST="true")
@@ -94,7 +94,7 @@ def test_fix_service_refuses_with_the_plain_message_and_routes_the_case_to_the_p
     assert not selectors.issues(a, rule="ID_TAKEN").exists()
     assert not selectors.issues(b, rule="ID_TAKEN").exists()
     c = Client()
-    assert c.login(username="tinh", password="pw-tinh")
+    assert c.login(username="tinh", password="Mk-thu-nghiem-2024")
     assert f"issue-{routed.pk}" in c.get("/registry/review/?rule=ID_TAKEN").content.decode()
 
 
@@ -109,7 +109,7 @@ def test_import_rejection_does_not_name_the_commune_where_the_id_is_registered(
     assert reasons == [rules.ID_TAKEN_MESSAGE]
     # the batch page the importer sees says the same and nothing more (it shows their own row)
     c = Client()
-    assert c.login(username="dk", password="pw-dk")
+    assert c.login(username="dk", password="Mk-thu-nghiem-2024")
     page = c.get(f"/registry/batches/{rep['batch']}/").content.decode()
     assert rules.ID_TAKEN_MESSAGE in page and _leaks(page, number=False) == []
     # the case is on the province's review queue
