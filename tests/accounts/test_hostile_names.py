@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfReader

@@ -42,12 +42,18 @@ SANDBOX_CSP = "sandbox; default-src 'none'"
 
 # --------------------------------------------------------------------------- names
 
-def display_name(name: str | None, limit: int = SHOWN_NAME_CHARS) -> str:
-    """The file name a person chose, as a message may show it: no folder (Windows or POSIX),
-    no control characters, at most `limit` characters (the extension kept)."""
+def client_name(name: str | None) -> str:
+    """The file name a person chose, without any folder (Windows or POSIX) or control and
+    direction-override characters."""
     raw = str(name or "")
     base = PureWindowsPath(PurePosixPath(raw).name).name if raw else ""
-    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+
+
+def display_name(name: str | None, limit: int = SHOWN_NAME_CHARS) -> str:
+    """The client's file name as a message may show it: `client_name`, at most `limit`
+    characters (the extension kept). Never a server path or a temporary name."""
+    base = client_name(name)
     if not base:
         return _("(không tên)")
     if len(base) <= limit:
@@ -58,19 +64,16 @@ def display_name(name: str | None, limit: int = SHOWN_NAME_CHARS) -> str:
     return base[: max(1, limit - len(suffix) - 1)] + "…" + suffix
 
 
-def check_name(name: str | None, extensions: tuple[str, ...] | None = None,
-               accepted: str | None = None) -> str:
-    """The client's file name without any folder, or BadInput: an over-long name says so (not
-    "unsupported type"); an extension outside `extensions` names what is accepted."""
-    raw = str(name or "")
-    base = PureWindowsPath(PurePosixPath(raw).name).name if raw else ""
-    shown = display_name(raw)
+def check_name(name: str | None, extensions: tuple[str, ...] | None = None) -> str:
+    """`client_name(name)`, or BadInput: an over-long name says so (not "unsupported type");
+    an extension outside `extensions` names the accepted ones."""
+    base = client_name(name)
+    shown = display_name(base)
     if len(base) > MAX_NAME_CHARS:
         raise BadInput(_("%(name)s: tên tệp quá dài (%(n)s ký tự, tối đa %(max)s); đổi tên ngắn hơn rồi tải lên lại.")
                        % {"name": shown, "n": len(base), "max": MAX_NAME_CHARS})
     if extensions is not None and Path(base).suffix.lower() not in extensions:
-        raise BadInput(_("%(name)s: chỉ nhận tệp %(accepted)s")
-                       % {"name": shown, "accepted": accepted or ", ".join(extensions)})
+        raise BadInput(_("%(name)s: chỉ nhận tệp %(accepted)s") % {"name": shown, "accepted": ", ".join(extensions)})
     return base
 
 
@@ -83,7 +86,7 @@ def _ascii(name: str) -> str:
 def safe_stored_name(name: str, default: str = "tep") -> str:
     """A name to store a file under: word characters, dots and dashes only, the extension kept,
     at most STORED_NAME_BYTES bytes of UTF-8."""
-    base = PureWindowsPath(PurePosixPath(str(name or "")).name).name
+    base = client_name(name)
     safe = re.sub(r"[^\w.\-]+", "_", base).strip("._") or default
     p = Path(safe)
     suffix = p.suffix if len(p.suffix) <= 10 else ""
