@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import ansinh
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -27,6 +29,7 @@ from ansinh.core.models import Job, JobStatus
 from .hostile import hostile_files, zip_bomb_xlsx, commune_rows
 
 ROOT = Path(__file__).resolve().parents[2]
+SRC = str(Path(ansinh.__file__).resolve().parents[1])     # the ansinh under test (PYTHONPATH)
 
 # refused by every reader, whatever the path (sizes, structure, type)
 ALWAYS_REFUSED = {"far_cell", "declared_range", "no_ref_wide", "repeated_ods", "zip_bomb", "zip_bomb_lying",
@@ -270,7 +273,7 @@ MEASURED = ("far_cell", "declared_range", "no_ref_wide", "repeated_ods", "zip_bo
 
 def _peak(reader: str, path: Path) -> dict:
     env = os.environ.copy()
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([SRC, str(ROOT), env.get("PYTHONPATH", "")])
     env.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
     out = subprocess.run([sys.executable, str(ROOT / "tests" / "core" / "hostile.py"), reader, str(path)], env=env,
                          capture_output=True, text=True, timeout=300)
