@@ -156,3 +156,15 @@ def test_result_file_messages_name_the_upload_not_a_temporary_file(tmp_path):
     p.write_bytes(b"line_id;status\n1;paid\n\xff\xfe\n")
     with pytest.raises(BadInput, match=r"^ket-qua.csv: row 3: not UTF-8"):
         read_result(p, name="ket-qua.csv")
+
+
+# --------------------------------------------------------------------------- .xls
+
+FIXTURES = __import__("pathlib").Path(__file__).with_name("fixtures")
+
+
+def test_xls_sheet_sizes_are_checked():
+    """Two .xls files saved by LibreOffice: a list, and the same list with a cell in column IV."""
+    ok = FIXTURES / "xa-ok.xls"
+    assert check_table_file(ok)["columns"] == 5 and len(read_list(ok).rows) == 2
+    _refused(FIXTURES / "xa-rong-256-cot.xls", "256 cột")
