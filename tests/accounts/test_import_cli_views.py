@@ -68,7 +68,7 @@ def test_bank_list_without_header_is_bad_input(town, tmp_path):
 
     f = tmp_path / "x.csv"
     f.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(BadInput, match="row 1, header"):
+    with pytest.raises(BadInput, match="dòng 1, tiêu đề"):
         import_bank_list(f)
 
 

@@ -3,8 +3,10 @@ the demo story. Bulk work is set-based (bulk_create / UPDATE in big batches, one
 aggregated query per snapshot day); every import runs in one transaction."""
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -32,6 +34,7 @@ from ansinh.registry.models import (
 from ansinh.text import fold
 
 BATCH = 5000
+BANK_LIST_EXTENSIONS = (".xlsx", ".csv")
 CAMPAIGN_START = dt.date(2024, 1, 1)
 
 
@@ -59,22 +62,76 @@ def _header_map(cells: list[str]) -> dict[str, int]:
     return found
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def _read_rows(path: Path, name: str | None = None) -> list[list[str]]:
+    """The cells of a bank list as text, row by row; BadInput (one line in Vietnamese that names
+    the file, and the row where it applies) for a file that cannot be read. The size limits of
+    ansinh.core.limits are checked first."""
+    from ansinh.core.limits import InputRefused, check_row_width, check_table_file, display_name
+
+    name = display_name(path, name)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            return [[(c or "").strip() for c in row] for row in csv.reader(fh)]
-    if suffix == ".xlsx":
+    if suffix not in BANK_LIST_EXTENSIONS:
+        raise BadInput(f"{name}: chỉ đọc được danh sách ngân hàng dạng {', '.join(BANK_LIST_EXTENSIONS)}")
+    try:
+        info = check_table_file(path, name)
+    except InputRefused as exc:
+        raise BadInput(str(exc)) from None
+    if info["bytes"] == 0:
+        raise BadInput(f"{name}: tệp rỗng")
+    try:
+        if suffix == ".csv":
+            if info["kind"] != "text":
+                raise BadInput(f"{name}: không phải tệp CSV (là bảng tính lưu với đuôi .csv); lưu lại dạng .xlsx hoặc CSV")
+            text = _decode_text(path.read_bytes(), name)
+            out = []
+            for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+                check_row_width(name, n, len(row))
+                out.append([(c or "").strip() for c in row])
+            return out
+        if info["kind"] != "zip":
+            raise BadInput(f"{name}: không phải tệp .xlsx (nội dung không đúng định dạng)")
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        out = []
-        for row in ws.iter_rows(values_only=True):
-            out.append([_cell(v) for v in row])
-        wb.close()
+        try:
+            ws = wb.worksheets[0]
+            out = []
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                check_row_width(name, n, len(row))
+                out.append([_cell(v) for v in row])
+        finally:
+            wb.close()
         return out
-    raise BadInput(f"{path.name}: only .xlsx or .csv bank lists can be read")
+    except InputRefused as exc:
+        raise BadInput(str(exc)) from None
+    except csv.Error as exc:
+        raise BadInput(f"{name}: tệp CSV không đọc được ({_one_line(exc)})") from None
+    except (BadInput, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - zip/XML/openpyxl errors: a corrupt or foreign file
+        raise BadInput(f"{name}: tệp hỏng hoặc không phải bảng tính .xlsx; mở bằng Excel và lưu lại") from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:120]
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with the row of
+    the first byte that is not UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise BadInput(f"{name}: tệp CSV không đúng mã UTF-16") from None
+    if b"\x00" in data:
+        raise BadInput(f"{name}: không phải tệp văn bản CSV (có byte NUL); lưu lại dạng CSV UTF-8 hoặc .xlsx")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise BadInput(f"{name}: dòng {row}: tệp CSV không phải mã UTF-8 (có thể là TCVN3/VNI hoặc Windows-1258); "
+                       "lưu lại dạng CSV UTF-8") from None
 
 
 def _cell(v) -> str:
@@ -99,10 +156,15 @@ def parse_date(text: str) -> dt.date:
     raise ValueError(f"không đọc được ngày {t!r} (dd/mm/yyyy hoặc yyyy-mm-dd)")
 
 
-def parse_bank_list(path: Path, provider: str | None = None) -> list[dict]:
+def parse_bank_list(path: Path, provider: str | None = None, name: str | None = None) -> list[dict]:
     """Rows of a bank's list of opened accounts: {row, name, id_number, account, day, provider}.
-    Raises BadInput("file: row N, field: message") for what cannot be read."""
-    rows = _read_rows(path)
+    Raises BadInput("file: dòng N, field: message") for what cannot be read. ``name``: the name
+    the user knows the file by (an upload's original name; default the file's own name)."""
+    from ansinh.core.limits import display_name
+
+    path = Path(path)
+    fname = display_name(path, name)
+    rows = _read_rows(path, fname)
     head_at, cols = None, {}
     for i, r in enumerate(rows[:20]):
         m = _header_map(r)
@@ -110,7 +172,8 @@ def parse_bank_list(path: Path, provider: str | None = None) -> list[dict]:
             head_at, cols = i, m
             break
     if head_at is None:
-        raise BadInput(f"{path.name}: row 1, header: need columns holder name, ID number, account number, date")
+        raise BadInput(f"{fname}: dòng 1, tiêu đề: cần các cột họ tên chủ tài khoản, số định danh, số tài khoản, "
+                       "ngày mở")
     out = []
     for n, r in enumerate(rows[head_at + 1:], start=head_at + 2):
         get = lambda k: (r[cols[k]] if k in cols and cols[k] < len(r) else "").strip()  # noqa: E731
@@ -119,17 +182,17 @@ def parse_bank_list(path: Path, provider: str | None = None) -> list[dict]:
         try:
             day = parse_date(get("date"))
         except ValueError as exc:
-            raise BadInput(f"{path.name}: row {n}, date: {exc}") from None
+            raise BadInput(f"{fname}: dòng {n}, ngày mở: {exc}") from None
         prov = rules.provider_of(get("provider")) if get("provider") else provider
         if get("provider") and prov is None:
-            raise BadInput(f"{path.name}: row {n}, provider: unknown bank {get('provider')!r}")
+            raise BadInput(f"{fname}: dòng {n}, ngân hàng: không rõ ngân hàng {get('provider')[:60]!r}")
         out.append({"row": n, "name": get("name"), "id_number": get("id_number").replace(" ", ""),
                     "account": rules.clean_account_number(get("account")), "day": day, "provider": prov})
     return out
 
 
 def import_bank_list(path, *, provider: str | None = None, user=None, refresh: bool = True,
-                     scope_user=None, progress=None) -> dict:
+                     scope_user=None, progress=None, file_name: str | None = None) -> dict:
     """Import a bank's list of accounts opened. Each row is linked to a person by ID number
     (CCCD / định danh, or the old CMND); the holder name is checked against the beneficiary and
     the authorised persons (folded tokens). New accounts are recorded as registered and
@@ -143,7 +206,7 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
         if p is None:
             raise BadInput(f"--provider: unknown provider {provider!r}")
         provider = p
-    rows = parse_bank_list(path, provider)
+    rows = parse_bank_list(path, provider, name=file_name)
     ids = {r["id_number"] for r in rows if r["id_number"]}
     people = Person.objects.all()
     if scope_user is not None:
@@ -241,9 +304,6 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
 
 # ----------------------------------------------------------------------------- bank lists from the web
 
-BANK_LIST_EXTENSIONS = (".xlsx", ".csv")
-
-
 @job_kind("accounts.bank_list")
 def bank_list_job(params: dict, progress) -> dict:
     """Background job of a web upload: the same service as `ansinh accounts import`, limited to
@@ -257,8 +317,14 @@ def bank_list_job(params: dict, progress) -> dict:
     user = get_user_model().objects.filter(pk=params.get("user_id")).first() if params.get("user_id") else None
     if params.get("user_id") and user is None:
         raise BadInput("người dùng không còn tồn tại")
-    rep = import_bank_list(params["path"], provider=params.get("provider") or None, user=user,
-                           scope_user=user, progress=progress)
+    try:
+        rep = import_bank_list(params["path"], provider=params.get("provider") or None, user=user,
+                               scope_user=user, progress=progress, file_name=rec.file_name)
+    except BaseException:
+        # all or nothing: a list that cannot be imported leaves no import record behind (the
+        # failed job keeps the message; core.jobs removes the stored upload)
+        BankListImport.objects.filter(pk=rec.pk).delete()
+        raise
     rep["file"] = rec.file_name
     BankListImport.objects.filter(pk=rec.pk).update(report=rep)
     return {k: v for k, v in rep.items() if k not in ("rejected_rows", "mismatch_rows")} | {

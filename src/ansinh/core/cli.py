@@ -35,30 +35,115 @@ def init(json_out: bool = typer.Option(False, "--json", help="Machine-readable o
 
 
 def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs, then exit.")) -> None:
-    """Run the background worker (imports, matching, payroll jobs)."""
+    """Run the background worker (imports, matching, payroll jobs).
+
+    At start-up and every few seconds it marks failed the jobs whose worker died (no
+    heartbeat: see ansinh.core.jobs), so their pages say so and the queue moves on."""
+    import threading
+
     from django.core.management import call_command
 
+    from ansinh.core.jobs import fail_stale_jobs, watch_stale_jobs
+
+    fail_stale_jobs()
+    stop = threading.Event()
+    if not once:
+        threading.Thread(target=watch_stale_jobs, args=(stop,), name="stale-jobs", daemon=True).start()
     args = ["--queue-name", "*", "--no-reload", "--no-startup-delay"]
     if once:
         args.append("--batch")
-    call_command("db_worker", *args, verbosity=1)
+    try:
+        call_command("db_worker", *args, verbosity=1)
+    finally:
+        stop.set()
 
 
 def serve(addr: str = typer.Option("127.0.0.1:8000", help="host:port"),
           with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run the background worker.")) -> None:
-    """Run the web site (development server) and a background worker."""
-    import subprocess
-
+    """Run the web site (development server) and a background worker, restarted if it dies."""
     from django.core.management import call_command
 
-    proc = None
-    if with_worker:
-        proc = subprocess.Popen([sys.executable, "-m", "ansinh", "worker"], env=os.environ.copy())
+    supervisor = WorkerSupervisor() if with_worker else None
+    if supervisor:
+        supervisor.start()
     try:
         call_command("runserver", addr, use_reloader=False, verbosity=1)
     finally:
-        if proc:
-            proc.terminate()
+        if supervisor:
+            supervisor.stop()
+
+
+class WorkerSupervisor:
+    """Runs `ansinh worker` as a subprocess and starts a new one when it exits (killed, out of
+    memory, crashed), with a growing pause if it keeps dying; meanwhile marks failed the jobs
+    whose worker died (ansinh.core.jobs.fail_stale_jobs). Production uses systemd instead."""
+
+    POLL = 1.0
+
+    def __init__(self, command: list[str] | None = None):
+        self.command = command or [sys.executable, "-m", "ansinh", "worker"]
+        self.proc = None
+        self.restarts = 0
+        self._stop = None
+        self._thread = None
+
+    def start(self) -> None:
+        import threading
+
+        self._stop = threading.Event()
+        self.proc = self._spawn()
+        self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+        self._thread.start()
+
+    def _spawn(self):
+        import subprocess
+
+        return subprocess.Popen(self.command, env=os.environ.copy())
+
+    def _watch(self) -> None:
+        import logging
+        import time
+
+        from django.db import connections
+
+        from ansinh.core.jobs import CHECK_EVERY, fail_stale_jobs
+
+        log = logging.getLogger("ansinh.core.cli")
+        last_check = 0.0
+        quick_deaths = 0
+        started = time.monotonic()
+        while not self._stop.wait(self.POLL):
+            code = self.proc.poll()
+            if code is not None and not self._stop.is_set():
+                quick_deaths = quick_deaths + 1 if time.monotonic() - started < 30 else 0
+                pause = min(30.0, 2.0 ** quick_deaths) if quick_deaths else 0.0
+                print(f"ansinh serve: the worker exited (code {code}); starting a new one"
+                      + (f" in {pause:.0f} s" if pause else ""), file=sys.stderr, flush=True)
+                if pause and self._stop.wait(pause):
+                    return
+                self.proc = self._spawn()
+                self.restarts += 1
+                started = time.monotonic()
+            if time.monotonic() - last_check >= CHECK_EVERY:
+                last_check = time.monotonic()
+                try:
+                    fail_stale_jobs()
+                except Exception:  # noqa: BLE001 - a busy database: next time
+                    log.warning("stale-job check failed", exc_info=True)
+                finally:
+                    connections.close_all()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
 
 
 @users_app.command("create")

@@ -8,14 +8,31 @@ The CLI runs the same function in-process with `run_inline(...)` and a progress 
 Progress is written to Django's cache, not to the Job row: the work usually runs inside
 one transaction (a failed job leaves nothing behind), so its own rows are invisible to
 other connections until it commits, and SQLite allows only one writer.
+
+Worker health: while a job runs, a thread of the process running it writes a heartbeat
+(a timestamp in the cache, for the same reasons) every HEARTBEAT_EVERY seconds.
+``fail_stale_jobs()`` marks a running job whose heartbeat is older than STALE_AFTER
+seconds failed (its worker was killed: out of memory, kill -9, a crash), with its
+django-tasks task row, so the page says so and the queue moves on; the worker runs it at
+start-up and every CHECK_EVERY seconds, and so does ``ansinh serve``'s supervisor, which
+also restarts a worker that died. This needs a cache shared by the processes (the
+file-based default, Redis, ...); with a process-local cache nothing is declared stale.
+
+A job that fails removes the file it was given when that file is an upload (under
+VAR_DIR/uploads): a refused upload leaves nothing behind.
 """
 from __future__ import annotations
 
+import logging
+import shutil
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
@@ -26,6 +43,13 @@ from ansinh.core.services import recorded_user
 
 WorkFn = Callable[[dict, "Progress"], dict]
 _KINDS: dict[str, WorkFn] = {}
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 5       # seconds between two heartbeats of a running job
+STALE_AFTER = 40          # a running job without a heartbeat for this long has lost its worker
+CHECK_EVERY = 5           # how often the worker and `ansinh serve` look for such jobs
+WORKER_DIED = ("Tác vụ bị dừng giữa chừng: tiến trình xử lý nền đã ngừng (bị tắt hoặc hết bộ nhớ); "
+               "các thay đổi dở dang không được ghi. Hãy chạy lại.")
 
 
 class BadInput(Exception):
@@ -42,6 +66,39 @@ def job_kind(name: str) -> Callable[[WorkFn], WorkFn]:
 
 def _cache_key(job_id) -> str:
     return f"ansinh:job:{job_id}"
+
+
+def _heartbeat_key(job_id) -> str:
+    return f"ansinh:job:{job_id}:heartbeat"
+
+
+class _Heartbeat:
+    """A daemon thread that stamps the job's heartbeat in the cache until stopped."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def beat(self) -> None:
+        try:
+            cache.set(_heartbeat_key(self.job_id), time.time(), STALE_AFTER * 10)
+        except Exception:  # noqa: BLE001 - a missed beat is retried; the job goes on
+            log.warning("job %s: heartbeat not written", self.job_id, exc_info=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY):
+            self.beat()
+
+    def __enter__(self):
+        self.beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=HEARTBEAT_EVERY + 1)
+        cache.delete(_heartbeat_key(self.job_id))
 
 
 class Progress:
@@ -108,18 +165,108 @@ def start_job(kind: str, params: dict, **kwargs) -> Job:
 def run_job(job: Job, listener: Callable[[int, int, str], None] | None = None) -> Job:
     """Run a job's work now, in this process, and record its outcome on the row."""
     progress = Progress(job.pk, listener)
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    job.status = JobStatus.RUNNING
-    try:
-        result = _KINDS[job.kind](job.params, progress)
-    except BadInput as exc:
-        _finish(job, progress, JobStatus.FAILED, error=str(exc))
-    except Exception as exc:  # recorded on the job; the page shows it
-        _finish(job, progress, JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
-    else:
-        _finish(job, progress, JobStatus.SUCCEEDED, result=result or {})
+    with _Heartbeat(job.pk):
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+        job.status = JobStatus.RUNNING
+        try:
+            result = _KINDS[job.kind](job.params, progress)
+        except BadInput as exc:
+            _finish(job, progress, JobStatus.FAILED, error=str(exc))
+        except MemoryError:
+            _finish(job, progress, JobStatus.FAILED, error="Tác vụ cần nhiều bộ nhớ hơn máy chủ cho phép.")
+        except Exception as exc:  # recorded on the job; the page shows it
+            _finish(job, progress, JobStatus.FAILED,
+                    error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
+        else:
+            _finish(job, progress, JobStatus.SUCCEEDED, result=result or {})
     job.refresh_from_db()
+    if job.status == JobStatus.FAILED:
+        discard_upload(job.params)
     return job
+
+
+def discard_upload(params: dict) -> None:
+    """Remove the upload a failed job was given (the file and its random folder under
+    VAR_DIR/uploads/<area>/), nothing outside that folder."""
+    path = params.get("path") if isinstance(params, dict) else None
+    if not path:
+        return
+    try:
+        root = (Path(settings.VAR_DIR) / "uploads").resolve()
+        p = Path(path).resolve()
+        folder = p.parent
+        if folder.parent.parent != root or not p.is_relative_to(root):
+            return
+        if p.is_file():
+            p.unlink()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    except OSError:
+        log.warning("could not remove a refused upload", exc_info=True)
+
+
+def _shared_cache() -> bool:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def fail_stale_jobs(stale_after: float | None = None) -> int:
+    """Mark running jobs whose worker died (no heartbeat for `stale_after` seconds) failed,
+    with their django-tasks task rows; returns how many. Safe to run from any process that
+    shares the cache, as often as wanted."""
+    if not _shared_cache():
+        return 0
+    stale_after = STALE_AFTER if stale_after is None else stale_after
+    now = time.time()
+    n = 0
+    for pk, started, task_id, params in Job.objects.filter(status=JobStatus.RUNNING).values_list(
+            "pk", "started_at", "task_result_id", "params"):
+        last = cache.get(_heartbeat_key(pk))
+        if last is None:
+            last = started.timestamp() if started else 0.0
+        if now - last <= stale_after:
+            continue
+        done = Job.objects.filter(pk=pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, error=WORKER_DIED, finished_at=timezone.now())
+        if not done:
+            continue
+        n += 1
+        log.warning("job %s: no heartbeat for %.0f s, marked failed (its worker died)", pk, now - last)
+        cache.delete(_cache_key(pk))
+        if task_id:
+            _fail_task_row(task_id)
+        discard_upload(params)
+    return n
+
+
+def _fail_task_row(task_id: str) -> None:
+    """The django-tasks database row of a task whose worker died: failed, not running."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another task backend
+        return
+    from django_tasks.base import TaskResultStatus
+
+    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=timezone.now(),
+        exception_class_path="ansinh.core.jobs.WorkerDied", traceback=WORKER_DIED)
+
+
+def watch_stale_jobs(stop: threading.Event, every: float | None = None) -> None:
+    """Run fail_stale_jobs() every `every` seconds until `stop` is set (a daemon thread of the
+    worker and of `ansinh serve`)."""
+    from django.db import connections
+
+    every = CHECK_EVERY if every is None else every
+    while True:
+        try:
+            fail_stale_jobs()
+        except Exception:  # noqa: BLE001 - a busy database: try again next time
+            log.warning("stale-job check failed", exc_info=True)
+        finally:
+            connections.close_all()
+        if stop.wait(every):
+            return
 
 
 def _finish(job: Job, progress: Progress, status: str, result: dict | None = None, error: str = "") -> None:

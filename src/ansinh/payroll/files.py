@@ -14,6 +14,7 @@ with status paid|unpaid and paid_date ISO.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -395,21 +396,61 @@ def write_g2p(run: PayrollRun, path: Path) -> Path:
 
 # --------------------------------------------------------------------------- results
 
-def read_result(path) -> list[dict]:
+def read_result(path, name: str | None = None) -> list[dict]:
+    """The rows of a provider result file (CSV: line_id, status, reason, paid_date, amount).
+
+    BadInput names the file by ``name`` (the upload's name; default the file's own name, never
+    its folder) and the row and field; the size limits of ansinh.core.limits come first."""
+    from ansinh.core.limits import InputRefused, check_row_width, check_table_file, display_name
+
     p = Path(path)
+    fname = display_name(p, name)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{p.name}: cannot read ({exc})") from exc
+        info = check_table_file(p, fname)
+    except InputRefused as exc:
+        raise BadInput(str(exc)) from None
+    if info["kind"] != "text":
+        raise BadInput(f"{fname}: not a CSV file (a spreadsheet or archive); save the result as CSV UTF-8")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{fname}: cannot read ({exc.strerror or 'error'})") from None
+    if not data.strip():
+        raise BadInput(f"{fname}: the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise BadInput(f"{fname}: not valid UTF-16 text") from None
+    elif b"\x00" in data:
+        raise BadInput(f"{fname}: not a text file (it holds NUL bytes); save the result as CSV UTF-8")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start) + 1
+            raise BadInput(f"{fname}: row {row}: not UTF-8 text; save the result as CSV UTF-8") from None
+    del data
+    try:
+        return _result_rows(text, fname, check_row_width)
+    except InputRefused as exc:
+        raise BadInput(str(exc)) from None
+    except csv.Error as exc:
+        raise BadInput(f"{fname}: cannot read the CSV ({' '.join(str(exc).split())[:120]})") from None
+
+
+def _result_rows(text: str, fname: str, check_row_width) -> list[dict]:
     dialect_delim = ";" if text.count(";") >= text.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=dialect_delim)
     header = [h.strip().lower() for h in next(reader, [])]
+    check_row_width(fname, 1, len(header))
     for col in ("line_id", "status"):
         if col not in header:
-            raise BadInput(f"{p.name}: row 1, header: column {col!r} missing")
+            raise BadInput(f"{fname}: row 1, header: column {col!r} missing")
     idx = {h: i for i, h in enumerate(header)}
     out = []
     for n, row in enumerate(reader, start=2):
+        check_row_width(fname, n, len(row))
         if not row or not row[0].strip() or row[0].startswith("#"):
             continue
 
@@ -420,21 +461,21 @@ def read_result(path) -> list[dict]:
         try:
             line_id = int(get("line_id"))
         except ValueError:
-            raise BadInput(f"{p.name}: row {n}, line_id: {get('line_id')!r} is not a number") from None
+            raise BadInput(f"{fname}: row {n}, line_id: {get('line_id')[:40]!r} is not a number") from None
         if not 0 < line_id <= MAX_ID:
-            raise BadInput(f"{p.name}: row {n}, line_id: {line_id} is not a line id")
+            raise BadInput(f"{fname}: row {n}, line_id: {get('line_id')[:40]!r} is not a line number")
         status = get("status").lower()
         if status not in ("paid", "unpaid"):
-            raise BadInput(f"{p.name}: row {n}, status: {status!r} must be paid or unpaid")
+            raise BadInput(f"{fname}: row {n}, status: {status[:40]!r} must be paid or unpaid")
         paid = None
         if get("paid_date"):
             try:
                 paid = dt.date.fromisoformat(get("paid_date"))
             except ValueError:
-                raise BadInput(f"{p.name}: row {n}, paid_date: {get('paid_date')!r} is not YYYY-MM-DD") from None
+                raise BadInput(f"{fname}: row {n}, paid_date: {get('paid_date')[:40]!r} is not YYYY-MM-DD") from None
         amount = get("amount").replace(".", "").replace(",", "").replace(" ", "")
         if amount and not amount.isdigit():
-            raise BadInput(f"{p.name}: row {n}, amount: {get('amount')!r} is not a whole number of đồng")
+            raise BadInput(f"{fname}: row {n}, amount: {get('amount')[:40]!r} is not a whole number of đồng")
         out.append({"row": n, "line_id": line_id, "status": status, "reason": get("reason")[:200],
                     "paid_date": paid if status == "paid" else None, "amount": int(amount) if amount else None})
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -162,18 +163,21 @@ def run_reconcile(request, pk):
     if f is None:
         messages.error(request, _("Chọn tệp kết quả chi trả (.csv)."))
         return redirect("payroll:run", pk=run.pk)
-    with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
-        for chunk in f.chunks():
-            tmp.write(chunk)
-        tmp.flush()
+    # under the upload's own (sanitised) name: messages name the file the user sent, never a
+    # temporary file
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d) / (re.sub(r"[^\w.\-]+", "_", Path(f.name).name)[:120] or "ket-qua.csv")
+        with open(tmp, "wb") as fh:
+            for chunk in f.chunks():
+                fh.write(chunk)
         try:
-            rep = services.reconcile(run, tmp.name, user=request.user)
+            rep = services.reconcile(run, tmp, user=request.user)
             messages.success(request, _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
                              % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
         except NotAllowed as exc:
             return _refused(request, exc, run)
         except BadInput as exc:
-            messages.error(request, str(exc).replace(Path(tmp.name).name, f.name))
+            messages.error(request, str(exc))
     return redirect("payroll:run", pk=run.pk)
 
 

@@ -43,6 +43,7 @@ sheet each 8-bit cell is detected on its own (cells pasted from an old file).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -56,6 +57,7 @@ from time import monotonic as _monotonic
 
 import python_calamine as pc
 
+from ansinh.core.limits import InputRefused, check_grid, check_table_file, display_name
 from ansinh.text import decode_legacy, fold, nfc, normalize_name
 from ansinh.text.legacy import detect_legacy_column
 
@@ -844,6 +846,7 @@ def _load_grids(path: Path, name: str):
             raise ReadError(name, message="the file is a web page (HTML/XML) saved with a spreadsheet "
                                           "extension; open it in Excel and save it as .xlsx")
         raise ReadError(name, message=f"not a {ext} file (unrecognised content)")
+    _limits(path, name)
     try:
         if use_content:
             with open(path, "rb") as fh:
@@ -854,7 +857,8 @@ def _load_grids(path: Path, name: str):
         raise ReadError(name, message="the file is password-protected; remove the password "
                                       "and save it again") from None
     except Exception as e:  # calamine: ZipError, XmlError, CalamineError, ...
-        raise ReadError(name, message=f"cannot read the file (corrupt or not a spreadsheet): {e}") from None
+        raise ReadError(name, message="cannot read the file (corrupt or not a spreadsheet): "
+                                      f"{_no_path(str(e), path)}") from None
     try:
         metas = wb.sheets_metadata
         order = [i for i, m in enumerate(metas) if m.typ == pc.SheetTypeEnum.WorkSheet
@@ -870,7 +874,7 @@ def _load_grids(path: Path, name: str):
             except pc.PasswordError:
                 raise ReadError(name, message="the file is password-protected") from None
             except Exception as e:
-                raise ReadError(name, message=f"cannot read sheet '{metas[i].name}': {e}") from None
+                raise ReadError(name, message=f"cannot read sheet '{metas[i].name}': {_no_path(str(e), path)}") from None
             yield metas[i].name, rows, merged
     finally:
         try:
@@ -903,13 +907,47 @@ def _sniff_delimiter(head: str) -> str:
 
 def _load_csv(path: Path, name: str):
     try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as e:
+        raise ReadError(name, message=f"cannot open file: {e.strerror or 'error'}") from None
+    if head.startswith(_OLE_MAGIC) or head.startswith(_ZIP_MAGIC):
+        raise ReadError(name, message="not a CSV file (it is a spreadsheet saved with a .csv extension)")
+    _limits(path, name)
+    try:
         data = path.read_bytes()
     except OSError as e:
-        raise ReadError(name, message=f"cannot open file: {e.strerror or e}") from None
+        raise ReadError(name, message=f"cannot open file: {e.strerror or 'error'}") from None
     if not data.strip():
         raise ReadError(name, message="the file is empty")
-    if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
-        raise ReadError(name, message="not a CSV file (it is a spreadsheet saved with a .csv extension)")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = nfc(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise ReadError(name, message="the file is not valid UTF-16 text") from None
+    else:
+        text = None
+    if text is not None:
+        pass
+    elif b"\x00" in data:
+        raise ReadError(name, message="not a text file (it holds NUL bytes); save the list as CSV UTF-8 or .xlsx")
+    else:
+        text = _decode_csv(data)
+    delim = _sniff_delimiter(text[:20000])
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    del text, data
+    width = max((len(r) for r in rows), default=0)
+    try:
+        check_grid(name, len(rows), width)
+    except InputRefused as e:
+        raise ReadError(name, message=e.message) from None
+    for r in rows:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+    yield None, rows, None
+
+
+def _decode_csv(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -921,13 +959,7 @@ def _load_csv(path: Path, name: str):
             text = latin
         else:
             text = nfc(data.decode("cp1258", errors="replace"))
-    delim = _sniff_delimiter(text[:20000])
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    width = max((len(r) for r in rows), default=0)
-    for r in rows:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-    yield None, rows, None
+    return text
 
 
 # --------------------------------------------------------------------------- header search
@@ -1127,10 +1159,14 @@ def _commune_name(t: str, k: str, m: re.Match) -> str | None:
 
 # --------------------------------------------------------------------------- main
 
-def read_list(path) -> ParsedList:
-    """Read a beneficiary list file; raise ReadError if it cannot be used at all."""
+def read_list(path, name: str | None = None) -> ParsedList:
+    """Read a beneficiary list file; raise ReadError if it cannot be used at all.
+
+    ``name``: the name the user knows the file by (an upload's original name); messages name
+    the file by it, or by the file's own name, never by its folder (no server paths).  The
+    size limits of ``ansinh.core.limits`` are checked before anything is parsed."""
     p = Path(path)
-    name = str(path)
+    name = display_name(p, name)
     ext = p.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise ReadError(name, message=f"unsupported file type '{p.suffix or '(none)'}' "
@@ -1140,6 +1176,29 @@ def read_list(path) -> ParsedList:
     if not p.is_file():
         raise ReadError(name, message="not a file")
     sheets = _load_csv(p, name) if ext == ".csv" else _load_grids(p, name)
+    try:
+        return _read_sheets(name, sheets)
+    except csv.Error as e:
+        raise ReadError(name, message=f"cannot read the CSV file: {_no_path(str(e), p)}") from None
+
+
+def _no_path(text: str, p: Path) -> str:
+    """An error text without the file's folder (messages never show server paths)."""
+    text = " ".join(text.split())
+    for s in (str(p), str(p.resolve()) if p.exists() else str(p), str(p.parent)):
+        if s and s != ".":
+            text = text.replace(s + "/", "").replace(s, p.name)
+    return text[:300]
+
+
+def _limits(p: Path, name: str) -> None:
+    try:
+        check_table_file(p, name)
+    except InputRefused as e:
+        raise ReadError(name, message=e.message) from None
+
+
+def _read_sheets(name: str, sheets) -> ParsedList:
     tried = []
     partial = None
     for sheet_name, grid, merged in sheets:
@@ -1248,13 +1307,13 @@ def _convert_names(distinct: set, dec: _Decoder, memo: dict) -> set:
     search = _VN_UNICODE.search
     plain = [v for v in distinct if type(v) is str and (v.isascii() or search(v) is not None)]
     words = set(" ".join(plain).split())
-    cache = _NAME_WORDS
-    if len(cache) + len(words) > 100_000:
-        cache.clear()
-    for w in words:
-        if w not in cache:
-            _name_word(w)
-    if any(not cache[w] for w in words):          # a word that normalises to nothing
+    shared = _NAME_WORDS
+    if len(shared) + len(words) > 100_000:
+        shared.clear()
+    # this column's words in a dict of its own: the shared cache is bounded and may be
+    # cleared while the words are converted (a list with more than 100,000 distinct words)
+    cache = {w: shared.get(w) or _name_word(w) for w in words}
+    if any(not v for v in cache.values()):          # a word that normalises to nothing
         return distinct
     get = cache.__getitem__
     for v in plain:
