@@ -343,6 +343,7 @@ def test_a_payroll_line_keeps_its_snapshot_when_the_account_changes_afterwards(t
 
 @pytest.mark.django_db
 def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_path):
+    settings.ANSINH_DEMO = True  # the payroll demo step exists only in demo installations
     from ansinh.core.cli import DEMO_PAID_THROUGH
     from ansinh.core.demo import create_demo_users
     from ansinh.payroll import services as payroll

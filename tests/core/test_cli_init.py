@@ -44,3 +44,17 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path):
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     r = run_cli(["no-such-command"], env)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_demo_users_and_data_only_in_a_demo_installation(tmp_path: Path):
+    """Demo users have a published password: outside ANSINH_DEMO=1 the demo commands refuse (exit 2,
+    one line) and create no user."""
+    db = tmp_path / "prod.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k != "ANSINH_DEMO"}
+    env.update({"DATABASE_URL": f"sqlite:///{db}", "ANSINH_VAR": str(tmp_path / "var")})
+    assert run_cli(["init", "--json"], env).returncode == 0
+    for args in (["demo", "users"], ["demo", "setup", "--people", "0"]):
+        r = run_cli(args, env)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "ANSINH_DEMO" in r.stderr
+    with sqlite3.connect(db) as c:
+        assert c.execute("select count(*) from auth_user").fetchone()[0] == 0

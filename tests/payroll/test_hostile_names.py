@@ -40,7 +40,7 @@ def test_provider_files_have_no_live_formula(make_person, commune, users, tmp_pa
     kw = {"commune": commune} if scope == "commune" else {"province_code": "20"}
     run = services.generate("2024-07", user=maker, **kw)
     services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", pdf=False)
+    paths = services.export(run, tmp_path / "out", pdf=False, user=checker)
     agri_csv = next(p for p in paths if p.name.endswith("Agribank.csv"))
     rows = _csv(agri_csv)
     data = rows[1:-2]
@@ -65,7 +65,7 @@ def test_cash_list_pdf_with_markup_in_names(make_person, commune, users, tmp_pat
         make_person(enrolments=E, name=n)
     run = services.generate("2024-07", commune=commune, user=maker)
     services.approve(run, checker)
-    paths = services.export(run, tmp_path / "pdf", pdf=True)
+    paths = services.export(run, tmp_path / "pdf", pdf=True, user=checker)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages))

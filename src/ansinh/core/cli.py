@@ -184,10 +184,22 @@ def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     emit(rows, json_out, lambda rs: [print(f"{r['username']:<16} {','.join(r['roles']):<40} {' '.join(r['units'])}") for r in rs])
 
 
+def _demo_only() -> None:
+    """Demo users have a published password: they exist only in a demo installation."""
+    from django.conf import settings
+
+    if not getattr(settings, "ANSINH_DEMO", False):
+        from ansinh.cli import fail
+
+        fail("demo users and data only in a demo installation (set ANSINH_DEMO=1; `make demo` does)")
+
+
 @demo_app.command("users")
 def demo_users(json_out: bool = typer.Option(False, "--json")) -> None:
     """Create the demo organisations and one user per role (idempotent)."""
     from ansinh.core.demo import create_demo_users
+
+    _demo_only()
 
     rows = create_demo_users()
     emit(rows, json_out, print_logins)
@@ -199,6 +211,8 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Demo organisations and users, then the generated Lạng Sơn commune lists imported (idempotent)."""
     from ansinh.core.demo import create_demo_users
+
+    _demo_only()
 
     rows = create_demo_users()
     data: dict = {}
