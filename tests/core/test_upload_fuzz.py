@@ -89,9 +89,9 @@ def var(settings, tmp_path):
 def officer(db):
     from ansinh.core.services import upsert_user
 
-    upsert_user("fuzz_tinh", "pw-fuzz_tinh-123", roles=["province_officer"], unit_codes=["20"])
+    upsert_user("fuzz_tinh", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     c = Client()
-    assert c.login(username="fuzz_tinh", password="pw-fuzz_tinh-123")
+    assert c.login(username="fuzz_tinh", password="Mk-thu-nghiem-2024")
     return c
 
 
@@ -172,11 +172,12 @@ def test_web_result_upload_refuses_hostile_files_cleanly(files, var, tmp_path):
                              scope_commune=unit, province_code=unit.province_code)
     PaymentAccount.objects.create(person=p, provider="970405", account_number="900800700", holder="beneficiary",
                                   holder_name=p.full_name)
-    run = services.generate("2024-12", commune=unit)
+    maker = upsert_user("fuzz_lap", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
+    run = services.generate("2024-12", commune=unit, user=maker)  # reconciled by another user
     PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.EXPORTED)
-    upsert_user("fuzz_pheduyet", "pw-fuzz_pheduyet-1", roles=["approver"], unit_codes=["20"])
+    upsert_user("fuzz_pheduyet", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
     c = Client()
-    assert c.login(username="fuzz_pheduyet", password="pw-fuzz_pheduyet-1")
+    assert c.login(username="fuzz_pheduyet", password="Mk-thu-nghiem-2024")
     lines_before = list(PayrollLine.objects.filter(run=run).values_list("pk", "result", "paid_on"))
     for label, path in files["result"].items():
         resp = c.post(reverse("payroll:reconcile", args=[run.pk]), {"result": SimpleUploadedFile(path.name,

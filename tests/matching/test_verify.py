@@ -169,6 +169,9 @@ def test_population_extract_uploaded_from_the_web_checks_the_uploaders_scope_onl
     assert cl.login(username="xa_web", password="Mk-thu-nghiem-2024")
     bad = cl.post("/matching/verify/", {"file": SimpleUploadedFile("dan_cu.pdf", b"%PDF-1.4")})
     assert bad.status_code == 200 and "dan_cu.pdf" in bad.content.decode()
+    long_name = "d" * 400 + ".xlsx"  # issue 11 item 14: an over-long name is said to be too long
+    bad = cl.post("/matching/verify/", {"file": SimpleUploadedFile(long_name, path.read_bytes())}).content.decode()
+    assert "tên tệp quá dài" in bad and long_name not in bad and "chỉ nhận tệp" not in bad
     assert not Job.objects.exists()
     r = cl.post("/matching/verify/", {"file": SimpleUploadedFile("dan_cu_2.xlsx", path.read_bytes())})
     assert r.status_code == 302 and "/jobs/" in r["Location"]

@@ -418,14 +418,12 @@ POPULATION_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
 def start_verification(user, uploaded):
     """Store an uploaded population extract and start the check in the background."""
     from ansinh.core.jobs import start_job
-    from ansinh.core.uploads import store_upload, uploader_scope
+    from ansinh.core.uploads import check_name, store_upload, uploader_scope
     from ansinh.registry.services import can_edit
 
     if not can_edit(user):
         raise BadInput("bạn không có quyền đối chiếu dữ liệu dân cư")
-    name = Path(uploaded.name).name
-    if Path(name).suffix.lower() not in POPULATION_EXTENSIONS:
-        raise BadInput(f"{name}: chỉ nhận tệp {', '.join(POPULATION_EXTENSIONS)}")
+    name = check_name(uploaded.name, POPULATION_EXTENSIONS)  # the client's name only; too long says so
     dest = store_upload(uploaded, "population", default_name="dan-cu")
     commune, province_code = uploader_scope(user)
     return start_job("matching.verify", {"path": str(dest), "file_name": name, "user_id": user.pk},

@@ -463,7 +463,7 @@ def _result_rows(text: str, fname: str, check_row_width) -> list[dict]:
         except ValueError:
             raise BadInput(f"{fname}: row {n}, line_id: {get('line_id')[:40]!r} is not a number") from None
         if not 0 < line_id <= MAX_ID:
-            raise BadInput(f"{fname}: row {n}, line_id: {get('line_id')[:40]!r} is not a line number")
+            raise BadInput(f"{fname}: row {n}, line_id: {get('line_id')[:40]} is not a line id")
         status = get("status").lower()
         if status not in ("paid", "unpaid"):
             raise BadInput(f"{fname}: row {n}, status: {status[:40]!r} must be paid or unpaid")
