@@ -287,3 +287,14 @@ def test_an_outreach_unit_is_refused_every_staff_page(demo):
     # staff keep their pages
     assert login("dongkinh").get(reverse("registry:persons")).status_code == 200
     assert login("kiemtoan").get(reverse("accounts:dashboard")).status_code == 200
+
+
+def test_an_outreach_units_menu_shows_only_what_it_may_open(demo):
+    """The menu does not offer an outreach unit the staff pages it would be refused."""
+    page = login("vhxh_dongkinh").get("/").content.decode()
+    for url in (reverse("registry:persons"), reverse("payroll:runs"), reverse("matching:queue"),
+                reverse("accounts:dashboard"), reverse("jobs:list")):
+        assert f'href="{url}"' not in page, url
+    assert f'href="{reverse("outreach:home")}"' in page
+    staff = login("dongkinh").get("/").content.decode()
+    assert f'href="{reverse("payroll:runs")}"' in staff and f'href="{reverse("registry:persons")}"' in staff
