@@ -160,10 +160,10 @@ ROLE_SPECS = {  # name -> (roles, scope: "A" = commune A, "P" = another province
 
 def _body(resp) -> bytes:
     if getattr(resp, "streaming", False):
-        data = b"".join(resp.streaming_content)
-        with contextlib.suppress(Exception):
-            resp.close()
-        return data
+        # consuming the content closes the response the test client's way (an explicit close()
+        # would fire request_finished and close the database connection, and with it the
+        # module's transaction, on PostgreSQL)
+        return b"".join(resp.streaming_content)
     return resp.content
 
 
@@ -790,6 +790,7 @@ def test_writes(world, role, route):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.django_db  # keeps it after the matrix (pytest-django runs tests without the database last)
 def test_case_count(world, capsys):
     """The number of (role, route, object) cases the matrix ran; a lower bound keeps it from
     shrinking silently (runs last in this module)."""
