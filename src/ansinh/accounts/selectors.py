@@ -322,13 +322,14 @@ def rollup(rows: list[dict], day: dt.date, level: str, map_: str, user=None,
     if map_ not in MAPS:
         raise CoverageError("map must be old or new")
     scope = scope_for(user) if user is not None else None
-    if province:
-        provinces = frozenset({province})
-    elif scope is None or scope.everything:
-        provinces = frozenset(r["province_code"] for r in rows if r["province_code"])
+    if scope is None or scope.everything:
+        provinces = frozenset({province}) if province else frozenset(
+            r["province_code"] for r in rows if r["province_code"])
     else:
         provinces = frozenset(scope.province_codes) | frozenset(
             AdminUnit.objects.filter(pk__in=scope.commune_ids).values_list("province_code", flat=True))
+        if province:  # a province asked for outside the scope lists nothing (not its units' targets)
+            provinces &= {province}
     idx = idx if idx is not None and province is not None else unit_index(provinces)
     commune_ids = None
     if scope is not None and not scope.everything and not scope.province_codes:
