@@ -107,14 +107,8 @@ def approve_cmd(
 ) -> None:
     """Approve a pending payment account (maker-checker, the same checks as the web)."""
     from ansinh.accounts.services import approve_account
-    from ansinh.core.jobs import BadInput
 
-    try:
-        acc = approve_account(account_id, _user(as_user), note=note, source="cli")
-    except BadInput as exc:
-        fail(f"account {account_id}: {exc}")
-    emit({"account": acc.pk, "approval": acc.approval, "by": as_user}, json_out,
-         lambda d: print(f"account {d['account']}: {d['approval']} by {d['by']}"))
+    _decide(approve_account, account_id, as_user, json_out, note=note)
 
 
 @accounts_app.command("reject")
@@ -126,10 +120,16 @@ def reject_cmd(
 ) -> None:
     """Reject a pending payment account (it is never paid into)."""
     from ansinh.accounts.services import reject_account
+
+    _decide(reject_account, account_id, as_user, json_out, reason=reason)
+
+
+def _decide(service, account_id: int, as_user: str, json_out: bool, **kwargs) -> None:
+    """Run an approval decision service as `as_user`; a refusal is one line, exit 2."""
     from ansinh.core.jobs import BadInput
 
     try:
-        acc = reject_account(account_id, _user(as_user), reason=reason, source="cli")
+        acc = service(account_id, _user(as_user), source="cli", **kwargs)
     except BadInput as exc:
         fail(f"account {account_id}: {exc}")
     emit({"account": acc.pk, "approval": acc.approval, "by": as_user}, json_out,

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.models import ScopeKeys
+
 ALLOWANCE_PROGRAMMES = ("tcxh", "nd176")  # one monthly allowance (ansinh.payroll.entitlement)
 
 
@@ -181,7 +183,7 @@ class CorrectionStatus(models.TextChoices):
     REJECTED = "rejected", _("Đã từ chối")
 
 
-class ResultCorrection(models.Model):
+class ResultCorrection(ScopeKeys):
     """A change to a confirmed payment result (paid -> unpaid when the provider reports a
     payment returned, unpaid -> paid when a payment reported failed did arrive). Requested by
     one user, applied only when a different user with the approver role approves it; the
@@ -203,13 +205,7 @@ class ResultCorrection(models.Model):
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
-    province_code = models.CharField(max_length=3, blank=True)
-
-    class ScopeMeta:
-        commune = "scope_commune"
-        province = "province_code"
+    # scope keys (ScopeKeys): the line's commune and province
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('requested', 'Chờ phê duyệt'), ('approved', 'Đã phê duyệt'), ('rejected', 'Đã từ chối')], default='requested', max_length=10)),
                 ('requested_at', models.DateTimeField(auto_now_add=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('province_code', models.CharField(blank=True, max_length=3)),
+                ('province_code', models.CharField(blank=True, db_index=True, max_length=3)),
             ],
             options={
                 'ordering': ['-requested_at', '-id'],
