@@ -5,8 +5,8 @@ force, coverage shares.
 Account-number checks are PLAUSIBILITY checks only: digits, length ranges that the
 providers' published account numbers fall in. No bank publishes a check-digit algorithm
 we could rely on, so a number that passes may still be wrong; a number that fails is
-certainly mistyped (or belongs to another provider). The rules are data (PROVIDERS):
-add a provider or widen a range without touching code paths.
+certainly mistyped (or belongs to another provider). The ranges are data, with the rest of
+what is known about each provider, in ansinh.core.providers.
 """
 from __future__ import annotations
 
@@ -14,29 +14,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ansinh.core import providers
 from ansinh.text import fold
 
 
-@dataclass(frozen=True)
-class Provider:
-    bin: str              # NAPAS BIN (or the code NAPAS lists for the provider)
-    short_name: str
-    name: str
-    kind: str             # "bank" | "mobile_money" | "ewallet"
-    lengths: tuple[int, int]  # plausible account-number length range (inclusive)
-    phone_ok: bool = False    # a Mobile Money account may be the subscriber's phone number
-
-
-PROVIDERS: dict[str, Provider] = {p.bin: p for p in (
-    Provider("970405", "Agribank", "Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam", "bank", (13, 13)),
-    Provider("970415", "VietinBank", "Ngân hàng TMCP Công thương Việt Nam", "bank", (9, 14)),
-    Provider("970418", "BIDV", "Ngân hàng TMCP Đầu tư và Phát triển Việt Nam", "bank", (10, 14)),
-    Provider("970436", "Vietcombank", "Ngân hàng TMCP Ngoại thương Việt Nam", "bank", (10, 13)),
-    Provider("970449", "LPBank", "Ngân hàng TMCP Lộc Phát Việt Nam", "bank", (9, 15)),
-    Provider("999888", "VBSP", "Ngân hàng Chính sách xã hội", "bank", (10, 14)),
-    Provider("971005", "Viettel Money", "Viettel Money (Mobile Money)", "mobile_money", (9, 13), phone_ok=True),
-    Provider("971011", "VNPT Money", "VNPT Money (Mobile Money)", "mobile_money", (9, 13), phone_ok=True),
-)}
+# Re-exported for callers of this module's earlier API (tests/accounts/test_rules.py); the
+# table and the recogniser live in ansinh.core.providers.
+PROVIDERS = providers.ACCOUNT_PROVIDERS
+provider_of = providers.provider_of
 
 _PHONE = re.compile(r"^0\d{9}$")
 
@@ -53,7 +38,7 @@ def check_account_number(provider: str | None, number: str | None) -> str | None
         return "Thiếu số tài khoản"
     if not n.isdigit():
         return "Số tài khoản chỉ gồm chữ số"
-    p = PROVIDERS.get(provider or "")
+    p = providers.ACCOUNT_PROVIDERS.get(provider or "")
     if p is None:
         return None if 6 <= len(n) <= 19 else "Số tài khoản phải có từ 6 đến 19 chữ số"
     if p.phone_ok and _PHONE.match(n):
@@ -63,22 +48,6 @@ def check_account_number(provider: str | None, number: str | None) -> str | None
         span = f"{lo}" if lo == hi else f"{lo}–{hi}"
         return f"Số tài khoản {p.short_name} thường có {span} chữ số (có {len(n)})"
     return None
-
-
-def provider_of(text: str | None) -> str | None:
-    """A BIN, a short name or a written bank name -> the BIN (None when unknown)."""
-    if not text:
-        return None
-    t = text.strip()
-    if t in PROVIDERS:
-        return t
-    k = fold(t)
-    for p in PROVIDERS.values():
-        if fold(p.short_name) == k or fold(p.name) == k:
-            return p.bin
-    from ansinh.registry.services import provider_code  # the registry's written-name keywords
-
-    return provider_code(t)
 
 
 # ----------------------------------------------------------------------------- status

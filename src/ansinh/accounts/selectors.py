@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot, Target
+from ansinh.core import providers
 from ansinh.core.scope import scope_for, scoped
 from ansinh.registry.models import Enrolment, IssueStatus, PaymentAccount, Person, PersonStatus, QualityIssue
 from ansinh.units.models import OLD_MAP_LAST_DAY, REFORM_DATE, AdminUnit, Level, UnitSuccession
@@ -621,7 +622,7 @@ def mask_account(number: str | None) -> str:
 
 
 def provider_label(account) -> str:
-    p = rules.PROVIDERS.get(account.provider or "")
+    p = providers.ACCOUNT_PROVIDERS.get(account.provider or "")
     return account.provider_name or (p.short_name if p else "") or account.provider or "?"
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot, CoverageVillage
+from ansinh.core import providers
 from ansinh.core.jobs import BadInput, job_kind
 from ansinh.core.services import recorded_user
 from ansinh.registry.models import (
@@ -183,7 +184,7 @@ def parse_bank_list(path: Path, provider: str | None = None, name: str | None = 
             day = parse_date(get("date"))
         except ValueError as exc:
             raise BadInput(f"{fname}: dòng {n}, ngày mở: {exc}") from None
-        prov = rules.provider_of(get("provider")) if get("provider") else provider
+        prov = providers.provider_of(get("provider")) if get("provider") else provider
         if get("provider") and prov is None:
             raise BadInput(f"{fname}: dòng {n}, ngân hàng: không rõ ngân hàng {get('provider')[:60]!r}")
         out.append({"row": n, "name": get("name"), "id_number": get("id_number").replace(" ", ""),
@@ -201,8 +202,8 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
     Idempotent: importing the same list again changes nothing. `scope_user`: only persons that
     user may see are linked (the web upload); `progress` gets one step per row."""
     path = Path(path)
-    if provider and provider not in rules.PROVIDERS:
-        p = rules.provider_of(provider)
+    if provider and provider not in providers.ACCOUNT_PROVIDERS:
+        p = providers.provider_of(provider)
         if p is None:
             raise BadInput(f"--provider: unknown provider {provider!r}")
         provider = p
@@ -251,8 +252,8 @@ def import_bank_list(path, *, provider: str | None = None, user=None, refresh: b
                     break
         acc = existing.get((p.pk, r["account"]))
         if acc is None:
-            acc = PaymentAccount(person_id=p.pk, provider=r["provider"],
-                                 provider_name=rules.PROVIDERS[r["provider"]].short_name if r["provider"] else "",
+            written = providers.ACCOUNT_PROVIDERS[r["provider"]].short_name if r["provider"] else ""
+            acc = PaymentAccount(person_id=p.pk, provider=r["provider"], provider_name=written,
                                  account_number=r["account"], holder=holder, holder_name=r["name"].upper(),
                                  source=source, status=AccountStatus.CONFIRMED, registered_on=r["day"],
                                  confirmed_on=r["day"], made_by=recorded_user(user))  # pending approval
@@ -341,7 +342,7 @@ def start_bank_list_import(user, uploaded, provider: str = ""):
     if not can_edit(user):
         raise BadInput("bạn không có quyền nhập danh sách tài khoản")
     name = check_name(uploaded.name, BANK_LIST_EXTENSIONS)  # the client's name only; too long is said so
-    if provider and provider not in rules.PROVIDERS and rules.provider_of(provider) is None:
+    if provider and provider not in providers.ACCOUNT_PROVIDERS and providers.provider_of(provider) is None:
         raise BadInput(f"ngân hàng/ví không rõ: {provider!r}")
     dest = store_upload(uploaded, "accounts")
     commune, province_code = uploader_scope(user)
@@ -938,7 +939,7 @@ def demo_registration_day(pid: int, unit_id: int | None) -> dt.date | None:
 
 
 def demo_account_number(pid: int, provider: str) -> str:
-    lo, hi = rules.PROVIDERS[provider].lengths
+    lo, hi = providers.ACCOUNT_PROVIDERS[provider].lengths
     length = lo + int(_h(pid, 3) * (hi - lo + 1))
     digits = f"{pid:09d}{int(_h(pid, 4) * 10**9):09d}"
     return ("1" + digits)[:length].ljust(length, "0")
@@ -1001,7 +1002,7 @@ def demo_setup(today: dt.date | None = None, **kwargs) -> dict:
             by_auth = pid in auth and _h(pid, 12) < 0.5
             holder_name = fold(auth[pid] if by_auth else name)
             new.append(PaymentAccount(
-                person_id=pid, provider=prov, provider_name=rules.PROVIDERS[prov].short_name,
+                person_id=pid, provider=prov, provider_name=providers.ACCOUNT_PROVIDERS[prov].short_name,
                 account_number=demo_account_number(pid, prov),
                 holder=AccountHolder.AUTHORISED if by_auth else AccountHolder.BENEFICIARY,
                 holder_name=holder_name, source=DEMO_SOURCE, registered_on=reg, confirmed_on=conf,

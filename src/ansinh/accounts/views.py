@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ansinh.accounts import rules, selectors
+from ansinh.core import providers
 from ansinh.units.models import Level
 
 
@@ -220,7 +221,8 @@ def bank_list_upload(request):
             else:
                 return redirect("jobs:detail", pk=rec.job.pk)
     ctx = {"can_edit": allowed, "error": error, "recent": list(selectors.bank_lists(request.user)[:20]),
-           "providers": sorted(((code, p.short_name) for code, p in rules.PROVIDERS.items()), key=lambda kv: kv[1])}
+           "providers": sorted(((code, p.short_name) for code, p in providers.ACCOUNT_PROVIDERS.items()),
+                               key=lambda kv: kv[1])}
     return render(request, "accounts/bank_lists.html", ctx, status=400 if error else 200)
 
 

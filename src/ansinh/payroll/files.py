@@ -21,15 +21,12 @@ import hashlib
 import io
 from pathlib import Path
 
+from ansinh.core import providers
 from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
 from ansinh.payroll import vietqr
 from ansinh.payroll.models import PayrollLine, PayrollRun
 
-PROVIDERS = {
-    "970405": "Agribank", "970415": "VietinBank", "970418": "BIDV", "970436": "Vietcombank",
-    "970449": "LPBank", "971005": "ViettelMoney", "971011": "VNPTMoney", "999888": "VBSP", "VNPOST": "VNPost",
-}
 MAX_ID = 2**63 - 1  # a line id is a bigint
 HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien", "kenh", "nguoi_nhan",
           "ngan_hang_bin", "so_tai_khoan", "vietqr", "ten_chu_tai_khoan"]
@@ -41,10 +38,6 @@ QR_IMAGE_LIMIT = 1000
 CASH_HEAD = ["STT", "Mã dòng", "Họ và tên", "Năm sinh", "Xã/phường", "Thôn/bản", "Tháng", "Số tiền (đồng)",
              "Người nhận", "Ký nhận"]
 PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền", "organiser": "Người tổ chức mai táng"}
-
-
-def provider_name(code: str) -> str:
-    return PROVIDERS.get(code or "", code or "Khac")
 
 
 def _line_rows(run: PayrollRun):
@@ -122,8 +115,8 @@ class _ProviderFiles:
         from ansinh.payroll.xlsx import HEADER as XHEAD
         from ansinh.payroll.xlsx import XlsxStream
 
-        self.run, self.provider, self.cash = run, provider, provider == "VNPOST"
-        self.stem = out / f"run{run.pk}-{run.period}-{provider_name(provider)}"
+        self.run, self.provider, self.cash = run, provider, provider == providers.CASH_CODE
+        self.stem = out / f"run{run.pk}-{run.period}-{providers.file_label(provider)}"
         self.n, self.total, self.hash = 0, 0, hashlib.sha256()
         self.fh = open(self.stem.with_suffix(".csv"), "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.csv = csv.writer(self.fh, delimiter=";", lineterminator="\n")
@@ -139,7 +132,7 @@ class _ProviderFiles:
             self.sheet.row([])
             self.sheet.row(CASH_HEAD, XHEAD)
             return
-        title = provider_name(provider)
+        title = providers.file_label(provider)
         self.sheet = (_OpenpyxlSheet(xlsx, title) if self.images else
                       XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40, 26)))
         self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], 3)

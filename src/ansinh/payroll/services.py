@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ansinh.core import providers
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for
@@ -40,7 +41,6 @@ from ansinh.payroll.models import (
     RunStatus,
 )
 
-EWALLET_BINS = ("971005", "971011")  # Viettel Money, VNPT Money
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -287,9 +287,9 @@ INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, cat
   amount, channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id,
   province_code, active, result, result_reason, paid_on)
 SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount,
-  CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(EWALLET_BINS)}') THEN 'ewallet' ELSE 'bank' END,
+  CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(providers.WALLET_CODES)}') THEN 'ewallet' ELSE 'bank' END,
   CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,
-  a.id, COALESCE(a.provider, 'VNPOST'), COALESCE(a.provider_name, ''), COALESCE(a.account_number, ''),
+  a.id, COALESCE(a.provider, '{providers.CASH_CODE}'), COALESCE(a.provider_name, ''), COALESCE(a.account_number, ''),
   COALESCE(a.holder_name, ''), x.scope_commune_id, x.province_code,
   TRUE, 'pending', '', NULL
 FROM picked x
@@ -337,7 +337,7 @@ INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, cat
   amount, channel, payee, account_id, provider, account_number, scope_commune_id, province_code, active, result,
   result_reason, paid_on)
 SELECT %s, p.id, '{FUNERAL}', f.ym, '{FUNERAL}', f.mult * 1000, f.lvl, f.mult * f.lvl, 'cash', 'organiser', NULL,
-  'VNPOST', '', p.scope_commune_id, p.province_code, TRUE, 'pending', '', NULL
+  '{providers.CASH_CODE}', '', p.scope_commune_id, p.province_code, TRUE, 'pending', '', NULL
 FROM registry_person p JOIN f ON f.ym = {_ym('p.deceased_on')}
 WHERE f.mult > 0 AND f.lvl > 0 AND p.id IN (SELECT p.id {cand})
   AND NOT EXISTS (SELECT 1 FROM payroll_payrollline l WHERE l.person_id = p.id AND l.programme = '{FUNERAL}'

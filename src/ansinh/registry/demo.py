@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ansinh.core import providers
 from ansinh.registry.categories import coefficient as category_coefficient
 from ansinh.text import fold
 from ansinh.text.legacy import unicode_to_tcvn3, unicode_to_vni
@@ -87,8 +88,9 @@ VILLAGE_A = ("Nà Pàn|Pác Cáp|Khuổi Mò|Còn Khoang|Lũng Vài|Khòn Pầy|
              "Thống Nhất|Quyết Thắng|Đoàn Kết|Bó Luông|Nà Mạ|Phiêng Sào|Khòn Lạn|Nà Tềnh|Pò Mã|"
              "Lăng Cùng|Nà Sla|Khuổi Cưởm|Nà Pái|Khưa Cạm|Kéo Coóc|Nà Kéo|Pá Phiêng|Nà Hin").split("|")
 ETHNIC = [("Nùng", 43), ("Tày", 35), ("Kinh", 16), ("Dao", 4), ("Sán Chay", 1), ("Hoa", 0.5), ("Mông", 0.5)]
-BANKS = [("Agribank", 13, "83"), ("VietinBank", 12, "10"), ("BIDV", 14, "83"), ("Vietcombank", 10, "10"),
-         ("LPBank", 12, "02")]
+# (provider code, account-number length, prefix) of the accounts the demo lists write
+BANKS = [("970405", 13, "83"), ("970415", 12, "10"), ("970418", 14, "83"), ("970436", 10, "10"),
+         ("970449", 12, "02")]
 PHONE10 = ("098 097 096 086 091 094 088 035 036 037 038 039 032 033 034 081 082 083 084 085 "
            "070 076 077 078 079 056 058 059").split()
 PHONE11 = "0168 0169 0166 0167 0165 0164 0163 0162 0123 0124 0125 0127 0129 0126 0128 0188".split()
@@ -301,7 +303,7 @@ def _person(rng: random.Random, key: str, villages: list[str], id_prefix: str) -
             p.phone = rng.choice(PHONE10) + f"{rng.randrange(10**7):07d}"
     if rng.random() < 0.03:
         bank, length, pre = rng.choice(BANKS)
-        p.bank = bank
+        p.bank = providers.ALL[bank].short_name
         p.account = pre + "".join(str(rng.randrange(10)) for _ in range(length - len(pre)))
     dd = date(2015, 1, 1) + timedelta(days=rng.randrange(9 * 365 - 40))
     p.decision_date = dd

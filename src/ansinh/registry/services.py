@@ -52,6 +52,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ansinh.core import providers
 from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
@@ -86,19 +87,6 @@ LIST_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 EDITORS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
 _PRECISION_RANK = {"year": 0, "month": 1, "day": 2}
 
-# Payment providers as written in lists -> NAPAS BIN (domain-vn.md §6).
-PROVIDERS: list[tuple[str, tuple[str, ...]]] = [
-    ("970405", ("AGRIBANK", "NONG NGHIEP", "NN&PTNT", "NN PTNT", "VBARD")),
-    ("970415", ("VIETINBANK", "CONG THUONG", "VIETIN")),
-    ("970418", ("BIDV", "DAU TU VA PHAT TRIEN")),
-    ("970436", ("VIETCOMBANK", "NGOAI THUONG", "VCB")),
-    ("970449", ("LPBANK", "LIENVIET", "LIEN VIET", "LOC PHAT", "LPB")),
-    ("971005", ("VIETTEL MONEY", "VIETTELMONEY", "VIETTEL")),
-    ("971011", ("VNPT MONEY", "VNPTMONEY", "VNPT")),
-    ("999888", ("VBSP", "CHINH SACH XA HOI", "NHCSXH")),
-]
-
-
 class OutsideScope(BadInput):
     """The object or the file is outside the user's scope."""
 
@@ -114,16 +102,6 @@ class _IdTaken(Exception):
     def __init__(self, person_id: int, other_id: int):
         super().__init__(person_id, other_id)
         self.person_id, self.other_id = person_id, other_id
-
-
-def provider_code(name: str | None) -> str | None:
-    if not name:
-        return None
-    k = fold(name)
-    for code, keys in PROVIDERS:
-        if any(key in k for key in keys):
-            return code
-    return None
 
 
 def sha256_of(path: Path | str) -> str:
@@ -632,7 +610,7 @@ def _prepare(src, res: _ResidenceResolver, at_month: str, default_paid: str, tod
         if holder_name and fold(holder_name) != name_key:
             holder = AccountHolder.AUTHORISED
         row.account = {"account_number": acct[:40], "provider_name": (v.get("bank") or "")[:200],
-                       "provider": provider_code(v.get("bank")), "holder": holder,
+                       "provider": providers.from_text(v.get("bank")), "holder": holder,
                        "holder_name": (holder_name or name)[:200]}
     return row
 
