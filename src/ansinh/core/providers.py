@@ -3,7 +3,7 @@
 A provider is a bank (by its NAPAS BIN), a Mobile Money e-wallet (by the code NAPAS lists for
 it) or the post office that pays cash (``VNPOST``). For each one: its code, short and full
 display names, its kind, the keywords that recognise it in the free text of commune lists and
-bank lists (domain-vn.md §6), the plausible account-number length range (accounts.rules checks
+bank lists, the plausible account-number length range (accounts.rules checks
 numbers against it) and whether a phone number may stand for the account (Mobile Money).
 
 Every app reads providers here: the registry import recognises the bank column
