@@ -48,14 +48,7 @@ def default_map(day: dt.date) -> str:
 
 # ----------------------------------------------------------------------------- conditions on a day
 
-def enrolment_active_q(day: dt.date, prefix: str = "") -> Q:
-    """An enrolment in force in `day`'s month: started (or no start written), not ended before,
-    and either still active or ended with an end month (it was active until then)."""
-    m = f"{day:%Y-%m}"
-    p = prefix
-    return ((Q(**{f"{p}start_month": ""}) | Q(**{f"{p}start_month__lte": m}))
-            & (Q(**{f"{p}end_month": ""}) | Q(**{f"{p}end_month__gte": m}))
-            & (Q(**{f"{p}status": "active"}) | ~Q(**{f"{p}end_month": ""})))
+# An enrolment in force in `day`'s month: Enrolment.objects.active_in(day) (ansinh.registry.models).
 
 
 def alive_q(day: dt.date) -> Q:
@@ -125,7 +118,7 @@ def add_paid_noncash(rows: list[dict], day: dt.date, paid: dict[int, int] | None
 
 def beneficiaries(user, day: dt.date):
     """Scoped persons who are active beneficiaries on `day`."""
-    active = Enrolment.objects.filter(enrolment_active_q(day), person=OuterRef("pk"))
+    active = Enrolment.objects.active_in(day).filter(person=OuterRef("pk"))
     return scoped(Person, user).filter(alive_q(day)).filter(Exists(active))
 
 
@@ -433,7 +426,7 @@ def _without_qs(user, unit: AdminUnit, day: dt.date):
     conf = PaymentAccount.objects.filter(account_q(day, confirmed=True), person=OuterRef("pk"))
     mismatch = QualityIssue.objects.filter(person=OuterRef("pk"), status=IssueStatus.OPEN, rule="HOLDER_MISMATCH")
     idp = QualityIssue.objects.filter(person=OuterRef("pk"), status=IssueStatus.OPEN, rule__startswith="ID")
-    active = Enrolment.objects.filter(enrolment_active_q(day), person=OuterRef("pk"))
+    active = Enrolment.objects.active_in(day).filter(person=OuterRef("pk"))
     return (persons_of_unit(user, unit).filter(alive_q(day)).filter(Exists(active))
             .annotate(_acc=Exists(acc), _conf=Exists(conf), _mm=Exists(mismatch), _id=Exists(idp))
             # no account implies no confirmed account: one account probe per person, not two
@@ -471,7 +464,7 @@ def village_table(user, unit: AdminUnit, day: dt.date) -> list[dict]:
     else:
         acc = PaymentAccount.objects.filter(account_q(day), person=OuterRef("pk"))
         conf = PaymentAccount.objects.filter(account_q(day, confirmed=True), person=OuterRef("pk"))
-        active = Enrolment.objects.filter(enrolment_active_q(day), person=OuterRef("pk"))
+        active = Enrolment.objects.active_in(day).filter(person=OuterRef("pk"))
         qs = (persons_of_unit(user, unit).filter(alive_q(day)).filter(Exists(active))
               .annotate(_acc=Exists(acc), _conf=Exists(conf)).order_by().values("village")
               .annotate(b=Count("pk"), a=Count("pk", filter=Q(_acc=True)), c=Count("pk", filter=Q(_conf=True))))

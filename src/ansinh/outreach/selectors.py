@@ -251,10 +251,6 @@ def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = Non
 
 # --------------------------------------------------------------------------- coverage (registry)
 
-def _month(day: dt.date) -> str:
-    return f"{day:%Y-%m}"
-
-
 def commune_unit_ids(unit: AdminUnit) -> list[int]:
     from ansinh.units.models import UnitSuccession
 
@@ -288,16 +284,14 @@ def coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
 
 
 def registry_coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
-    from ansinh.registry.models import EnrolmentStatus, PaymentAccount, Person, PersonStatus
+    from django.db.models import Exists, OuterRef
 
-    month = _month(as_of)
+    from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
+
     ids = commune_unit_ids(unit)
     people = Person.objects.filter(Q(commune_id=unit.pk) | Q(commune__isnull=True, scope_commune_id__in=ids)).filter(
         Q(status=PersonStatus.ALIVE) | Q(deceased_on__gt=as_of))
-    active = people.filter(
-        Q(enrolments__status=EnrolmentStatus.ACTIVE) & (Q(enrolments__start_month="") |
-                                                        Q(enrolments__start_month__lte=month))
-        & (Q(enrolments__end_month="") | Q(enrolments__end_month__gte=month))).distinct()
+    active = people.filter(Exists(Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))))
     n = active.count()
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
     with_acc = active.filter(pk__in=PaymentAccount.objects.filter(created__lt=end).values("person_id")).count()
@@ -310,7 +304,7 @@ def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tup
     from django.db.models import Exists, OuterRef
     from django.db.models.functions import Coalesce
 
-    from ansinh.registry.models import Enrolment, EnrolmentStatus, PaymentAccount, Person, PersonStatus
+    from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
     from ansinh.units.models import UnitSuccession
 
     engine = accounts_coverage(as_of, units[0].province_code) if units else None
@@ -319,10 +313,8 @@ def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tup
     ids = [u.pk for u in units]
     old_to_new = dict(UnitSuccession.objects.filter(successor_id__in=ids).values_list("predecessor_id",
                                                                                        "successor_id"))
-    month = _month(as_of)
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
-    active = Enrolment.objects.filter(person=OuterRef("pk"), status=EnrolmentStatus.ACTIVE).filter(
-        Q(start_month="") | Q(start_month__lte=month)).filter(Q(end_month="") | Q(end_month__gte=month))
+    active = Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))
     account = PaymentAccount.objects.filter(person=OuterRef("pk"), created__lt=end)
     people = (Person.objects.filter(Q(commune_id__in=ids) | Q(commune__isnull=True,
                                                                 scope_commune_id__in=set(ids) | set(old_to_new)))

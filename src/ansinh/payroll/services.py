@@ -40,6 +40,7 @@ from ansinh.payroll.models import (
     ResultCorrection,
     RunStatus,
 )
+from ansinh.registry.models import active_in_sql
 
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -231,9 +232,12 @@ cand AS (
               ELSE CAST(ROUND(e.coefficient * 1000) AS INTEGER) END AS milli
   FROM registry_enrolment e
   JOIN registry_person p ON p.id = e.person_id
+  -- A month is paid when the enrolment is in force then (the registry's active_in), still active
+  -- (WHERE below), and on or after its payable start (a blank start month: the decision's month,
+  -- else after the opening position, else the run's month).
   JOIN months m ON m.ym >= COALESCE(NULLIF(e.start_month, ''), {_ym('e.decision_date')},
                                     CASE WHEN p.paid_through <> '' THEN '0000-00' ELSE %s END)
-               AND (e.end_month = '' OR m.ym <= e.end_month)
+               AND {active_in_sql('m.ym')}
                AND m.ym > p.paid_through
                AND (p.deceased_on IS NULL OR m.ym <= {_ym('p.deceased_on')})
   LEFT JOIN coefs c ON c.category = e.category AND c.ym_from <= m.ym AND c.ym_to >= m.ym

@@ -23,6 +23,7 @@ abbreviations (NCT, NKT, TE, HN, HCN, ĐBN, DTTS, ...).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,8 +35,11 @@ __all__ = [
     "Category",
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "COEFFICIENTS",
+    "COEFFICIENTS_VALID_FROM",
     "base_code",
     "coefficient",
+    "coefficient_milli",
     "disability_severity",
     "map_category",
 ]
@@ -97,38 +101,62 @@ def disability_severity(code: str) -> str | None:
     return None
 
 
-def coefficient(code: str, age: int | None = None) -> Decimal | None:
-    """Decree 20 Art. 6 coefficient for a code and the age in whole years.
+_ART6 = "Nghị định 20/2021/NĐ-CP, Điều 6"
+_ART20 = "Nghị định 20/2021/NĐ-CP, Điều 20"
 
-    Returns None when it cannot be determined (incomplete code, age needed but
-    unknown, ND176 which is a fixed amount, ART20 whose coefficient depends on the
-    carer situation).  5.4 is per child raised (1.0 each).
-    """
-    d = Decimal
-    if code == "5.1":
-        return None if age is None else (d("2.5") if age < 4 else d("1.5"))
-    if code == "5.2":
-        return d("1.5")
-    if code == "5.3":
-        return None if age is None else (d("2.5") if age < 4 else d("2.0"))
-    if code == "5.4":
-        return d("1.0")
-    if code == "5.5a":
-        return None if age is None else (d("2.0") if age >= 80 else d("1.5"))
-    if code in ("5.5b", "5.5c"):
-        return d("1.0")
-    if code == "5.5d":
-        return d("3.0")
-    if code in ("5.6-very-severe", "5.6-severe"):
-        if age is None:
-            return None
-        child_or_elderly = age < 16 or age >= 60
-        if code == "5.6-very-severe":
-            return d("2.5") if child_or_elderly else d("2.0")
-        return d("2.0") if child_or_elderly else d("1.5")
-    if code in ("5.7", "5.8"):
-        return d("1.5")
+#: The one table of coefficients (Decree 20/2021 Art. 6; care support Art. 20), read by the
+#: importer (``coefficient``) and loaded into payroll's dated ``Coefficient`` table (by
+#: ansinh.payroll.seeds, in force from ``COEFFICIENTS_VALID_FROM``), which payroll computes with.
+#: Rows: (category, min_age, max_age, milli, legal_basis) — coefficient in thousandths
+#: (1.5 -> 1500) for ages in whole years in [min_age, max_age); None = unbounded. A category
+#: with no row (ND176: a fixed amount; ART20: by the carer's situation; the incomplete 5.5 /
+#: 5.6) has no coefficient of its own. 5.4 is per child raised (1.0 each).
+COEFFICIENTS: tuple[tuple[str, int | None, int | None, int, str], ...] = (
+    ("5.1", None, 4, 2500, _ART6), ("5.1", 4, None, 1500, _ART6),
+    ("5.2", None, None, 1500, _ART6),
+    ("5.3", None, 4, 2500, _ART6), ("5.3", 4, None, 2000, _ART6),
+    ("5.4", None, None, 1000, _ART6),
+    ("5.5a", None, 80, 1500, _ART6), ("5.5a", 80, None, 2000, _ART6),
+    ("5.5b", 75, None, 1000, _ART6),
+    ("5.5c", 80, None, 1000, _ART6),
+    ("5.5d", None, None, 3000, _ART6),
+    ("5.6-very-severe", None, 16, 2500, _ART6), ("5.6-very-severe", 16, 60, 2000, _ART6),
+    ("5.6-very-severe", 60, None, 2500, _ART6),
+    ("5.6-severe", None, 16, 2000, _ART6), ("5.6-severe", 16, 60, 1500, _ART6),
+    ("5.6-severe", 60, None, 2000, _ART6),
+    ("5.7", None, 3, 1500, _ART6),
+    ("5.8", None, None, 1500, _ART6),
+    # Care support (Art. 20), by situation; an ART20 enrolment carries its own coefficient.
+    ("ART20-foster-orphan", None, 4, 2500, _ART20), ("ART20-foster-orphan", 4, 16, 1500, _ART20),
+    ("ART20-foster-elderly-5.5d", None, None, 1500, _ART20),
+    ("ART20-pwd-parent-1", None, None, 1500, _ART20), ("ART20-pwd-parent-2", None, None, 2000, _ART20),
+    ("ART20-household-very-severe", None, None, 1000, _ART20),
+    ("ART20-foster-very-severe", None, 16, 2500, _ART20), ("ART20-foster-very-severe", 16, None, 1500, _ART20),
+)
+#: The day payroll's seeded coefficient rows are in force from.
+COEFFICIENTS_VALID_FROM = dt.date(2013, 1, 1)
+
+
+def coefficient_milli(code: str, age: int | None = None) -> int | None:
+    """The coefficient of ``COEFFICIENTS`` in thousandths for a code and the age in whole years;
+    None when no row applies (no row for the code, the age outside the rows' ranges, or the age
+    unknown while the rows depend on it) — the rule of ansinh.payroll.entitlement.coefficient_for."""
+    for cat, lo, hi, milli, _basis in COEFFICIENTS:
+        if cat != code:
+            continue
+        if lo is not None and (age is None or age < lo):
+            continue
+        if hi is not None and (age is None or age >= hi):
+            continue
+        return milli
     return None
+
+
+def coefficient(code: str, age: int | None = None) -> Decimal | None:
+    """Decree 20 Art. 6 coefficient for a code and the age in whole years (``coefficient_milli``
+    as a Decimal with one decimal place: 1500 -> 1.5), or None when it cannot be determined."""
+    milli = coefficient_milli(code, age)
+    return None if milli is None else (Decimal(milli) / 1000).quantize(Decimal("0.1"))
 
 
 # --------------------------------------------------------------------------- mapping

@@ -16,6 +16,8 @@ Writes go through ansinh.registry.services only (they keep the history).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -159,6 +161,39 @@ class Person(ScopeKeys):
         return f"{self.dob:%d/%m/%Y}"
 
 
+def _month(month: str | dt.date) -> str:
+    return month if isinstance(month, str) else f"{month:%Y-%m}"
+
+
+def active_in_q(month: str | dt.date, prefix: str = "") -> Q:
+    """The one definition of "an enrolment in force in a month" (``month`` "YYYY-MM" or any day
+    of it): started by then (or no start month written), not ended before (or no end month), and
+    either still active or ended with an end month (it was in force until then). ``prefix``
+    names the enrolment from another model ("enrolments__"). ``active_in_sql`` is the same
+    condition in SQL, for set-based statements."""
+    m, p = _month(month), prefix
+    return ((Q(**{f"{p}start_month": ""}) | Q(**{f"{p}start_month__lte": m}))
+            & (Q(**{f"{p}end_month": ""}) | Q(**{f"{p}end_month__gte": m}))
+            & (Q(**{f"{p}status": EnrolmentStatus.ACTIVE}) | ~Q(**{f"{p}end_month": ""})))
+
+
+def active_in_sql(month_sql: str, alias: str = "e") -> str:
+    """``active_in_q`` as a SQL condition on ``registry_enrolment`` rows named ``alias``, for the
+    month given by the SQL expression ``month_sql`` (a "YYYY-MM" text column, or a placeholder:
+    it appears more than once, so pass its parameter once per occurrence).
+    tests/registry_db/test_active_in.py checks it selects exactly what ``active_in`` selects."""
+    e, m = alias, month_sql
+    return (f"(({e}.start_month = '' OR {e}.start_month <= {m})"
+            f" AND ({e}.end_month = '' OR {e}.end_month >= {m})"
+            f" AND ({e}.status = '{EnrolmentStatus.ACTIVE.value}' OR {e}.end_month <> ''))")
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active_in(self, month: str | dt.date) -> "EnrolmentQuerySet":
+        """Enrolments in force in ``month`` (see ``active_in_q``), like ``UnitQuerySet.valid_on``."""
+        return self.filter(active_in_q(month))
+
+
 class Enrolment(ScopeKeys):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
     programme = models.CharField(max_length=10, choices=Programme.choices, default=Programme.TCXH)
@@ -178,6 +213,8 @@ class Enrolment(ScopeKeys):
                                      related_name="+", db_index=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["person_id", "programme", "category"]
