@@ -465,7 +465,7 @@ def _nameless_rows(parsed) -> list[_NamelessRow]:
 
 
 def _has_person_data(parsed, text: list[str]) -> bool:
-    from ansinh.registry.reader import parse_date
+    from ansinh.text.dates import parse_cell
 
     for fld in ("id_number", "cmnd"):
         c = parsed.columns.get(fld)
@@ -475,7 +475,7 @@ def _has_person_data(parsed, text: list[str]) -> bool:
         c = parsed.columns.get(fld)
         if c is not None and c < len(text) and text[c].strip():
             try:
-                if parse_date(text[c]):
+                if parse_cell(text[c]):
                     return True
             except ValueError:
                 pass
@@ -1489,7 +1489,7 @@ def _check_can_touch(person: Person, user) -> None:
 
 
 def _parse_value(fld: str, value: str):
-    from ansinh.registry.reader import parse_date
+    from ansinh.text.dates import parse_cell
 
     value = (value or "").strip()
     if fld == "full_name":
@@ -1506,7 +1506,7 @@ def _parse_value(fld: str, value: str):
         return (id_number, legacy)
     if fld == "dob":
         try:
-            parsed = parse_date(value)
+            parsed = parse_cell(value)
         except ValueError as exc:
             raise BadInput(f"ngày sinh không hợp lệ: {exc}") from None
         if parsed is None:
