@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
-from ansinh.core.scope import scope_for, scoped, visible_units
+from ansinh.core.scope import scope_for, scoped, succession_links, visible_units, with_predecessors
 from ansinh.outreach import rules
 from ansinh.outreach.models import (
     METRICS,
@@ -255,13 +255,6 @@ def _month(day: dt.date) -> str:
     return f"{day:%Y-%m}"
 
 
-def commune_unit_ids(unit: AdminUnit) -> list[int]:
-    from ansinh.units.models import UnitSuccession
-
-    return [unit.pk] + list(UnitSuccession.objects.filter(successor_id=unit.pk).values_list("predecessor_id",
-                                                                                             flat=True))
-
-
 def accounts_coverage(as_of: dt.date, province_code: str) -> dict[int, tuple[int, int]] | None:
     """{current commune id: (beneficiaries, with an account)} from the accounts engineer's coverage
     engine (ansinh.accounts.selectors.coverage) when it is there; None when it is not."""
@@ -291,7 +284,7 @@ def registry_coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
     from ansinh.registry.models import EnrolmentStatus, PaymentAccount, Person, PersonStatus
 
     month = _month(as_of)
-    ids = commune_unit_ids(unit)
+    ids = with_predecessors([unit.pk])
     people = Person.objects.filter(Q(commune_id=unit.pk) | Q(commune__isnull=True, scope_commune_id__in=ids)).filter(
         Q(status=PersonStatus.ALIVE) | Q(deceased_on__gt=as_of))
     active = people.filter(
@@ -311,14 +304,12 @@ def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tup
     from django.db.models.functions import Coalesce
 
     from ansinh.registry.models import Enrolment, EnrolmentStatus, PaymentAccount, Person, PersonStatus
-    from ansinh.units.models import UnitSuccession
 
     engine = accounts_coverage(as_of, units[0].province_code) if units else None
     if engine is not None:
         return {u.pk: engine[u.pk] for u in units if engine.get(u.pk, (0, 0))[0]}
     ids = [u.pk for u in units]
-    old_to_new = dict(UnitSuccession.objects.filter(successor_id__in=ids).values_list("predecessor_id",
-                                                                                       "successor_id"))
+    old_to_new = dict(succession_links(ids))
     month = _month(as_of)
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
     active = Enrolment.objects.filter(person=OuterRef("pk"), status=EnrolmentStatus.ACTIVE).filter(
@@ -406,12 +397,7 @@ def effect(user, start: dt.date, end: dt.date, province_code: str = "20") -> lis
     reports = visible_reports(user).filter(period_end__gte=start, period_start__lte=end)
     by_unit: dict[int, dict] = defaultdict(lambda: {"reports": 0, "actions": 0})
     metric_fields = [f for f, _ in METRICS if f not in ("broadcast_minutes", "attendees", "leaflets")]
-    pred: dict[int, int] = {}
-    from ansinh.units.models import UnitSuccession
-
-    for p, s in UnitSuccession.objects.filter(successor_id__in=[u.pk for u in units]).values_list(
-            "predecessor_id", "successor_id"):
-        pred[p] = s
+    pred = dict(succession_links(u.pk for u in units))  # {old commune id: the current one it became}
     for r in reports.values("scope_commune_id", *metric_fields):
         uid = pred.get(r["scope_commune_id"], r["scope_commune_id"])
         by_unit[uid]["reports"] += 1

@@ -1688,10 +1688,9 @@ def residence_choices(person: Person) -> list[AdminUnit]:
     for issue in person.issues.filter(rule="RESIDENCE", status=IssueStatus.OPEN):
         ids |= {c.get("id") for c in (issue.details or {}).get("candidates", []) if c.get("id")}
     if person.residence_unit_id:
-        from ansinh.units.models import UnitSuccession
+        from ansinh.core.scope import succession_links
 
-        ids |= set(UnitSuccession.objects.filter(predecessor_id=person.residence_unit_id)
-                   .values_list("successor_id", flat=True))
+        ids |= {s for _, s in succession_links([person.residence_unit_id], forward=True)}
     return list(AdminUnit.objects.filter(pk__in=ids, valid_to__isnull=True, level=Level.COMMUNE).order_by("name"))
 
 
