@@ -107,3 +107,15 @@ def test_succession_walk_has_one_home():
     assert with_predecessors([]) == [] and succession_links([]) == []
     assert commune_ids_for_code("99999") == []
 
+
+def test_organisation_of_has_one_home():
+    from ansinh.core.selectors import organisation_of
+    from ansinh.outreach import selectors as outreach_selectors
+
+    assert outreach_selectors.organisation_of is organisation_of
+    assert organisation_of(None) is None
+    from django.contrib.auth.models import AnonymousUser
+
+    assert organisation_of(AnonymousUser()) is None
+    no_profile = get_user_model().objects.create_user("np", password="Mk-thu-nghiem-2024")
+    assert organisation_of(no_profile) is None

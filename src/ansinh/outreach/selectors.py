@@ -20,6 +20,7 @@ from django.utils import timezone
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, scoped, succession_links, visible_units, with_predecessors
+from ansinh.core.selectors import organisation_of
 from ansinh.outreach import rules
 from ansinh.outreach.models import (
     METRICS,
@@ -33,13 +34,6 @@ from ansinh.outreach.models import (
 from ansinh.units.models import AdminUnit, Level
 
 DEPARTMENT_ROLES = (Role.PROVINCE_OFFICER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
-
-
-def organisation_of(user):
-    try:
-        return user.profile.organisation
-    except Exception:  # noqa: BLE001 - no profile (operator, anonymous)
-        return None
 
 
 def issuing_organisations(user) -> QuerySet:
