@@ -82,3 +82,40 @@ def test_covers_agrees_with_the_query_filter():
     assert not s.covers(8, "19") and not s.covers(None, None)
     assert Scope(everything=True).covers(None, None)
     assert not Scope().covers(7, "20")
+
+
+def test_succession_walk_has_one_home():
+    """core.scope.succession_links / with_predecessors: what registry, outreach and the scope use."""
+    from ansinh.core.scope import succession_links, with_predecessors
+    from ansinh.registry.selectors import commune_ids_for_code
+    from ansinh.units.models import UnitSuccession
+
+    dk = new_commune("05977")
+    merged = set(UnitSuccession.objects.filter(successor=dk).values_list("predecessor_id", flat=True))
+    vinh_trai = old_commune("Phường Vĩnh Trại", "Thành phố Lạng Sơn")
+    assert vinh_trai.pk in merged and len(merged) >= 4
+    ids = with_predecessors([dk.pk])
+    assert ids[0] == dk.pk and set(ids[1:]) == merged and len(ids) == len(merged) + 1
+    assert sorted(commune_ids_for_code("05977")) == sorted(ids)
+    assert set(ids) <= scope_for(upsert_user("c", "Mk-thu-nghiem-2024", roles=["commune_officer"],
+                                             unit_codes=["05977"])).commune_ids
+    assert {p: s for p, s in succession_links([dk.pk])} == {p: dk.pk for p in merged}
+    # forward: the split Hồng Phong became new Hồng Phong and Đồng Đăng
+    hp_old = old_commune("Xã Hồng Phong", "Huyện Bình Gia")
+    became = {s for _, s in succession_links([hp_old.pk], forward=True)}
+    assert {new_commune("06079").pk, new_commune("06184").pk} <= became
+    assert with_predecessors([]) == [] and succession_links([]) == []
+    assert commune_ids_for_code("99999") == []
+
+
+def test_organisation_of_has_one_home():
+    from ansinh.core.selectors import organisation_of
+    from ansinh.outreach import selectors as outreach_selectors
+
+    assert outreach_selectors.organisation_of is organisation_of
+    assert organisation_of(None) is None
+    from django.contrib.auth.models import AnonymousUser
+
+    assert organisation_of(AnonymousUser()) is None
+    no_profile = get_user_model().objects.create_user("np", password="Mk-thu-nghiem-2024")
+    assert organisation_of(no_profile) is None

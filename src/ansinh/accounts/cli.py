@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ansinh.cli import emit, fail, progress_bar
+from ansinh.text.dates import parse_iso
 
 accounts_app = typer.Typer(no_args_is_help=True, help="Payment accounts of beneficiaries (non-cash campaign).")
 
@@ -24,7 +25,7 @@ def coverage_cmd(
     from ansinh.registry.selectors import OPERATOR
 
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        day = parse_iso(as_of) if as_of else dt.date.today()
     except ValueError:
         fail(f"--as-of: {as_of!r} is not a date YYYY-MM-DD")
     if level not in selectors.LEVELS:

@@ -33,6 +33,7 @@ from ansinh.registry.models import (
     Severity,
 )
 from ansinh.text import fold
+from ansinh.text.dates import LIST_DAY_FORMATS, parse_day
 
 BATCH = 5000
 BANK_LIST_EXTENSIONS = (".xlsx", ".csv")
@@ -149,11 +150,10 @@ def _cell(v) -> str:
 
 def parse_date(text: str) -> dt.date:
     t = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(t, fmt).date()
-        except ValueError:
-            continue
+    try:
+        return parse_day(t, LIST_DAY_FORMATS)
+    except ValueError:
+        pass
     raise ValueError(f"không đọc được ngày {t!r} (dd/mm/yyyy hoặc yyyy-mm-dd)")
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.accounts import rules, selectors
 from ansinh.core import providers
+from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
 
 
@@ -22,16 +23,13 @@ def _day(request) -> tuple[dt.date, list[dt.date]]:
     computed = selectors.snapshot_days(request.user)
     g = request.GET
     day = None
-    text = (g.get("day") or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    try:
+        day = parse_day(g.get("day") or "")
+    except ValueError:
+        pass
+    if day is None and g.get("month"):
         try:
-            day = dt.datetime.strptime(text, fmt).date()
-            break
-        except ValueError:
-            continue
-    month = (g.get("month") or "").strip()
-    if day is None and len(month) == 7:
-        try:
+            month = parse_month(g.get("month"))
             first = dt.date(int(month[:4]), int(month[5:]), 1)
         except ValueError:
             first = None
@@ -280,7 +278,7 @@ def targets(request):
             elif where.startswith("p:"):
                 province_code = where[2:]
             try:
-                due = dt.datetime.strptime((request.POST.get("due") or "").strip(), "%d/%m/%Y").date()
+                due = parse_day(request.POST.get("due") or "", (DMY,))
             except ValueError:
                 raise BadInput(_("Thời hạn: ngày dd/mm/yyyy.")) from None
             try:

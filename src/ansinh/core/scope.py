@@ -24,6 +24,7 @@ without a profile scope sees everything (the CLI's operator).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -66,13 +67,30 @@ EVERYTHING = Scope(everything=True)
 NOTHING = Scope()
 
 
+# --------------------------------------------------------------------------- unit succession
+# The one place that walks UnitSuccession: scope expansion (transitive, both ways) and
+# "a commune plus the communes merged into it" (one step back) for the apps' lists.
+
+def succession_links(unit_ids: Iterable[int], *, forward: bool = False) -> list[tuple[int, int]]:
+    """(predecessor id, successor id) of each succession one step into `unit_ids`
+    (forward=False: what they came from) or out of them (forward=True: what they became)."""
+    key = "predecessor_id__in" if forward else "successor_id__in"
+    return list(UnitSuccession.objects.filter(**{key: list(unit_ids)}).values_list("predecessor_id", "successor_id"))
+
+
+def with_predecessors(unit_ids: Iterable[int]) -> list[int]:
+    """`unit_ids`, then the units that became them directly (one step back): a current
+    commune plus the old communes merged into it, whose unresolved rows are still filed under them."""
+    ids = list(unit_ids)
+    return ids + [p for p, _ in succession_links(ids)]
+
+
 def _walk(start: set[int], forward: bool) -> set[int]:
     """All units reached from `start` following successions one way only (transitively)."""
     seen: set[int] = set()
     frontier = set(start)
-    src, dst = ("predecessor_id", "successor_id") if forward else ("successor_id", "predecessor_id")
     while frontier:
-        nxt = set(UnitSuccession.objects.filter(**{f"{src}__in": frontier}).values_list(dst, flat=True))
+        nxt = {s if forward else p for p, s in succession_links(frontier, forward=forward)}
         frontier = nxt - seen - start
         seen |= nxt
     return seen

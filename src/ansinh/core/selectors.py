@@ -52,5 +52,6 @@ def job_for(user, pk) -> Job | None:
 
 
 def organisation_of(user):
+    """The organisation on the user's profile; None without one (anonymous, the operator, no profile)."""
     profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
     return profile.organisation if profile else None

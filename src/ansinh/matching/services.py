@@ -215,7 +215,8 @@ def _population(path):
     ID number, full name, date of birth, gender, permanent residence; the alive/deceased
     status and the date of death come from columns headed "Tình trạng"/"Còn sống/Đã mất"
     and "Ngày mất"/"Ngày chết"."""
-    from ansinh.registry.reader import ReadError, parse_date, read_list
+    from ansinh.registry.reader import ReadError, read_list
+    from ansinh.text.dates import parse_cell
     from ansinh.text import fold
 
     try:
@@ -236,7 +237,7 @@ def _population(path):
         died = None
         if died_col is not None and died_col < len(cells) and cells[died_col].strip():
             try:
-                got = parse_date(cells[died_col])
+                got = parse_cell(cells[died_col])
             except Exception:  # noqa: BLE001 - an unreadable date of death is reported, not guessed
                 got = None
             died = got[0] if got else None

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ansinh.cli import emit, fail
+from ansinh.text.dates import parse_iso
 
 directive_app = typer.Typer(no_args_is_help=True, help="Directives (official letters) of the outreach campaign.")
 
@@ -64,7 +65,7 @@ def bulletin(commune: str = typer.Option(..., "--commune", help="Commune code, e
     from ansinh.outreach import selectors
 
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        day = parse_iso(as_of) if as_of else dt.date.today()
     except ValueError:
         fail(f"--as-of: {as_of!r} is not a date YYYY-MM-DD")
     unit = selectors.find_commune(commune.strip(), day)

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
-from ansinh.core.scope import scope_for, scoped, visible_units
+from ansinh.core.scope import scope_for, scoped, succession_links, visible_units, with_predecessors
+from ansinh.core.selectors import organisation_of
 from ansinh.outreach import rules
 from ansinh.outreach.models import (
     METRICS,
@@ -33,13 +34,6 @@ from ansinh.outreach.models import (
 from ansinh.units.models import AdminUnit, Level
 
 DEPARTMENT_ROLES = (Role.PROVINCE_OFFICER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
-
-
-def organisation_of(user):
-    try:
-        return user.profile.organisation
-    except Exception:  # noqa: BLE001 - no profile (operator, anonymous)
-        return None
 
 
 def issuing_organisations(user) -> QuerySet:
@@ -251,11 +245,6 @@ def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = Non
 
 # --------------------------------------------------------------------------- coverage (registry)
 
-def commune_unit_ids(unit: AdminUnit) -> list[int]:
-    from ansinh.units.models import UnitSuccession
-
-    return [unit.pk] + list(UnitSuccession.objects.filter(successor_id=unit.pk).values_list("predecessor_id",
-                                                                                             flat=True))
 
 
 def accounts_coverage(as_of: dt.date, province_code: str) -> dict[int, tuple[int, int]] | None:
@@ -288,7 +277,7 @@ def registry_coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
 
     from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
 
-    ids = commune_unit_ids(unit)
+    ids = with_predecessors([unit.pk])
     people = Person.objects.filter(Q(commune_id=unit.pk) | Q(commune__isnull=True, scope_commune_id__in=ids)).filter(
         Q(status=PersonStatus.ALIVE) | Q(deceased_on__gt=as_of))
     active = people.filter(Exists(Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))))
@@ -305,14 +294,12 @@ def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tup
     from django.db.models.functions import Coalesce
 
     from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
-    from ansinh.units.models import UnitSuccession
 
     engine = accounts_coverage(as_of, units[0].province_code) if units else None
     if engine is not None:
         return {u.pk: engine[u.pk] for u in units if engine.get(u.pk, (0, 0))[0]}
     ids = [u.pk for u in units]
-    old_to_new = dict(UnitSuccession.objects.filter(successor_id__in=ids).values_list("predecessor_id",
-                                                                                       "successor_id"))
+    old_to_new = dict(succession_links(ids))
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
     active = Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))
     account = PaymentAccount.objects.filter(person=OuterRef("pk"), created__lt=end)
@@ -398,12 +385,7 @@ def effect(user, start: dt.date, end: dt.date, province_code: str = "20") -> lis
     reports = visible_reports(user).filter(period_end__gte=start, period_start__lte=end)
     by_unit: dict[int, dict] = defaultdict(lambda: {"reports": 0, "actions": 0})
     metric_fields = [f for f, _ in METRICS if f not in ("broadcast_minutes", "attendees", "leaflets")]
-    pred: dict[int, int] = {}
-    from ansinh.units.models import UnitSuccession
-
-    for p, s in UnitSuccession.objects.filter(successor_id__in=[u.pk for u in units]).values_list(
-            "predecessor_id", "successor_id"):
-        pred[p] = s
+    pred = dict(succession_links(u.pk for u in units))  # {old commune id: the current one it became}
     for r in reports.values("scope_commune_id", *metric_fields):
         uid = pred.get(r["scope_commune_id"], r["scope_commune_id"])
         by_unit[uid]["reports"] += 1

@@ -17,21 +17,19 @@ from ansinh.core.uploads import protect, read_uploaded, stored_file_response
 from ansinh.outreach import rules, selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
 from ansinh.outreach.rendering import PdfUnavailable, render_directive
+from ansinh.text.dates import parse_day
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _date(value: str | None, default: dt.date | None = None) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
+    if not (value or "").strip():
         return default
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return default
+    try:
+        return parse_day(value)
+    except ValueError:
+        return default
 
 
 @login_required

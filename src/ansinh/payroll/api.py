@@ -8,7 +8,6 @@ when callbacks have resolved every line, the run is reconciled as by a result fi
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.http import Http404, JsonResponse
@@ -19,6 +18,7 @@ from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
 from ansinh.payroll import files, selectors, services
 from ansinh.payroll.models import LineResult, PayrollLine, RunStatus
+from ansinh.text.dates import parse_iso
 
 router = Router(tags=["payroll"])
 
@@ -68,7 +68,7 @@ def on_disburse(request, body: OnDisburse):
                 status=400)
         ts = (s.timestamp or "")[:10]
         try:
-            paid = dt.date.fromisoformat(ts) if result == LineResult.PAID and ts else None
+            paid = parse_iso(ts) if result == LineResult.PAID and ts else None
         except ValueError:
             paid = None
         refs[int(ref.group(1))] = n

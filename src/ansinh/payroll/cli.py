@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ansinh.cli import emit, fail
+from ansinh.text.dates import parse_iso
 
 payroll_app = typer.Typer(no_args_is_help=True, help="Monthly payroll: generate, approve, export, reconcile.")
 
@@ -157,8 +158,6 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
                 code: str = typer.Option("", "--code", help="The provider's reason code (for --result unpaid)."),
                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Request a correction of a confirmed line result (applied when another user approves it)."""
-    import datetime as dt
-
     from ansinh.payroll import services
     from ansinh.payroll.models import PayrollLine
 
@@ -169,7 +168,7 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
     paid_on = None
     if paid_date:
         try:
-            paid_on = dt.date.fromisoformat(paid_date)
+            paid_on = parse_iso(paid_date)
         except ValueError:
             fail(f"--paid-date: {paid_date!r} is not YYYY-MM-DD")
     c = services.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,

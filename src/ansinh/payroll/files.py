@@ -26,6 +26,7 @@ from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
 from ansinh.payroll import vietqr
 from ansinh.payroll.models import PayrollLine, PayrollRun
+from ansinh.text.dates import parse_iso
 
 MAX_ID = 2**63 - 1  # a line id is a bigint
 HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien", "kenh", "nguoi_nhan",
@@ -463,7 +464,7 @@ def _result_rows(text: str, fname: str, check_row_width) -> list[dict]:
         paid = None
         if get("paid_date"):
             try:
-                paid = dt.date.fromisoformat(get("paid_date"))
+                paid = parse_iso(get("paid_date"))
             except ValueError:
                 raise BadInput(f"{fname}: row {n}, paid_date: {get('paid_date')[:40]!r} is not YYYY-MM-DD") from None
         amount = get("amount").replace(".", "").replace(",", "").replace(" ", "")

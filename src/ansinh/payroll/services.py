@@ -17,7 +17,6 @@ work instead of paying anyone twice.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -41,9 +40,9 @@ from ansinh.payroll.models import (
     RunStatus,
 )
 from ansinh.registry.models import active_in_sql
+from ansinh.text.dates import parse_month
 
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # Who may do what (the web, the API and the CLI all go through these checks).
 MAKERS = ("commune_officer", "province_officer", "admin")  # generate, regenerate, cancel
@@ -86,10 +85,10 @@ def _require_not_maker(user, run: PayrollRun, what: str, role: str) -> None:
 
 
 def parse_period(text: str) -> str:
-    text = (text or "").strip()
-    if not PERIOD_RE.match(text):
-        raise BadInput(f"period: {text!r} is not YYYY-MM")
-    return text
+    try:
+        return parse_month(text)
+    except ValueError:
+        raise BadInput(f"period: {(text or '').strip()!r} is not YYYY-MM") from None
 
 
 def ensure_seed_data() -> None:

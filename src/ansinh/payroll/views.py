@@ -26,6 +26,7 @@ from ansinh.core.scope import scope_for, visible_units
 from ansinh.payroll import selectors, services
 from ansinh.payroll.models import RateKind
 from ansinh.payroll.services import MAKERS, NotAllowed
+from ansinh.text.dates import DMY, parse_day
 from ansinh.units.models import Level
 
 RATE_EDITORS = ("admin", "province_officer")
@@ -199,7 +200,7 @@ def run_correction_request(request, pk):
     paid_on = None
     if p.get("new_result") == "paid":
         try:
-            paid_on = dt.datetime.strptime((p.get("paid_date") or "").strip(), "%d/%m/%Y").date()
+            paid_on = parse_day(p.get("paid_date") or "", (DMY,))
         except ValueError:
             messages.error(request, _("Ngày chi trả theo dạng dd/mm/yyyy."))
             return redirect("payroll:run", pk=run.pk)
@@ -281,7 +282,7 @@ def rate_list(request):
         p = request.POST
         try:
             amount = int((p.get("amount") or "").replace(".", "").replace(",", "").strip())
-            day = dt.datetime.strptime((p.get("valid_from") or "").strip(), "%d/%m/%Y").date()
+            day = parse_day(p.get("valid_from") or "", (DMY,))
         except ValueError:
             messages.error(request, _("Số tiền phải là số nguyên; ngày theo dạng dd/mm/yyyy."))
             return redirect("payroll:rates")

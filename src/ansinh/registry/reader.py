@@ -48,17 +48,17 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field as dc_field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from time import monotonic as _monotonic
 
 import python_calamine as pc
 
 from ansinh.core.limits import InputRefused, check_grid, check_table_file, display_name
 from ansinh.text import decode_legacy, fold, nfc, normalize_name
+from ansinh.text.dates import parse_cell
 from ansinh.text.legacy import detect_legacy_column
 
 __all__ = [
@@ -446,146 +446,9 @@ def _name_like(v) -> bool:
 
 # --------------------------------------------------------------------------- dates
 
-_D_DMY_FAST = re.compile(r"(\d\d?)[/.\-](\d\d?)[/.\-](\d{4})$")
-_D_DMY = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4}|\d{2})$")
-_D_YMD = re.compile(r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_D_MY = re.compile(r"^(?:T|THANG\s*)?(\d{1,2})\s*[/\-.]\s*(\d{4})$")
-_D_Y = re.compile(r"^(\d{4})(?:\.0+)?$")
-_D_VN = re.compile(r"^(?:NGAY\s*(\d{1,2})\s*)?THANG\s*(\d{1,2})\s*NAM\s*(\d{4})$")
-_D_8 = re.compile(r"^(\d{8})$")
-_EXCEL_EPOCH = date(1899, 12, 30)
-_MIN_YEAR = 1880
-
-
-_today_cache = [date.min, -1e9]
-
-
-def _today() -> date:
-    """date.today(), re-read at most once a minute (it is called for every date cell)."""
-    now = _monotonic()
-    if now - _today_cache[1] > 60:
-        _today_cache[0] = date.today()
-        _today_cache[1] = now
-    return _today_cache[0]
-
-
-def _check_date(y: int, m: int, d: int, text) -> date:
-    if m > 12 and d <= 12:
-        raise ValueError(f"invalid date {text!r}: month {m} > 12 (day and month swapped?)")
-    try:
-        r = date(y, m, d)
-    except ValueError:
-        raise ValueError(f"invalid date {text!r}") from None
-    return _check_range(r, text)
-
-
-def _check_range(r: date, text) -> date:
-    if r.year < _MIN_YEAR:
-        raise ValueError(f"date {text!r} is before {_MIN_YEAR}")
-    if r.year >= 2020 and r > _today():
-        raise ValueError(f"date {text!r} is in the future")
-    return r
-
-
-def _pivot(yy: int) -> int:
-    cur = _today().year
-    return 1900 + yy if yy > cur % 100 else 2000 + yy
-
-
 def parse_date(value) -> tuple[date, str] | None:
-    """Parse a date cell: ``(date, precision)`` with precision "day", "month" or "year".
-
-    Accepts date/datetime objects, Excel serial numbers, a year number (1945.0),
-    and strings dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, d/m/yy (two-digit years are
-    pivoted so the date is not in the future), yyyy-mm-dd, ddmmyyyy, mm/yyyy,
-    yyyy, "ngày 5 tháng 2 năm 1940", "tháng 2 năm 1940".  Coarser precisions give
-    the first day of the month/year.  Empty input gives None; anything else that
-    cannot be parsed raises ValueError.
-    """
-    tp = type(value)
-    if tp is date and 1905 < value.year < 2020:     # fast path: a date cell
-        return value, "day"
-    if tp is str:
-        m = _D_DMY_FAST.match(value)
-        if m is not None:                            # fast path: "05/02/1940"
-            d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            if mo <= 12 and 1 <= d and y < 2020:
-                try:
-                    r = date(y, mo, d)
-                except ValueError:
-                    pass
-                else:
-                    if y >= _MIN_YEAR:
-                        return r, "day"
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        if value.year <= 1905:
-            # a year typed into a date-formatted cell: Excel stored serial 1945 = 1905-04-28
-            serial = (value - _EXCEL_EPOCH).days
-            if _MIN_YEAR <= serial <= _today().year:
-                return date(serial, 1, 1), "year"
-        return _check_range(value, value.isoformat()), "day"
-    if isinstance(value, bool) or isinstance(value, (time, timedelta)):
-        raise ValueError(f"not a date: {value!r}")
-    if isinstance(value, (int, float)):
-        if value != int(value):
-            raise ValueError(f"not a date: {value!r}")
-        n = int(value)
-        if _MIN_YEAR <= n <= 2100:
-            return date(_check_year(n, value), 1, 1), "year"
-        if 1 <= n <= 2958465:
-            return _check_range(_EXCEL_EPOCH + timedelta(days=n), value), "day"
-        raise ValueError(f"not a date: {value!r}")
-    if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
-    text = value
-    t = value.strip().lstrip("'").strip().rstrip(".").strip()
-    if not t:
-        return None
-    m = _D_DMY.match(t)
-    if m:
-        d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        yi = int(y) if len(y) == 4 else _pivot(int(y))
-        return _check_date(yi, mo, d, text), "day"
-    m = _D_YMD.match(t)
-    if m:
-        return _check_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), text), "day"
-    m = _D_Y.match(t)
-    if m:
-        return date(_check_year(int(m.group(1)), text), 1, 1), "year"
-    m = _D_8.match(t)
-    if m:
-        s = m.group(1)
-        if s[:2] in ("18", "19", "20") and 1 <= int(s[4:6]) <= 12 and int(s[6:]) <= 31 and int(s[2:4]) > 12:
-            return _check_date(int(s[:4]), int(s[4:6]), int(s[6:]), text), "day"
-        return _check_date(int(s[4:]), int(s[2:4]), int(s[:2]), text), "day"
-    if not t.isascii() or any(c.isalpha() for c in t):
-        k = " ".join(fold(_PLAIN(t)).replace(",", " ").split())
-        m = _D_VN.match(k)
-        if m:
-            if m.group(1):
-                return _check_date(int(m.group(3)), int(m.group(2)), int(m.group(1)), text), "day"
-            mo = int(m.group(2))
-            if not 1 <= mo <= 12:
-                raise ValueError(f"invalid month in {text!r}")
-            return _check_range(date(int(m.group(3)), mo, 1), text), "month"
-        t = k
-    m = _D_MY.match(t)
-    if m:
-        mo, y = int(m.group(1)), int(m.group(2))
-        if not 1 <= mo <= 12:
-            raise ValueError(f"invalid month in {text!r}")
-        return _check_range(date(y, mo, 1), text), "month"
-    raise ValueError(f"unrecognised date {text!r} (expected dd/mm/yyyy, mm/yyyy or yyyy)")
-
-
-def _check_year(y: int, text) -> int:
-    if y < _MIN_YEAR or y > _today().year:
-        raise ValueError(f"year {text!r} out of range")
-    return y
+    """A date cell: :func:`ansinh.text.dates.parse_cell` with this reader's legacy decoder."""
+    return parse_cell(value, _PLAIN)
 
 
 # --------------------------------------------------------------------------- cell converters

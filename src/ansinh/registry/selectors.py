@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from ansinh.core.scope import scoped, visible_units
+from ansinh.core.scope import scoped, visible_units, with_predecessors
 from ansinh.registry.models import (
     ChangeLog,
     Enrolment,
@@ -49,12 +49,8 @@ OPERATOR = _Operator()
 
 def commune_ids_for_code(code: str) -> list[int]:
     """The current commune with this code plus the old-map units merged into it."""
-    from ansinh.units.models import UnitSuccession
-
-    current = list(AdminUnit.objects.filter(code=code, valid_to__isnull=True).exclude(level=Level.PROVINCE)
-                   .values_list("pk", flat=True))
-    old = UnitSuccession.objects.filter(successor_id__in=current).values_list("predecessor_id", flat=True)
-    return current + list(old)
+    return with_predecessors(AdminUnit.objects.filter(code=code, valid_to__isnull=True).exclude(level=Level.PROVINCE)
+                             .values_list("pk", flat=True))
 
 
 def persons(user, *, commune: str | None = None, category: str | None = None, status: str | None = None,

@@ -443,7 +443,7 @@ def _nameless_rows(parsed) -> list[_NamelessRow]:
 
 
 def _has_person_data(parsed, text: list[str]) -> bool:
-    from ansinh.registry.reader import parse_date
+    from ansinh.text.dates import parse_cell
 
     for fld in ("id_number", "cmnd"):
         c = parsed.columns.get(fld)
@@ -453,7 +453,7 @@ def _has_person_data(parsed, text: list[str]) -> bool:
         c = parsed.columns.get(fld)
         if c is not None and c < len(text) and text[c].strip():
             try:
-                if parse_date(text[c]):
+                if parse_cell(text[c]):
                     return True
             except ValueError:
                 pass
@@ -1467,7 +1467,7 @@ def _check_can_touch(person: Person, user) -> None:
 
 
 def _parse_value(fld: str, value: str):
-    from ansinh.registry.reader import parse_date
+    from ansinh.text.dates import parse_cell
 
     value = (value or "").strip()
     if fld == "full_name":
@@ -1484,7 +1484,7 @@ def _parse_value(fld: str, value: str):
         return (id_number, legacy)
     if fld == "dob":
         try:
-            parsed = parse_date(value)
+            parsed = parse_cell(value)
         except ValueError as exc:
             raise BadInput(f"ngày sinh không hợp lệ: {exc}") from None
         if parsed is None:
@@ -1666,10 +1666,9 @@ def residence_choices(person: Person) -> list[AdminUnit]:
     for issue in person.issues.filter(rule="RESIDENCE", status=IssueStatus.OPEN):
         ids |= {c.get("id") for c in (issue.details or {}).get("candidates", []) if c.get("id")}
     if person.residence_unit_id:
-        from ansinh.units.models import UnitSuccession
+        from ansinh.core.scope import succession_links
 
-        ids |= set(UnitSuccession.objects.filter(predecessor_id=person.residence_unit_id)
-                   .values_list("successor_id", flat=True))
+        ids |= {s for _, s in succession_links([person.residence_unit_id], forward=True)}
     return list(AdminUnit.objects.filter(pk__in=ids, valid_to__isnull=True, level=Level.COMMUNE).order_by("name"))
 
 

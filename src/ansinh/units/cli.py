@@ -12,6 +12,7 @@ import typer
 
 from ansinh.cli import emit, fail, progress_bar
 from ansinh.text import detect_legacy_column
+from ansinh.text.dates import parse_iso
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Đơn vị hành chính: nạp dữ liệu, chuyển đổi địa chỉ cũ sang mới, tra cứu mã.")
@@ -25,7 +26,7 @@ def parse_date(value: str | None, option: str = "--on") -> dt.date | None:
     if value is None or value == "":
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        return parse_iso(value.strip())
     except ValueError:
         fail(f"{option}: not a date (YYYY-MM-DD): {value!r}")
 

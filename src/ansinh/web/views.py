@@ -11,17 +11,17 @@ from django.utils.translation import ngettext
 
 from ansinh.core import selectors as core_selectors
 from ansinh.core.jobs import job_summary
+from ansinh.text.dates import parse_day
 from ansinh.units import selectors as unit_selectors
 from ansinh.units.models import AdminUnit
 
 
 def _parse_day(value: str | None) -> dt.date:
     if value:
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return dt.datetime.strptime(value, fmt).date()
-            except ValueError:
-                pass
+        try:
+            return parse_day(value)
+        except ValueError:
+            pass
     return timezone.localdate()
 
 
