@@ -54,7 +54,12 @@ CORRECTORS = MAKERS + APPROVERS  # request a result correction
 
 
 class NotAllowed(BadInput):
-    """The user may not do this (role, scope, maker-checker): 403 on the web, exit 2 in the CLI."""
+    """The user may not do this (role, scope): 403 on the web, exit 2 in the CLI."""
+
+
+class SameUser(NotAllowed):
+    """Maker-checker: the checker is the maker, or the run has no recorded maker. The page says
+    so (a message), rather than 403: the user may do this to another user's run."""
 
 
 def _require(user, roles: tuple[str, ...], what: str) -> None:
@@ -79,9 +84,9 @@ def _lock(run: PayrollRun) -> PayrollRun:
 
 def _require_not_maker(user, run: PayrollRun, what: str, role: str) -> None:
     if run.generated_by_id is None:
-        raise NotAllowed(f"{what}: run {run.pk} has no recorded maker; regenerate it as a named user")
+        raise SameUser(f"{what}: run {run.pk} has no recorded maker; regenerate it as a named user")
     if run.generated_by_id == user.pk:
-        raise NotAllowed(f"{what}: the {role} must be a different user from the one who generated run {run.pk}")
+        raise SameUser(f"{what}: the {role} must be a different user from the one who generated run {run.pk}")
 
 
 def parse_period(text: str) -> str:
@@ -376,7 +381,7 @@ def _overlapping_runs(period: str, commune, province_code: str):
     return qs.filter(Q(scope_commune__isnull=True, province_code=commune.province_code) | Q(scope_commune=commune))
 
 
-def generate(period: str, *, commune=None, province_code: str = "20", user=None) -> PayrollRun:
+def generate(period: str, *, commune=None, province_code: str = "", user=None) -> PayrollRun:
     """A new draft run for `period` over a commune (AdminUnit) or the whole province.
 
     `user` is the maker: a user with a maker role whose scope covers the commune (or the
@@ -385,6 +390,8 @@ def generate(period: str, *, commune=None, province_code: str = "20", user=None)
     already claimed by another run, or nobody is owed anything) is not kept."""
     period = parse_period(period)
     province_code = commune.province_code if commune else province_code
+    if not province_code:  # the province is data: never a default
+        raise BadInput("a run needs a commune or a province code")
     if user is not None:
         _require(user, MAKERS, "generate")
         scope = scope_for(user)
@@ -497,6 +504,7 @@ def export(run: PayrollRun, out_dir=None, *, user, pdf: bool = True) -> list:
             run.save(update_fields=["status", "exported_at"])
     if out_dir is None:
         return []
+    from ansinh.core.demo import DEMO_PROVINCE
     from ansinh.payroll import files
 
     return files.write_all(run, out_dir, pdf=pdf)
@@ -693,7 +701,7 @@ def approve_correction(correction: ResultCorrection, user) -> ResultCorrection:
     run = correction.line.run
     _require_run(user, run, APPROVERS, "approve correction")
     if correction.requested_by_id == user.pk:
-        raise NotAllowed(f"approve correction: correction {correction.pk} must be approved by a different user "
+        raise SameUser(f"approve correction: correction {correction.pk} must be approved by a different user "
                          f"from the one who requested it")
     try:
         with transaction.atomic():
@@ -782,11 +790,11 @@ def demo_setup(**kwargs) -> dict:
     import time
     from pathlib import Path
 
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
+    from ansinh.core.demo import DEMO_PROVINCE
     from ansinh.payroll import files
-
-    from django.conf import settings
 
     period = kwargs.get("period", DEMO_PERIOD)
     if not getattr(settings, "ANSINH_DEMO", False):
@@ -800,7 +808,7 @@ def demo_setup(**kwargs) -> dict:
         return {"payroll": "skipped: demo users tinh and pheduyet are needed"}
     t0 = time.perf_counter()
     try:
-        run = generate(period, province_code=kwargs.get("province_code", "20"), user=maker)
+        run = generate(period, province_code=kwargs.get("province_code", DEMO_PROVINCE), user=maker)
     except BadInput as exc:
         return {"payroll": f"no lines: {exc}"}
     approve(run, checker)
@@ -829,6 +837,6 @@ def generate_job(params: dict, progress) -> dict:
     user = get_user_model().objects.filter(pk=params.get("user_id")).first()
     unit = AdminUnit.objects.filter(pk=params.get("commune_id")).first() if params.get("commune_id") else None
     progress.set_total(1, "Đang lập bảng chi")
-    run = generate(params["period"], commune=unit, province_code=params.get("province_code") or "20", user=user)
+    run = generate(params["period"], commune=unit, province_code=params.get("province_code") or "", user=user)
     return {"run": run.pk, "lines": run.summary.get("lines", 0), "total_vnd": run.summary.get("total_vnd", 0),
             "url": reverse("payroll:run", args=[run.pk])}

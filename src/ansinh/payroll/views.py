@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,9 +22,10 @@ from django.views.decorators.http import require_POST
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
+from ansinh.core.uploads import safe_stored_name
 from ansinh.payroll import selectors, services
 from ansinh.payroll.models import RateKind
-from ansinh.payroll.services import MAKERS, NotAllowed
+from ansinh.payroll.services import MAKERS, NotAllowed, SameUser
 from ansinh.text.dates import DMY, parse_day
 from ansinh.units.models import Level
 
@@ -34,11 +34,23 @@ RATE_EDITORS = ("admin", "province_officer")
 
 def _refused(request, exc: NotAllowed, run):
     """A refusal by the service: a missing role or scope is 403; maker-checker is a message."""
-    if "different user" in str(exc) or "no recorded maker" in str(exc):
+    if isinstance(exc, SameUser):
         messages.error(request, _("Không thực hiện được: người phê duyệt/đối soát phải khác người lập bảng chi, "
                                   "và bảng chi phải có người lập."))
         return redirect("payroll:run", pk=run.pk)
     return HttpResponseForbidden()
+
+
+def _act(request, run, action, done):
+    """Run a payroll service for this run as the request's user: `done(result)` is the success
+    message; a refusal by role/scope is 403, maker-checker and bad input are a message."""
+    try:
+        messages.success(request, done(action()))
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    return redirect("payroll:run", pk=run.pk)
 
 
 def _run_or_404(request, pk):
@@ -72,7 +84,7 @@ def run_generate(request):
         params["commune_id"] = unit.pk
         kw = {"commune": unit, "province_code": unit.province_code}
     else:
-        codes = sorted(scope.province_codes) or (["20"] if scope.everything else [])
+        codes = sorted(scope.province_codes)
         if not codes:
             messages.error(request, _("Chọn xã/phường: bạn chỉ được lập bảng chi cho xã của mình."))
             return redirect("payroll:runs")
@@ -109,14 +121,7 @@ def run_approve(request, pk):
     run, refused = _post_on_run(request, pk)
     if refused:
         return refused
-    try:
-        services.approve(run, request.user)
-        messages.success(request, _("Đã phê duyệt bảng chi."))
-    except NotAllowed as exc:
-        return _refused(request, exc, run)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    return redirect("payroll:run", pk=run.pk)
+    return _act(request, run, lambda: services.approve(run, request.user), lambda _r: _("Đã phê duyệt bảng chi."))
 
 
 @login_required
@@ -126,14 +131,8 @@ def run_export(request, pk):
     run, refused = _post_on_run(request, pk)
     if refused:
         return refused
-    try:
-        services.export(run, user=request.user)
-        messages.success(request, _("Đã xuất tệp chi trả. Tải tệp bằng các nút bên dưới."))
-    except NotAllowed as exc:
-        return _refused(request, exc, run)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    return redirect("payroll:run", pk=run.pk)
+    return _act(request, run, lambda: services.export(run, user=request.user),
+                lambda _r: _("Đã xuất tệp chi trả. Tải tệp bằng các nút bên dưới."))
 
 
 @login_required
@@ -167,19 +166,13 @@ def run_reconcile(request, pk):
     # under the upload's own (sanitised) name: messages name the file the user sent, never a
     # temporary file
     with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d) / (re.sub(r"[^\w.\-]+", "_", Path(f.name).name)[:120] or "ket-qua.csv")
+        tmp = Path(d) / safe_stored_name(f.name, default="ket-qua.csv")
         with open(tmp, "wb") as fh:
             for chunk in f.chunks():
                 fh.write(chunk)
-        try:
-            rep = services.reconcile(run, tmp, user=request.user)
-            messages.success(request, _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
-                             % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
-        except NotAllowed as exc:
-            return _refused(request, exc, run)
-        except BadInput as exc:
-            messages.error(request, str(exc))
-    return redirect("payroll:run", pk=run.pk)
+        return _act(request, run, lambda: services.reconcile(run, tmp, user=request.user),
+                    lambda rep: _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
+                    % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
 
 
 @login_required
@@ -204,15 +197,11 @@ def run_correction_request(request, pk):
         except ValueError:
             messages.error(request, _("Ngày chi trả theo dạng dd/mm/yyyy."))
             return redirect("payroll:run", pk=run.pk)
-    try:
-        c = services.request_correction(line, new_result=p.get("new_result") or "", reason=p.get("reason") or "",
-                                        new_reason=p.get("new_reason") or "", paid_on=paid_on, user=request.user)
-        messages.success(request, _("Đã gửi đề nghị điều chỉnh #%(n)s; chờ người phê duyệt khác.") % {"n": c.pk})
-    except NotAllowed as exc:
-        return _refused(request, exc, run)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    return redirect("payroll:run", pk=run.pk)
+    return _act(request, run,
+                lambda: services.request_correction(line, new_result=p.get("new_result") or "",
+                                                    reason=p.get("reason") or "", new_reason=p.get("new_reason") or "",
+                                                    paid_on=paid_on, user=request.user),
+                lambda c: _("Đã gửi đề nghị điều chỉnh #%(n)s; chờ người phê duyệt khác.") % {"n": c.pk})
 
 
 @login_required
@@ -231,7 +220,7 @@ def run_correction_decide(request, pk, correction):
             services.reject_correction(c, request.user)
             messages.success(request, _("Đã từ chối điều chỉnh #%(n)s.") % {"n": c.pk})
     except NotAllowed as exc:
-        if "different user" in str(exc):
+        if isinstance(exc, SameUser):
             messages.error(request, _("Người phê duyệt điều chỉnh phải khác người đề nghị."))
             return redirect("payroll:run", pk=run.pk)
         return HttpResponseForbidden()
