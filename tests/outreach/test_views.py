@@ -254,7 +254,7 @@ def test_grouped_coverage_matches_the_single_commune_count(demo):
     assert selectors.registry_coverage(a, start) == (9, 0)
     assert selectors.coverage_by_commune([a, b], start) == {a.pk: (9, 0), b.pk: (5, 0)}
     assert selectors.coverage_by_commune([a, b], dt.date(2022, 1, 1)) == {}
-    rows = selectors.effect(get_user_model().objects.get(username="tinh"), start, today)
+    rows = selectors.effect(get_user_model().objects.get(username="tinh"), start, today, "20")
     by_code = {r["code"]: r for r in rows}
     assert by_code["05977"]["share_start"] == 0.0 and by_code["05977"]["share_end"] == 33.3
     assert by_code["05977"]["change"] == 33.3 and by_code["06079"]["change"] == 100.0

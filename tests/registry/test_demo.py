@@ -113,11 +113,11 @@ def test_every_generated_file_reads_back(demo):
 
 
 def test_deterministic(tmp_path):
-    a = generate(people=300, seed=7, out_dir=tmp_path / "a", workers=1)
-    b = generate(people=300, seed=7, out_dir=tmp_path / "b")
+    a = generate(province_code="20", people=300, seed=7, out_dir=tmp_path / "a", workers=1)
+    b = generate(province_code="20", people=300, seed=7, out_dir=tmp_path / "b")
     assert a["rows"] == b["rows"]
     assert (tmp_path / "a" / "ground_truth.csv").read_bytes() == (tmp_path / "b" / "ground_truth.csv").read_bytes()
-    c = generate(people=300, seed=8, out_dir=tmp_path / "c", workers=1)
+    c = generate(province_code="20", people=300, seed=8, out_dir=tmp_path / "c", workers=1)
     assert (tmp_path / "c" / "ground_truth.csv").read_bytes() != (tmp_path / "a" / "ground_truth.csv").read_bytes()
 
 

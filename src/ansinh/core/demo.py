@@ -13,19 +13,20 @@ from ansinh.core.models import Organisation, OrgKind, Role
 from ansinh.core.services import current_unit, upsert_user
 
 DEMO_PASSWORD = "ansinh-demo"
+DEMO_PROVINCE = "20"  # Lạng Sơn: the demo's province (data of the demo, not a default of the app)
 
 ORGS = [
     # key, name, short, symbol, kind, unit code, functions, valid_from, valid_to
     ("so_ldtbxh", "Sở Lao động - Thương binh và Xã hội tỉnh Lạng Sơn", "Sở LĐTBXH", "SLĐTBXH",
-     OrgKind.DEPARTMENT, "20", ["social_protection"], None, dt.date(2025, 2, 28)),
-    ("so_yte", "Sở Y tế tỉnh Lạng Sơn", "Sở Y tế", "SYT", OrgKind.DEPARTMENT, "20",
+     OrgKind.DEPARTMENT, DEMO_PROVINCE, ["social_protection"], None, dt.date(2025, 2, 28)),
+    ("so_yte", "Sở Y tế tỉnh Lạng Sơn", "Sở Y tế", "SYT", OrgKind.DEPARTMENT, DEMO_PROVINCE,
      ["social_protection"], dt.date(2025, 3, 1), None),
-    ("so_tttt", "Sở Thông tin và Truyền thông tỉnh Lạng Sơn", "Sở TT&TT", "STTTT", OrgKind.DEPARTMENT, "20",
+    ("so_tttt", "Sở Thông tin và Truyền thông tỉnh Lạng Sơn", "Sở TT&TT", "STTTT", OrgKind.DEPARTMENT, DEMO_PROVINCE,
      ["grassroots_information"], None, dt.date(2025, 2, 28)),
-    ("so_vhttdl", "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn", "Sở VHTTDL", "SVHTTDL", OrgKind.DEPARTMENT, "20",
+    ("so_vhttdl", "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn", "Sở VHTTDL", "SVHTTDL", OrgKind.DEPARTMENT, DEMO_PROVINCE,
      ["grassroots_information"], dt.date(2025, 3, 1), None),
-    ("bao_ls", "Báo Lạng Sơn", "Báo Lạng Sơn", "BLS", OrgKind.NEWSPAPER, "20", ["press"], None, None),
-    ("dai_ptth", "Đài Phát thanh và Truyền hình tỉnh Lạng Sơn", "Đài PT-TH", "ĐPTTH", OrgKind.BROADCASTER, "20",
+    ("bao_ls", "Báo Lạng Sơn", "Báo Lạng Sơn", "BLS", OrgKind.NEWSPAPER, DEMO_PROVINCE, ["press"], None, None),
+    ("dai_ptth", "Đài Phát thanh và Truyền hình tỉnh Lạng Sơn", "Đài PT-TH", "ĐPTTH", OrgKind.BROADCASTER, DEMO_PROVINCE,
      ["broadcast"], None, None),
     ("ubnd_dongkinh", "Ủy ban nhân dân phường Đông Kinh", "UBND phường Đông Kinh", "UBND", OrgKind.PEOPLES_COMMITTEE,
      "05977", ["decides_allowance", "pays_allowance"], dt.date(2025, 7, 1), None),
@@ -37,10 +38,10 @@ ORGS = [
 
 USERS = [
     # username, full name, roles, scope unit codes, organisation key
-    ("admin", "Quản trị hệ thống", [Role.ADMIN, Role.PROVINCE_OFFICER], ["20"], "so_yte"),
-    ("tinh", "Nguyễn Thị Lan (Sở Y tế)", [Role.PROVINCE_OFFICER], ["20"], "so_yte"),
-    ("pheduyet", "Hoàng Văn Minh (Sở Y tế)", [Role.APPROVER], ["20"], "so_yte"),
-    ("kiemtoan", "Lương Thị Hà (Thanh tra)", [Role.AUDITOR], ["20"], "so_yte"),
+    ("admin", "Quản trị hệ thống", [Role.ADMIN, Role.PROVINCE_OFFICER], [DEMO_PROVINCE], "so_yte"),
+    ("tinh", "Nguyễn Thị Lan (Sở Y tế)", [Role.PROVINCE_OFFICER], [DEMO_PROVINCE], "so_yte"),
+    ("pheduyet", "Hoàng Văn Minh (Sở Y tế)", [Role.APPROVER], [DEMO_PROVINCE], "so_yte"),
+    ("kiemtoan", "Lương Thị Hà (Thanh tra)", [Role.AUDITOR], [DEMO_PROVINCE], "so_yte"),
     ("dongkinh", "Vi Thị Mai (UBND phường Đông Kinh)", [Role.COMMUNE_OFFICER], ["05977"], "ubnd_dongkinh"),
     ("hongphong", "Nông Văn Tuấn (UBND xã Hồng Phong)", [Role.COMMUNE_OFFICER], ["06079"], "ubnd_hongphong"),
     ("baolangson", "Phóng viên Báo Lạng Sơn", [Role.OUTREACH], [], "bao_ls"),

@@ -316,7 +316,7 @@ def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tup
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def target_in_force(as_of: dt.date, province_code: str = "20") -> tuple[int | None, int | None, dt.date | None]:
+def target_in_force(as_of: dt.date, province_code: str) -> tuple[int | None, int | None, dt.date | None]:
     """(low %, high %, deadline) of the account-coverage target in force on `as_of`.
 
     From ansinh.accounts' Target model when it exists; else from the targets written in the
@@ -377,7 +377,7 @@ def bulletin_communes(user) -> list[AdminUnit]:
 
 # --------------------------------------------------------------------------- effect
 
-def effect(user, start: dt.date, end: dt.date, province_code: str = "20") -> list[dict]:
+def effect(user, start: dt.date, end: dt.date, province_code: str) -> list[dict]:
     """Per current commune: outreach reported in [start, end] against the change in account
     coverage over the same period; ranked so that low coverage gain with little outreach comes first."""
     units = list(visible_units(user).filter(level=Level.COMMUNE, valid_to__isnull=True,

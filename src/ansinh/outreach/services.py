@@ -225,25 +225,26 @@ def demo_setup(**kwargs) -> dict:
     """The seed letter of February 2024 as a directive, with reports from some recipients
     and others overdue. Idempotent: an existing seed letter is left as it is."""
     from ansinh.core.demo import create_demo_orgs
+    from ansinh.core.demo import DEMO_PROVINCE
     from ansinh.core.services import current_unit
     from ansinh.units.selectors import old_districts
 
     orgs = create_demo_orgs()
     topics = ensure_topics()
     dept = orgs["so_tttt"]
-    province = current_unit("20")
+    province = current_unit(DEMO_PROVINCE)
     existing = Directive.objects.filter(organisation=dept, symbol="STTTT-TTBCXB", year=2024,
                                         subject__startswith="tuyên truyền").first()
     if existing is not None:
         return {"directive": existing.pk, "created": False, "tasks": existing.tasks.count(),
                 "reports": Report.objects.filter(task__directive=existing).count()}
-    districts = {fold(u.name): u for u in old_districts("20")}
+    districts = {fold(u.name): u for u in old_districts(DEMO_PROVINCE)}
     offices = [_org(f"Phòng Văn hóa và Thông tin huyện {n}", short_name=f"Phòng VH&TT {n}", symbol="VHTT",
-                    kind=OrgKind.CULTURE_OFFICE, unit=_district(districts, n) or province, province_code="20",
+                    kind=OrgKind.CULTURE_OFFICE, unit=_district(districts, n) or province, province_code=DEMO_PROVINCE,
                     functions=["grassroots_information"], valid_to=dt.date(2025, 6, 30)) for n in OLD_DISTRICTS]
     offices.append(_org("Phòng Văn hóa và Thông tin thành phố Lạng Sơn", short_name="Phòng VH&TT TP Lạng Sơn",
                         symbol="VHTT", kind=OrgKind.CULTURE_OFFICE,
-                        unit=_district(districts, "Lạng Sơn") or province, province_code="20",
+                        unit=_district(districts, "Lạng Sơn") or province, province_code=DEMO_PROVINCE,
                         functions=["grassroots_information"], valid_to=dt.date(2025, 6, 30)))
     group = "Phòng Văn hóa và Thông tin các huyện, thành phố"
     recipients = [(orgs["bao_ls"], ""), (orgs["dai_ptth"], "")] + [(o, group) for o in offices]

@@ -225,7 +225,11 @@ def effect(request):
     today = timezone.localdate()
     start = _date(request.GET.get("start"), dt.date(today.year, 1, 1))
     end = _date(request.GET.get("end"), today)
-    rows = selectors.effect(request.user, start, end)
+    from ansinh.core.uploads import uploader_scope
+
+    # the province is the user's own (their first scope unit's), never a default
+    province = request.GET.get("province") or uploader_scope(request.user)[1]
+    rows = selectors.effect(request.user, start, end, province) if province else []
     echarts = (Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "echarts" /
                "echarts.min.js").is_file()
     chart = [{"name": r["name"], "value": [r["actions"], r["change"]]} for r in rows]

@@ -56,7 +56,7 @@ AS_USER = typer.Option("", "--as", help="Username of the user doing this (requir
 def generate_cmd(
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     commune: str = typer.Option("", "--commune", help="Current commune code (default: the whole province)."),
-    province: str = typer.Option("20", "--province", help="Province code when no commune is given."),
+    province: str = typer.Option("", "--province", help="Province code (e.g. 20), when no commune is given."),
     as_user: str = AS_USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:

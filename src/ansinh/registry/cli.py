@@ -169,7 +169,7 @@ def _print_quality(d: dict) -> None:
 
 
 def demo_data(
-    province: str = typer.Option("20", "--province", help="Province code of the pre-2025 map."),
+    province: str = typer.Option(..., "--province", help="Province code of the pre-2025 map (e.g. 20, Lạng Sơn)."),
     people: int = typer.Option(60000, "--people", min=1),
     seed: int = typer.Option(1, "--seed"),
     out: Path = typer.Option(Path("demo-data"), "--out", help="Folder for the lists and ground_truth.csv."),

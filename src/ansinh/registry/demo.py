@@ -1,6 +1,6 @@
 """Demo data: realistic, messy commune beneficiary lists with a ground truth.
 
-``generate(province_code="20", people=60000, seed=1, out_dir=...)`` writes one list
+``generate(province_code="20" (Lạng Sơn), people=60000, seed=1, out_dir=...)`` writes one list
 per pre-2025 commune of the province (Lạng Sơn: 194 communes in 11 districts, from
 ``vietnamadminunits``), as the communes really send them:
 
@@ -631,7 +631,7 @@ def _write_file(job) -> list[tuple[int, int]]:
 
 # --------------------------------------------------------------------------- main
 
-def generate(province_code: str = "20", people: int = 60000, seed: int = 1,
+def generate(province_code: str, people: int = 60000, seed: int = 1,
              out_dir: Path | str = Path("demo-data"), workers: int | None = None) -> dict:
     """Write one beneficiary list per commune plus ground_truth.csv; return a summary.
 

@@ -1712,13 +1712,16 @@ def demo_lists_dir() -> Path:
     return Path(settings.VAR_DIR) / "demo" / "lists"
 
 
-def demo_setup(people: int, seed: int = 1, province: str = "20", listener=None, paid_through: str | None = None) -> dict:
+def demo_setup(people: int, seed: int = 1, province: str = "", listener=None, paid_through: str | None = None) -> dict:
     """Generate the demo lists into var/demo/lists (unless already there) and import them all,
     with the opening position ``paid_through`` ("YYYY-MM") when given.
 
     The generator's ground_truth.csv is moved to var/demo/ so the lists folder holds lists only.
     Idempotent: files already imported are skipped by their checksum."""
+    from ansinh.core.demo import DEMO_PROVINCE
     from ansinh.registry.demo import generate
+
+    province = province or DEMO_PROVINCE
 
     out = demo_lists_dir()
     files = list_files([out]) if out.exists() else []
