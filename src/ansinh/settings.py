@@ -172,6 +172,8 @@ USE_I18N = True
 USE_TZ = True
 # Dates are shown dd/mm/yyyy in the UI whatever the language.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+# Number grouping for Vietnamese (1.000.000 đ): Django's vi locale has none.
+FORMAT_MODULE_PATH = ["ansinh.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
