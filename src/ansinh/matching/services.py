@@ -18,7 +18,8 @@ from ansinh.core.scope import scope_for, scoped
 from ansinh.core.services import recorded_user
 from ansinh.matching import engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
-from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus, Person
+from ansinh.registry.history import Change, log_changes, set_enrolment_status
+from ansinh.registry.models import Enrolment, EnrolmentStatus, Person
 from ansinh.registry.services import covering_keys
 
 DUPLICATE_REASON = "trùng lặp"
@@ -142,26 +143,9 @@ def _check(pair: MatchPair, user) -> None:
 
 
 def terminate_enrolments(person_ids, reason: str, user=None, source: str = "matching") -> int:
-    """Terminate every non-terminated enrolment of the persons (one UPDATE) and write one
-    ChangeLog row per enrolment and changed field (one bulk_create).  Returns the count."""
-    now = timezone.now()
-    u = recorded_user(user)
-    rows = list(Enrolment.objects.filter(person_id__in=person_ids).exclude(status=EnrolmentStatus.TERMINATED)
-                .values_list("pk", "person_id", "status", "status_reason", "scope_commune_id", "province_code"))
-    if not rows:
-        return 0
-    logs = []
-    for pk, pid, st, why, sc, pc in rows:
-        logs.append(ChangeLog(model="registry.enrolment", object_id=pk, person_id=pid, field="status", old=st,
-                              new=EnrolmentStatus.TERMINATED, user=u, at=now, source=source,
-                              scope_commune_id=sc, province_code=pc))
-        logs.append(ChangeLog(model="registry.enrolment", object_id=pk, person_id=pid, field="status_reason",
-                              old=why, new=reason, user=u, at=now, source=source, scope_commune_id=sc,
-                              province_code=pc))
-    Enrolment.objects.filter(pk__in=[r[0] for r in rows]).update(status=EnrolmentStatus.TERMINATED,
-                                                                  status_reason=reason, updated=now)
-    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
-    return len(rows)
+    """Terminate every non-terminated enrolment of the persons; the registry records the history."""
+    return set_enrolment_status(Enrolment.objects.filter(person_id__in=person_ids), EnrolmentStatus.TERMINATED,
+                                reason=reason, user=user, source=source)
 
 
 def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> MatchPair:
@@ -271,24 +255,20 @@ def _differences(person: dict, pop: dict) -> dict:
 
 def record_death(person_ids_dates: dict, user=None, source: str = "matching.verify") -> int:
     """Mark persons deceased (status, deceased_on) and end their open enrolments in the month
-    of death, so the payroll stops from the month after; one ChangeLog row per change.
-    Set-based per distinct date.  Returns how many persons changed."""
+    of death, so the payroll stops from the month after; the registry records one ChangeLog row
+    per change. Set-based per distinct date.  Returns how many persons changed."""
     now = timezone.now()
-    u = recorded_user(user)
     people = list(Person.objects.filter(pk__in=list(person_ids_dates)).exclude(status="deceased")
                   .values_list("pk", "status", "deceased_on", "scope_commune_id", "province_code"))
     if not people:
         return 0
-    logs = []
+    changes = []
     by_date: dict = {}
     for pk, st, old_on, sc, pc in people:
         on = person_ids_dates[pk]
         by_date.setdefault(on, []).append(pk)
-        logs.append(ChangeLog(model="registry.person", object_id=pk, person_id=pk, field="status", old=st,
-                              new="deceased", user=u, at=now, source=source, scope_commune_id=sc, province_code=pc))
-        logs.append(ChangeLog(model="registry.person", object_id=pk, person_id=pk, field="deceased_on",
-                              old=old_on.isoformat() if old_on else "", new=on.isoformat() if on else "", user=u,
-                              at=now, source=source, scope_commune_id=sc, province_code=pc))
+        changes.append(Change("registry.person", pk, pk, "status", st, "deceased", sc, pc))
+        changes.append(Change("registry.person", pk, pk, "deceased_on", old_on, on, sc, pc))
     for on, pks in by_date.items():
         Person.objects.filter(pk__in=pks).update(status="deceased", deceased_on=on, updated=now)
         if on:
@@ -296,12 +276,10 @@ def record_death(person_ids_dates: dict, user=None, source: str = "matching.veri
             enr = list(Enrolment.objects.filter(person_id__in=pks).exclude(status=EnrolmentStatus.TERMINATED)
                        .filter(_end_open_or_after(month))
                        .values_list("pk", "person_id", "end_month", "scope_commune_id", "province_code"))
-            for epk, pid, old_end, sc, pc in enr:
-                logs.append(ChangeLog(model="registry.enrolment", object_id=epk, person_id=pid, field="end_month",
-                                      old=old_end, new=month, user=u, at=now, source=source,
-                                      scope_commune_id=sc, province_code=pc))
+            changes.extend(Change("registry.enrolment", epk, pid, "end_month", old_end, month, sc, pc)
+                           for epk, pid, old_end, sc, pc in enr)
             Enrolment.objects.filter(pk__in=[e[0] for e in enr]).update(end_month=month, updated=now)
-    ChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+    log_changes(changes, user=user, source=source, at=now)
     return len(people)
 
 

@@ -753,30 +753,23 @@ def suspend_uncollected(period: str, user=None) -> int:
     ``not_collected``, and no paid line in those runs). Keeps the registry history."""
     from django.db.models import Q
 
-    from ansinh.registry.models import ChangeLog, Enrolment
+    from ansinh.registry.history import set_enrolment_status
+    from ansinh.registry.models import Enrolment, EnrolmentStatus
 
     period = parse_period(period)
-    months = [E.add_months(period, -k) for k in (2, 1, 0)]
+    months = [E.add_months(period, -k) for k in range(E.UNCOLLECTED_MONTHS_TO_SUSPEND - 1, -1, -1)]
     lines = PayrollLine.objects.filter(run__period__in=months).exclude(run__status=RunStatus.CANCELLED)
     per = (lines.values("person_id").annotate(
         periods=Count("run__period", distinct=True, filter=Q(result=LineResult.UNPAID,
                                                           result_reason="not_collected")),
         paid=Count("id", filter=Q(result=LineResult.PAID))))
-    pids = [r["person_id"] for r in per if r["periods"] == 3 and r["paid"] == 0]
+    pids = [r["person_id"] for r in per if r["periods"] == E.UNCOLLECTED_MONTHS_TO_SUSPEND and r["paid"] == 0]
     if not pids:
         return 0
     reason = f"Không nhận trợ cấp 3 tháng liên tục ({E.first_day(months[0]):%m/%Y}–{E.first_day(period):%m/%Y})"
-    now = timezone.now()
-    with transaction.atomic():
-        enrols = list(Enrolment.objects.filter(person_id__in=pids, status="active"))
-        Enrolment.objects.filter(pk__in=[e.pk for e in enrols]).update(status="suspended", status_reason=reason,
-                                                                       updated=now)
-        ChangeLog.objects.bulk_create([
-            ChangeLog(model="registry.enrolment", object_id=e.pk, person_id=e.person_id, field="status",
-                      old="active", new="suspended", user=recorded_user(user), at=now,
-                      source=f"payroll:suspend:{period}", scope_commune_id=e.scope_commune_id,
-                      province_code=e.province_code) for e in enrols], batch_size=2000)
-    return len(enrols)
+    return set_enrolment_status(Enrolment.objects.filter(person_id__in=pids, status=EnrolmentStatus.ACTIVE),
+                                EnrolmentStatus.SUSPENDED, reason=reason, user=user,
+                                source=f"payroll:suspend:{period}")
 
 
 DEMO_PERIOD = "2024-11"

@@ -1,0 +1,79 @@
+"""The registry's history: the one place that writes ChangeLog rows and changes enrolment status.
+
+Every app that changes a person, an enrolment or an account (import, fixes, matching, payroll's
+suspension, accounts) calls these functions, so who, when, why and old → new are recorded the same
+way, set-based, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ansinh.core.services import recorded_user
+from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus
+
+BATCH = 5000
+
+
+def as_text(value) -> str:
+    """How a value is written in the history: ISO for dates, '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed field of one object ("" field: the object was created or decided on)."""
+
+    model: str  # "registry.person", "registry.enrolment", "registry.paymentaccount"
+    object_id: int
+    person_id: int | None
+    field: str
+    old: object
+    new: object
+    scope_commune_id: int | None
+    province_code: str
+
+
+def log_changes(changes, *, user, source: str, at=None) -> int:
+    """Write one ChangeLog row per Change (one bulk insert). Returns how many."""
+    u = recorded_user(user)
+    at = at or timezone.now()
+    rows = [ChangeLog(model=c.model, object_id=c.object_id, person_id=c.person_id, field=c.field,
+                      old=as_text(c.old), new=as_text(c.new), user=u, at=at, source=source,
+                      scope_commune_id=c.scope_commune_id, province_code=c.province_code or "")
+            for c in changes]
+    ChangeLog.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def set_enrolment_status(enrolments, status: str, *, reason: str, user, source: str) -> int:
+    """Set `status` (an EnrolmentStatus) and its reason on the enrolments (a queryset), skipping those
+    already in that status; one UPDATE and one ChangeLog row per enrolment and changed field, in one
+    transaction. Returns how many enrolments changed."""
+    if status not in EnrolmentStatus.values:
+        raise ValueError(f"unknown enrolment status {status!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(enrolments.exclude(status=status)
+                    .values_list("pk", "person_id", "status", "status_reason", "scope_commune_id", "province_code"))
+        if not rows:
+            return 0
+        changes = []
+        for pk, pid, old, old_reason, sc, pc in rows:
+            changes.append(Change("registry.enrolment", pk, pid, "status", old, status, sc, pc))
+            if old_reason != reason:
+                changes.append(Change("registry.enrolment", pk, pid, "status_reason", old_reason, reason, sc, pc))
+        pks = [r[0] for r in rows]
+        for i in range(0, len(pks), BATCH):
+            Enrolment.objects.filter(pk__in=pks[i:i + BATCH]).update(status=status, status_reason=reason,
+                                                                     updated=now)
+        log_changes(changes, user=user, source=source, at=now)
+    return len(rows)
