@@ -284,5 +284,9 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("worker")(worker)
     app.command("serve")(serve)
+    from ansinh.core.backup import backup_cmd, restore_cmd
+
+    app.command("backup")(backup_cmd)
+    app.command("restore")(restore_cmd)
     app.add_typer(users_app, name="users")
     app.add_typer(demo_app, name="demo")
