@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 PASSWORD = "Mk-thu-nghiem-2024"
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = ROOT / "deploy" / "systemd" / "ansinh-backup.service"
 
 # Reads the figures the restore must keep (run in the installation's own process).
 SNAPSHOT = r"""
@@ -68,9 +70,17 @@ def py(code, env, *args):
 
 def base_env(var: Path, url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("ANSINH_DEMO",)}
-    env.update({"DATABASE_URL": url, "ANSINH_VAR": str(var), "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+    env.update({"DATABASE_URL": url, "ANSINH_VAR": str(var), "PYTHONPATH": str(ROOT / "src"),
                 "SECRET_KEY": "backup-test-" + "k" * 60, "ALLOWED_HOSTS": "localhost"})
     return env
+
+
+def unit_command(backups: Path) -> list[str]:
+    """ExecStart of deploy/systemd/ansinh-backup.service, with the test's folder for its archives."""
+    line = next(x for x in UNIT.read_text().splitlines() if x.startswith("ExecStart="))
+    words = line.removeprefix("ExecStart=").split()
+    assert words[0] == "/opt/ansinh/venv/bin/ansinh" and words[1] == "backup"
+    return [words[0], *[str(backups) if w == "/var/backups/ansinh" else w for w in words[1:]]]
 
 
 def make_installation(env: dict, work: Path) -> dict:
@@ -96,8 +106,9 @@ def backup_restore_round_trip(tmp_path: Path, src_url: str, dst_url: str) -> Non
     src_env = base_env(tmp_path / "var-src", src_url)
     before = make_installation(src_env, tmp_path)
 
+    # the systemd unit's own command line, its paths swapped for the test's (and --keep 2 added last)
     backups = tmp_path / "backups"
-    made = [json.loads(run(["backup", "--dest", str(backups), "--keep", "2", "--json"], src_env).stdout)
+    made = [json.loads(run([*unit_command(backups)[1:], "--keep", "2", "--json"], src_env).stdout)
             for _ in range(3)]
     kept = sorted(p.name for p in backups.iterdir())
     assert kept == sorted(Path(m["archive"]).name for m in made[1:])  # retention: the 2 newest
