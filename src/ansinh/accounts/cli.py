@@ -17,12 +17,16 @@ def coverage_cmd(
     as_of: str = typer.Option("", "--as-of", help="YYYY-MM-DD (default: today)."),
     level: str = typer.Option("commune", "--level", help="commune | district | province"),
     map_: str = typer.Option("", "--map", help="old (before 01/07/2025) | new (default: the map in force on --as-of)"),
-    province: str = typer.Option("", "--province", help="Only this province code (e.g. 20)."),
+    province: str = typer.Option("", "--province", help="Only this province code (default: the installation's, "
+                                                       "when it serves one)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON array, one object per unit."),
 ) -> None:
     """Beneficiaries with an account per unit on a day, against the target in force."""
     from ansinh.accounts import selectors
+    from ansinh.core.selectors import province_for
     from ansinh.registry.selectors import OPERATOR
+
+    province = province_for(None, province)
 
     try:
         day = parse_iso(as_of) if as_of else dt.date.today()

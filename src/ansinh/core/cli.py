@@ -13,7 +13,9 @@ users_app = typer.Typer(no_args_is_help=True, help="Users, roles and scope.")
 demo_app = typer.Typer(no_args_is_help=True, help="Demo organisations, users and data.")
 
 
-def init(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+def init(province: list[str] = typer.Option([], "--province", help="Code of the province this installation "
+                                            "serves (04 = Cao Bằng); repeat for several. Given again, replaces the set."),
+         json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Create or migrate the database named by DATABASE_URL and load the reference data. Safe to repeat."""
     from django.core.management import call_command
 
@@ -29,9 +31,28 @@ def init(json_out: bool = typer.Option(False, "--json", help="Machine-readable o
         counts = load_units(Progress(listener=listener))
     from django.db import connection
 
-    result = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"]), "units": counts}
+    from ansinh.core.selectors import served_provinces
+    from ansinh.core.services import set_served_provinces
+
+    if province:
+        try:
+            set_served_provinces(province)
+        except ValueError as exc:
+            fail(str(exc))
+    served = served_provinces()
+    result = {"database": connection.vendor, "name": str(connection.settings_dict["NAME"]), "units": counts,
+              "provinces": served}
     emit(result, json_out, lambda r: print(f"ansinh init: {r['database']} {r['name']} — units "
-                                            f"{'loaded' if counts.get('changed') else 'already up to date'}"))
+                                            f"{'loaded' if counts.get('changed') else 'already up to date'}; "
+                                            f"province(s) served: {', '.join(_province_names(served)) or 'not set (ansinh init --province CODE)'}"))
+
+
+def _province_names(codes: list[str]) -> list[str]:
+    from ansinh.units.models import AdminUnit, Level
+
+    names = dict(AdminUnit.objects.filter(code__in=codes, level=Level.PROVINCE, valid_to__isnull=True)
+                 .values_list("code", "name"))
+    return [f"{c} {names.get(c, '')}".strip() for c in codes]
 
 
 def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs, then exit.")) -> None:
@@ -263,5 +284,9 @@ def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("worker")(worker)
     app.command("serve")(serve)
+    from ansinh.core.backup import backup_cmd, restore_cmd
+
+    app.command("backup")(backup_cmd)
+    app.command("restore")(restore_cmd)
     app.add_typer(users_app, name="users")
     app.add_typer(demo_app, name="demo")

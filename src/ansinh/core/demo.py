@@ -64,6 +64,9 @@ def create_demo_orgs() -> dict[str, Organisation]:
 
 @transaction.atomic
 def create_demo_users() -> list[dict]:
+    from ansinh.core.services import serve_province_if_unset
+
+    serve_province_if_unset(DEMO_PROVINCE)  # the demo installation serves Lạng Sơn unless told otherwise
     orgs = create_demo_orgs()
     labels = dict(Role.choices)
     rows = []

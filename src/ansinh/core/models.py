@@ -131,3 +131,21 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class ServedProvince(models.Model):
+    """A province this installation serves: the one row that says so (``ansinh init --province 04``
+    makes a Cao Bằng installation; the demo serves its own). Read only through
+    ``ansinh.core.selectors.served_provinces`` / ``installation_province`` / ``province_for``.
+
+    The province's code (stable across the 2025 reform for the provinces that kept theirs; a
+    merged province's old code is reached through the unit succession like any scope)."""
+
+    code = models.CharField(_("Mã tỉnh"), max_length=3, unique=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code

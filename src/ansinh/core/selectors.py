@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from ansinh.core.models import Job
+from ansinh.core.models import Job, ServedProvince
 from ansinh.core.scope import scope_for, scoped
 from ansinh.units.models import AdminUnit
 
@@ -55,3 +55,54 @@ def organisation_of(user):
     """The organisation on the user's profile; None without one (anonymous, the operator, no profile)."""
     profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
     return profile.organisation if profile else None
+
+
+# --------------------------------------------------------------------------- the installation's province
+# The province is data: the ServedProvince rows (set by `ansinh init --province CODE`) say which
+# province(s) this installation serves. These three functions are the only readers.
+
+def served_provinces() -> list[str]:
+    """Codes of the provinces this installation serves (sorted; empty: not said yet)."""
+    return list(ServedProvince.objects.order_by("code").values_list("code", flat=True))
+
+
+def installation_province() -> str:
+    """The province code when the installation serves exactly one; "" otherwise (then ask)."""
+    codes = served_provinces()
+    return codes[0] if len(codes) == 1 else ""
+
+
+def user_provinces(user) -> set[str]:
+    """Province codes of the units on the user's profile (a province, or a commune's province),
+    as given, not expanded along the succession (a merged province's old code is not a second
+    province); empty for no user, no profile or no scope."""
+    profile = getattr(user, "profile", None) if user is not None and hasattr(user, "profile") else None
+    if profile is None:
+        return set()
+    return set(profile.scope_units.values_list("province_code", flat=True))
+
+
+def province_for(user=None, given: str = "") -> str:
+    """The province a command or page works on: the one `given`; else the user's when their
+    scope names exactly one; else the installation's when it serves exactly one; else "" (the
+    caller asks for it, never guesses).
+
+    The command line passes user=None: there the operator names the province or the
+    installation has one (an `--as` user's scope is a permission checked by the service)."""
+    given = (given or "").strip()
+    if given:
+        return given
+    mine = user_provinces(user)
+    if len(mine) == 1:
+        return mine.pop()
+    return installation_province()
+
+
+def province_place(user=None) -> str:
+    """The short name of the province `province_for(user)` gives ("Cao Bằng"), "" when none:
+    the place written on a province's documents."""
+    from ansinh.units.models import Level
+
+    code = province_for(user)
+    unit = AdminUnit.objects.filter(code=code, level=Level.PROVINCE, valid_to__isnull=True).first() if code else None
+    return unit.short_name if unit else ""

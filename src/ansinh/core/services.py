@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from ansinh.core.models import Organisation, OrgKind, Profile, Role
+from ansinh.core.models import Organisation, OrgKind, Profile, Role, ServedProvince
 from ansinh.core.roles import ensure_role_groups
-from ansinh.units.models import AdminUnit
+from ansinh.units.models import AdminUnit, Level
 
 
 def recorded_user(user):
@@ -68,3 +68,29 @@ def upsert_user(username: str, password: str | None, *, roles: list[str], unit_c
     profile.save()
     profile.scope_units.set(units)
     return user
+
+
+@transaction.atomic
+def set_served_provinces(codes: list[str]) -> list[str]:
+    """Make the installation serve exactly these provinces (codes of provinces in force today:
+    "04" Cao Bằng). ValueError naming the first code that is not a current province. Returns the codes."""
+    wanted = []
+    for raw in codes:
+        code = (raw or "").strip()
+        if code.isdigit() and len(code) == 1:
+            code = code.zfill(2)
+        unit = AdminUnit.objects.filter(code=code, level=Level.PROVINCE, valid_to__isnull=True).first()
+        if unit is None:
+            raise ValueError(f"--province {raw!r}: not the code of a province in force today (e.g. 04 Cao Bằng)")
+        if code not in wanted:
+            wanted.append(code)
+    ServedProvince.objects.exclude(code__in=wanted).delete()
+    for code in wanted:
+        ServedProvince.objects.get_or_create(code=code)
+    return sorted(wanted)
+
+
+def serve_province_if_unset(code: str) -> None:
+    """The demo's set-up: an installation that has not been told its province serves the demo's."""
+    if not ServedProvince.objects.exists():
+        set_served_provinces([code])

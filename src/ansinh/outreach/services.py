@@ -59,7 +59,7 @@ def _scope_keys(org: Organisation) -> tuple:
 
 
 @transaction.atomic
-def create_directive(organisation: Organisation, *, symbol: str, subject: str, user=None, place: str = "Lạng Sơn",
+def create_directive(organisation: Organisation, *, symbol: str, subject: str, user=None, place: str = "",
                      date: dt.date | None = None, superior_body: str = "", body: str = "", signing_mode: str = "",
                      signing_authority: str = "", signer_title: str = "", signer_name: str = "",
                      cc: list[str] | None = None, archive: str = "VT", targets: list[dict] | None = None,
@@ -71,6 +71,11 @@ def create_directive(organisation: Organisation, *, symbol: str, subject: str, u
     if not symbol.strip():
         raise BadInput(_("Chưa có ký hiệu văn bản."))
     commune, province = _scope_keys(organisation)
+    if not place:  # the place on the letter: the issuing body's province ("Cao Bằng"), never a default one
+        from ansinh.units.models import AdminUnit
+
+        unit = AdminUnit.objects.filter(code=province, level=Level.PROVINCE, valid_to__isnull=True).first()
+        place = unit.short_name if unit else ""
     d = Directive.objects.create(
         organisation=organisation, symbol=symbol.strip(), subject=subject.strip(), place=place, date=date,
         superior_body=superior_body, body=body, signing_mode=signing_mode, signing_authority=signing_authority,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.selectors import province_place
 from ansinh.core.uploads import protect, read_uploaded, stored_file_response
 from ansinh.outreach import rules, selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
@@ -225,10 +226,10 @@ def effect(request):
     today = timezone.localdate()
     start = _date(request.GET.get("start"), dt.date(today.year, 1, 1))
     end = _date(request.GET.get("end"), today)
-    from ansinh.core.uploads import uploader_scope
+    from ansinh.core.selectors import province_for
 
-    # the province is the user's own (their first scope unit's), never a default
-    province = request.GET.get("province") or uploader_scope(request.user)[1]
+    # the province asked for, else the user's own, else the installation's; never a default
+    province = province_for(request.user, request.GET.get("province", ""))
     rows = selectors.effect(request.user, start, end, province) if province else []
     echarts = (Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "echarts" /
                "echarts.min.js").is_file()
@@ -307,7 +308,7 @@ def directive_new(request):
             task_text = p.get("task", "").strip()
             d = services.create_directive(
                 issuer, symbol=p.get("symbol", ""), subject=p.get("subject", "").removeprefix("V/v ").strip(),
-                user=request.user, place=p.get("place", "").strip() or "Lạng Sơn", date=_date(p.get("date")),
+                user=request.user, place=p.get("place", "").strip() or province_place(request.user), date=_date(p.get("date")),
                 superior_body=p.get("superior_body", "").strip(), body=p.get("body", ""),
                 signing_mode=p.get("signing_mode", "") if p.get("signing_mode", "") in SigningMode.values else "",
                 signing_authority=p.get("signing_authority", "").strip(), signer_title=p.get("signer_title", "").strip(),
@@ -325,6 +326,8 @@ def directive_new(request):
         else:
             messages.success(request, _("Đã lưu dự thảo văn bản."))
             return redirect("outreach:directive", pk=d.pk)
+    place = province_place(request.user)
     return render(request, "outreach/directive_new.html", {
         "orgs": orgs, "topics": topics, "error": error, "p": request.POST, "modes": SigningMode.choices,
-        "periodicities": Periodicity.choices})
+        "periodicities": Periodicity.choices, "default_place": place,
+        "default_superior": f"UBND TỈNH {place.upper()}" if place else ""})

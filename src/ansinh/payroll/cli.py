@@ -56,7 +56,8 @@ AS_USER = typer.Option("", "--as", help="Username of the user doing this (requir
 def generate_cmd(
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     commune: str = typer.Option("", "--commune", help="Current commune code (default: the whole province)."),
-    province: str = typer.Option("", "--province", help="Province code (e.g. 20), when no commune is given."),
+    province: str = typer.Option("", "--province", help="Province code when no commune is given (default: the "
+                                                       "installation's, when it serves one: ansinh init --province)."),
     as_user: str = AS_USER,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -71,7 +72,9 @@ def generate_cmd(
             unit = current_unit(commune)
         except ValueError as exc:
             fail(str(exc))
-    run = services.generate(period, commune=unit, province_code=province, user=user)
+    from ansinh.core.selectors import province_for
+
+    run = services.generate(period, commune=unit, province_code="" if unit else province_for(None, province), user=user)
     emit(_out(run), json_out, _print_run)
 
 

@@ -84,12 +84,14 @@ def run_generate(request):
         params["commune_id"] = unit.pk
         kw = {"commune": unit, "province_code": unit.province_code}
     else:
-        codes = sorted(scope.province_codes)
-        if not codes:
+        from ansinh.core.selectors import province_for
+
+        province = province_for(request.user)  # the user's province, else the installation's
+        if not province or not scope.allows_province(province):
             messages.error(request, _("Chọn xã/phường: bạn chỉ được lập bảng chi cho xã của mình."))
             return redirect("payroll:runs")
-        params["province_code"] = codes[0]
-        kw = {"province_code": codes[0]}
+        params["province_code"] = province
+        kw = {"province_code": province}
     try:
         services.parse_period(period)
     except BadInput as exc:

@@ -25,13 +25,16 @@ def import_cmd(
     paths: list[Path] = typer.Argument(..., help="List files (.xlsx .xls .ods .csv) or directories of them."),
     paid_through: str = typer.Option("", "--paid-through", help="YYYY-MM the previous process paid through "
                                                                  "(default: the month named in each list's title)."),
-    province: str = typer.Option("", "--province", help="Province code (e.g. 20) to settle commune names "
-                                                        "that exist in several provinces."),
+    province: str = typer.Option("", "--province", help="Province code to settle commune names that exist in "
+                                                        "several provinces (default: the installation's)."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Import beneficiary lists into the registry (idempotent: a file already imported changes nothing)."""
     from ansinh.core.jobs import BadInput, Progress
+    from ansinh.core.selectors import province_for
     from ansinh.registry.services import import_file, list_files, month_str
+
+    province = province_for(None, province)
 
     try:
         paid = month_str(paid_through) if paid_through else None
@@ -169,15 +172,20 @@ def _print_quality(d: dict) -> None:
 
 
 def demo_data(
-    province: str = typer.Option(..., "--province", help="Province code of the pre-2025 map (e.g. 20, Lạng Sơn)."),
+    province: str = typer.Option("", "--province", help="Province code of the pre-2025 map (04 = Cao Bằng; "
+                                                        "default: the installation's, when it serves one)."),
     people: int = typer.Option(60000, "--people", min=1),
     seed: int = typer.Option(1, "--seed"),
     out: Path = typer.Option(Path("demo-data"), "--out", help="Folder for the lists and ground_truth.csv."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Write realistic, messy commune lists (one per pre-2025 commune) with a ground truth."""
+    from ansinh.core.selectors import province_for
     from ansinh.registry.demo import generate
 
+    province = province_for(None, province)
+    if not province:
+        fail("--province: which province? (this installation serves none or several: ansinh init --province CODE)")
     try:
         summary = generate(province_code=province, people=people, seed=seed, out_dir=out)
     except ValueError as exc:
