@@ -106,6 +106,12 @@ def _commune_list(path: Path) -> Path:
 @pytest.mark.django_db(transaction=True)
 def test_site_through_nginx_https_login_import_job(tmp_path):
     nginx = _need_nginx()
+    import socket
+
+    for port in (HTTP_PORT, APP_PORT, HTTPS_PORT):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, (
+                f"port {port} is in use by another program (set ANSINH_TEST_HTTP_PORT / _APP_PORT / _HTTPS_PORT)")
     var = tmp_path / "var"
     var.mkdir()
     logs = tmp_path / "logs"
