@@ -83,6 +83,13 @@ class Client:
             raise SystemExit(f"log-in as {user} failed (status {status})")
 
 
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 def wait_up(port: int, proc, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -102,13 +109,15 @@ def drive(port: int, clients: int, seconds: float, user: str, password: str) -> 
     samples: dict[str, list[float]] = {p: [] for p in PAGES}
     errors: list[str] = []
     lock = threading.Lock()
+    login_lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
     def one(i: int) -> None:
         try:
             c = Client(port)
-            c.login(user, password)
+            with login_lock:  # one log-in at a time: concurrent log-ins of one user trip the lock-out
+                c.login(user, password)
             for p in PAGES:  # warm each page once, not counted
                 c.request("GET", p)
         except BaseException as exc:  # noqa: BLE001 - say why, and free the others
@@ -169,6 +178,8 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
 
+    if not port_free(args.port):
+        raise SystemExit(f"port {args.port} is in use by another program: choose another with --port")
     env = {**os.environ, "ANSINH_LOG_FORMAT": os.environ.get("ANSINH_LOG_FORMAT", "json"),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     totals = {s: {"samples": {p: [] for p in PAGES}, "errors": [], "wall": 0.0} for s in ("gunicorn", "granian")}
@@ -197,8 +208,9 @@ def run_rounds(args, env, totals) -> None:
     for r in range(args.rounds):
         order = ("gunicorn", "granian") if r % 2 == 0 else ("granian", "gunicorn")
         for name in order:
+            log = open(Path(env.get("ANSINH_VAR", ".")) / f"bench-{name}.log", "ab")  # the JSON log lines go on disk
             proc = subprocess.Popen(server_command(name, args.port, args.workers, args.threads), env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                                    stdout=log, stderr=log, start_new_session=True)
             try:
                 wait_up(args.port, proc)
                 res = drive(args.port, args.clients, args.seconds, args.user, args.password)
