@@ -116,7 +116,7 @@ def drive(port: int, clients: int, seconds: float, user: str, password: str) -> 
     def one(i: int) -> None:
         try:
             c = Client(port)
-            with login_lock:  # one log-in at a time: concurrent log-ins of one user trip the lock-out
+            with login_lock:  # log-ins one at a time, before the measured part
                 c.login(user, password)
             for p in PAGES:  # warm each page once, not counted
                 c.request("GET", p)

@@ -105,3 +105,24 @@ def test_check_deploy_fails_on_each_departure(tmp_path, change, expected):
 def test_check_without_deploy_is_clean(tmp_path):
     r = run(production_env(tmp_path), "check")
     assert r.returncode == 0 and r.stdout.strip().endswith("no problems"), r.stdout + r.stderr
+
+
+def test_nginx_upload_limit_follows_ansinh_limit():
+    """One home for the upload limit (ansinh.core.limits.MAX_FILE_BYTES): nginx lets through that
+    much plus a form's overhead, and not far more."""
+    import re
+
+    from ansinh.core.limits import MAX_FILE_BYTES
+
+    conf = (DEPLOY / "nginx" / "ansinh.conf").read_text()
+    sizes = re.findall(r"^\s*client_max_body_size\s+(\d+)m;", conf, re.M)
+    assert len(sizes) == 1
+    limit = int(sizes[0]) * 1024 * 1024
+    assert MAX_FILE_BYTES < limit <= MAX_FILE_BYTES * 1.2
+
+
+def test_units_use_only_what_the_env_template_sets(tmp_path):
+    env = production_env(tmp_path)
+    for unit in ("ansinh-web.service", "ansinh-worker.service"):
+        argv = exec_start(DEPLOY / "systemd" / unit, env)   # fails on a ${VAR} the template lacks
+        assert Path(argv[0]).exists(), argv[0]
