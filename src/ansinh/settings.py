@@ -205,8 +205,13 @@ TASKS = {
 
 from ansinh.core.logs import logging_config  # noqa: E402
 
-LOGGING = logging_config(os.environ.get("ANSINH_LOG_FORMAT", "text").strip().lower(),
-                         os.environ.get("LOG_LEVEL", "WARNING"))
+LOG_FORMAT = os.environ.get("ANSINH_LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "WARNING"))
+if LOG_FORMAT == "json":
+    # Python warnings (a library's UserWarning…) become log records too, so stderr stays JSON lines.
+    import logging as _logging
+
+    _logging.captureWarnings(True)
 LOGGING["loggers"].update({
     # Splink reports its training steps at INFO on stdout; keep CLI output (and --json) clean.
     "splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")},

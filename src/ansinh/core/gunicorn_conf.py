@@ -7,6 +7,8 @@ Used by deploy/systemd/ansinh-web.service: `gunicorn --config python:ansinh.core
 import os
 
 accesslog = None
+# systemd drives the server with signals (HUP reload, TERM stop); no control socket in $HOME.
+control_socket_disable = True
 # Worker heartbeat files in memory, not on a possibly slow disk (gunicorn's advice for systemd).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
