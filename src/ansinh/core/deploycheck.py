@@ -25,7 +25,7 @@ def ansinh_deploy_checks(app_configs=None, **kwargs) -> list[checks.CheckMessage
     if backend.endswith(("LocMemCache", "DummyCache")):
         out.append(checks.Warning("the cache is private to each process: the web and the worker must share it "
                                   "(job progress, heartbeats); use the file cache or Redis", id="ansinh.W003"))
-    if os.environ.get("ANSINH_LOG_FORMAT", "text").strip().lower() != "json":
+    if getattr(settings, "LOG_FORMAT", "text") != "json":
         out.append(checks.Warning("logs are not structured: set ANSINH_LOG_FORMAT=json (one JSON line per "
                                   "record, with request ids)", id="ansinh.W004"))
     if "*" in settings.ALLOWED_HOSTS:
