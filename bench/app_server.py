@@ -9,6 +9,7 @@ bench/RESULTS.md (machine, date, load, p50/p95/p99 per page and overall, request
     ANSINH_DEMO=1 ANSINH_VAR=/tmp/x ansinh init && ... demo setup --people 3000
     ANSINH_DEMO=1 ANSINH_VAR=/tmp/x python bench/app_server.py --port 8776 --seconds 20 --clients 8 --rounds 2
 
+granian is not a dependency of ansinh (decision 0016 chose gunicorn): `pip install granian==2.8.7` to re-run.
 Local only, bounded: it talks to 127.0.0.1 and stops after rounds × servers × seconds.
 """
 from __future__ import annotations
