@@ -46,6 +46,18 @@ def spark_missing() -> str | None:
     return None
 
 
+def nginx_missing() -> str | None:
+    """Why the deployment test (tests/deploy/test_nginx_stack.py) cannot run here, or None. As root
+    (CI, which installs nginx) a missing nginx is a failure of that test, never a silent skip."""
+    import shutil
+
+    if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"):
+        return None
+    if os.geteuid() == 0:
+        return None
+    return "nginx not installed (apt-get install nginx; .ci/run installs it)"
+
+
 EXTRA: list[str] = []
 
 
@@ -66,6 +78,10 @@ def main() -> int:
     if no_spark:
         EXTRA.append("--ignore=tests/spark")
         print(f"[make test] NOTE: Spark engine tests (tests/spark) NOT run: {no_spark} (.ci/run installs both)")
+    no_nginx = nginx_missing()
+    if no_nginx:
+        EXTRA.append("--ignore=tests/deploy/test_nginx_stack.py")
+        print(f"[make test] NOTE: deployment test (tests/deploy/test_nginx_stack.py) NOT run: {no_nginx}")
     results["SQLite"] = run("SQLite (embedded)", base)
     url = pg_url()
     if url:
@@ -77,6 +93,7 @@ def main() -> int:
     print("\n[make test] summary:")
     print(f"  browser tests: {'run with ' + browser if browser else 'NOT run (no chromium)'}")
     print(f"  Spark engine tests: {'NOT run (' + no_spark + ')' if no_spark else 'run (with the SQLite pass)'}")
+    print(f"  deployment test (nginx + gunicorn + worker): {'NOT run (' + no_nginx + ')' if no_nginx else 'run'}")
     for name, rc in results.items():
         print(f"  {name}: {'not run (no server)' if rc is None else ('passed' if rc == 0 else f'FAILED (exit {rc})')}")
     return 0 if all(rc in (0, None) for rc in results.values()) else 1

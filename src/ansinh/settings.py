@@ -5,8 +5,13 @@ SECRET_KEY    required (at least 50 characters, 5 distinct) unless ANSINH_DEMO o
               key is generated once into $ANSINH_VAR/secret_key (mode 0600)
 DEBUG         "1" / "0" (default 0; never on a site with real data)
 ANSINH_DEMO   "1" for a demo installation (`make demo` / `make serve` set it): demo helpers, generated key
-ALLOWED_HOSTS comma-separated (default: localhost,127.0.0.1)
+ALLOWED_HOSTS comma-separated; required unless ANSINH_DEMO or DEBUG is on (there: localhost,127.0.0.1)
 ANSINH_VAR    folder for the embedded database, uploads and job files (default: ./var)
+CSRF_TRUSTED_ORIGINS  comma-separated origins (https://ansinh.example.gov.vn) when served behind a proxy
+ANSINH_BEHIND_TLS_PROXY  "1" behind nginx terminating TLS: trusts X-Forwarded-Proto, redirects http to https
+ANSINH_LOG_FORMAT  "json" (one JSON object a line, with request ids: production) or "text" (default)
+LOG_LEVEL     root log level (default WARNING)
+Production: deploy/ansinh.env.example and docs/deploy.md; `ansinh check --deploy` checks the result.
 """
 from __future__ import annotations
 
@@ -60,8 +65,13 @@ if not SECRET_KEY:
 if not DEBUG and _weak_key(SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY is too weak: use a random string of at least 50 characters "
                                "with at least 5 different characters")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    if not (DEBUG or ANSINH_DEMO):
+        raise ImproperlyConfigured("ALLOWED_HOSTS is not set (the site's host names, comma-separated); "
+                                   "only a demo installation (ANSINH_DEMO=1) or DEBUG=1 defaults to localhost")
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -86,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id.
+    "ansinh.web.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,17 +203,22 @@ TASKS = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+from ansinh.core.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("ANSINH_LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "WARNING"))
+if LOG_FORMAT == "json":
+    # Python warnings (a library's UserWarning…) become log records too, so stderr stays JSON lines.
+    import logging as _logging
+
+    _logging.captureWarnings(True)
+LOGGING["loggers"].update({
     # Splink reports its training steps at INFO on stdout; keep CLI output (and --json) clean.
-    "loggers": {"splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")},
-                # Log-ins, failed log-ins and lock-outs: user name and address, never the password.
-                "ansinh.auth": {"level": "INFO"},
-                "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
-}
+    "splink": {"level": os.environ.get("SPLINK_LOG_LEVEL", "WARNING")},
+    # Log-ins, failed log-ins and lock-outs: user name and address, never the password.
+    "ansinh.auth": {"level": "INFO"},
+    "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
+})
 
 SESSION_COOKIE_HTTPONLY = True
 # A demo runs on plain http://127.0.0.1: its cookies cannot be Secure-only.
@@ -218,8 +235,18 @@ if not DEBUG:
     # Sent on HTTPS responses only (behind a TLS proxy, set SECURE_PROXY_SSL_HEADER there).
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Sends the `preload` token (Django's W021); submitting the domain to browsers' list stays the
+    # province's own decision (docs/deploy.md).
+    SECURE_HSTS_PRELOAD = True
 if _env_bool("ANSINH_BEHIND_TLS_PROXY", False):
+    # nginx (deploy/nginx/ansinh.conf) terminates TLS and sets X-Forwarded-Proto; it also sends plain
+    # http to https itself, so this redirect only catches a request that bypassed it.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # The health probe may ask the application server directly over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Free space below which /healthz answers 503 (var/ and media/), in MB.
+ANSINH_HEALTH_MIN_FREE_MB = int(os.environ.get("ANSINH_HEALTH_MIN_FREE_MB", "500"))
 
 # Content-Security-Policy (django-csp): scripts only from our own static files or an inline block
 # carrying the request's nonce; no plugins, no framing, forms post to us only. Styles allow inline

@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from ansinh.api import api
+from ansinh.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("public/directives/", include("ansinh.outreach.public_urls")),

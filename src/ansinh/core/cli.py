@@ -64,12 +64,14 @@ def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs,
 
     from django.core.management import call_command
 
+    from ansinh.core.health import worker_heartbeat
     from ansinh.core.jobs import fail_stale_jobs, watch_stale_jobs
 
     fail_stale_jobs()
     stop = threading.Event()
     if not once:
         threading.Thread(target=watch_stale_jobs, args=(stop,), name="stale-jobs", daemon=True).start()
+        threading.Thread(target=worker_heartbeat, args=(stop,), name="worker-heartbeat", daemon=True).start()
     args = ["--queue-name", "*", "--no-reload", "--no-startup-delay"]
     if once:
         args.append("--batch")
@@ -77,6 +79,14 @@ def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs,
         call_command("db_worker", *args, verbosity=1)
     finally:
         stop.set()
+
+
+def check(deploy: bool = typer.Option(False, "--deploy", help="Also the production checks (Django's and ansinh's)."),
+          json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Check the installation; with --deploy, exit 1 on any warning (docs/deploy.md)."""
+    from ansinh.core.deploycheck import check_command
+
+    raise typer.Exit(check_command(deploy, json_out))
 
 
 def serve(addr: str = typer.Option("127.0.0.1:8000", help="host:port"),
@@ -283,6 +293,7 @@ def _ensure_var_dir() -> None:
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("worker")(worker)
+    app.command("check")(check)
     app.command("serve")(serve)
     from ansinh.core.backup import backup_cmd, restore_cmd
 

@@ -114,3 +114,35 @@ class VietnameseByDefaultMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (nginx's X-Request-ID when it sends one, else a new one), puts it in
+    every log line of the request (ansinh.core.logs), returns it in the X-Request-ID response
+    header and writes one access line: method, path WITHOUT the query string (searches carry
+    names and ID numbers there), status, duration, the user's numeric id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import logging
+
+        from ansinh.core.logs import new_request_id, request_id_var
+
+        rid = new_request_id(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = rid
+        token = request_id_var.set(rid)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = rid
+            user = getattr(request, "user", None)
+            logging.getLogger("ansinh.request").info(
+                "%s %s %s", request.method, request.path, response.status_code,
+                extra={"method": request.method, "path": request.path, "status": response.status_code,
+                       "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                       "user_id": user.pk if user is not None and user.is_authenticated else None})
+            return response
+        finally:
+            request_id_var.reset(token)

@@ -19,5 +19,4 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("units/", include(units_patterns)),
     path("jobs/", include(jobs_patterns)),
-    path("healthz", views.healthz, name="healthz"),
 ]

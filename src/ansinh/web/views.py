@@ -81,9 +81,3 @@ def locked_out(request, original_response=None, credentials=None):
     form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
     return render(request, "registration/login.html", {"form": form, "locked_out": True, "cooloff": cooloff,
                                                        "next": ""}, status=429)
-
-
-def healthz(request):
-    from django.http import JsonResponse
-
-    return JsonResponse({"ok": True})
