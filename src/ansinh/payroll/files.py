@@ -148,10 +148,10 @@ class _ProviderFiles:
                 self.sheet.image(qr_png(qr, scale=2, border=2, mask=0), col=len(HEADER), height=QR_ROW_HEIGHT)
             return
         year = str(dob)[:4] if dob else ""
-        cash_row = safe_row([self.n, lid, name, int(year) if year else "", cname, village, month,
-                             amount, PAYEE_LABEL.get(payee, payee), ""])
-        self.sheet.row(cash_row, BORDER, kinds=CASH_KINDS)
-        if self.pdf:
+        cash_row = [self.n, lid, name, int(year) if year else "", cname, village, month, amount,
+                    PAYEE_LABEL.get(payee, payee), ""]
+        self.sheet.row(cash_row, BORDER, kinds=CASH_KINDS)  # the sheet makes text formula-safe
+        if self.pdf:  # a PDF shows text as it is (core.pdf), the month as mm/yyyy
             cash_row[6] = f"{month[5:]}/{month[:4]}"
             self.pdf.row(cash_row)
 
