@@ -30,6 +30,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from xlsxwriter.utility import xl_col_to_name
+
 from ansinh.core.exports import FORMULA_START, safe_cell
 
 PLAIN, HEADER, BORDER, BOLD = 0, 1, 2, 3
@@ -146,16 +148,7 @@ def _as_datetime(v) -> dt.datetime:
 _KINDS = (None, TEXT, INT, AMOUNT, DATE, MONTH)
 _NUMFMT_ID = {None: 0, TEXT: 49, INT: 1, AMOUNT: 164, DATE: 165, MONTH: 166}  # 0, 1, 49 are built in
 _EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (1900 date system, after its 1900-02-29)
-def _col(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-_COLS = [_col(i) for i in range(64)]
+_COLS = [xl_col_to_name(i) for i in range(64)]  # "A", "B", …, "BL"
 
 
 # The cell format index (in _STYLES' cellXfs) of a style and a kind.
