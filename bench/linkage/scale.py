@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--spark-n", type=int, default=100_000)
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
-    from ansinh.matching import engine
+    from ansinh.matching import engine, evaluation
 
     if a.n <= 0:  # the Spark comparison only
         line = spark_line(a.spark_n)
@@ -111,7 +111,7 @@ def main() -> None:
     res = engine.dedupe(rows, max_block_rows=5000)
     wall = time.perf_counter() - t
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    m = engine.evaluate(res.clusters, truth)
+    m = evaluation.evaluate(res.clusters, truth)
     load = os.getloadavg()
     print({"n": a.n, "generate_s": round(t_gen, 1), "dedupe_s": round(wall, 1), "steps": res.seconds,
            "peak_rss_mb": round(peak_mb), "pairs_scored": len(res.pairs), **m, "largest_blocks": res.block_sizes})
@@ -142,11 +142,11 @@ def main() -> None:
 def spark_line(n: int) -> str:
     """Dedupe ``n`` generated records (same generator, ~5 % duplicates) with DuckDB and with
     Spark; one RESULTS.md line."""
-    from ansinh.matching import engine
+    from ansinh.matching import backends, engine, evaluation
 
     if n <= 0:
         return "- Spark agreement: not run (--spark-n 0)."
-    why = engine.spark_available()
+    why = backends.spark_available()
     if why:
         print("Spark not run:", why)
         return f"- Spark agreement: NOT measured ({why})."
@@ -155,14 +155,14 @@ def spark_line(n: int) -> str:
     for eng in ("duckdb", "spark"):
         t = time.perf_counter()
         if eng == "spark":
-            engine.spark_session()  # JVM start-up, reported apart
+            backends.spark_session()  # JVM start-up, reported apart
             start = time.perf_counter() - t
             t = time.perf_counter()
         res = engine.dedupe(sub, max_block_rows=5000, engine=eng)
         out[eng] = (res, time.perf_counter() - t)
-    d, s = engine._pairs_of(out["duckdb"][0].clusters), engine._pairs_of(out["spark"][0].clusters)
+    d, s = evaluation._pairs_of(out["duckdb"][0].clusters), evaluation._pairs_of(out["spark"][0].clusters)
     agree = len(d & s) / len(d | s) if d | s else 1.0
-    md, ms = (engine.evaluate(out[e][0].clusters, sub_truth) for e in ("duckdb", "spark"))
+    md, ms = (evaluation.evaluate(out[e][0].clusters, sub_truth) for e in ("duckdb", "spark"))
     print({"spark_n": n, "duckdb_s": round(out["duckdb"][1], 1), "spark_s": round(out["spark"][1], 1),
            "spark_start_s": round(start, 1), "pairs_duckdb": len(d), "pairs_spark": len(s), "both": len(d & s),
            "agreement": round(agree, 5), "f1_duckdb": md["f1"], "f1_spark": ms["f1"],

@@ -9,6 +9,9 @@ import openpyxl
 import pytest
 
 from ansinh.matching import engine
+from ansinh.matching.evaluation import evaluate
+from ansinh.matching.listfiles import records_from_files
+from ansinh.matching.prepare import prepare_sql, to_arrow
 from ansinh.text import fold
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Hoàng", "Vi", "Lộc", "Hà", "Nông", "Lương", "Đinh", "Triệu", "Mã"]
@@ -74,25 +77,25 @@ def two_files(tmp_path_factory):
 
 def test_fold_sql_splits_names_like_python():
     con = duckdb.connect()
-    t = engine.to_arrow([{"unique_id": 1, "full_name": "Nguyễn  Thị Ngọc Hoà"}, {"unique_id": 2, "full_name": "Lê Đức"},
+    t = to_arrow([{"unique_id": 1, "full_name": "Nguyễn  Thị Ngọc Hoà"}, {"unique_id": 2, "full_name": "Lê Đức"},
                          {"unique_id": 3, "given": "Mitchell", "family": "Green"}])
     con.register("raw", t)
-    rows = con.execute(f"SELECT unique_id, family, middle, given FROM ({engine.prepare_sql('raw')}) ORDER BY 1").fetchall()
+    rows = con.execute(f"SELECT unique_id, family, middle, given FROM ({prepare_sql('raw')}) ORDER BY 1").fetchall()
     assert rows == [(1, "NGUYEN", "THI NGOC", "HOA"), (2, "LE", None, "DUC"), (3, "GREEN", None, "MITCHELL")]
     assert fold("Nguyễn Thị Ngọc Hoà").split()[-1] == "HOA"
 
 
 def test_evaluate_pairwise_and_b3():
     truth = {1: "a", 2: "a", 3: "b", 4: "c"}
-    assert engine.evaluate({1: 1, 2: 1, 3: 3, 4: 4}, truth)["f1"] == 1.0
-    m = engine.evaluate({1: 1, 2: 1, 3: 1, 4: 4}, truth)
+    assert evaluate({1: 1, 2: 1, 3: 3, 4: 4}, truth)["f1"] == 1.0
+    m = evaluate({1: 1, 2: 1, 3: 1, 4: 4}, truth)
     assert m["precision"] == pytest.approx(1 / 3, abs=1e-4) and m["recall"] == 1.0
     assert m["b3_recall"] == 1.0 and m["b3_precision"] < 1.0
 
 
 def test_block_cap_refuses_skewed_blocks(two_files):
     d, _ = two_files
-    rows, _ = engine.records_from_files(sorted(d.iterdir()))
+    rows, _ = records_from_files(sorted(d.iterdir()))
     with pytest.raises(engine.BlockTooLarge, match="exceed the cap"):
         engine.dedupe(rows, max_block_rows=3)
 
@@ -110,7 +113,7 @@ def test_dedupe_files_finds_duplicates(two_files, tmp_path, capfd):
     assert len(got) == len(truth) == 760
     assert set(got[0]) == {"source", "row", "cluster", "match_probability"}
     pred = {(r["source"], int(r["row"])): r["cluster"] for r in got}
-    m = engine.evaluate(pred, truth)
+    m = evaluate(pred, truth)
     assert m["precision"] >= 0.95 and m["recall"] >= 0.9, m
     sizes = {}
     for r in got:

@@ -154,3 +154,37 @@ def test_cross_commune_pairs_of_a_run_go_to_the_province(registry):
         assert f"{len(own)} cặp" in c.get("/matching/").content.decode()
         for p in cross[:5]:
             assert c.get(f"/matching/pairs/{p.pk}/").status_code == 404
+
+
+def test_decision_views_record_who_when_why_and_refuse_bad_requests():
+    """The one decision view behind pairs and proposals: GET refused, an unknown action says so
+    and leads back, a rejection records status, user, time and note; the lists filter by status."""
+    from ansinh.matching.models import IdProposal, ProposalStatus
+
+    a = commune("05977")
+    p1, p2, p3 = (Person.objects.create(full_name=f"Lò Thị Mai {i}", name_key=f"LO THI MAI {i}", commune=a,
+                                        residence_unit=a, scope_commune=a, province_code=a.province_code)
+                  for i in range(3))
+    pair = MatchPair.objects.create(run=MatchRun.objects.create(), person_a=p1, person_b=p2, cluster=p1.pk,
+                                    match_probability=0.95, match_weight=6, scope_commune=a,
+                                    province_code=a.province_code)
+    prop = IdProposal.objects.create(person=p3, reason="missing", proposed_id="020080001234", probability=0.96,
+                                     scope_commune=a, province_code=a.province_code)
+    officer = upsert_user("xa_t", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=[a.code])
+    c = Client()
+    assert c.login(username="xa_t", password="Mk-thu-nghiem-2024")
+    assert c.get(f"/matching/pairs/{pair.pk}/decide/").status_code == 405
+    r = c.post(f"/matching/pairs/{pair.pk}/decide/", {"action": "merge"}, follow=True)
+    assert r.redirect_chain[-1][0] == f"/matching/pairs/{pair.pk}/" and "Thao tác không hợp lệ" in r.content.decode()
+    r = c.post(f"/matching/pairs/{pair.pk}/decide/", {"action": "reject", "note": "hai người khác nhau"}, follow=True)
+    assert r.redirect_chain[-1][0] == "/matching/" and "hai hồ sơ không trùng" in r.content.decode()
+    pair.refresh_from_db()
+    assert (pair.status, pair.decided_by, pair.note) == (PairStatus.REJECTED, officer, "hai người khác nhau")
+    assert pair.decided_at is not None
+    assert "0 cặp hồ sơ" in c.get("/matching/").content.decode()
+    assert "1 cặp hồ sơ" in c.get("/matching/?status=all").content.decode()
+    r = c.post(f"/matching/proposals/{prop.pk}/decide/", {"action": "reject", "note": "không phải"}, follow=True)
+    assert r.redirect_chain[-1][0] == "/matching/proposals/" and "Đã từ chối đề xuất" in r.content.decode()
+    prop.refresh_from_db()
+    assert (prop.status, prop.decided_by, prop.note) == (ProposalStatus.REJECTED, officer, "không phải")
+    assert "1 đề xuất" in c.get("/matching/proposals/?status=rejected").content.decode()

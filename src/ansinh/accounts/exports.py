@@ -10,6 +10,7 @@ import io
 from ansinh.accounts.selectors import group_by_village
 from ansinh.core.exports import safe_row
 from ansinh.core.pdf import para_text
+from ansinh.formats import vn_number
 
 HEADER = ["STT", "Thôn/bản", "Họ và tên", "Ngày sinh", "Số định danh", "Điện thoại", "Còn thiếu",
           "Cần mang theo", "Người được ủy quyền"]
@@ -30,7 +31,7 @@ def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
     ws = wb.active
     ws.title = "Danh sách"
     ws.append(safe_row([f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}"]))
-    ws.append([f"Tính đến ngày {day:%d/%m/%Y}; {len(rows)} người"])
+    ws.append([f"Tính đến ngày {day:%d/%m/%Y}; {vn_number(len(rows))} người"])
     ws.append(HEADER)
     for c in ws[3]:
         c.font = Font(bold=True)
@@ -82,13 +83,13 @@ def outreach_pdf(unit, rows: list[dict], day: dt.date) -> bytes:
                             title=f"Danh sách cần mở tài khoản – {unit.name}")
     # Every user string goes through para_text: Paragraph reads its text as markup.
     story = [Paragraph(para_text(f"DANH SÁCH ĐỐI TƯỢNG CẦN MỞ/HOÀN THIỆN TÀI KHOẢN – {unit.name.upper()}"), head),
-             Paragraph(f"Tính đến ngày {day:%d/%m/%Y}: {len(rows)} người. Mang theo: căn cước gắn chip; "
+             Paragraph(f"Tính đến ngày {day:%d/%m/%Y}: {vn_number(len(rows))} người. Mang theo: căn cước gắn chip; "
                        "nếu ủy quyền, căn cước và giấy ủy quyền của người được ủy quyền.", body),
              Spacer(1, 4 * mm)]
     widths = [w * mm for w in (9, 48, 20, 26, 22, 45, 70, 37)]
     i = 0
     for village, items in group_by_village(rows):
-        story.append(Paragraph(para_text(f"Thôn/bản: {village or '(chưa ghi)'} – {len(items)} người"), sub))
+        story.append(Paragraph(para_text(f"Thôn/bản: {village or '(chưa ghi)'} – {vn_number(len(items))} người"), sub))
         data = [[Paragraph(h, ParagraphStyle("th", parent=body, fontName=bold)) for h in
                  ("STT", "Họ và tên", "Ngày sinh", "Số định danh", "Điện thoại", "Còn thiếu", "Cần mang theo",
                   "Người được ủy quyền")]]

@@ -254,7 +254,10 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
         # Each later step builds on the ones before it: account history, a reconciled payroll
         # month, the outreach letter and its reports, a duplicate-review run.
         for app_label in DEMO_STEPS:
-            module = importlib.import_module(f"ansinh.{app_label}.services")
+            try:  # an app's demo code lives in its demo.py (still in services.py in some apps)
+                module = importlib.import_module(f"ansinh.{app_label}.demo")
+            except ModuleNotFoundError:
+                module = importlib.import_module(f"ansinh.{app_label}.services")
             step = getattr(module, "demo_setup", None)
             if step is not None:
                 data[app_label] = step()

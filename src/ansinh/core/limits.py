@@ -74,7 +74,9 @@ def _mb(n: int) -> str:
 
 
 def _num(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+    from ansinh.formats import vn_number
+
+    return vn_number(n)
 
 
 def _col_letters(c: int) -> str:

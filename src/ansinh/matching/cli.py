@@ -30,13 +30,13 @@ def dedupe_cmd(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable summary."),
 ) -> None:
     """Find duplicate persons across list files (no database needed)."""
-    from ansinh.matching import engine
+    from ansinh.matching import backends, engine, listfiles
     from ansinh.registry.reader import ReadError, SUPPORTED_EXTENSIONS
 
-    if engine_name not in engine.ENGINES:
-        fail(f"--engine {engine_name}: use one of {', '.join(engine.ENGINES)}")
-    if engine_name == "spark" and engine.spark_available():
-        fail(f"--engine spark: {engine.spark_available()}")
+    if engine_name not in backends.ENGINES:
+        fail(f"--engine {engine_name}: use one of {', '.join(backends.ENGINES)}")
+    if engine_name == "spark" and backends.spark_available():
+        fail(f"--engine spark: {backends.spark_available()}")
     if not 0.0 < threshold < 1.0:
         fail("--threshold must be between 0 and 1")
     files: list[Path] = []
@@ -51,14 +51,14 @@ def dedupe_cmd(
     if not files:
         fail(f"no list files in {', '.join(map(str, paths))}")
     try:
-        rows, where = engine.records_from_files(files)
+        rows, where = listfiles.records_from_files(files)
     except ReadError as exc:
         fail(str(exc))
     try:
         result = engine.dedupe(rows, threshold=threshold, engine=engine_name)
-    except (engine.BlockTooLarge, engine.NotTrained, engine.EngineUnavailable) as exc:
+    except (engine.BlockTooLarge, engine.NotTrained, backends.EngineUnavailable) as exc:
         fail(str(exc))
-    out_rows = engine.cluster_rows(result, where)
+    out_rows = listfiles.cluster_rows(result, where)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)

@@ -16,7 +16,7 @@ from ansinh.core.models import Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, scoped
 from ansinh.core.services import recorded_user
-from ansinh.matching import engine
+from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.history import Change, log_changes, set_enrolment_status
 from ansinh.registry.models import Enrolment, EnrolmentStatus, Person
@@ -88,7 +88,7 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
             objs.append(MatchPair(
                 run=run, person_a_id=a, person_b_id=b, cluster=res.clusters.get(a, a),
                 match_probability=p["match_probability"], match_weight=p["match_weight"],
-                contributions={f: round(p[f"w_{f}"] or 0.0, 3) for f in engine.cmp.FIELDS},
+                contributions={f: round(p[f"w_{f}"] or 0.0, 3) for f in comparisons.FIELDS},
                 scope_commune_id=sc, province_code=pc))
         MatchPair.objects.bulk_create(objs, batch_size=BATCH)
         run.pairs = len(objs)
@@ -157,36 +157,32 @@ def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> Matc
         _check(pair, user)
         duplicate = pair.person_b_id if keep == "a" else pair.person_a_id
         n = terminate_enrolments([duplicate], DUPLICATE_REASON, user)
-        pair.status = PairStatus.CONFIRMED
-        pair.decided_by = recorded_user(user)
-        pair.decided_at = timezone.now()
-        pair.note = (note or f"giữ hồ sơ {keep.upper()}; dừng {n} chế độ của hồ sơ #{duplicate}")[:500]
-        pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        _record_decision(pair, PairStatus.CONFIRMED, user,
+                         note or f"giữ hồ sơ {keep.upper()}; dừng {n} chế độ của hồ sơ #{duplicate}")
     return pair
 
 
 def reject_pair(pair: MatchPair, user, note: str = "") -> MatchPair:
     """The two records are different people: recorded, not queued again."""
+    return _reject(pair, _check, PairStatus.REJECTED, user, note)
+
+
+def _record_decision(obj, status: str, user, note: str) -> None:
+    """A decision on a pair or a proposal (locked by the caller): what, who, when, why."""
+    obj.status = status
+    obj.decided_by = recorded_user(user)
+    obj.decided_at = timezone.now()
+    obj.note = note[:500]
+    obj.save(update_fields=["status", "decided_by", "decided_at", "note"])
+
+
+def _reject(obj, check, status: str, user, note: str):
+    """Lock a pair or a proposal, check that `user` may decide it, record the rejection."""
     with transaction.atomic():
-        pair = MatchPair.objects.select_for_update().get(pk=pair.pk)
-        _check(pair, user)
-        pair.status = PairStatus.REJECTED
-        pair.decided_by = recorded_user(user)
-        pair.decided_at = timezone.now()
-        pair.note = note[:500]
-        pair.save(update_fields=["status", "decided_by", "decided_at", "note"])
-    return pair
-
-
-def demo_setup(**kwargs) -> dict:
-    """Demo step (idempotent): run the registry dedupe when no run exists yet."""
-    if MatchRun.objects.exists() or not Person.objects.exists():
-        return {"matching": "skipped"}
-    try:
-        run = run_registry_dedupe(threshold=0.9)
-    except BadInput as exc:
-        return {"matching": f"skipped: {exc}"}
-    return {"matching_run": run.pk, "pairs": run.pairs, "clusters": run.clusters}
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        check(obj, user)
+        _record_decision(obj, status, user, note)
+    return obj
 
 
 # --------------------------------------------------------------------------- population verification
@@ -463,11 +459,7 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
             # the province (kept: this block commits); the proposal stays open.
             taken = exc
         else:
-            proposal.status = ProposalStatus.ACCEPTED
-            proposal.decided_by = recorded_user(user)
-            proposal.decided_at = timezone.now()
-            proposal.note = note[:500]
-            proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
+            _record_decision(proposal, ProposalStatus.ACCEPTED, user, note)
     if taken is not None:
         raise taken
     return proposal
@@ -475,12 +467,4 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
 
 def reject_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
     """The proposed population record is not this person: recorded (who, when, why)."""
-    with transaction.atomic():
-        proposal = IdProposal.objects.select_for_update().get(pk=proposal.pk)
-        _check_proposal(proposal, user)
-        proposal.status = ProposalStatus.REJECTED
-        proposal.decided_by = recorded_user(user)
-        proposal.decided_at = timezone.now()
-        proposal.note = note[:500]
-        proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
-    return proposal
+    return _reject(proposal, _check_proposal, ProposalStatus.REJECTED, user, note)

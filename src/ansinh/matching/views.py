@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput, start_job
@@ -28,16 +29,18 @@ def _side(p):
     }
 
 
+def _listing(request, fetch, statuses, default: str, template: str, **extra):
+    """A page of pairs or proposals the user can see, filtered by status ("all": every one)."""
+    status = request.GET.get("status") or default
+    page = Paginator(fetch(request.user, None if status == "all" else status), 50).get_page(request.GET.get("page"))
+    return render(request, template, {"page": page, "total": page.paginator.count, "status": status,
+                                      "statuses": list(statuses) + [("all", _("Tất cả"))], **extra})
+
+
 @login_required
 def queue(request):
-    status = request.GET.get("status") or PairStatus.OPEN
-    qs = selectors.pairs(request.user, None if status == "all" else status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "matching/queue.html", {
-        "page": page, "total": page.paginator.count, "status": status,
-        "statuses": list(PairStatus.choices) + [("all", _("Tất cả"))],
-        "can_run": has_role(request.user, "province_officer", "admin"),
-    })
+    return _listing(request, selectors.pairs, PairStatus.choices, PairStatus.OPEN, "matching/queue.html",
+                    can_run=has_role(request.user, "province_officer", "admin"))
 
 
 @login_required
@@ -56,28 +59,42 @@ def pair_detail(request, pk: int):
     })
 
 
-@login_required
-def pair_decide(request, pk: int):
+def _decide(request, fetch, missing, pk: int, actions: dict, done: str, failed: str | None = None):
+    """A POSTed decision on a pair or a proposal the user can see (404 otherwise): `actions` maps
+    the form's action to a function (object, note) that calls the service and returns the
+    message; a refusal (BadInput) is shown and leads to `failed` (default `done`)."""
     try:
-        pair = selectors.pair(request.user, pk)
-    except MatchPair.DoesNotExist:
+        obj = fetch(request.user, pk)
+    except missing:
         raise Http404 from None
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    action = request.POST.get("action")
+    act = actions.get(request.POST.get("action"))
     try:
-        if action in ("keep_a", "keep_b"):
-            services.confirm_pair(pair, request.user, keep=action[-1], note=request.POST.get("note", ""))
-            messages.success(request, _("Đã xác nhận trùng lặp; chế độ của hồ sơ trùng đã dừng."))
-        elif action == "reject":
-            services.reject_pair(pair, request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Đã ghi nhận: hai hồ sơ không trùng."))
-        else:
+        if act is None:
             raise BadInput(_("Thao tác không hợp lệ"))
+        messages.success(request, act(obj, request.POST.get("note", "")))
     except BadInput as exc:
         messages.error(request, str(exc))
-        return redirect("matching:pair", pk=pk)
-    return redirect("matching:queue")
+        return redirect(failed or done)
+    return redirect(done)
+
+
+@login_required
+def pair_decide(request, pk: int):
+    def keep(side):
+        def act(pair, note):
+            services.confirm_pair(pair, request.user, keep=side, note=note)
+            return _("Đã xác nhận trùng lặp; chế độ của hồ sơ trùng đã dừng.")
+        return act
+
+    def reject(pair, note):
+        services.reject_pair(pair, request.user, note=note)
+        return _("Đã ghi nhận: hai hồ sơ không trùng.")
+
+    return _decide(request, selectors.pair, MatchPair.DoesNotExist, pk,
+                   {"keep_a": keep("a"), "keep_b": keep("b"), "reject": reject},
+                   done=reverse("matching:queue"), failed=reverse("matching:pair", args=[pk]))
 
 
 @login_required
@@ -97,37 +114,22 @@ def run(request):
 @login_required
 def proposals(request):
     """Population-data verification: proposed ID numbers for an officer to accept or reject."""
-    status = request.GET.get("status") or ProposalStatus.OPEN
-    qs = selectors.proposals(request.user, None if status == "all" else status)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "matching/proposals.html", {
-        "page": page, "total": page.paginator.count, "status": status,
-        "statuses": list(ProposalStatus.choices) + [("all", _("Tất cả"))],
-        "can_decide": has_role(request.user, *services.DECIDERS),
-    })
+    return _listing(request, selectors.proposals, ProposalStatus.choices, ProposalStatus.OPEN,
+                    "matching/proposals.html", can_decide=has_role(request.user, *services.DECIDERS))
 
 
 @login_required
 def proposal_decide(request, pk: int):
-    try:
-        prop = selectors.proposal(request.user, pk)
-    except IdProposal.DoesNotExist:
-        raise Http404 from None
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    action = request.POST.get("action")
-    try:
-        if action == "accept":
-            services.accept_proposal(prop, request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": prop.proposed_id})
-        elif action == "reject":
-            services.reject_proposal(prop, request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Đã từ chối đề xuất."))
-        else:
-            raise BadInput(_("Thao tác không hợp lệ"))
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    return redirect("matching:proposals")
+    def accept(prop, note):
+        services.accept_proposal(prop, request.user, note=note)
+        return _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": prop.proposed_id}
+
+    def reject(prop, note):
+        services.reject_proposal(prop, request.user, note=note)
+        return _("Đã từ chối đề xuất.")
+
+    return _decide(request, selectors.proposal, IdProposal.DoesNotExist, pk, {"accept": accept, "reject": reject},
+                   done=reverse("matching:proposals"))
 
 
 @login_required

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ansinh.formats import vn_number
+
 REPORTED, OVERDUE, PENDING, ON_REQUEST = "reported", "overdue", "pending", "on_request"
 STATE_LABELS = {REPORTED: "Đã báo cáo", OVERDUE: "Quá hạn", PENDING: "Chưa đến hạn", ON_REQUEST: "Khi có yêu cầu"}
 
@@ -49,10 +51,6 @@ def task_state(periodicity: str, due: dt.date | None, period_months: int | None,
 
 def share_pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
-
-
-def vn_number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def vn_pct(x: float) -> str:

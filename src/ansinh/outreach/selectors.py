@@ -202,6 +202,8 @@ def totals_xlsx(rows: list[dict], title: str) -> bytes:
     ws.append(["Nhóm", "Số báo cáo"] + [str(label) for _, label in METRICS])
     for r in rows:  # labels are organisation, unit or topic names: user data
         ws.append(safe_row([r["label"], r["reports"]] + [r[f] for f, _ in METRICS]))
+        for c in ws[ws.max_row][1:]:
+            c.number_format = "#,##0"  # counts are numbers a Vietnamese Excel shows 1.234
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -210,6 +212,8 @@ def totals_xlsx(rows: list[dict], title: str) -> bytes:
 def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = None) -> bytes:
     from docx import Document
     from docx.shared import Mm, Pt
+
+    from ansinh.formats import vn_number
 
     doc = Document()
     sec = doc.sections[0]
@@ -225,7 +229,7 @@ def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = Non
     for r in rows:
         cells = table.add_row().cells
         for i, v in enumerate([r["label"], r["reports"]] + [r[f] for f, _ in METRICS]):
-            cells[i].text = str(v)
+            cells[i].text = vn_number(v) if isinstance(v, int) else str(v)
     if states:
         doc.add_paragraph().add_run("Tình hình báo cáo theo đơn vị").bold = True
         t2 = doc.add_table(rows=1, cols=4)
@@ -236,7 +240,7 @@ def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = Non
             c = t2.add_row().cells
             c[0].text = s.task.recipient.name
             c[1].text = f"{s.task.due_date:%d/%m/%Y}" if s.task.due_date else ""
-            c[2].text = str(s.reports)
+            c[2].text = vn_number(s.reports)
             c[3].text = s.state_label
     buf = io.BytesIO()
     doc.save(buf)

@@ -21,11 +21,16 @@ import hashlib
 import io
 from pathlib import Path
 
+from django.utils import timezone
+
 from ansinh.core import providers
 from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
+from ansinh.formats import vn_number
 from ansinh.payroll import vietqr
 from ansinh.payroll.models import PayrollLine, PayrollRun
+from ansinh.payroll.xlsx import AMOUNT, BOLD, BORDER, INT, MONTH, TEXT, Sheet, StreamSheet
+from ansinh.payroll.xlsx import HEADER as HEAD
 from ansinh.text.dates import parse_iso
 
 MAX_ID = 2**63 - 1  # a line id is a bigint
@@ -36,8 +41,13 @@ HEADER = ["stt", "line_id", "so_dinh_danh", "ho_ten", "ma_xa", "thang", "so_tien
 # QR images (1-2 ms each) go on the transfer sheet of a commune's run, where an officer may pay a
 # line by hand; a province's files are imported by the banks, so they carry the payloads only.
 QR_IMAGE_LIMIT = 1000
+# The kind of each column in the .xlsx: amounts are numbers shown 1.000.000, the month a real date
+# shown mm/yyyy, IDs, codes and account numbers text (leading zeros kept).
+BANK_KINDS = (INT, INT, TEXT, TEXT, TEXT, MONTH, AMOUNT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT)
+QR_ROW_HEIGHT = 75  # points: a QR image of scale 2 is about 100 px high
 CASH_HEAD = ["STT", "Mã dòng", "Họ và tên", "Năm sinh", "Xã/phường", "Thôn/bản", "Tháng", "Số tiền (đồng)",
              "Người nhận", "Ký nhận"]
+CASH_KINDS = (INT, INT, TEXT, INT, TEXT, TEXT, MONTH, AMOUNT, TEXT, TEXT)
 PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền", "organiser": "Người tổ chức mai táng"}
 
 
@@ -85,37 +95,11 @@ def _qr(provider: str, channel: str, account: str, amount: int, month: str) -> s
         return ""
 
 
-class _OpenpyxlSheet:
-    """The bank sheet with QR images (a commune's run: small), by openpyxl write-only."""
-
-    def __init__(self, path: Path, title: str):
-        from openpyxl import Workbook
-
-        self.path, self.wb = path, Workbook(write_only=True)
-        self.ws = self.wb.create_sheet(title[:31])
-        self.ws.column_dimensions["N"].width = 14
-        self.n = 0
-
-    def row(self, values, style: int = 0) -> None:
-        self.ws.append(values)
-        self.n += 1
-
-    def image(self, text: str) -> None:
-        _add_qr_image(self.ws, text, self.n)
-
-    def close(self) -> Path:
-        self.wb.save(self.path)
-        return self.path
-
-
 class _ProviderFiles:
     """The .csv and .xlsx (and for VNPOST the PDF) of one provider, written row by row; the
     total and the SHA-256 checksum are kept as the rows go by."""
 
     def __init__(self, out: Path, run: PayrollRun, provider: str, n_lines: int, pdf: bool):
-        from ansinh.payroll.xlsx import HEADER as XHEAD
-        from ansinh.payroll.xlsx import XlsxStream
-
         self.run, self.provider, self.cash = run, provider, provider == providers.CASH_CODE
         self.stem = out / f"run{run.pk}-{run.period}-{providers.file_label(provider)}"
         self.n, self.total, self.hash = 0, 0, hashlib.sha256()
@@ -126,21 +110,22 @@ class _ProviderFiles:
         self.pdf = _CashPdf(self.stem.with_suffix(".pdf"), run, n_lines) if self.cash and pdf else None
         xlsx = self.stem.with_suffix(".xlsx")
         if self.cash:
-            self.sheet = XlsxStream(xlsx, "Danh sach chi tien mat", (6, 9, 28, 9, 20, 16, 9, 15, 18, 22),
-                                    landscape=True, row_height=28, print_title_row=4)
-            self.sheet.row(["DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"], 3)
+            self.sheet = StreamSheet(xlsx, "Danh sach chi tien mat", (6, 9, 28, 9, 20, 16, 9, 15, 18, 22),
+                                     landscape=True, row_height=28, print_title_row=4)
+            self.sheet.row(["DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"], BOLD)
             self.sheet.row([self._scope()])
             self.sheet.row([])
-            self.sheet.row(CASH_HEAD, XHEAD)
+            self.sheet.row(CASH_HEAD, HEAD)
             return
         title = providers.file_label(provider)
-        self.sheet = (_OpenpyxlSheet(xlsx, title) if self.images else
-                      XlsxStream(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40, 26)))
-        self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], 3)
+        # The sheet with QR images (a commune's: small) by XlsxWriter; the rest by hand (decision 0014).
+        self.sheet = (Sheet if self.images else StreamSheet)(xlsx, title, (6, 10, 14, 26, 8, 9, 11, 8, 11, 9, 14, 40,
+                                                                          26, 14))
+        self.sheet.row([f"DANH SÁCH CHI TRẢ QUA TÀI KHOẢN — {title}"], BOLD)
         self.sheet.row([self._scope()])
         note = "Mã VietQR: cột vietqr (ảnh QR: bảng chi của từng xã, hoặc nút QR của dòng trên trang bảng chi)"
         self.sheet.row([] if self.images else [note])
-        self.sheet.row(HEADER, XHEAD)
+        self.sheet.row(HEADER, HEAD)
 
     def _scope(self) -> str:
         run = self.run
@@ -158,15 +143,16 @@ class _ProviderFiles:
         self.csv.writerow(row)
         self.hash.update((";".join(map(str, row)) + "\n").encode("utf-8"))
         if not self.cash:
-            self.sheet.row(row)
+            self.sheet.row(row, kinds=BANK_KINDS)
             if self.images and qr:
-                self.sheet.image(qr)
+                self.sheet.image(qr_png(qr, scale=2, border=2, mask=0), col=len(HEADER), height=QR_ROW_HEIGHT)
             return
         year = str(dob)[:4] if dob else ""
-        cash_row = [self.n, lid, name, int(year) if year else "", cname, village, f"{month[5:]}/{month[:4]}",
-                    amount, PAYEE_LABEL.get(payee, payee), ""]
-        self.sheet.row(safe_row(cash_row), 2)
-        if self.pdf:
+        cash_row = [self.n, lid, name, int(year) if year else "", cname, village, month, amount,
+                    PAYEE_LABEL.get(payee, payee), ""]
+        self.sheet.row(cash_row, BORDER, kinds=CASH_KINDS)  # the sheet makes text formula-safe
+        if self.pdf:  # a PDF shows text as it is (core.pdf), the month as mm/yyyy
+            cash_row[6] = f"{month[5:]}/{month[:4]}"
             self.pdf.row(cash_row)
 
     def close(self) -> list[Path]:
@@ -176,12 +162,12 @@ class _ProviderFiles:
         self.fh.write(check + "\n")
         self.fh.close()
         if self.cash:
-            self.sheet.row(["", "", "TỔNG CỘNG", "", "", "", "", self.total, "", ""], 1)
+            self.sheet.row(["", "", "TỔNG CỘNG", "", "", "", "", self.total, "", ""], HEAD, kinds=CASH_KINDS)
             self.sheet.row([check])
-            self.sheet.row([])
-            self.sheet.row(["", "", "Người lập biểu", "", "", "Kế toán", "", "", "Thủ trưởng đơn vị", ""], 3)
+            self.sheet.row(["", "", "", "", "", "", "", "Ngày lập:", timezone.localdate(), ""])
+            self.sheet.row(["", "", "Người lập biểu", "", "", "Kế toán", "", "", "Thủ trưởng đơn vị", ""], BOLD)
         else:
-            self.sheet.row(["TONG", "", "", "", "", "", self.total], 3)
+            self.sheet.row(["TONG", "", "", "", "", "", self.total], BOLD, kinds=BANK_KINDS)
             self.sheet.row([check])
         paths = [self.stem.with_suffix(".csv"), self.sheet.close()]
         if self.pdf:
@@ -208,28 +194,18 @@ def write_all(run: PayrollRun, out_dir, pdf: bool = True) -> list[Path]:
     return paths
 
 
-def _add_qr_image(ws, text: str, row: int) -> None:
-    """A QR image of a VietQR payload in column N of `row` (segno; Pillow lets openpyxl embed it)."""
-    import segno
-    from openpyxl.drawing.image import Image
-
-    buf = io.BytesIO()
-    # A fixed mask: choosing the best of eight is 3/4 of segno's time and every reader copes.
-    segno.make(text, error="m", mask=0).save(buf, kind="png", scale=2, border=2)
-    buf.seek(0)
-    ws.add_image(Image(buf), f"N{row}")
-
-
 def qr_payload(line: PayrollLine) -> str:
     """The VietQR payload of a line (empty for cash or an unusable account)."""
     return _qr(line.provider, line.channel, line.account_number, line.amount, line.period_month)
 
 
-def qr_png(text: str, scale: int = 4) -> bytes:
+def qr_png(text: str, scale: int = 4, border: int = 4, mask: int | None = None) -> bytes:
+    """A PNG of a QR code. The sheets pass a fixed mask: choosing the best of eight is 3/4 of
+    segno's time and every reader copes."""
     import segno
 
     buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=scale, border=4)
+    segno.make(text, error="m", mask=mask).save(buf, kind="png", scale=scale, border=border)
     return buf.getvalue()
 
 
@@ -301,7 +277,7 @@ class _CashPdf:
         x = self.margin
         for v, w in zip(values, self.cols, strict=True):
             if v != "":
-                s = f"{v:,}".replace(",", ".") if isinstance(v, int) and w > 20 * mm else str(v)
+                s = vn_number(v) if isinstance(v, int) and w > 20 * mm else str(v)
                 t.setTextOrigin(x + 1.2 * mm, y0 + 3.2 * mm)
                 t.textOut(s[: max(4, int(w / (1.75 * mm)))])
             x += w
