@@ -22,7 +22,7 @@ def coverage_cmd(
 ) -> None:
     """Beneficiaries with an account per unit on a day, against the target in force."""
     from ansinh.accounts import selectors
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
 
     try:
         day = parse_iso(as_of) if as_of else dt.date.today()

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from ansinh.cli import emit, fail, progress_bar
+from ansinh.core.roles import OPERATOR
 
 export_app = typer.Typer(no_args_is_help=True, help="Export registry data.")
 quality_app = typer.Typer(no_args_is_help=True, help="Data-quality issues of the registry.")
@@ -31,7 +32,7 @@ def import_cmd(
 ) -> None:
     """Import beneficiary lists into the registry (idempotent: a file already imported changes nothing)."""
     from ansinh.core.jobs import BadInput, Progress
-    from ansinh.registry.services import import_file, list_files, month_str
+    from ansinh.registry.importing.files import import_file, list_files, month_str
 
     try:
         paid = month_str(paid_through) if paid_through else None
@@ -47,7 +48,7 @@ def import_cmd(
             if listener:
                 listener(i, len(files), f.name)
             try:
-                rep = import_file(f, paid_through=paid, province=province or None, progress=Progress())
+                rep = import_file(f, OPERATOR, paid_through=paid, province=province or None, progress=Progress())
             except BadInput as exc:
                 entries.append({"file": str(f), "error": str(exc)})
                 continue
@@ -116,7 +117,7 @@ def export_persons(
         fail(f"no current commune with code {commune!r}")
     if not out.parent.exists():
         fail(f"folder {out.parent} does not exist")
-    qs = selectors.persons(selectors.OPERATOR, commune=commune or None)
+    qs = selectors.persons(OPERATOR, commune=commune or None)
     n = 0
     if suffix == ".csv":
         with open(out, "w", encoding="utf-8", newline="") as fh:
@@ -148,7 +149,7 @@ def quality_list(
         fail(f"--status must be one of {', '.join(IssueStatus.values)}, all")
     if commune and not selectors.commune_ids_for_code(commune):
         fail(f"no current commune with code {commune!r}")
-    qs = selectors.issues(selectors.OPERATOR, rule=rule or None, commune=commune or None,
+    qs = selectors.issues(OPERATOR, rule=rule or None, commune=commune or None,
                           status=None if status == "all" else status)
     by_rule = Counter(qs.values_list("rule", flat=True))
     rows = qs.select_related("person__commune")
@@ -176,7 +177,7 @@ def demo_data(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Write realistic, messy commune lists (one per pre-2025 commune) with a ground truth."""
-    from ansinh.registry.demo import generate
+    from ansinh.registry.demo_lists import generate
 
     try:
         summary = generate(province_code=province, people=people, seed=seed, out_dir=out)
