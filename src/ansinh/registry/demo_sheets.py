@@ -87,6 +87,15 @@ def _id_cell(spec: _FileSpec, e: Entry):
 class _Sheet:
     """openpyxl worksheet wrapper: row counter, legacy encoding + font, merges."""
 
+    @classmethod
+    def new(cls, spec: _FileSpec, title: str) -> _Sheet:
+        """A new workbook's one sheet, named `title`."""
+        import openpyxl
+
+        ws = openpyxl.Workbook().active
+        ws.title = title
+        return cls(ws, spec)
+
     def __init__(self, ws, spec: _FileSpec):
         from openpyxl.styles import Font
 
@@ -139,12 +148,7 @@ def _footer(sh: _Sheet, commune: dict, rng: random.Random, width: int):
 
 def _write_merged(path: Path, spec: _FileSpec, entries: list[Entry], rng: random.Random,
                   sections: bool) -> list[tuple[int, Entry]]:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Danh sach"
-    sh = _Sheet(ws, spec)
+    sh = _Sheet.new(spec, "Danh sach")
     c = spec.commune
     acct = spec.with_accounts
     width = 14 if acct else 12
@@ -218,7 +222,7 @@ def _write_merged(path: Path, spec: _FileSpec, entries: list[Entry], rng: random
     r = sh.row(["Tổng cộng", None] + [None] * 7 + [total])
     sh.merge(r, 1, r, 2)
     _footer(sh, c, rng, width)
-    wb.save(path)
+    sh.ws.parent.save(path)
     return out
 
 
@@ -236,12 +240,7 @@ SIMPLE_HEADERS = {
 
 
 def _write_simple(path: Path, spec: _FileSpec, entries: list[Entry], rng: random.Random) -> list:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "DS T1-2024"
-    sh = _Sheet(ws, spec)
+    sh = _Sheet.new(spec, "DS T1-2024")
     c = spec.commune
     hv = spec.header_variant
     kind = _title_kind(c)
@@ -285,7 +284,7 @@ def _write_simple(path: Path, spec: _FileSpec, entries: list[Entry], rng: random
     sh.row([None, "Người lập biểu", None, None, None, None, f"Xác nhận của UBND {kind.lower()}"], bold=True)
     sh.row([])
     sh.row([None, f"{_weighted(rng, SURNAMES)} Thị {rng.choice(GIVEN_F)}"])
-    wb.save(path)
+    sh.ws.parent.save(path)
     return out
 
 

@@ -186,7 +186,7 @@ def _province_context_uncached(user, province: str | None) -> tuple[frozenset[st
         if u is None:
             raise BadInput(f"không có tỉnh mã {province!r}")
         units = [u]
-    elif user is not None:
+    else:
         scope = scope_for(user)
         codes = set(scope.province_codes)
         if not codes and scope.commune_ids:
