@@ -186,7 +186,7 @@ def main() -> None:
     from ansinh.accounts import selectors
     from ansinh.accounts.services import ensure_targets, refresh_snapshots, snapshot_days
     from ansinh.core.services import upsert_user
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
 
     ensure_targets()
     today = dt.date(2025, 12, 31)

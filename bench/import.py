@@ -1,6 +1,6 @@
 """Benchmark of `ansinh import`: all the Lạng Sơn commune lists, end to end, on SQLite and PostgreSQL.
 
-Standalone. Generates the demo lists once (``ansinh.registry.demo.generate``, province 20,
+Standalone. Generates the demo lists once (``ansinh.registry.demo_lists.generate``, province 20,
 seed 1; not timed) into a temporary folder, then:
 
 1. reading floor: every list loaded with python-calamine only (``.csv`` with the csv
@@ -57,7 +57,7 @@ t_begin = time.perf_counter()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
 import django
 django.setup()
-import ansinh.registry.services as services
+import ansinh.registry.importing.files as services
 from ansinh.cli import main
 t_ready = time.perf_counter()
 per_file = []
@@ -102,7 +102,7 @@ def loadavg() -> str:
 
 def generate(out: Path, people: int, seed: int) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
-    from ansinh.registry.demo import generate as demo_generate
+    from ansinh.registry.demo_lists import generate as demo_generate
 
     summary = demo_generate(province_code=PROVINCE, people=people, seed=seed, out_dir=out)
     truth = out / "ground_truth.csv"
@@ -112,7 +112,7 @@ def generate(out: Path, people: int, seed: int) -> dict:
 
 
 def list_files(folder: Path) -> list[Path]:
-    # same selection as ansinh.registry.services.list_files
+    # same selection as ansinh.registry.importing.files.list_files
     return sorted(q for q in folder.iterdir() if q.is_file() and q.suffix.lower() in (*SPREADSHEET, ".csv")
                   and not q.name.startswith(("~$", ".")))
 
@@ -485,7 +485,7 @@ def main() -> int:
         "",
         f"- machine: {machine()}",
         f"- date: {started.isoformat(timespec='seconds')}; load average at start (1/5/15 min): {load_start}",
-        f"- data: `ansinh.registry.demo.generate` (province {PROVINCE}, seed {args.seed}, {args.people:,} people): "
+        f"- data: `ansinh.registry.demo_lists.generate` (province {PROVINCE}, seed {args.seed}, {args.people:,} people): "
         f"{len(files)} commune files ({', '.join(f'{n} {e}' for e, n in sorted(by_ext.items()))}; "
         f"{size_mb:.1f} MB), {gen['rows']:,} data rows; generated in {t_gen:.1f} s (not timed)",
         f"- reading floor: {floor:.2f} s — python-calamine `from_path(p).get_sheet_by_index(0).to_python()` "

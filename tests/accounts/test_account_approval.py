@@ -134,7 +134,7 @@ def test_a_first_account_from_a_bank_list_is_paid_in_cash_until_approved():
 @pytest.mark.django_db
 def test_commune_list_import_creates_pending_accounts(tmp_path):
     """A commune list (the registry import) with an account: pending, made by the importer."""
-    from ansinh.registry.services import import_file
+    from ansinh.registry.importing.files import import_file
     from tests.registry_db.conftest import person_row, write_list
 
     officer = user("xa_dk_imp", "commune_officer", DONG_KINH)
@@ -347,7 +347,7 @@ def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_
     from ansinh.core.cli import DEMO_PAID_THROUGH
     from ansinh.core.demo import create_demo_users
     from ansinh.payroll import services as payroll
-    from ansinh.registry.services import demo_setup as registry_demo
+    from ansinh.registry.demo import demo_setup as registry_demo
 
     create_demo_users()
     registry_demo(people=300, seed=5, paid_through=DEMO_PAID_THROUGH)

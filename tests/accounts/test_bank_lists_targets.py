@@ -14,7 +14,7 @@ from ansinh.accounts.models import BankListImport, Target, TargetChange
 from ansinh.core import jobs
 from ansinh.core.models import Job, JobStatus
 from ansinh.registry.models import PaymentAccount, QualityIssue
-from ansinh.registry.selectors import OPERATOR
+from ansinh.core.roles import OPERATOR
 
 from .conftest import D
 

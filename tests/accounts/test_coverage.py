@@ -7,7 +7,7 @@ import pytest
 
 from ansinh.accounts import selectors
 from ansinh.accounts.services import refresh_snapshots
-from ansinh.registry.selectors import OPERATOR
+from ansinh.core.roles import OPERATOR
 
 from .conftest import D, PROVINCE
 

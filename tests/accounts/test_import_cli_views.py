@@ -148,7 +148,7 @@ def test_pages_drill_down_and_outreach_files(town, officer):
 
 def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkeypatch):
     from ansinh.accounts import selectors, views
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
 
     dk = town["dong_kinh"]
     # 08/2024 in Đông Kinh: Hoàng Văn Ba and Vi Văn Năm (Khối 1) have no account
@@ -186,7 +186,7 @@ def test_unit_outside_scope_is_404(town, officer):
 def test_demo_setup_tells_the_2024_story(db):
     from ansinh.accounts import selectors
     from ansinh.accounts.services import demo_setup
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
     from ansinh.units.models import AdminUnit
 
     communes = list(AdminUnit.objects.filter(level=3, province_code="20", valid_to__isnull=False).order_by("code"))

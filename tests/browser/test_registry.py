@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from ansinh.core.demo import create_demo_users
-from ansinh.registry.demo import generate
+from ansinh.registry.demo_lists import generate
 from ansinh.registry.models import ImportBatch, ImportRow, QualityIssue
 
 from .conftest import login

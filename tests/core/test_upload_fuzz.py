@@ -230,9 +230,10 @@ def test_services_refuse_hostile_files_with_one_line(kind, files, tmp_path):
     from ansinh.accounts.services import import_bank_list
     from ansinh.matching.services import verify_population
     from ansinh.payroll.files import read_result
-    from ansinh.registry.services import import_file
+    from ansinh.core.roles import OPERATOR
+    from ansinh.registry.importing.files import import_file
 
-    call = {"commune": lambda p: import_file(p),
+    call = {"commune": lambda p: import_file(p, OPERATOR),
             "bank": lambda p: import_bank_list(p, refresh=False),
             "population": lambda p: verify_population(p, apply=False),
             "result": read_result}[kind]

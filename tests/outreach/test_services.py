@@ -94,7 +94,7 @@ def test_report_only_by_the_recipient_organisation(orgs):
 
 def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     from ansinh.outreach import rules, selectors
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
 
     d = Directive.objects.get(pk=demo["directive"])
     assert d.organisation.name == "Sở Thông tin và Truyền thông tỉnh Lạng Sơn"

@@ -10,7 +10,7 @@ import pytest
 from ansinh.payroll import entitlement as E
 from ansinh.registry import categories
 from ansinh.registry.categories import CATEGORIES, coefficient, coefficient_milli, map_category
-from ansinh.registry.demo import CATEGORY_LABEL_VARIANTS
+from ansinh.registry.demo_people import CATEGORY_LABEL_VARIANTS
 
 AGES = [None, *range(0, 111)]
 MONTHS = ["2021-07", "2024-07", "2026-01"]
@@ -37,7 +37,7 @@ def test_every_imported_category_has_the_coefficient_payroll_uses():
     checked = 0
     for code in sorted(_importer_codes()):
         for age in AGES:
-            imported = coefficient(code, age)  # what registry.services stores on the enrolment
+            imported = coefficient(code, age)  # what the importer stores on the enrolment
             for month in MONTHS:
                 paid = E.coefficient_for(code, age, month, rows) if code in payroll_cats else None
                 assert coefficient_milli(code, age) == paid, (code, age, month)

@@ -69,7 +69,7 @@ def test_demo_opening_position_makes_november_and_december_ordinary_months(db, s
     from ansinh.core.cli import DEMO_PAID_THROUGH
     from ansinh.core.demo import create_demo_users
     from ansinh.registry.models import Person
-    from ansinh.registry.services import demo_setup as registry_demo
+    from ansinh.registry.demo import demo_setup as registry_demo
 
     settings.VAR_DIR = tmp_path
     settings.ANSINH_DEMO = True

@@ -11,7 +11,7 @@ from ansinh.registry.categories import (
     disability_severity,
     map_category,
 )
-from ansinh.registry.demo import CATEGORY_LABEL_VARIANTS, UNMAPPABLE_LABELS
+from ansinh.registry.demo_people import CATEGORY_LABEL_VARIANTS, UNMAPPABLE_LABELS
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from ansinh.registry.categories import map_category
-from ansinh.registry.demo import generate
+from ansinh.registry.demo_lists import generate
 from ansinh.registry.reader import read_list
 from ansinh.text import normalize_name
 

@@ -16,7 +16,7 @@ PROVINCE = "20"       # Lạng Sơn
 @pytest.fixture(scope="session")
 def demo_lists(tmp_path_factory) -> Path:
     """1,500 people in 194 commune lists of Lạng Sơn (plus ground_truth.csv), made once."""
-    from ansinh.registry.demo import generate
+    from ansinh.registry.demo_lists import generate
 
     out = tmp_path_factory.mktemp("demo1500")
     generate(province_code=PROVINCE, people=1500, seed=1, out_dir=out)

@@ -15,7 +15,9 @@ from django.test import Client
 from django.urls import reverse
 
 from ansinh.core.models import Job
-from ansinh.registry import selectors, services
+from ansinh.core.roles import OPERATOR
+from ansinh.registry import selectors
+from ansinh.registry.importing.files import import_file
 from ansinh.registry.models import Person
 
 from .conftest import DONG_KINH, HEADER, PROVINCE, person_row
@@ -60,7 +62,7 @@ def hostile(tmp_path, officer):
         person_row(name=HOSTILE, dob="", id_number="020040003333", village=OTHERS[1]),
         person_row(name=HOSTILE + " B", id_number="020040003333", village=OTHERS[2]),  # rejected: same ID
     ])
-    rep = services.import_file(path, province=PROVINCE)
+    rep = import_file(path, OPERATOR, province=PROVINCE)
     assert (rep["imported"], rep["rejected"]) == (3, 1), rep
     return {"rep": rep, "user": officer("oa", DONG_KINH)}
 
@@ -78,9 +80,9 @@ def test_person_export_csv_and_xlsx_have_no_live_formula(hostile, tmp_path):
     values = _no_formula(wb.active)
     assert "'" + stored in values
     # the CLI writes the same: `ansinh export persons --out FILE.xlsx|.csv`
-    selectors.export_xlsx(selectors.persons(selectors.OPERATOR), tmp_path / "p.xlsx")
+    selectors.export_xlsx(selectors.persons(OPERATOR), tmp_path / "p.xlsx")
     assert "'" + stored in _no_formula(openpyxl.load_workbook(tmp_path / "p.xlsx").active)
-    text = "".join(selectors.export_csv_lines(selectors.persons(selectors.OPERATOR)))
+    text = "".join(selectors.export_csv_lines(selectors.persons(OPERATOR)))
     assert f"'{stored}".replace('"', '""') in text
 
 

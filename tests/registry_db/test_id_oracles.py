@@ -7,8 +7,12 @@ import pytest
 from django.test import Client
 
 from ansinh.core.jobs import BadInput
-from ansinh.registry import rules, selectors, services
+from ansinh.core.roles import OPERATOR
+from ansinh.registry import rules, selectors
+from ansinh.registry.importing.files import import_file
 from ansinh.registry.models import ImportRow, IssueStatus, Person, QualityIssue, RowOutcome
+from ansinh.registry.review import fix_issue
+from ansinh.registry.routing import IdNumberTaken, covering_keys, follow_person_scope
 from ansinh.text import fold
 from ansinh.units.models import AdminUnit, Level
 
@@ -77,11 +81,11 @@ def test_fix_service_refuses_with_the_plain_message_and_routes_the_case_to_the_p
         other_person, own_issue, officer):
     a = officer("dk", DONG_KINH)
     with pytest.raises(BadInput) as exc:
-        services.fix_issue(own_issue, a, "id_number", TAKEN_ID)
+        fix_issue(own_issue, a, "id_number", TAKEN_ID)
     assert _leaks(str(exc.value)) == []
-    assert isinstance(exc.value, services.IdNumberTaken) and str(exc.value) == rules.ID_TAKEN_MESSAGE
-    with pytest.raises(services.IdNumberTaken):  # a second attempt is counted on the same case
-        services.fix_issue(own_issue, a, "id_number", TAKEN_ID)
+    assert isinstance(exc.value, IdNumberTaken) and str(exc.value) == rules.ID_TAKEN_MESSAGE
+    with pytest.raises(IdNumberTaken):  # a second attempt is counted on the same case
+        fix_issue(own_issue, a, "id_number", TAKEN_ID)
     routed = QualityIssue.objects.get(rule="ID_TAKEN")
     assert routed.person_id == own_issue.person_id and routed.status == IssueStatus.OPEN
     assert routed.details["other_person"] == other_person.pk and routed.details["attempts"] == 2
@@ -101,7 +105,7 @@ def test_fix_service_refuses_with_the_plain_message_and_routes_the_case_to_the_p
 def test_import_rejection_does_not_name_the_commune_where_the_id_is_registered(
         other_person, small_list, officer):
     a = officer("dk", DONG_KINH)
-    rep = services.import_file(small_list([person_row(name="Nguyễn Văn Mới", id_number=TAKEN_ID)]), user=a)
+    rep = import_file(small_list([person_row(name="Nguyễn Văn Mới", id_number=TAKEN_ID)]), user=a)
     assert rep["rejected"] == 1
     reasons = rep["rejected_rows"][0]["reasons"]
     stored = ImportRow.objects.get(batch_id=rep["batch"], outcome=RowOutcome.REJECTED)
@@ -127,13 +131,13 @@ def test_import_rejection_of_a_person_listed_elsewhere_by_name_and_birth(small_l
     """A person found by name and date of birth (no ID) in another unit: refused without
     naming the unit, and routed to the province."""
     # Registered by the province in Kỳ Lừa, with an old residence inside Đông Kinh's merged area.
-    services.import_file(small_list([person_row(name="Lăng Thị Hoa", id_number="")], name="kl.xlsx",
-                                    commune="PHƯỜNG KỲ LỪA"), province=PROVINCE)
+    import_file(small_list([person_row(name="Lăng Thị Hoa", id_number="")], name="kl.xlsx",
+                                    commune="PHƯỜNG KỲ LỪA"), OPERATOR, province=PROVINCE)
     held = Person.objects.get()
     dk = current(DONG_KINH)
     Person.objects.filter(pk=held.pk).update(residence_unit=dk)  # shares a unit with Đông Kinh's rows
     a = officer("dk", DONG_KINH)
-    rep = services.import_file(small_list([person_row(name="Lăng Thị Hoa", id_number="")], name="dk.xlsx"), user=a)
+    rep = import_file(small_list([person_row(name="Lăng Thị Hoa", id_number="")], name="dk.xlsx"), user=a)
     assert rep["rejected"] == 1
     assert "Kỳ Lừa" not in " ".join(rep["rejected_rows"][0]["reasons"])
     assert rep["rejected_rows"][0]["reasons"] == [rules.LISTED_ELSEWHERE_MESSAGE]
@@ -143,9 +147,9 @@ def test_import_rejection_of_a_person_listed_elsewhere_by_name_and_birth(small_l
 
 def test_routed_issues_stay_with_the_province_when_the_person_moves(other_person, own_issue, officer):
     a = officer("dk", DONG_KINH)
-    with pytest.raises(services.IdNumberTaken):
-        services.fix_issue(own_issue, a, "id_number", TAKEN_ID)
-    services.follow_person_scope([own_issue.person_id], current(KY_LUA).pk, PROVINCE)
+    with pytest.raises(IdNumberTaken):
+        fix_issue(own_issue, a, "id_number", TAKEN_ID)
+    follow_person_scope([own_issue.person_id], current(KY_LUA).pk, PROVINCE)
     routed = QualityIssue.objects.get(rule="ID_TAKEN")
     assert (routed.scope_commune_id, routed.province_code) == (None, PROVINCE)
     own_issue.refresh_from_db()
@@ -153,7 +157,7 @@ def test_routed_issues_stay_with_the_province_when_the_person_moves(other_person
 
 
 def test_covering_keys():
-    assert services.covering_keys((1, "20"), (1, "20")) == (1, "20")
-    assert services.covering_keys((1, "20"), (2, "20")) == (None, "20")
-    assert services.covering_keys((1, "20"), (2, "01")) == (None, "")
-    assert services.covering_keys((None, "20"), (2, "20")) == (None, "20")
+    assert covering_keys((1, "20"), (1, "20")) == (1, "20")
+    assert covering_keys((1, "20"), (2, "20")) == (None, "20")
+    assert covering_keys((1, "20"), (2, "01")) == (None, "")
+    assert covering_keys((None, "20"), (2, "20")) == (None, "20")

@@ -7,7 +7,10 @@ from collections import Counter
 import pytest
 
 from ansinh.core.jobs import BadInput
-from ansinh.registry import rules, services
+from ansinh.core.roles import OPERATOR
+from ansinh.registry import rules
+from ansinh.registry.importing.files import import_file, list_files
+from ansinh.registry.importing.importer import Importer
 from ansinh.registry.models import (
     ChangeLog,
     Enrolment,
@@ -19,6 +22,8 @@ from ansinh.registry.models import (
     QualityIssue,
     RowOutcome,
 )
+from ansinh.registry.review import fix_issue, residence_choices, resolve_residence, waive_issue
+from ansinh.registry.routing import OutsideScope
 from ansinh.units.models import AdminUnit, Level
 
 from .conftest import DONG_KINH, KY_LUA, PROVINCE, person_row, registry_counts
@@ -33,13 +38,13 @@ def current(code: str) -> AdminUnit:
 # --------------------------------------------------------------------------- demo lists
 
 def test_demo_lists_every_row_accounted_for(demo_lists):
-    files = [f for f in services.list_files([demo_lists]) if f.name != "ground_truth.csv"]
+    files = [f for f in list_files([demo_lists]) if f.name != "ground_truth.csv"]
     assert len(files) == 194
     with open(demo_lists / "ground_truth.csv", encoding="utf-8") as fh:
         truth = Counter(r["file"] for r in csv.DictReader(fh))
     totals = Counter()
     for f in files:
-        rep = services.import_file(f, province=PROVINCE)
+        rep = import_file(f, OPERATOR, province=PROVINCE)
         assert rep["rows"] == rep["imported"] + rep["updated"] + rep["rejected"], f.name
         assert rep["rows"] == truth[f.name], f"{f.name}: the reader lost or invented rows"
         assert rep["commune"] is not None, f"{f.name}: commune of the list not found"
@@ -68,7 +73,7 @@ def test_list_of_a_split_commune_goes_to_review(small_list):
                        person_row(name="Vi Thị Chín", dob="01/01/1939", gender="Nữ", id_number="020139000999",
                                   village="Khuổi Mò")],
                       commune="XÃ HỒNG PHONG", district="HUYỆN BÌNH GIA")
-    rep = services.import_file(path, province=PROVINCE)
+    rep = import_file(path, OPERATOR, province=PROVINCE)
     assert rep["commune"]["status"] == "ambiguous"  # Xã Hồng Phong (Bình Gia) was split in 2025
     issues = QualityIssue.objects.filter(rule="RESIDENCE", batch_id=rep["batch"])
     assert issues.count() == rep["imported"]
@@ -76,10 +81,10 @@ def test_list_of_a_split_commune_goes_to_review(small_list):
     assert issue.severity == "warning" and len(issue.details["candidates"]) >= 2
     person = issue.person
     assert person.commune is None and person.residence_unit.code == "06079" and not person.residence_unit.is_current
-    choices = services.residence_choices(person)
+    choices = residence_choices(person)
     assert {c["id"] for c in issue.details["candidates"] if not c.get("old")} <= {u.pk for u in choices}
     target = choices[0]
-    services.resolve_residence(person, target, None)
+    resolve_residence(person, target, OPERATOR)
     person.refresh_from_db()
     issue.refresh_from_db()
     assert person.commune == target and person.scope_commune == target
@@ -99,7 +104,7 @@ def test_rejections_with_reasons(small_list):
         person_row(name="Nguyễn Văn An B", id_number="020040001234"),      # same ID as row 1
         person_row(name="Hoàng Thị Dung", dob="12/12/1941", gender="Nữ", id_number="02014100555"),  # 11 digits
     ])
-    rep = services.import_file(path, province=PROVINCE)
+    rep = import_file(path, OPERATOR, province=PROVINCE)
     assert (rep["rows"], rep["imported"], rep["updated"], rep["rejected"]) == (6, 2, 0, 4)
     reasons = {r["row"]: r["reasons"][0] for r in rep["rejected_rows"]}
     assert reasons[6] == "Thiếu họ tên"
@@ -119,7 +124,7 @@ def test_values_are_cleaned_and_issues_recorded(small_list):
     path = small_list([person_row(name="NGUYỄN  THỊ  HOÀ", dob="1944", gender="Nam", id_number="020145001234",
                                   category="Đối tượng khác", account="1234 5678 9", bank="Agribank Lạng Sơn",
                                   phone="01682345678")])
-    rep = services.import_file(path, province=PROVINCE)
+    rep = import_file(path, OPERATOR, province=PROVINCE)
     assert rep["imported"] == 1 and rep["unmapped_categories"] == {"Đối tượng khác": 1}
     p = Person.objects.get()
     assert p.full_name == "Nguyễn Thị Hòa" and p.name_key == "NGUYEN THI HOA"
@@ -140,19 +145,19 @@ def test_values_are_cleaned_and_issues_recorded(small_list):
 def test_same_file_twice_changes_nothing(small_list):
     path = small_list([person_row(), person_row(name="Lý Thị Ba", dob="02/02/1938", gender="Nữ",
                                                   id_number="020138000111")])
-    first = services.import_file(path, province=PROVINCE)
+    first = import_file(path, OPERATOR, province=PROVINCE)
     before = registry_counts()
-    again = services.import_file(path, province=PROVINCE)
+    again = import_file(path, OPERATOR, province=PROVINCE)
     assert again["already_imported"] is True and again["batch"] == first["batch"]
     assert (again["rows"], again["imported"]) == (first["rows"], first["imported"])
     assert registry_counts() == before
 
 
 def test_next_month_updates_and_keeps_history(small_list):
-    services.import_file(small_list([person_row(phone="0912345678")], name="t1.xlsx"), province=PROVINCE)
+    import_file(small_list([person_row(phone="0912345678")], name="t1.xlsx"), OPERATOR, province=PROVINCE)
     p = Person.objects.get()
-    rep = services.import_file(small_list([person_row(phone="0987654321", account="999888777", bank="BIDV")],
-                                          name="t2.xlsx", period="02 năm 2024"), province=PROVINCE)
+    rep = import_file(small_list([person_row(phone="0987654321", account="999888777", bank="BIDV")],
+                                          name="t2.xlsx", period="02 năm 2024"), OPERATOR, province=PROVINCE)
     assert (rep["imported"], rep["updated"], rep["rejected"]) == (0, 1, 0)
     assert Person.objects.count() == 1
     p.refresh_from_db()
@@ -167,12 +172,12 @@ def test_next_month_updates_and_keeps_history(small_list):
 
 
 def test_matching_without_id_uses_name_dob_commune(small_list):
-    services.import_file(small_list([person_row(id_number="")], name="a.xlsx"), province=PROVINCE)
-    rep = services.import_file(small_list([person_row(id_number="020040001234")], name="b.xlsx"), province=PROVINCE)
+    import_file(small_list([person_row(id_number="")], name="a.xlsx"), OPERATOR, province=PROVINCE)
+    rep = import_file(small_list([person_row(id_number="020040001234")], name="b.xlsx"), OPERATOR, province=PROVINCE)
     assert rep["updated"] == 1 and Person.objects.count() == 1
     assert Person.objects.get().id_number == "020040001234"
     # same name and dob in another commune is another person
-    rep = services.import_file(small_list([person_row(id_number="")], name="c.xlsx", commune="PHƯỜNG KỲ LỪA"),
+    rep = import_file(small_list([person_row(id_number="")], name="c.xlsx", commune="PHƯỜNG KỲ LỪA"), OPERATOR,
                                province=PROVINCE)
     assert rep["imported"] == 1 and Person.objects.count() == 2
 
@@ -186,12 +191,12 @@ def test_failure_midway_leaves_nothing(small_list, monkeypatch):
         assert Person.objects.count() == before["Person"] + 2  # persons were written...
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services._Importer, "_write_issues", boom)
+    monkeypatch.setattr(Importer, "_write_issues", boom)
     with pytest.raises(RuntimeError, match="disk full"):
-        services.import_file(path, province=PROVINCE)
+        import_file(path, OPERATOR, province=PROVINCE)
     assert registry_counts() == before  # ...and rolled back with everything else
     monkeypatch.undo()
-    rep = services.import_file(path, province=PROVINCE)  # the same file imports cleanly afterwards
+    rep = import_file(path, OPERATOR, province=PROVINCE)  # the same file imports cleanly afterwards
     assert rep["imported"] == 2 and not rep["already_imported"]
 
 
@@ -199,7 +204,7 @@ def test_unreadable_file_is_bad_input(tmp_path):
     bad = tmp_path / "notes.csv"
     bad.write_text("hello;world\n1;2\n", encoding="utf-8")
     with pytest.raises(BadInput, match="notes.csv"):
-        services.import_file(bad)
+        import_file(bad, OPERATOR)
     assert ImportBatch.objects.count() == 0
 
 
@@ -208,13 +213,13 @@ def test_unreadable_file_is_bad_input(tmp_path):
 def test_commune_officer_imports_only_their_commune(small_list, officer):
     a = officer("dk", DONG_KINH)
     other = small_list([person_row()], name="kyluа.xlsx", commune="PHƯỜNG KỲ LỪA")
-    with pytest.raises(services.OutsideScope):
-        services.import_file(other, user=a)
+    with pytest.raises(OutsideScope):
+        import_file(other, user=a)
     assert Person.objects.count() == 0
     # own list; one row lives elsewhere (its address names another commune)
     own = small_list([person_row(), person_row(name="Lăng Văn Tư", dob="01/01/1941", id_number="020041000777",
                                                address="Khối 3, Phường Kỳ Lừa, Lạng Sơn")])
-    rep = services.import_file(own, user=a)
+    rep = import_file(own, user=a)
     assert (rep["imported"], rep["rejected"]) == (1, 1)
     assert rep["rejected_rows"][0]["reasons"][0].startswith("Ngoài phạm vi của bạn")
     batch = ImportBatch.objects.get(pk=rep["batch"])
@@ -222,9 +227,9 @@ def test_commune_officer_imports_only_their_commune(small_list, officer):
 
 
 def test_commune_officer_cannot_update_a_person_of_another_commune(small_list, officer):
-    services.import_file(small_list([person_row()], name="a.xlsx", commune="PHƯỜNG KỲ LỪA"), province=PROVINCE)
+    import_file(small_list([person_row()], name="a.xlsx", commune="PHƯỜNG KỲ LỪA"), OPERATOR, province=PROVINCE)
     a = officer("dk", DONG_KINH)
-    rep = services.import_file(small_list([person_row(phone="0912345678")], name="b.xlsx"), user=a)
+    rep = import_file(small_list([person_row(phone="0912345678")], name="b.xlsx"), user=a)
     # said without naming the commune the person is registered in (see test_id_oracles.py)
     assert rep["rejected"] == 1 and rep["rejected_rows"][0]["reasons"] == [rules.ID_TAKEN_MESSAGE]
     assert Person.objects.get().phone == ""
@@ -232,23 +237,23 @@ def test_commune_officer_cannot_update_a_person_of_another_commune(small_list, o
 
 def test_province_officer_and_auditor(small_list, officer):
     prov = officer("tinh", PROVINCE, role="province_officer")
-    rep = services.import_file(small_list([person_row()], commune="PHƯỜNG KỲ LỪA"), user=prov)
+    rep = import_file(small_list([person_row()], commune="PHƯỜNG KỲ LỪA"), user=prov)
     assert rep["imported"] == 1
     auditor = officer("kt", PROVINCE, role="auditor")
-    with pytest.raises(services.OutsideScope):
-        services.import_file(small_list([person_row()], name="x.xlsx"), user=auditor)
+    with pytest.raises(OutsideScope):
+        import_file(small_list([person_row()], name="x.xlsx"), user=auditor)
 
 
 # --------------------------------------------------------------------------- review actions
 
 def test_fix_and_waive_are_recorded(small_list, officer):
-    services.import_file(small_list([person_row(id_number="0200400012", dob="05/03/1940")]), province=PROVINCE)
+    import_file(small_list([person_row(id_number="0200400012", dob="05/03/1940")]), OPERATOR, province=PROVINCE)
     p = Person.objects.get()
     a = officer("dk", DONG_KINH)
     issue = p.issues.get(rule="ID_SHAPE")
     with pytest.raises(BadInput):
-        services.fix_issue(issue, a, "id_number", "123")
-    services.fix_issue(issue, a, "id_number", "020 040 001 234")
+        fix_issue(issue, a, "id_number", "123")
+    fix_issue(issue, a, "id_number", "020 040 001 234")
     p.refresh_from_db()
     issue.refresh_from_db()
     assert p.id_number == "020040001234"
@@ -257,8 +262,8 @@ def test_fix_and_waive_are_recorded(small_list, officer):
     assert (log.old, log.new, log.user, log.source) == ("", "020040001234", a, "web")
     acct = p.issues.get(rule="ACCOUNT_FIELDS")
     with pytest.raises(BadInput):
-        services.waive_issue(acct, a, "  ")
-    services.waive_issue(acct, a, "Nhận tiền mặt tại xã")
+        waive_issue(acct, a, "  ")
+    waive_issue(acct, a, "Nhận tiền mặt tại xã")
     acct.refresh_from_db()
     assert acct.status == IssueStatus.WAIVED and acct.waived_by == a and acct.reason == "Nhận tiền mặt tại xã"
     assert ChangeLog.objects.filter(model="registry.qualityissue", object_id=acct.pk, new="waived").exists()
@@ -267,47 +272,47 @@ def test_fix_and_waive_are_recorded(small_list, officer):
     dob_issue = QualityIssue.objects.create(person=p, rule="DOB_PLAUSIBLE", severity="warning", message="x",
                                             field="dob", scope_commune=p.scope_commune,
                                             province_code=p.province_code)
-    with pytest.raises(services.OutsideScope):
-        services.fix_issue(dob_issue, b, "dob", "05/03/1940")
+    with pytest.raises(OutsideScope):
+        fix_issue(dob_issue, b, "dob", "05/03/1940")
 
 
 def test_fixing_the_id_rechecks_the_rules_that_compare_it(small_list, officer):
     # The list's ID has two wrong digits (female, born 1941) for a man born in 1940.
-    services.import_file(small_list([person_row(id_number="020141001234")]), province=PROVINCE)
+    import_file(small_list([person_row(id_number="020141001234")]), OPERATOR, province=PROVINCE)
     p = Person.objects.get()
     assert set(p.issues.filter(status=IssueStatus.OPEN).values_list("rule", flat=True)) >= {
         "ID_GENDER", "ID_BIRTH_YEAR"}
     a = officer("dk", DONG_KINH)
     # one digit fixed through the gender issue: the gender now agrees, the year still does not
-    services.fix_issue(p.issues.get(rule="ID_GENDER"), a, "id_number", "020041001234")
+    fix_issue(p.issues.get(rule="ID_GENDER"), a, "id_number", "020041001234")
     assert p.issues.get(rule="ID_BIRTH_YEAR").status == IssueStatus.OPEN
     # the second digit fixed through the year issue: nothing left open of either rule
-    services.fix_issue(p.issues.get(rule="ID_BIRTH_YEAR"), a, "id_number", "020040001234")
+    fix_issue(p.issues.get(rule="ID_BIRTH_YEAR"), a, "id_number", "020040001234")
     assert not p.issues.filter(status=IssueStatus.OPEN, rule__in=["ID_GENDER", "ID_BIRTH_YEAR"]).exists()
     # a date of birth "fixed" to a year the ID contradicts opens a new year issue, recorded
     dob_issue = QualityIssue.objects.create(person=p, rule="DOB_PLAUSIBLE", severity="warning", message="x",
                                             field="dob", scope_commune=p.scope_commune,
                                             province_code=p.province_code)
-    services.fix_issue(dob_issue, a, "dob", "05/03/1945")
+    fix_issue(dob_issue, a, "dob", "05/03/1945")
     reopened = p.issues.get(rule="ID_BIRTH_YEAR", status=IssueStatus.OPEN)
     assert "1940" in reopened.message and "1945" in reopened.message
     assert reopened.scope_commune == p.scope_commune and reopened.details["after_fix"] == "dob"
     assert ChangeLog.objects.filter(model="registry.qualityissue", object_id=reopened.pk, new="open").exists()
     # putting the date back closes it again
-    services.fix_issue(reopened, a, "dob", "05/03/1940")
+    fix_issue(reopened, a, "dob", "05/03/1940")
     assert not p.issues.filter(status=IssueStatus.OPEN, rule__in=["ID_GENDER", "ID_BIRTH_YEAR"]).exists()
 
 
 def test_fix_category(small_list):
-    services.import_file(small_list([person_row(category="BTXH")]), province=PROVINCE)
+    import_file(small_list([person_row(category="BTXH")]), OPERATOR, province=PROVINCE)
     issue = QualityIssue.objects.get(rule="CATEGORY_UNMAPPED")
-    services.fix_issue(issue, None, "category", "5.5c")
+    fix_issue(issue, OPERATOR, "category", "5.5c")
     e = Enrolment.objects.get()
     assert e.category == "5.5c" and str(e.coefficient) == "1.00"
 
 
 def test_unknown_residence_fixed_by_address(small_list, officer):
-    rep = services.import_file(small_list([person_row()], name="ds.xlsx", commune="BAN CHỈ ĐẠO"), province=PROVINCE)
+    rep = import_file(small_list([person_row()], name="ds.xlsx", commune="BAN CHỈ ĐẠO"), OPERATOR, province=PROVINCE)
     assert rep["commune"] is None and rep["issues"]["RESIDENCE"] == 1
     p = Person.objects.get()
     assert p.commune is None and p.province_code == "20"  # still visible to the province
@@ -315,8 +320,8 @@ def test_unknown_residence_fixed_by_address(small_list, officer):
     assert issue.severity == "error"
     prov = officer("tinh", PROVINCE, role="province_officer")
     with pytest.raises(BadInput):
-        services.fix_issue(issue, prov, "address_text", "Khối 5")
-    services.fix_issue(issue, prov, "address_text", "Khối 5, Phường Đông Kinh")
+        fix_issue(issue, prov, "address_text", "Khối 5")
+    fix_issue(issue, prov, "address_text", "Khối 5, Phường Đông Kinh")
     p.refresh_from_db()
     issue.refresh_from_db()
     assert p.commune.code == DONG_KINH and p.scope_commune == p.commune and p.address_text == "Khối 5, Phường Đông Kinh"

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from ansinh.core.jobs import run_job
 from ansinh.core.models import Job, JobStatus
-from ansinh.registry import services
+from ansinh.core.roles import OPERATOR
+from ansinh.registry.importing.files import import_file
 from ansinh.registry.models import ImportBatch, IssueStatus, Person, QualityIssue
 
 from .conftest import DONG_KINH, KY_LUA, PROVINCE, person_row
@@ -31,8 +32,8 @@ def two_communes(small_list, officer):
                          person_row(name="", id_number="020040006666"),
                          person_row(name="Bế Văn Bính", id_number="020040007777")],
                         name="b.xlsx", commune="PHƯỜNG KỲ LỪA")
-    rep_a = services.import_file(a_file, province=PROVINCE)
-    rep_b = services.import_file(b_file, province=PROVINCE)
+    rep_a = import_file(a_file, OPERATOR, province=PROVINCE)
+    rep_b = import_file(b_file, OPERATOR, province=PROVINCE)
     users = {"a": officer("oa", DONG_KINH), "b": officer("ob", KY_LUA),
              "prov": officer("op", PROVINCE, role="province_officer"),
              "auditor": officer("au", PROVINCE, role="auditor")}
@@ -190,7 +191,7 @@ def test_review_fix_and_waive_over_htmx(two_communes):
 def test_split_commune_choice_from_the_review_queue(small_list, officer):
     path = small_list([person_row(name="Nông Văn Tám", village="Nà Pàn")], commune="XÃ HỒNG PHONG",
                       district="HUYỆN BÌNH GIA")
-    services.import_file(path, province=PROVINCE)
+    import_file(path, OPERATOR, province=PROVINCE)
     issue = QualityIssue.objects.get(rule="RESIDENCE")
     cand = [c for c in issue.details["candidates"] if not c.get("old")][0]
     prov = login(officer("op", PROVINCE, role="province_officer"))

@@ -1,14 +1,14 @@
-"""_Writer's memoised/short-cut adapters give what the backend's own adapters give."""
+"""Writer's memoised/short-cut adapters give what the backend's own adapters give."""
 import datetime as dt
 
 from django.db import connection
 
 from ansinh.registry.models import ImportRow, Person, QualityIssue
-from ansinh.registry.services import _Writer
+from ansinh.registry.importing.writer import Writer
 
 
 def _adapter(model, name):
-    w = _Writer()
+    w = Writer()
     fields = (name,)
     _cols, fns = w._adapters(model, fields)
     return dict(fns)[0]

@@ -23,8 +23,8 @@ def coverage_cmd(
 ) -> None:
     """Beneficiaries with an account per unit on a day, against the target in force."""
     from ansinh.accounts import selectors
+    from ansinh.core.roles import OPERATOR
     from ansinh.core.selectors import province_for
-    from ansinh.registry.selectors import OPERATOR
 
     province = province_for(None, province)
 

@@ -337,7 +337,7 @@ def start_bank_list_import(user, uploaded, provider: str = ""):
     from ansinh.accounts.models import BankListImport
     from ansinh.core.jobs import start_job
     from ansinh.core.uploads import check_name, store_upload, uploader_scope
-    from ansinh.registry.services import can_edit
+    from ansinh.core.roles import can_edit
 
     if not can_edit(user):
         raise BadInput("bạn không có quyền nhập danh sách tài khoản")
@@ -538,7 +538,7 @@ def refresh_snapshots(days: list[dt.date] | None = None, since: dt.date | None =
     method "scan" (default elsewhere up to SQL_ABOVE persons): one read of persons, enrolments
     and accounts, every day at once by index intervals (the same rules; tests hold all equal)."""
     from ansinh.accounts.selectors import group_rows
-    from ansinh.registry.selectors import OPERATOR
+    from ansinh.core.roles import OPERATOR
 
     days = sorted(set(days or snapshot_days()))
     if since:

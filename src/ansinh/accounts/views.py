@@ -201,7 +201,7 @@ def bank_list_upload(request):
 
     from ansinh.accounts import services
     from ansinh.core.jobs import BadInput
-    from ansinh.registry.services import can_edit
+    from ansinh.core.roles import can_edit
 
     allowed = can_edit(request.user)
     error = ""

@@ -27,6 +27,38 @@ def has_role(user, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+# Who may change the registry (import lists, fix and waive issues, place a person, check IDs).
+EDITORS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
+
+
+def can_edit(user) -> bool:
+    """May `user` change registry data? None (nobody) may not: the CLI passes OPERATOR."""
+    return has_role(user, *EDITORS)
+
+
+class _Operator:
+    """The command line's operator: an active superuser with no profile and no database row, so
+    scope_for gives EVERYTHING, roles_of gives the administrator and recorded_user records
+    nobody. Commands pass it explicitly; a `user` of None is nobody and sees or changes nothing."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    pk = None
+    username = "operator"
+    _ansinh_roles = frozenset({Role.ADMIN})
+
+    @property
+    def profile(self):
+        raise AttributeError("the operator has no profile")
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = _Operator()
+
+
 # Roles whose holders do staff work (registry, payroll, accounts, matching, units, jobs). A user with none
 # of them (an outreach unit: a newspaper, a broadcaster, a commune culture office) sees only the pages below.
 STAFF_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})

@@ -20,7 +20,7 @@ from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.history import Change, log_changes, set_enrolment_status
 from ansinh.registry.models import Enrolment, EnrolmentStatus, Person
-from ansinh.registry.services import covering_keys
+from ansinh.registry.routing import covering_keys
 
 DUPLICATE_REASON = "trùng lặp"
 DECIDERS = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN)
@@ -394,7 +394,7 @@ def start_verification(user, uploaded):
     """Store an uploaded population extract and start the check in the background."""
     from ansinh.core.jobs import start_job
     from ansinh.core.uploads import check_name, store_upload, uploader_scope
-    from ansinh.registry.services import can_edit
+    from ansinh.core.roles import can_edit
 
     if not can_edit(user):
         raise BadInput("bạn không có quyền đối chiếu dữ liệu dân cư")
@@ -421,7 +421,7 @@ def store_proposals(proposals: list, searched: set[int]) -> int:
 
 #: The quality rule under which an accepted proposal is written (when the person has no
 #: open ID issue of the import rules), so that the ID goes through the registry's own
-#: history-keeping correction service (``registry.services.fix_issue``).
+#: history-keeping correction service (``registry.review.fix_issue``).
 PROPOSAL_RULE = "ID_POPULATION"
 ID_RULES = ("ID_SHAPE", "ID_GENDER", "ID_BIRTH_YEAR", PROPOSAL_RULE)
 
@@ -435,7 +435,7 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
     """Write the proposed ID number to the person through the registry's correction service
     (validated, unique, one ChangeLog row per changed field, by ``user``), closing the
     person's open ID issue (or one opened for this proposal), and record the decision."""
-    from ansinh.registry import services as registry
+    from ansinh.registry import review as registry
     from ansinh.registry.models import IssueStatus, QualityIssue, Severity
 
     taken = None

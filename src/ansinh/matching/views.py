@@ -137,7 +137,7 @@ def verify(request):
     """Upload a population extract (the file commune police return after a batch check): the
     check runs in the background for the uploader's scope; results go to the proposals page,
     the persons' history (deaths) and the job's report."""
-    from ansinh.registry.services import can_edit
+    from ansinh.core.roles import can_edit
 
     allowed = can_edit(request.user)
     error = ""

@@ -6,7 +6,7 @@
   (issued or published) that give it a task;
 * anyone else (commune officers): the unit scope, i.e. tasks and reports of their commune.
 
-A user of None sees nothing; the CLI reads as ansinh.registry.selectors.OPERATOR."""
+A user of None sees nothing; the CLI reads as ansinh.core.roles.OPERATOR."""
 from __future__ import annotations
 
 import datetime as dt
@@ -256,7 +256,7 @@ def accounts_coverage(as_of: dt.date, province_code: str) -> dict[int, tuple[int
     engine (ansinh.accounts.selectors.coverage) when it is there; None when it is not."""
     try:
         from ansinh.accounts import selectors as acc
-        from ansinh.registry.selectors import OPERATOR
+        from ansinh.core.roles import OPERATOR
     except ImportError:
         return None
     fn = getattr(acc, "coverage", None)

@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = "Danh sách đối tượng"
 
     def ready(self) -> None:
-        from ansinh.registry import services  # noqa: F401 - registers its job kinds (for the worker process)
+        from ansinh.registry import jobs  # noqa: F401 - registers its job kinds (for the worker process)

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from ansinh.cli import emit, fail, progress_bar
+from ansinh.core.roles import OPERATOR
 
 export_app = typer.Typer(no_args_is_help=True, help="Export registry data.")
 quality_app = typer.Typer(no_args_is_help=True, help="Data-quality issues of the registry.")
@@ -32,7 +33,7 @@ def import_cmd(
     """Import beneficiary lists into the registry (idempotent: a file already imported changes nothing)."""
     from ansinh.core.jobs import BadInput, Progress
     from ansinh.core.selectors import province_for
-    from ansinh.registry.services import import_file, list_files, month_str
+    from ansinh.registry.importing.files import import_file, list_files, month_str
 
     province = province_for(None, province)
 
@@ -50,7 +51,7 @@ def import_cmd(
             if listener:
                 listener(i, len(files), f.name)
             try:
-                rep = import_file(f, paid_through=paid, province=province or None, progress=Progress())
+                rep = import_file(f, OPERATOR, paid_through=paid, province=province or None, progress=Progress())
             except BadInput as exc:
                 entries.append({"file": str(f), "error": str(exc)})
                 continue
@@ -119,7 +120,7 @@ def export_persons(
         fail(f"no current commune with code {commune!r}")
     if not out.parent.exists():
         fail(f"folder {out.parent} does not exist")
-    qs = selectors.persons(selectors.OPERATOR, commune=commune or None)
+    qs = selectors.persons(OPERATOR, commune=commune or None)
     n = 0
     if suffix == ".csv":
         with open(out, "w", encoding="utf-8", newline="") as fh:
@@ -151,7 +152,7 @@ def quality_list(
         fail(f"--status must be one of {', '.join(IssueStatus.values)}, all")
     if commune and not selectors.commune_ids_for_code(commune):
         fail(f"no current commune with code {commune!r}")
-    qs = selectors.issues(selectors.OPERATOR, rule=rule or None, commune=commune or None,
+    qs = selectors.issues(OPERATOR, rule=rule or None, commune=commune or None,
                           status=None if status == "all" else status)
     by_rule = Counter(qs.values_list("rule", flat=True))
     rows = qs.select_related("person__commune")
@@ -181,7 +182,7 @@ def demo_data(
 ) -> None:
     """Write realistic, messy commune lists (one per pre-2025 commune) with a ground truth."""
     from ansinh.core.selectors import province_for
-    from ansinh.registry.demo import generate
+    from ansinh.registry.demo_lists import generate
 
     province = province_for(None, province)
     if not province:

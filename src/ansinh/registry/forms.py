@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.registry.categories import CATEGORY_LABELS
-from ansinh.registry.services import FIXABLE_FIELDS
+from ansinh.registry.review import FIXABLE_FIELDS
 
 FIELD_LABELS = {
     "full_name": _("Họ và tên"),
@@ -34,10 +34,6 @@ class FixForm(forms.Form):
 
 class WaiveForm(forms.Form):
     reason = forms.CharField(label=_("Lý do bỏ qua"), max_length=500)
-
-
-class ResidenceForm(forms.Form):
-    unit = forms.IntegerField(label=_("Xã/phường hiện hành"))
 
 
 def category_choices() -> list[tuple[str, str]]:

@@ -42,16 +42,37 @@ class Change:
     province_code: str
 
 
-def log_changes(changes, *, user, source: str, at=None) -> int:
-    """Write one ChangeLog row per Change (one bulk insert). Returns how many."""
+# ChangeLog columns in the order of a set-based insert's rows (log_changes with `insert`).
+LOG_COLUMNS = ("model", "object_id", "person", "field", "old", "new", "user", "at", "source", "scope_commune",
+               "province_code")
+
+
+def log_changes(changes, *, user, source: str, at=None, insert=None) -> int:
+    """Write one ChangeLog row per Change (one bulk insert). Returns how many.
+
+    `insert(model, columns, rows)`: a set-based writer to use instead of bulk_create for a large
+    batch (the importer's COPY / multi-row INSERT, ansinh.registry.importing.writer), on the same
+    connection and in the caller's transaction."""
     u = recorded_user(user)
     at = at or timezone.now()
+    if insert is not None:
+        uid = u.pk if u is not None else None
+        rows = [(c.model, c.object_id, c.person_id, c.field, as_text(c.old), as_text(c.new), uid, at, source,
+                 c.scope_commune_id, c.province_code or "") for c in changes]
+        insert(ChangeLog, LOG_COLUMNS, rows)
+        return len(rows)
     rows = [ChangeLog(model=c.model, object_id=c.object_id, person_id=c.person_id, field=c.field,
                       old=as_text(c.old), new=as_text(c.new), user=u, at=at, source=source,
                       scope_commune_id=c.scope_commune_id, province_code=c.province_code or "")
             for c in changes]
     ChangeLog.objects.bulk_create(rows, batch_size=BATCH)
     return len(rows)
+
+
+def log_change(person, model: str, object_id: int, field: str, old, new, *, user, source: str = "web") -> None:
+    """Record one change of `person` or of an object of theirs, filed under the person's scope keys."""
+    log_changes([Change(model, object_id, person.pk, field, old, new, person.scope_commune_id,
+                        person.province_code)], user=user, source=source)
 
 
 def set_enrolment_status(enrolments, status: str, *, reason: str, user, source: str) -> int:

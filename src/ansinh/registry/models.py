@@ -12,7 +12,8 @@ of the scope then lets the officers of every successor commune see it, which a n
 current commune would not. Child rows (enrolments, issues, history) copy the person's
 keys; services keep them in step.
 
-Writes go through ansinh.registry.services only (they keep the history).
+Writes go through the registry's services (importing, review, routing), which keep the
+history through ansinh.registry.history.
 """
 from __future__ import annotations
 

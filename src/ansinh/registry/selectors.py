@@ -1,6 +1,6 @@
 """Reads for the beneficiary registry. Every list, count, search and export goes through
 ansinh.core.scope.scoped(qs, user); a `user` of None sees nothing (fail closed). The CLI
-reads as OPERATOR (everything), like a superuser without a profile scope."""
+reads as ansinh.core.roles.OPERATOR (everything), like a superuser without a profile scope."""
 from __future__ import annotations
 
 import csv
@@ -26,23 +26,6 @@ from ansinh.text import fold
 from ansinh.units.models import AdminUnit, Level
 
 BATCH = 2000
-
-
-class _Operator:
-    """The CLI's operator: an active superuser with no profile, i.e. scope EVERYTHING."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-    pk = None
-    username = "operator"
-
-    @property
-    def profile(self):
-        raise AttributeError("the operator has no profile")
-
-
-OPERATOR = _Operator()
 
 
 # --------------------------------------------------------------------------- persons

@@ -1,5 +1,5 @@
 """Registry pages. Thin: reads through ansinh.registry.selectors (scoped), writes through
-ansinh.registry.services. An object outside the user's scope answers 404 (never 403, which
+ansinh.registry.review and .jobs. An object outside the user's scope answers 404 (never 403, which
 would confirm it exists), whatever the method."""
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
-from ansinh.registry import rules, selectors, services
+from ansinh.core.roles import can_edit
+from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, FixForm, UploadForm, WaiveForm, category_choices
+from ansinh.registry.jobs import start_import
 from ansinh.registry.models import (
     EnrolmentStatus,
     IssueStatus,
     PersonStatus,
     Severity,
 )
+from ansinh.registry.review import FIXABLE_FIELDS, fix_issue, residence_choices, resolve_residence, waive_issue
 from ansinh.units.models import AdminUnit
 
 PAGE_SIZE = 50
@@ -68,7 +71,7 @@ def person_list(request):
         "communes": selectors.commune_choices(request.user), "categories": category_choices(),
         "statuses": list(PersonStatus.choices) + list(EnrolmentStatus.choices),
         "rules": [(code, title) for code, (_sev, title) in rules.RULES.items()],
-        "can_edit": services.can_edit(request.user),
+        "can_edit": can_edit(request.user),
     }
     template = "registry/_person_table.html" if request.headers.get("HX-Request") else "registry/person_list.html"
     return render(request, template, ctx)
@@ -88,8 +91,8 @@ def person_detail(request, pk: int):
         "issues": issues,
         "history": list(selectors.person_history(request.user, person)[:200]),
         "category_labels": CATEGORY_LABELS,
-        "residence_choices": services.residence_choices(person) if person.commune_id is None else [],
-        "can_edit": services.can_edit(request.user),
+        "residence_choices": residence_choices(person) if person.commune_id is None else [],
+        "can_edit": can_edit(request.user),
         "field_labels": FIELD_LABELS, "categories": category_choices(),
     }
     return render(request, "registry/person_detail.html", ctx)
@@ -116,22 +119,16 @@ def person_export(request):
 @login_required
 def person_residence(request, pk: int):
     """Choose the current commune of a person whose old commune was split (POST)."""
+    def act(person):
+        unit = AdminUnit.objects.filter(pk=request.POST.get("unit") or 0).first()
+        if unit is None:
+            raise BadInput(_("Chưa chọn xã/phường."))
+        resolve_residence(person, unit, request.user)
+
     person = selectors.person_for(request.user, pk)
-    if person is None:
-        raise Http404
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not services.can_edit(request.user):
-        return HttpResponseForbidden(_("Bạn không có quyền sửa dữ liệu."))
-    error = ""
-    unit = AdminUnit.objects.filter(pk=request.POST.get("unit") or 0).first()
-    if unit is None:
-        error = _("Chưa chọn xã/phường.")
-    else:
-        try:
-            services.resolve_residence(person, unit, request.user)
-        except BadInput as exc:
-            error = str(exc)
+    refused, error = _edit(request, person, act)
+    if refused:
+        return refused
     issue_id = request.POST.get("issue")
     if request.headers.get("HX-Request") and issue_id:
         issue = selectors.issue_for(request.user, issue_id)
@@ -149,21 +146,21 @@ def person_residence(request, pk: int):
 
 @login_required
 def import_upload(request):
-    can_edit = services.can_edit(request.user)
+    editor = can_edit(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not can_edit:
+        if not editor:
             return HttpResponseForbidden(_("Bạn không có quyền nhập danh sách."))
         if form.is_valid():
             try:
-                job = services.start_import(request.user, form.cleaned_data["file"],
-                                            form.cleaned_data.get("paid_through") or None)
+                job = start_import(request.user, form.cleaned_data["file"],
+                                   form.cleaned_data.get("paid_through") or None)
             except BadInput as exc:
                 form.add_error(None, str(exc))
             else:
                 return redirect("jobs:detail", pk=job.pk)
     recent = list(selectors.batches(request.user)[:10])
-    return render(request, "registry/import.html", {"form": form, "can_edit": can_edit, "batches": recent})
+    return render(request, "registry/import.html", {"form": form, "can_edit": editor, "batches": recent})
 
 
 @login_required
@@ -229,8 +226,8 @@ def review(request):
         "qs": _querystring(request), "rules": [(c, t) for c, (_s, t) in rules.RULES.items()],
         "severities": Severity.choices, "statuses": list(IssueStatus.choices) + [("all", _("Tất cả"))],
         "communes": selectors.commune_choices(request.user),
-        "can_edit": services.can_edit(request.user), "field_labels": FIELD_LABELS,
-        "categories": category_choices(), "fixable": services.FIXABLE_FIELDS,
+        "can_edit": can_edit(request.user), "field_labels": FIELD_LABELS,
+        "categories": category_choices(), "fixable": FIXABLE_FIELDS,
     }
     return render(request, "registry/review.html", ctx)
 
@@ -238,24 +235,32 @@ def review(request):
 def _issue_row(request, issue, error: str = "", status: int = 200):
     issue.refresh_from_db()
     _decorate([issue])
-    ctx = {"i": issue, "error": error, "can_edit": services.can_edit(request.user), "field_labels": FIELD_LABELS,
-           "categories": category_choices(), "fixable": services.FIXABLE_FIELDS}
+    ctx = {"i": issue, "error": error, "can_edit": can_edit(request.user), "field_labels": FIELD_LABELS,
+           "categories": category_choices(), "fixable": FIXABLE_FIELDS}
     return render(request, "registry/_issue_row.html", ctx, status=status)
+
+
+def _edit(request, obj, action) -> tuple[HttpResponse | None, str]:
+    """The gate of every edit: 404 when `obj` is not visible, POST only, editors only; then
+    `action(obj)`. Returns (the refusal to answer, or None; the action's refusal as text, or '')."""
+    if obj is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"]), ""
+    if not can_edit(request.user):
+        return HttpResponseForbidden(_("Bạn không có quyền sửa dữ liệu.")), ""
+    try:
+        action(obj)
+    except BadInput as exc:
+        return None, str(exc)
+    return None, ""
 
 
 def _issue_action(request, pk: int, action):
     issue = selectors.issue_for(request.user, pk)
-    if issue is None:
-        raise Http404
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not services.can_edit(request.user):
-        return HttpResponseForbidden(_("Bạn không có quyền sửa dữ liệu."))
-    error = ""
-    try:
-        action(issue)
-    except BadInput as exc:
-        error = str(exc)
+    refused, error = _edit(request, issue, action)
+    if refused:
+        return refused
     if request.headers.get("HX-Request"):
         return _issue_row(request, issue, error)
     if error:
@@ -274,7 +279,7 @@ def issue_fix(request, pk: int):
         form = FixForm(request.POST)
         if not form.is_valid():
             raise BadInput(_("Cần chọn trường và nhập giá trị đúng."))
-        services.fix_issue(issue, request.user, form.cleaned_data["field"], form.cleaned_data["value"])
+        fix_issue(issue, request.user, form.cleaned_data["field"], form.cleaned_data["value"])
 
     return _issue_action(request, pk, act)
 
@@ -285,6 +290,6 @@ def issue_waive(request, pk: int):
         form = WaiveForm(request.POST)
         if not form.is_valid():
             raise BadInput(_("Cần ghi lý do bỏ qua."))
-        services.waive_issue(issue, request.user, form.cleaned_data["reason"])
+        waive_issue(issue, request.user, form.cleaned_data["reason"])
 
     return _issue_action(request, pk, act)
