@@ -200,7 +200,7 @@ def test_web_evidence_upload_never_fails_with_5xx(files, var, tmp_path):
     message when refused, and nothing left behind then."""
     from ansinh.core.demo import DEMO_PASSWORD, create_demo_users
     from ansinh.outreach.models import Evidence, Report, Task
-    from ansinh.outreach.services import demo_setup
+    from ansinh.outreach.demo import demo_setup
 
     create_demo_users()
     demo = demo_setup()

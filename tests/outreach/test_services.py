@@ -94,6 +94,7 @@ def test_report_only_by_the_recipient_organisation(orgs):
 
 def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     from ansinh.outreach import rules, selectors
+    from ansinh.outreach.demo import demo_setup
     from ansinh.registry.selectors import OPERATOR
 
     d = Directive.objects.get(pk=demo["directive"])
@@ -114,6 +115,6 @@ def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     assert states[rules.REPORTED] >= 3 and states[rules.OVERDUE] >= 8
     assert Report.objects.filter(task__directive=d).count() == 5
     # Idempotent.
-    again = services.demo_setup()
+    again = demo_setup()
     assert again["created"] is False and Directive.objects.filter(symbol="STTTT-TTBCXB").count() == 1
     assert selectors.visible_directives(OPERATOR).count() == 1
