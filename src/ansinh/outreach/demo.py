@@ -20,6 +20,9 @@ from ansinh.outreach.services import (
 )
 from ansinh.text import fold
 
+# The department's officer enters the reports received on paper (ansinh.core.demo.USERS).
+DEMO_REPORTER = "tinh"
+
 OLD_DISTRICTS = ["Tràng Định", "Văn Lãng", "Văn Quan", "Bình Gia", "Bắc Sơn", "Hữu Lũng", "Chi Lăng", "Cao Lộc",
                  "Lộc Bình", "Đình Lập"]  # + Thành phố Lạng Sơn (a city: "Phòng Văn hóa và Thông tin thành phố")
 
@@ -123,10 +126,13 @@ def demo_setup(**kwargs) -> dict:
                   banners=6 + i, leaflets=500 + 50 * i, meetings=3, attendees=120 + 10 * i,
                   door_to_door_visits=60 + 5 * i), dt.date(2024, 2, 5), dt.date(2024, 3, 20))
          for i, o in enumerate(offices[:3])]
+    from django.contrib.auth import get_user_model
+
+    reporter = get_user_model().objects.get(username=DEMO_REPORTER)  # the demo users come first
     n = 0
     for org, values, start, end in reported:
         notes = values.pop("notes", "")
-        submit_report(by_org[org.pk], None, period_start=start, period_end=end, metrics=values, notes=notes,
+        submit_report(by_org[org.pk], reporter, period_start=start, period_end=end, metrics=values, notes=notes,
                       at=dt.datetime.combine(end, dt.time(9), tzinfo=tz))
         n += 1
     return {"directive": d.pk, "number": d.number_symbol, "created": True, "tasks": d.tasks.count(), "reports": n}

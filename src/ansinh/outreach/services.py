@@ -174,8 +174,9 @@ def clean_metrics(data: dict) -> dict[str, int]:
 @transaction.atomic
 def submit_report(task: Task, user, *, period_start: dt.date, period_end: dt.date, metrics: dict,
                   notes: str = "", files: list[tuple[str, bytes]] | None = None, at=None) -> Report:
-    """A report by the recipient organisation on one task, with evidence files (photos...)."""
-    if user is not None and not can_report(user, task):
+    """A report by the recipient organisation on one task, with evidence files (photos...); by a user
+    of that organisation or a department officer (None: nobody)."""
+    if not can_report(user, task):
         raise BadInput(_("Đơn vị của bạn không phải đơn vị thực hiện nhiệm vụ này."))
     if period_end < period_start:
         raise BadInput(_("Kỳ báo cáo: ngày kết thúc trước ngày bắt đầu."))
