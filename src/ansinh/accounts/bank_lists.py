@@ -162,6 +162,8 @@ def parse_bank_list(path: Path, provider: str | None = None, name: str | None = 
     fname = display_name(path, name)
     _check_kind(path, fname)
     grid, dec, head_at, cols = _sheet(path, fname)
+    days: dict[str, dt.date] = {}  # a list has few distinct dates and banks: each is read once
+    banks: dict[str, str | None] = {}
     out = []
     for n, r in enumerate(grid[head_at + 1:], start=head_at + 2):
         def cell(k, r=r):
@@ -190,11 +192,14 @@ def parse_bank_list(path: Path, provider: str | None = None, name: str | None = 
             elif isinstance(raw_day, dt.date):
                 day = raw_day
             else:
-                day = parse_date(reader.cell_text(raw_day, dec))
+                text = reader.cell_text(raw_day, dec)
+                day = days.get(text) or days.setdefault(text, parse_date(text))
         except ValueError as exc:
             raise BadInput(f"{fname}: dòng {n}, ngày mở: {exc}") from None
         written = reader.cell_text(cell("provider"), dec).strip()
-        prov = providers.provider_of(written) if written else provider
+        if written and written not in banks:
+            banks[written] = providers.provider_of(written)
+        prov = banks[written] if written else provider
         if written and prov is None:
             raise BadInput(f"{fname}: dòng {n}, ngân hàng: không rõ ngân hàng {written[:60]!r}")
         out.append({"row": n, "name": name_, "id_number": id_number,
