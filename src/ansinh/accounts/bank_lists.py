@@ -127,7 +127,12 @@ def _check_kind(path: Path, fname: str) -> None:
 
 
 def _has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte (read in pieces: the size limits come after)."""
+    """Whether the file holds a NUL byte (read in pieces; a file over the size limit is left to
+    the loader, which refuses it before reading it)."""
+    from ansinh.core.limits import MAX_FILE_BYTES
+
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return False
     with open(path, "rb") as fh:
         return any(b"\x00" in piece for piece in iter(lambda: fh.read(1 << 20), b""))
 
