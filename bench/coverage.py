@@ -12,7 +12,7 @@ its 194 old communes (current commune = the main successor), 12 villages each, o
 enrolment each, and for ~80% an account registered across 24 months (2024-01 .. 2025-12,
 confirmation 5–40 days later, a few closed). Then it times:
 
-* the snapshot refresh (`ansinh.accounts.services.refresh_snapshots`, default method "bits":
+* the snapshot refresh (`ansinh.accounts.snapshots.refresh_snapshots`, default method "bits":
   one INSERT … SELECT for all 24 month ends), and with --compare the other methods ("sql": one
   aggregated query per day, the method before);
 * every page a province officer opens (Django test client, full request cycle with template
@@ -183,8 +183,9 @@ def main() -> None:
                 c.execute(f"VACUUM ANALYZE {table}")
             timings["vacuum_analyze"] = time.perf_counter() - t
 
-    from ansinh.accounts import selectors
-    from ansinh.accounts.services import ensure_targets, refresh_snapshots, snapshot_days
+    from ansinh.accounts import kpi as selectors
+    from ansinh.accounts.snapshots import refresh_snapshots, snapshot_days
+    from ansinh.accounts.targets import ensure_targets
     from ansinh.core.services import upsert_user
     from ansinh.core.roles import OPERATOR
 

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
-from ansinh.accounts import services
+from ansinh.accounts import approval, demo
 from ansinh.core import jobs
 from ansinh.core.models import Job, JobStatus
 from ansinh.registry.models import ChangeLog, Enrolment, PaymentAccount, Person
@@ -115,7 +115,7 @@ def test_bank_list_change_by_commune_officer_is_not_paid_until_an_approver_appro
     assert (line.channel, line.account_number) == ("bank", OLD_NUMBER)  # not the officer's new account
 
     assert new.approval == "pending" and new.made_by.username == "xa_dk"
-    services.approve_account(new, approver)
+    approval.approve_account(new, approver)
     line = paid_line("2024-08", p)
     assert (line.channel, line.account_number, line.account_id) == ("bank", NEW_NUMBER, new.pk)
     log = ChangeLog.objects.get(model="registry.paymentaccount", object_id=new.pk, field="approval")
@@ -142,7 +142,7 @@ def test_commune_list_import_creates_pending_accounts(tmp_path):
     import_file(path, user=officer)
     acc = PaymentAccount.objects.get(account_number="8300123456789")
     assert (acc.approval, acc.made_by_id) == ("pending", officer.pk)
-    assert services.approve_account(acc, user("pd_imp", "approver")).approval == "approved"
+    assert approval.approve_account(acc, user("pd_imp", "approver")).approval == "approved"
 
 
 @pytest.mark.django_db
@@ -153,8 +153,8 @@ def test_a_rejected_account_is_never_paid_and_a_new_upload_does_not_revive_it():
     upload_bank_list(client("xa_dk"), [["NGUYEN THI DAO", p.id_number, NEW_NUMBER, "03/07/2024"]])
     new = PaymentAccount.objects.get(account_number=NEW_NUMBER)
     with pytest.raises(jobs.BadInput, match="lý do"):
-        services.reject_account(new, user("duyet_tinh", "approver"), reason="  ")
-    services.reject_account(new, user("duyet_tinh2", "approver"), reason="Không có giấy đề nghị của đối tượng")
+        approval.reject_account(new, user("duyet_tinh", "approver"), reason="  ")
+    approval.reject_account(new, user("duyet_tinh2", "approver"), reason="Không có giấy đề nghị của đối tượng")
     upload_bank_list(client("xa_dk"), [["NGUYEN THI DAO", p.id_number, NEW_NUMBER, "03/07/2024"]])
     new.refresh_from_db()
     assert new.approval == "rejected" and paid_line("2024-07", p).account_number == OLD_NUMBER
@@ -174,7 +174,7 @@ def test_the_maker_cannot_approve_their_own_change():
     acc = PaymentAccount.objects.get(account_number=NEW_NUMBER)
     assert acc.made_by_id == maker.pk
     with pytest.raises(jobs.BadInput, match="tự phê duyệt"):
-        services.approve_account(acc, maker)
+        approval.approve_account(acc, maker)
     c = client("tinh_maker")
     body = c.get("/accounts/approvals/").content.decode()
     assert "cần người khác phê duyệt" in body and 'name="action" value="approve"' not in body
@@ -200,7 +200,7 @@ def test_an_approver_outside_the_scope_cannot_approve():
     acc = PaymentAccount.objects.get(account_number=NEW_NUMBER)
     outsider = user("pd_hongphong", "approver", HONG_PHONG)  # an approver of another commune
     with pytest.raises(jobs.BadInput, match="ngoài phạm vi"):
-        services.approve_account(acc, outsider)
+        approval.approve_account(acc, outsider)
     c = client("pd_hongphong")
     assert NEW_NUMBER[-4:] not in c.get("/accounts/approvals/").content.decode()  # not in their queue
     assert c.post("/accounts/approvals/", {"account": acc.pk, "action": "approve"}).status_code == 404
@@ -221,7 +221,7 @@ def test_roles_that_may_not_approve_are_refused():
     auditor = user("kt", "auditor")
     for u in (other_officer, auditor, None):
         with pytest.raises(jobs.BadInput):
-            services.approve_account(acc, u)
+            approval.approve_account(acc, u)
     assert client("xa_dk2").post("/accounts/approvals/", {"account": acc.pk, "action": "approve"}).status_code == 403
     assert client("kt").post(f"/api/accounts/approvals/{acc.pk}/approve").status_code == 403
     assert main(["accounts", "approve", str(acc.pk), "--as", "kt"]) == 2
@@ -351,7 +351,7 @@ def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_
 
     create_demo_users()
     registry_demo(people=300, seed=5, paid_through=DEMO_PAID_THROUGH)
-    rep = services.demo_setup(today=D(2025, 1, 15))
+    rep = demo.demo_setup(today=D(2025, 1, 15))
     assert rep["approved"] == PaymentAccount.objects.count() > 0
     assert not PaymentAccount.objects.exclude(approval="approved").exists()
     assert set(PaymentAccount.objects.values_list("approved_by__username", flat=True)) == {"pheduyet"}
@@ -387,7 +387,7 @@ def test_approval_waits_for_a_decision_in_flight_and_never_decides_twice(transac
 
     def approve_second():
         try:
-            services.approve_account(acc.pk, second)
+            approval.approve_account(acc.pk, second)
             outcome["second"] = "approved"
         except jobs.BadInput as exc:
             outcome["second"] = str(exc)
@@ -421,7 +421,7 @@ def test_image_evidence_is_re_encoded_so_nothing_but_pixels_is_kept(settings):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, format="JPEG")
     polyglot = buf.getvalue() + b"<script>alert(1)</script>"
-    services.approve_account(acc, user("pd_img", "approver"),
+    approval.approve_account(acc, user("pd_img", "approver"),
                              evidence=SimpleUploadedFile("giay-de-nghi.jpg", polyglot))
     acc.refresh_from_db()
     stored = (settings.VAR_DIR / acc.approval_evidence).read_bytes()

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from ansinh.accounts import rules, selectors
+from ansinh.accounts import kpi, rules
 from ansinh.accounts.models import BankListImport, Target, TargetChange
 from ansinh.core import jobs
 from ansinh.core.models import Job, JobStatus
@@ -118,7 +118,7 @@ def test_province_officer_edits_targets_with_history(town, officer):
     t = Target.objects.get(commune=dk)
     assert (t.province_code, float(t.low), float(t.high), t.updated_by.username) == ("20", 20, 25.5, "tinh_mt")
     # the commune's own target is in force on the dashboard figures
-    units = {u.unit.code: u for u in selectors.coverage(OPERATOR, D(2024, 6, 30), "commune", "new")}
+    units = {u.unit.code: u for u in kpi.coverage(OPERATOR, D(2024, 6, 30), "commune", "new")}
     assert (units["05977"].target_low, units["05977"].target_high) == (20, 25.5)
     assert (units["06187"].target_low, units["06187"].target_high) == (30, 40)
     r = c.post("/accounts/targets/", {"target": t.pk, "scope": f"c:{dk.pk}", "due": "30/06/2024", "low": "22",
@@ -154,7 +154,7 @@ def test_commune_officer_reads_targets_but_cannot_edit(town, officer):
 
 
 def test_administrator_sets_a_general_target(town, officer):
-    from ansinh.accounts.services import refresh_snapshots
+    from ansinh.accounts.snapshots import refresh_snapshots
 
     refresh_snapshots([D(2024, 6, 30)])
     c = login(officer, "qt", "20", "admin")
@@ -164,5 +164,5 @@ def test_administrator_sets_a_general_target(town, officer):
     assert r.status_code == 302
     t = Target.objects.get(due=D(2025, 6, 30))
     assert t.province_code == "" and t.commune is None and t.updated_by.username == "qt"
-    units = {u.unit.code: u for u in selectors.coverage(OPERATOR, D(2025, 6, 30), "commune", "old")}
+    units = {u.unit.code: u for u in kpi.coverage(OPERATOR, D(2025, 6, 30), "commune", "old")}
     assert (units["05977"].target_low, units["05977"].target_high) == (85, 95)

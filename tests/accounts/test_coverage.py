@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from ansinh.accounts import selectors
-from ansinh.accounts.services import refresh_snapshots
+from ansinh.accounts import kpi, lists
+from ansinh.accounts.snapshots import refresh_snapshots
 from ansinh.core.roles import OPERATOR
 
 from .conftest import D, PROVINCE
@@ -19,7 +19,7 @@ def by_code(units):
 
 
 def test_new_map_communes_on_a_day(town):
-    rows = by_code(selectors.coverage(OPERATOR, D(2024, 3, 25), "commune", "new"))
+    rows = by_code(kpi.coverage(OPERATOR, D(2024, 3, 25), "commune", "new"))
     # p1 (account registered 1/3, confirmed 20/3), p2 (none), p3 (registered 1/2, alive); p5 not yet enrolled
     assert rows["05977"]["beneficiaries"] == 3
     assert rows["05977"]["with_account"] == 2 and rows["05977"]["confirmed"] == 1
@@ -29,38 +29,38 @@ def test_new_map_communes_on_a_day(town):
 
 
 def test_deaths_enrolment_start_and_closed_accounts_follow_the_day(town):
-    rows = by_code(selectors.coverage(OPERATOR, D(2024, 9, 1), "commune", "new"))
+    rows = by_code(kpi.coverage(OPERATOR, D(2024, 9, 1), "commune", "new"))
     assert rows["05977"]["beneficiaries"] == 3  # p3 died 1/5, p5 enrolled from 07/2024
     assert rows["05977"]["with_account"] == 1
     assert rows["06187"]["with_account"] == 1  # registered 1/8, closed 1/10
-    rows = by_code(selectors.coverage(OPERATOR, D(2024, 10, 1), "commune", "new"))
+    rows = by_code(kpi.coverage(OPERATOR, D(2024, 10, 1), "commune", "new"))
     assert rows["06187"]["with_account"] == 0
     assert rows["05977"]["target_low"] == 70
 
 
 def test_old_map_communes_districts_and_province(town):
-    old = by_code(selectors.coverage(OPERATOR, D(2024, 3, 25), "commune", "old"))
+    old = by_code(kpi.coverage(OPERATOR, D(2024, 3, 25), "commune", "old"))
     assert old["05977"]["name"] == "Phường Vĩnh Trại" and old["05977"]["beneficiaries"] == 2
     assert old["05980"]["beneficiaries"] == 1 and old["05980"]["with_account"] == 0
-    districts = selectors.coverage(OPERATOR, D(2024, 3, 25), "district", "old")
+    districts = kpi.coverage(OPERATOR, D(2024, 3, 25), "district", "old")
     assert len(districts) == 11  # the 11 old districts of Lạng Sơn
     assert sum(u.counts.beneficiaries for u in districts) == 4
-    prov = selectors.coverage(OPERATOR, D(2024, 3, 25), "province", "old")
+    prov = kpi.coverage(OPERATOR, D(2024, 3, 25), "province", "old")
     assert [(u.unit.code, u.counts.beneficiaries, u.counts.with_account) for u in prov] == [("20", 4, 2)]
-    new = selectors.coverage(OPERATOR, D(2025, 8, 1), "commune", "new")
+    new = kpi.coverage(OPERATOR, D(2025, 8, 1), "commune", "new")
     assert len(new) == 65  # the 65 communes of Lạng Sơn from 2025-07-01
-    with pytest.raises(selectors.CoverageError):
-        selectors.coverage(OPERATOR, D(2025, 8, 1), "district", "new")
+    with pytest.raises(kpi.CoverageError):
+        kpi.coverage(OPERATOR, D(2025, 8, 1), "district", "new")
 
 
 def test_scope_commune_officer_sees_only_their_commune(town, officer):
     a = officer("dk_officer", "05977")
-    units = selectors.coverage(a, D(2024, 3, 25), "commune", "new")
+    units = kpi.coverage(a, D(2024, 3, 25), "commune", "new")
     assert {u.unit.code for u in units} == {"05977"}
     b = officer("kl_officer", "06187")
-    units = selectors.coverage(b, D(2024, 3, 25), "commune", "new")
+    units = kpi.coverage(b, D(2024, 3, 25), "commune", "new")
     assert [(u.unit.code, u.counts.beneficiaries) for u in units] == [("06187", 1)]
-    prov = selectors.coverage(b, D(2024, 3, 25), "province", "new")
+    prov = kpi.coverage(b, D(2024, 3, 25), "province", "new")
     assert sum(u.counts.beneficiaries for u in prov) == 1  # a province total of what B may see only
 
 
@@ -85,10 +85,10 @@ def test_snapshot_gives_the_live_figures(town, method):
     assert rep["days"] == 6 and rep["rows"] > 0 and rep["method"] == method
     for d in days:
         for level, map_ in (("commune", "old"), ("district", "old"), ("commune", "new"), ("province", "new")):
-            live = [u.as_dict() for u in selectors.coverage(OPERATOR, d, level, map_)]
-            snap = [u.as_dict() for u in selectors.coverage(OPERATOR, d, level, map_, use_snapshot=True)]
+            live = [u.as_dict() for u in kpi.coverage(OPERATOR, d, level, map_)]
+            snap = [u.as_dict() for u in kpi.coverage(OPERATOR, d, level, map_, use_snapshot=True)]
             assert live == snap, (d, level, map_)
-    series = selectors.series(OPERATOR, days, "province", "new", province=PROVINCE)
+    series = kpi.series(OPERATOR, days, "province", "new", province=PROVINCE)
     assert [p["with_account"] for p in series] == [0, 1, 2, 1, 1, 1]
     assert [p["beneficiaries"] for p in series] == [4, 3, 4, 4, 3, 3]
 
@@ -100,15 +100,15 @@ def test_people_without_an_account_by_village(town):
                                 scope_commune=town["dong_kinh"], province_code=PROVINCE)
     QualityIssue.objects.create(person=town["p5"], rule="ID_SHAPE", severity="error", message="x",
                                 scope_commune=town["dong_kinh"], province_code=PROVINCE)
-    rows = selectors.people_without(OPERATOR, town["dong_kinh"], D(2024, 8, 1))
+    rows = lists.people_without(OPERATOR, town["dong_kinh"], D(2024, 8, 1))
     got = {r["person"].full_name: r["missing"] for r in rows}
     assert got == {"Hoàng Văn Ba": ["no_account"], "Vi Văn Năm": ["no_account", "id_problem"],
                    "Nguyễn Thị Đào": ["holder_mismatch"]}
-    villages = [v for v, _ in selectors.group_by_village(rows)]
+    villages = [v for v, _ in lists.group_by_village(rows)]
     assert villages == ["Khối 1", "Khối 2"]
     assert "Căn cước" in next(r for r in rows if r["missing"] == ["no_account"])["bring"]
     town["p1"].accounts.update(confirmed_on=None, activated_on=None)
-    rows = selectors.people_without(OPERATOR, town["dong_kinh"], D(2024, 8, 1))
+    rows = lists.people_without(OPERATOR, town["dong_kinh"], D(2024, 8, 1))
     assert {r["person"].full_name: r["missing"] for r in rows}["Nguyễn Thị Đào"] == ["unconfirmed", "holder_mismatch"]
 
 
@@ -121,17 +121,17 @@ def test_account_status_on_past_days(town):
 
 
 def test_set_stage_keeps_history(town):
-    from ansinh.accounts.services import set_stage
+    from ansinh.accounts.stages import set_stage
     from ansinh.core.jobs import BadInput
     from ansinh.registry.models import ChangeLog
 
     acc = town["p3"].accounts.get()
-    set_stage(acc, "confirmed", D(2024, 2, 10))
+    set_stage(acc, "confirmed", D(2024, 2, 10), OPERATOR)
     acc.refresh_from_db()
     assert acc.status == "confirmed" and acc.confirmed_on == D(2024, 2, 10)
     assert ChangeLog.objects.filter(model="registry.paymentaccount", object_id=acc.pk, field="confirmed_on").exists()
     with pytest.raises(BadInput):
-        set_stage(acc, "active", D(2024, 1, 1))
+        set_stage(acc, "active", D(2024, 1, 1), OPERATOR)
 
 
 def test_snapshot_methods_agree_on_varied_histories(db):
@@ -187,7 +187,7 @@ def test_snapshot_methods_agree_on_varied_histories(db):
         assert got[m] == got["scan"], m
     # the village table of the drill-down: from the village snapshot (bits) = counted live (scan)
     from ansinh.accounts.models import CoverageVillage
-    from ansinh.accounts.selectors import village_table
+    from ansinh.accounts.lists import village_table
 
     communes = [u for pair in units for u in pair]
     refresh_snapshots(days, method="scan")
@@ -219,7 +219,7 @@ def test_series_has_paid_noncash_from_reconciled_payroll(town):
     run("2024-04", "reconciled", [(town["p1"], "bank"), (town["p3"], "ewallet"), (town["p2"], "cash")])
     run("2024-05", "reconciled", [(town["p1"], "bank")])
     run("2024-03", "draft", [(town["p1"], "bank")])
-    series = selectors.series(OPERATOR, days, "commune", "new", unit_id=dk.pk, province=PROVINCE)
+    series = kpi.series(OPERATOR, days, "commune", "new", unit_id=dk.pk, province=PROVINCE)
     assert [p["paid_noncash"] for p in series] == [0, 2, 1]
-    prov = selectors.series(OPERATOR, days, "province", "new", province=PROVINCE)
+    prov = kpi.series(OPERATOR, days, "province", "new", province=PROVINCE)
     assert [p["paid_noncash"] for p in prov] == [0, 2, 1]

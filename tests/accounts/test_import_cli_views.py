@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from ansinh.accounts.services import import_bank_list
+from ansinh.accounts.bank_lists import import_bank_list
 from ansinh.cli import main
 from ansinh.registry.models import AuthorisedPerson, ChangeLog, PaymentAccount, QualityIssue
+from ansinh.core.roles import OPERATOR
 
 from .conftest import D, make_person, new_commune, old_commune
 
@@ -38,7 +39,7 @@ def test_bank_list_links_by_id_checks_holder_and_is_idempotent(town, tmp_path):
         ["LY THI BON", "020999999999", "8300111122223", "10/04/2024", "Agribank"],             # unknown ID
         ["LY THI BON", town["p4"].id_number, "83001", "10/04/2024", "Agribank"],               # bad number
     ])
-    rep = import_bank_list(f)
+    rep = import_bank_list(f, user=OPERATOR)
     assert (rep["rows"], rep["created"], rep["confirmed"], rep["unmatched"], rep["rejected"], rep["holder_mismatch"]) \
         == (5, 2, 0, 1, 1, 1)
     a2 = PaymentAccount.objects.get(person=town["p2"])
@@ -48,7 +49,7 @@ def test_bank_list_links_by_id_checks_holder_and_is_idempotent(town, tmp_path):
     assert issue.status == "open" and issue.scope_commune_id == town["dong_kinh"].pk
     assert ChangeLog.objects.filter(model="registry.paymentaccount", object_id=a2.pk).exists()
     before = (PaymentAccount.objects.count(), QualityIssue.objects.count(), ChangeLog.objects.count())
-    rep2 = import_bank_list(f)
+    rep2 = import_bank_list(f, user=OPERATOR)
     assert rep2["created"] == 0 and rep2["holder_mismatch"] == 0
     assert (PaymentAccount.objects.count(), QualityIssue.objects.count(), ChangeLog.objects.count()) == before
 
@@ -57,7 +58,7 @@ def test_bank_list_confirms_a_registered_account(town, tmp_path):
     f = tmp_path / "vbsp.csv"
     f.write_text("Ho ten,CCCD,So tai khoan,Ngay\nNGUYEN THI DAO,%s,8300123456789,15/02/2024\n" % town["p3"].id_number,
                  encoding="utf-8")
-    rep = import_bank_list(f, provider="Agribank")
+    rep = import_bank_list(f, user=OPERATOR, provider="Agribank")
     assert rep["confirmed"] == 1
     acc = PaymentAccount.objects.get(person=town["p3"])
     assert acc.confirmed_on == D(2024, 2, 15) and acc.status_on(D(2024, 2, 20)) == "confirmed"
@@ -69,7 +70,7 @@ def test_bank_list_without_header_is_bad_input(town, tmp_path):
     f = tmp_path / "x.csv"
     f.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(BadInput, match="dòng 1, tiêu đề"):
-        import_bank_list(f)
+        import_bank_list(f, user=OPERATOR)
 
 
 def run(capsys, *args):
@@ -120,7 +121,7 @@ def test_cli_accounts_refresh_json_and_progress(town, capsys, monkeypatch):
 
 
 def test_pages_drill_down_and_outreach_files(town, officer):
-    from ansinh.accounts.services import refresh_snapshots
+    from ansinh.accounts.snapshots import refresh_snapshots
 
     refresh_snapshots([D(2024, 3, 31), D(2024, 6, 30)])
     officer("tinh_t", "20", role="province_officer")
@@ -147,8 +148,8 @@ def test_pages_drill_down_and_outreach_files(town, officer):
 
 
 def test_drill_down_pages_by_village_when_the_list_is_long(town, officer, monkeypatch):
-    from ansinh.accounts import selectors, views
-    from ansinh.core.roles import OPERATOR
+    from ansinh.accounts import lists as selectors
+    from ansinh.accounts import views
 
     dk = town["dong_kinh"]
     # 08/2024 in Đông Kinh: Hoàng Văn Ba and Vi Văn Năm (Khối 1) have no account
@@ -183,12 +184,12 @@ def test_unit_outside_scope_is_404(town, officer):
     assert r.status_code == 200 and "Phường Đông Kinh" not in r.content.decode()
 
 
-def test_demo_setup_tells_the_2024_story(db):
-    from ansinh.accounts import selectors
-    from ansinh.accounts.services import demo_setup
-    from ansinh.core.roles import OPERATOR
+def test_demo_setup_tells_the_2024_story(db, settings):
+    from ansinh.accounts import kpi as selectors
+    from ansinh.accounts.demo import demo_setup
     from ansinh.units.models import AdminUnit
 
+    settings.ANSINH_DEMO = True  # a demo installation: the story rewrites enrolments and accounts
     communes = list(AdminUnit.objects.filter(level=3, province_code="20", valid_to__isnull=False).order_by("code"))
     news = {c.pk: new_commune("05977") for c in communes[:1]}
     for i in range(800):

@@ -95,7 +95,7 @@ def test_month_ends_stop_at_the_end_day():
 
 
 def test_demo_curve_passes_the_targets_on_average():
-    from ansinh.accounts.services import commune_factor, demo_registration_day
+    from ansinh.accounts.demo import commune_factor, demo_registration_day
 
     n = 20000
     units = list(range(1, 201))

@@ -15,7 +15,9 @@ from .conftest import login
 def _population():
     """600 beneficiaries in 30 old communes of Lạng Sơn (the first is now part of Phường Đông Kinh),
     then the demo account story."""
-    from ansinh.accounts.services import demo_setup
+    from django.test import override_settings
+
+    from ansinh.accounts.demo import demo_setup
     from ansinh.registry.models import Enrolment, Person
     from ansinh.text import fold
 
@@ -32,7 +34,8 @@ def _population():
     Person.objects.bulk_create(persons)
     Enrolment.objects.bulk_create([Enrolment(person=p, category="6.1", start_month="2023-12",
                                              scope_commune=p.scope_commune, province_code="20") for p in persons])
-    demo_setup(today=dt.date(2025, 3, 15))
+    with override_settings(ANSINH_DEMO=True):  # demo helpers run only in demo installations
+        demo_setup(today=dt.date(2025, 3, 15))
 
 
 def test_province_officer_dashboard_map_drill_down_outreach(browser_page, artifacts_dir, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansinh.core.demo import create_demo_users
 from ansinh.outreach.models import Report
-from ansinh.outreach.services import demo_setup
+from ansinh.outreach.demo import demo_setup
 
 from .conftest import login
 

@@ -294,7 +294,7 @@ def _prepare(reader: str):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
     django.setup()
     if reader == "bank":
-        from ansinh.accounts.services import parse_bank_list
+        from ansinh.accounts.bank_lists import parse_bank_list
 
         return lambda p: parse_bank_list(Path(p))
     if reader == "population":

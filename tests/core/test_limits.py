@@ -115,8 +115,9 @@ def test_more_than_100k_distinct_name_words_do_not_raise_keyerror(tmp_path):
 # --------------------------------------------------------------------------- bank lists
 
 @pytest.mark.parametrize("name, data, fragment", [
+    # a Unicode header over a TCVN3 row: not one encoding (a whole TCVN3 list is read: tests/accounts)
     ("tcvn3.csv", csv_bytes([BANK_HEADER]) + "Nguyôn V¨n An,020150000001,100001,01/03/2024\n".encode("latin-1"),
-     "dòng 2: tệp CSV không phải mã UTF-8"),
+     "dòng 1, tiêu đề"),
     ("hong.xlsx", b"PK\x03\x04" + b"\x00" * 200, "tệp nén bị hỏng"),
     ("anh.xlsx", bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 50, "không phải tệp .xlsx"),
     ("rong.csv", b"", "tệp rỗng"),
@@ -124,7 +125,7 @@ def test_more_than_100k_distinct_name_words_do_not_raise_keyerror(tmp_path):
     ("nul.csv", b"a\x00b,c\n", "byte NUL"),
 ])
 def test_bank_list_read_errors_are_one_vietnamese_line(tmp_path, name, data, fragment):
-    from ansinh.accounts.services import parse_bank_list
+    from ansinh.accounts.bank_lists import parse_bank_list
 
     p = tmp_path / name
     p.write_bytes(data)
@@ -136,7 +137,7 @@ def test_bank_list_read_errors_are_one_vietnamese_line(tmp_path, name, data, fra
 
 
 def test_bank_list_in_utf16_is_read(tmp_path):
-    from ansinh.accounts.services import parse_bank_list
+    from ansinh.accounts.bank_lists import parse_bank_list
 
     p = tmp_path / "utf16.csv"
     p.write_bytes(csv_bytes(bank_rows(), "utf-16"))

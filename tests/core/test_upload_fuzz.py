@@ -200,7 +200,7 @@ def test_web_evidence_upload_never_fails_with_5xx(files, var, tmp_path):
     message when refused, and nothing left behind then."""
     from ansinh.core.demo import DEMO_PASSWORD, create_demo_users
     from ansinh.outreach.models import Evidence, Report, Task
-    from ansinh.outreach.services import demo_setup
+    from ansinh.outreach.demo import demo_setup
 
     create_demo_users()
     demo = demo_setup()
@@ -227,14 +227,14 @@ def test_web_evidence_upload_never_fails_with_5xx(files, var, tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["commune", "bank", "population", "result"])
 def test_services_refuse_hostile_files_with_one_line(kind, files, tmp_path):
-    from ansinh.accounts.services import import_bank_list
+    from ansinh.accounts.bank_lists import import_bank_list
     from ansinh.matching.services import verify_population
     from ansinh.payroll.files import read_result
     from ansinh.core.roles import OPERATOR
     from ansinh.registry.importing.files import import_file
 
     call = {"commune": lambda p: import_file(p, OPERATOR),
-            "bank": lambda p: import_bank_list(p, refresh=False),
+            "bank": lambda p: import_bank_list(p, user=OPERATOR, refresh=False),
             "population": lambda p: verify_population(p, apply=False),
             "result": read_result}[kind]
     for label, path in files[kind].items():

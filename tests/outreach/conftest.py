@@ -10,19 +10,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ROOT_URLCONF = "tests.outreach.urls"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
-    try:  # the accounts engine caches targets and units between calls: start each test clean
-        from ansinh.accounts.selectors import clear_caches
-    except ImportError:
-        clear_caches = None
-    if clear_caches:
-        clear_caches()
+    from ansinh.accounts.kpi import clear_caches
+
+    clear_caches()  # the accounts KPI caches targets and units between calls: start each test clean
 
 
 @pytest.fixture
 def demo(db):
     """The demo organisations and users (core) plus the outreach demo (the seed letter)."""
     from ansinh.core.demo import create_demo_users
-    from ansinh.outreach.services import demo_setup
+    from ansinh.outreach.demo import demo_setup
 
     create_demo_users()
     return demo_setup()

@@ -61,20 +61,24 @@ def test_publish_issues_first_and_sets_published(orgs):
 
 
 def test_report_rules(orgs):
+    from ansinh.core.services import upsert_user
+
     d = _draft(orgs["so_tttt"])
     task = services.add_task(d, recipient=orgs["vhxh_dongkinh"], description="Phát bản tin",
                              due_date=dt.date(2024, 3, 25))
     assert task.scope_commune.code == "05977" and task.province_code == "20"
+    office = upsert_user("vhxh1", "Mk-thu-nghiem-2024", roles=["outreach"], unit_codes=[],
+                         organisation=orgs["vhxh_dongkinh"])
     with pytest.raises(BadInput, match="trống"):
-        services.submit_report(task, None, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
+        services.submit_report(task, office, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
                                metrics={})
     with pytest.raises(BadInput, match="không âm"):
-        services.submit_report(task, None, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
+        services.submit_report(task, office, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
                                metrics={"banners": "-3"})
     with pytest.raises(BadInput, match="ảnh"):
-        services.submit_report(task, None, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
+        services.submit_report(task, office, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
                                metrics={"banners": "1"}, files=[("virus.exe", b"MZ")])
-    r = services.submit_report(task, None, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 20),
+    r = services.submit_report(task, office, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 20),
                                metrics={"banners": "4", "commune_broadcasts": "12"}, files=[("anh.png", PNG)])
     assert (r.banners, r.commune_broadcasts, r.scope_commune_id) == (4, 12, task.scope_commune_id)
     e = Evidence.objects.get(report=r)
@@ -90,10 +94,15 @@ def test_report_only_by_the_recipient_organisation(orgs):
     with pytest.raises(BadInput):
         services.submit_report(task, bao, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
                                metrics={"articles": 1})
+    with pytest.raises(BadInput):  # no user: nobody's report (fails closed)
+        services.submit_report(task, None, period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 2),
+                               metrics={"articles": 1})
+    assert not Report.objects.exists()
 
 
 def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     from ansinh.outreach import rules, selectors
+    from ansinh.outreach.demo import demo_setup
     from ansinh.core.roles import OPERATOR
 
     d = Directive.objects.get(pk=demo["directive"])
@@ -114,6 +123,6 @@ def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     assert states[rules.REPORTED] >= 3 and states[rules.OVERDUE] >= 8
     assert Report.objects.filter(task__directive=d).count() == 5
     # Idempotent.
-    again = services.demo_setup()
+    again = demo_setup()
     assert again["created"] is False and Directive.objects.filter(symbol="STTTT-TTBCXB").count() == 1
     assert selectors.visible_directives(OPERATOR).count() == 1

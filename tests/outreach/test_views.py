@@ -248,10 +248,8 @@ def test_grouped_coverage_matches_the_single_commune_count(demo):
     grouped = selectors.coverage_by_commune([a, b], today)
     assert grouped == {a.pk: selectors.coverage(a, today), b.pk: selectors.coverage(b, today)} == {
         a.pk: (9, 3), b.pk: (5, 5)}
-    # The registry count (used when the accounts engine is absent) agrees with the engine.
-    assert selectors.registry_coverage(a, today) == (9, 3) and selectors.registry_coverage(b, today) == (5, 5)
     start = dt.date(2023, 6, 1)  # enrolled since 2023-01, accounts opened today
-    assert selectors.registry_coverage(a, start) == (9, 0)
+    assert selectors.coverage(a, start) == (9, 0)
     assert selectors.coverage_by_commune([a, b], start) == {a.pk: (9, 0), b.pk: (5, 0)}
     assert selectors.coverage_by_commune([a, b], dt.date(2022, 1, 1)) == {}
     rows = selectors.effect(get_user_model().objects.get(username="tinh"), start, today, "20")

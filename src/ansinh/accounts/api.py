@@ -6,7 +6,7 @@ import datetime as dt
 from ninja import Router
 from ninja.errors import HttpError
 
-from ansinh.accounts import selectors
+from ansinh.accounts import kpi, lists
 
 router = Router(tags=["accounts"])
 
@@ -17,11 +17,11 @@ def coverage(request, as_of: dt.date | None = None, level: str = "commune", map:
     """One object per unit: code, name, beneficiaries, with_account, confirmed, paid_noncash, share,
     target_low, target_high (the units the user may see)."""
     day = as_of or dt.date.today()
-    if level not in selectors.LEVELS or (map and map not in selectors.MAPS):
+    if level not in kpi.LEVELS or (map and map not in kpi.MAPS):
         raise HttpError(422, "level: commune|district|province; map: old|new")
     try:
-        units = selectors.coverage(request.user, day, level, map or None, province=province or None)
-    except selectors.CoverageError as exc:
+        units = kpi.coverage(request.user, day, level, map or None, province=province or None)
+    except kpi.CoverageError as exc:
         raise HttpError(422, str(exc)) from None
     return [u.as_dict() for u in units]
 
@@ -29,7 +29,7 @@ def coverage(request, as_of: dt.date | None = None, level: str = "commune", map:
 @router.get("/approvals")
 def approvals(request, limit: int = 50, offset: int = 0):
     """The account approval queue of the user's scope (masked numbers): {total, accounts: [...]}."""
-    rows, total = selectors.pending_accounts(request.user, limit=max(1, min(limit, 500)), offset=max(0, offset))
+    rows, total = lists.pending_accounts(request.user, limit=max(1, min(limit, 500)), offset=max(0, offset))
     keys = ("provider", "masked", "holder_name")
     return {"total": total, "accounts": [
         {"account": r["account"].pk, "person": r["person"].pk, "new": {k: r["new"][k] for k in keys},
@@ -39,18 +39,18 @@ def approvals(request, limit: int = 50, offset: int = 0):
 
 
 def _decide(request, account_id: int, approve: bool, reason: str):
-    from ansinh.accounts import services
+    from ansinh.accounts import approval
     from ansinh.core.jobs import BadInput
 
-    if not 0 < account_id < 2**63 or selectors.account_for(request.user, account_id) is None:
+    if not 0 < account_id < 2**63 or lists.account_for(request.user, account_id) is None:
         raise HttpError(404, "không tìm thấy tài khoản")
-    if not services.can_approve_accounts(request.user):
+    if not approval.can_approve_accounts(request.user):
         raise HttpError(403, "bạn không có quyền phê duyệt tài khoản nhận tiền")
     try:
         if approve:
-            acc = services.approve_account(account_id, request.user, note=reason, source="api")
+            acc = approval.approve_account(account_id, request.user, note=reason, source="api")
         else:
-            acc = services.reject_account(account_id, request.user, reason=reason, source="api")
+            acc = approval.reject_account(account_id, request.user, reason=reason, source="api")
     except BadInput as exc:
         raise HttpError(409, str(exc)) from None
     return {"account": acc.pk, "approval": acc.approval}

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from ansinh.accounts import services  # noqa: F401 - registers the "accounts.bank_list" job kind
+        from ansinh.accounts import bank_lists  # noqa: F401 - registers the "accounts.bank_list" job kind

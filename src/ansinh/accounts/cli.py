@@ -22,7 +22,7 @@ def coverage_cmd(
     json_out: bool = typer.Option(False, "--json", help="One JSON array, one object per unit."),
 ) -> None:
     """Beneficiaries with an account per unit on a day, against the target in force."""
-    from ansinh.accounts import selectors
+    from ansinh.accounts import kpi as selectors
     from ansinh.core.roles import OPERATOR
     from ansinh.core.selectors import province_for
 
@@ -58,13 +58,14 @@ def import_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Import a bank's list of accounts opened (idempotent)."""
-    from ansinh.accounts.services import import_bank_list
+    from ansinh.accounts.bank_lists import import_bank_list
     from ansinh.core.jobs import BadInput
+    from ansinh.core.roles import OPERATOR
 
     if not file.exists():
         fail(f"{file}: file not found")
     try:
-        rep = import_bank_list(file, provider=provider or None)
+        rep = import_bank_list(file, user=OPERATOR, provider=provider or None)
     except BadInput as exc:
         fail(str(exc))
     emit(rep, json_out, lambda r: print(
@@ -89,7 +90,7 @@ def pending_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Accounts waiting for approval (masked numbers), oldest first."""
-    from ansinh.accounts import selectors
+    from ansinh.accounts import lists as selectors
 
     rows, total = selectors.pending_accounts(_user(as_user), limit=limit)
     out = {"total": total, "accounts": [
@@ -111,7 +112,7 @@ def approve_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Approve a pending payment account (maker-checker, the same checks as the web)."""
-    from ansinh.accounts.services import approve_account
+    from ansinh.accounts.approval import approve_account
 
     _decide(approve_account, account_id, as_user, json_out, note=note)
 
@@ -124,7 +125,7 @@ def reject_cmd(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Reject a pending payment account (it is never paid into)."""
-    from ansinh.accounts.services import reject_account
+    from ansinh.accounts.approval import reject_account
 
     _decide(reject_account, account_id, as_user, json_out, reason=reason)
 
@@ -144,7 +145,7 @@ def _decide(service, account_id: int, as_user: str, json_out: bool, **kwargs) ->
 @accounts_app.command("refresh")
 def refresh_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Rebuild the monthly coverage snapshot the dashboard reads."""
-    from ansinh.accounts.services import refresh_snapshots
+    from ansinh.accounts.snapshots import refresh_snapshots
     from ansinh.core.jobs import Progress
 
     with progress_bar("Tính lại độ bao phủ", enabled=not json_out) as listener:
@@ -155,7 +156,7 @@ def refresh_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
 @accounts_app.command("demo")
 def demo_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Give the demo persons their 2024 account history (idempotent)."""
-    from ansinh.accounts.services import demo_setup
+    from ansinh.accounts.demo import demo_setup
 
     emit(demo_setup(), json_out)
 

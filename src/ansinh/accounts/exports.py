@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from ansinh.accounts.selectors import group_by_village
+from ansinh.accounts.lists import group_by_village
 from ansinh.core.exports import safe_row
 from ansinh.core.pdf import para_text
 from ansinh.formats import vn_number

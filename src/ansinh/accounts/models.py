@@ -9,7 +9,7 @@ commune) with the counts of active beneficiaries, of those with an account regis
 better) and of those with a confirmed (or active) account on that day. The dashboard reads
 only these few thousand rows, so its time is independent of the number of persons; the
 exact-date selector (CLI, API, a date that is not a month end) computes live.
-`ansinh.accounts.services.refresh_snapshots()` rebuilds it: on PostgreSQL by one set-based
+`ansinh.accounts.snapshots.refresh_snapshots()` rebuilds it: on PostgreSQL by one set-based
 INSERT … SELECT for every day at once (each person's days as the bits of a bigint; also
 writes CoverageVillage, the same counts by village); elsewhere up to 200,000 persons by one
 scan of persons/enrolments/accounts computing every day at once (index intervals + difference
@@ -41,7 +41,7 @@ class Target(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
-    class ScopeMeta:  # a general row (no province, no commune) is read by everyone: see selectors.targets_for
+    class ScopeMeta:  # a general row (no province, no commune) is read by everyone: see lists.targets_for
         commune = "commune"
         province = "province_code"
 

@@ -1,5 +1,5 @@
 """Campaign pages (thin): the coverage dashboard with its map, the drill-down of a unit and
-the outreach lists. Reads through ansinh.accounts.selectors (scoped); a unit outside the
+the outreach lists. Reads through ansinh.accounts.kpi and .lists (scoped); a unit outside the
 user's scope answers 404."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ansinh.accounts import rules, selectors
+from ansinh.accounts import kpi, lists, rules
 from ansinh.core import providers
 from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
@@ -20,7 +20,7 @@ from ansinh.units.models import Level
 def _day(request) -> tuple[dt.date, list[dt.date]]:
     """The day asked (?day=YYYY-MM-DD or dd/mm/yyyy; ?month=YYYY-MM = its last computed day),
     default the latest snapshot day (else today)."""
-    computed = selectors.snapshot_days(request.user)
+    computed = kpi.snapshot_days(request.user)
     g = request.GET
     day = None
     try:
@@ -43,7 +43,7 @@ def _day(request) -> tuple[dt.date, list[dt.date]]:
 
 def _map(request, day: dt.date) -> str:
     m = request.GET.get("map") or ""
-    return m if m in selectors.MAPS else selectors.default_map(day)
+    return m if m in kpi.MAPS else kpi.default_map(day)
 
 
 def _series_days(day: dt.date, computed: list[dt.date]) -> list[dt.date]:
@@ -62,7 +62,7 @@ def _chart(series: list[dict]) -> dict:
                        "paid": _("Đã chi không dùng tiền mặt")}}
 
 
-def _point(u: selectors.UnitCoverage) -> dict:
+def _point(u: kpi.UnitCoverage) -> dict:
     return {"id": u.unit.pk, "code": u.unit.code, "name": u.unit.name, "lat": u.unit.lat, "lon": u.unit.lon,
             "beneficiaries": u.counts.beneficiaries, "with_account": u.counts.with_account,
             "confirmed": u.counts.confirmed, "paid_noncash": u.counts.paid_noncash, "share": u.share,
@@ -74,14 +74,14 @@ def dashboard(request):
     day, computed = _day(request)
     map_ = _map(request, day)
     use_snap = day in computed
-    communes = selectors.coverage(request.user, day, "commune", map_, use_snapshot=use_snap)
+    communes = kpi.coverage(request.user, day, "commune", map_, use_snapshot=use_snap)
     ranked = sorted((u for u in communes if u.counts.beneficiaries), key=lambda u: (u.share, u.unit.code))
-    tot = selectors.total(communes, day)
-    districts = selectors.coverage(request.user, day, "district", "old", use_snapshot=use_snap) \
+    tot = kpi.total(communes, day)
+    districts = kpi.coverage(request.user, day, "district", "old", use_snapshot=use_snap) \
         if map_ == "old" else []
     days = _series_days(day, computed)
     provinces = {u.unit.province_code for u in communes}
-    series = selectors.series(request.user, days, "province", map_,
+    series = kpi.series(request.user, days, "province", map_,
                               province=provinces.pop() if len(provinces) == 1 else None)
     ctx = {
         "day": day, "map": map_, "total": tot, "ranked": ranked, "districts": districts,
@@ -95,7 +95,7 @@ def dashboard(request):
 
 
 def _unit_or_404(request, pk: int):
-    unit = selectors.unit_by_id(request.user, pk)
+    unit = lists.unit_by_id(request.user, pk)
     if unit is None:
         raise Http404
     return unit
@@ -107,7 +107,7 @@ def unit_detail(request, pk: int):
     day, computed = _day(request)
     map_ = "old" if unit.valid_to is not None else "new"
     level = {Level.COMMUNE: "commune", Level.DISTRICT: "district", Level.PROVINCE: "province"}[unit.level]
-    series = selectors.series(request.user, _series_days(day, computed), level, map_, unit_id=unit.pk,
+    series = kpi.series(request.user, _series_days(day, computed), level, map_, unit_id=unit.pk,
                               province=unit.province_code)
     ctx = {"unit": unit, "day": day, "map": map_, "current": series[-1] if series else None,
            "chart": _chart(series), "villages": [], "count": 0}
@@ -123,7 +123,7 @@ def _people_page(request, unit, day: dt.date) -> dict:
     """The drill-down's people: the village table (coverage per village, from the village
     snapshot), and one page of the people missing something — every village when few people
     lack a confirmed account, else one village (?village=, default the first) by pages of PAGE."""
-    table = selectors.village_table(request.user, unit, day)
+    table = lists.village_table(request.user, unit, day)
     names = [r["village"] for r in table]
     unconfirmed = sum(r["unconfirmed"] for r in table)
     village = request.GET.get("village")
@@ -136,12 +136,12 @@ def _people_page(request, unit, day: dt.date) -> dict:
         page = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page = 1
-    rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
+    rows, count = lists.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
     pages = max(1, -(-count // PAGE))
     if page > pages:  # past the end: the last page
         page = pages
-        rows, count = selectors.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
-    return {"villages": selectors.group_by_village(rows), "count": count, "village_table": table,
+        rows, count = lists.people_page(request.user, unit, day, village, PAGE, (page - 1) * PAGE)
+    return {"villages": lists.group_by_village(rows), "count": count, "village_table": table,
             "village": village, "page": page, "pages": pages, "paged": paged or pages > 1,
             "unconfirmed": unconfirmed, "month_value": f"{day:%Y-%m}"}
 
@@ -151,7 +151,7 @@ def _outreach_rows(request, pk: int):
     if unit.level != Level.COMMUNE:
         raise Http404
     day = _day(request)[0] if (request.GET.get("day") or request.GET.get("month")) else dt.date.today()
-    rows = selectors.people_without(request.user, unit, day)
+    rows = lists.people_without(request.user, unit, day)
     village = request.GET.get("village")
     if village is not None and village != "":
         rows = [r for r in rows if r["village"] == village]
@@ -199,7 +199,7 @@ def bank_list_upload(request):
     from django.http import HttpResponseForbidden
     from django.shortcuts import redirect
 
-    from ansinh.accounts import services
+    from ansinh.accounts.bank_lists import start_bank_list_import
     from ansinh.core.jobs import BadInput
     from ansinh.core.roles import can_edit
 
@@ -210,15 +210,15 @@ def bank_list_upload(request):
             return HttpResponseForbidden(_("Bạn không có quyền nhập danh sách tài khoản."))
         f = request.FILES.get("file")
         if f is None:
-            error = _("Chọn tệp danh sách của ngân hàng (.xlsx hoặc .csv).")
+            error = _("Chọn tệp danh sách của ngân hàng (.xlsx, .xls, .ods hoặc .csv).")
         else:
             try:
-                rec = services.start_bank_list_import(request.user, f, (request.POST.get("provider") or "").strip())
+                rec = start_bank_list_import(request.user, f, (request.POST.get("provider") or "").strip())
             except BadInput as exc:
                 error = str(exc)
             else:
                 return redirect("jobs:detail", pk=rec.job.pk)
-    ctx = {"can_edit": allowed, "error": error, "recent": list(selectors.bank_lists(request.user)[:20]),
+    ctx = {"can_edit": allowed, "error": error, "recent": list(lists.bank_lists(request.user)[:20]),
            "providers": sorted(((code, p.short_name) for code, p in providers.ACCOUNT_PROVIDERS.items()),
                                key=lambda kv: kv[1])}
     return render(request, "accounts/bank_lists.html", ctx, status=400 if error else 200)
@@ -226,7 +226,7 @@ def bank_list_upload(request):
 
 @login_required
 def bank_list_detail(request, pk: int):
-    rec = selectors.bank_list_for(request.user, pk)
+    rec = lists.bank_list_for(request.user, pk)
     if rec is None:
         raise Http404
     return render(request, "accounts/bank_list.html", {"rec": rec, "rep": rec.report or {}})
@@ -246,27 +246,28 @@ def targets(request):
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    from ansinh.accounts import services
+    from ansinh.accounts import targets as target_edits
     from ansinh.core.jobs import BadInput
     from ansinh.core.models import Role
     from ansinh.core.roles import has_role
+    from ansinh.core.scope import scope_for
 
-    rows = list(selectors.targets_for(request.user))
+    rows = list(lists.targets_for(request.user))
     editing = None
     edit_pk = request.POST.get("target") or request.GET.get("edit")
     if edit_pk:
         editing = next((t for t in rows if str(t.pk) == str(edit_pk)), None)
         if editing is None:
             raise Http404
-    communes = selectors.target_communes(request.user)
-    scope = selectors.scope_for(request.user)
+    communes = lists.target_communes(request.user)
+    scope = scope_for(request.user)
     provinces = sorted(scope.province_codes) if not scope.everything else sorted(
         {c.province_code for c in communes})
     error = ""
     if request.method == "POST":
         try:
             if request.POST.get("delete") and editing is not None:
-                services.delete_target(request.user, editing)
+                target_edits.delete_target(request.user, editing)
                 messages.success(request, _("Đã xóa mục tiêu."))
                 return redirect("accounts:targets")
             where = (request.POST.get("scope") or "").strip()
@@ -285,7 +286,7 @@ def targets(request):
                 low, high, base = (_number(request.POST.get(k)) for k in ("low", "high", "baseline"))
             except ValueError:
                 raise BadInput(_("Tỷ lệ: một số phần trăm, ví dụ 30 hoặc 30,5.")) from None
-            services.save_target(request.user, due=due, low=low, high=high, baseline=base,
+            target_edits.save_target(request.user, due=due, low=low, high=high, baseline=base,
                                  label=request.POST.get("label") or "", province_code=province_code,
                                  commune=commune, target=editing)
         except BadInput as exc:
@@ -293,9 +294,9 @@ def targets(request):
         else:
             messages.success(request, _("Đã lưu mục tiêu."))
             return redirect("accounts:targets")
-    can = services.can_edit_targets(request.user, provinces[0] if provinces else "") or has_role(request.user, Role.ADMIN)
-    ctx = {"rows": [(t, services.can_edit_targets(request.user, t.province_code, t.commune)) for t in rows],
-           "history": list(selectors.target_history(request.user)), "can_edit": can, "editing": editing,
+    can = target_edits.can_edit_targets(request.user, provinces[0] if provinces else "") or has_role(request.user, Role.ADMIN)
+    ctx = {"rows": [(t, target_edits.can_edit_targets(request.user, t.province_code, t.commune)) for t in rows],
+           "history": list(lists.target_history(request.user)), "can_edit": can, "editing": editing,
            "communes": communes, "provinces": provinces, "error": error, "post": request.POST,
            "is_admin": has_role(request.user, Role.ADMIN)}
     return render(request, "accounts/targets.html", ctx, status=400 if error else 200)
@@ -316,13 +317,13 @@ def approvals(request):
     from django.http import HttpResponseForbidden
     from django.shortcuts import redirect
 
-    from ansinh.accounts import services
+    from ansinh.accounts import approval
     from ansinh.core.jobs import BadInput
     from ansinh.core.roles import has_role
 
     if not has_role(request.user, *STAFF_ROLES):
         return HttpResponseForbidden(_("Bạn không có quyền xem trang này."))
-    can_decide = services.can_approve_accounts(request.user)
+    can_decide = approval.can_approve_accounts(request.user)
     try:
         page = max(1, int(request.GET.get("page") or request.POST.get("page") or 1))
     except ValueError:
@@ -335,18 +336,18 @@ def approvals(request):
             pk = int(request.POST.get("account") or "")
         except ValueError:
             pk = None
-        account = selectors.account_for(request.user, pk) if pk and pk < 2**63 else None
+        account = lists.account_for(request.user, pk) if pk and pk < 2**63 else None
         if account is None:
             raise Http404
         action = request.POST.get("action")
         evidence = request.FILES.get("evidence")
         try:
             if action == "approve":
-                services.approve_account(account, request.user, note=request.POST.get("reason") or "",
+                approval.approve_account(account, request.user, note=request.POST.get("reason") or "",
                                          evidence=evidence)
                 messages.success(request, _("Đã phê duyệt tài khoản của %(name)s.") % {"name": account.person.full_name})
             elif action == "reject":
-                services.reject_account(account, request.user, reason=request.POST.get("reason") or "",
+                approval.reject_account(account, request.user, reason=request.POST.get("reason") or "",
                                         evidence=evidence)
                 messages.success(request, _("Đã từ chối tài khoản của %(name)s.") % {"name": account.person.full_name})
             else:
@@ -355,7 +356,7 @@ def approvals(request):
             error = str(exc)
         else:
             return redirect(f"{reverse('accounts:approvals')}?page={page}")
-    rows, count = selectors.pending_accounts(request.user, APPROVAL_PAGE, (page - 1) * APPROVAL_PAGE)
+    rows, count = lists.pending_accounts(request.user, APPROVAL_PAGE, (page - 1) * APPROVAL_PAGE)
     pages = max(1, -(-count // APPROVAL_PAGE))
     ctx = {"rows": rows, "count": count, "page": page, "pages": pages, "can_decide": can_decide, "error": error,
            "me": request.user.pk}
@@ -374,7 +375,7 @@ def approval_evidence(request, pk: int):
 
     if not has_role(request.user, *STAFF_ROLES):
         raise Http404
-    account = selectors.account_for(request.user, pk)
+    account = lists.account_for(request.user, pk)
     if account is None or not account.approval_evidence:
         raise Http404
     root = Path(settings.VAR_DIR).resolve()

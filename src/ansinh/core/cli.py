@@ -254,9 +254,11 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
         # Each later step builds on the ones before it: account history, a reconciled payroll
         # month, the outreach letter and its reports, a duplicate-review run.
         for app_label in DEMO_STEPS:
-            try:  # an app's demo code lives in its demo.py (still in services.py in some apps)
+            try:
                 module = importlib.import_module(f"ansinh.{app_label}.demo")
-            except ModuleNotFoundError:
+            except ModuleNotFoundError as exc:  # an app whose demo step still lives in its services
+                if exc.name != f"ansinh.{app_label}.demo":
+                    raise
                 module = importlib.import_module(f"ansinh.{app_label}.services")
             step = getattr(module, "demo_setup", None)
             if step is not None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
-from ansinh.core.scope import scope_for, scoped, succession_links, visible_units, with_predecessors
+from ansinh.core.scope import scope_for, scoped, succession_links, visible_units
 from ansinh.core.selectors import organisation_of
 from ansinh.outreach import rules
 from ansinh.outreach.models import (
@@ -247,93 +247,44 @@ def totals_docx(rows: list[dict], title: str, states: list[TaskRow] | None = Non
     return buf.getvalue()
 
 
-# --------------------------------------------------------------------------- coverage (registry)
+# --------------------------------------------------------------------------- coverage (accounts)
 
+def accounts_coverage(as_of: dt.date, province_code: str) -> dict[int, tuple[int, int]]:
+    """{current commune id: (beneficiaries, with an account)} of the province on `as_of`, from the
+    accounts' coverage KPI (ansinh.accounts.kpi.coverage on the new map, the whole province)."""
+    from ansinh.accounts import kpi
+    from ansinh.core.roles import OPERATOR
 
-
-def accounts_coverage(as_of: dt.date, province_code: str) -> dict[int, tuple[int, int]] | None:
-    """{current commune id: (beneficiaries, with an account)} from the accounts engineer's coverage
-    engine (ansinh.accounts.selectors.coverage) when it is there; None when it is not."""
-    try:
-        from ansinh.accounts import selectors as acc
-        from ansinh.core.roles import OPERATOR
-    except ImportError:
-        return None
-    fn = getattr(acc, "coverage", None)
-    if fn is None:
-        return None
-    units = fn(OPERATOR, as_of, "commune", "new", province=province_code)
+    units = kpi.coverage(OPERATOR, as_of, "commune", "new", province=province_code)
     return {uc.unit.pk: (uc.counts.beneficiaries, uc.counts.with_account) for uc in units}
 
 
 def coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
-    """(beneficiaries with an active enrolment on `as_of`, of whom with a payment account then).
-
-    From ansinh.accounts' coverage engine when installed, else counted from the registry here."""
-    engine = accounts_coverage(as_of, unit.province_code)
-    if engine is not None:
-        return engine.get(unit.pk, (0, 0))
-    return registry_coverage(unit, as_of)
-
-
-def registry_coverage(unit: AdminUnit, as_of: dt.date) -> tuple[int, int]:
-    from django.db.models import Exists, OuterRef
-
-    from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
-
-    ids = with_predecessors([unit.pk])
-    people = Person.objects.filter(Q(commune_id=unit.pk) | Q(commune__isnull=True, scope_commune_id__in=ids)).filter(
-        Q(status=PersonStatus.ALIVE) | Q(deceased_on__gt=as_of))
-    active = people.filter(Exists(Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))))
-    n = active.count()
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
-    with_acc = active.filter(pk__in=PaymentAccount.objects.filter(created__lt=end).values("person_id")).count()
-    return n, with_acc
+    """(beneficiaries with an active enrolment on `as_of`, of whom with a payment account then)."""
+    return accounts_coverage(as_of, unit.province_code).get(unit.pk, (0, 0))
 
 
 def coverage_by_commune(units: list[AdminUnit], as_of: dt.date) -> dict[int, tuple[int, int]]:
-    """coverage() for many current communes in two grouped queries: {unit id: (beneficiaries, with accounts)}.
-    People without a current commune count under the commune their old unit merged into."""
-    from django.db.models import Exists, OuterRef
-    from django.db.models.functions import Coalesce
-
-    from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
-
-    engine = accounts_coverage(as_of, units[0].province_code) if units else None
-    if engine is not None:
-        return {u.pk: engine[u.pk] for u in units if engine.get(u.pk, (0, 0))[0]}
-    ids = [u.pk for u in units]
-    old_to_new = dict(succession_links(ids))
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
-    active = Enrolment.objects.active_in(as_of).filter(person=OuterRef("pk"))
-    account = PaymentAccount.objects.filter(person=OuterRef("pk"), created__lt=end)
-    people = (Person.objects.filter(Q(commune_id__in=ids) | Q(commune__isnull=True,
-                                                                scope_commune_id__in=set(ids) | set(old_to_new)))
-              .filter(Q(status=PersonStatus.ALIVE) | Q(deceased_on__gt=as_of)).filter(Exists(active))
-              .annotate(unit=Coalesce("commune_id", "scope_commune_id"), has_acc=Exists(account)))
-    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in people.values("unit", "has_acc").annotate(n=Count("pk")):
-        uid = old_to_new.get(row["unit"], row["unit"])
-        out[uid][0] += row["n"]
-        if row["has_acc"]:
-            out[uid][1] += row["n"]
-    return {k: (v[0], v[1]) for k, v in out.items()}
+    """coverage() for many current communes of one province: {unit id: (beneficiaries, with accounts)},
+    the communes with beneficiaries only."""
+    if not units:
+        return {}
+    engine = accounts_coverage(as_of, units[0].province_code)
+    return {u.pk: engine[u.pk] for u in units if engine.get(u.pk, (0, 0))[0]}
 
 
 def target_in_force(as_of: dt.date, province_code: str) -> tuple[int | None, int | None, dt.date | None]:
     """(low %, high %, deadline) of the account-coverage target in force on `as_of`.
 
-    From ansinh.accounts' Target model when it exists; else from the targets written in the
-    issued directives of the province (the first deadline on or after `as_of`, else the last)."""
-    try:
-        from ansinh.accounts import rules as acc_rules
-        from ansinh.accounts import selectors as acc
-    except ImportError:
-        acc = None
-    if acc is not None:
-        t = acc_rules.target_in_force(as_of, acc.target_points(province_code))
-        if t is not None:
-            return (int(t.low) if t.low is not None else None, int(t.high) if t.high is not None else None, t.due)
+    From the accounts' targets (ansinh.accounts Target rows); when none applies, from the targets
+    written in the issued directives of the province (the first deadline on or after `as_of`,
+    else the last)."""
+    from ansinh.accounts import kpi
+    from ansinh.accounts import rules as acc_rules
+
+    t = acc_rules.target_in_force(as_of, kpi.target_points(province_code))
+    if t is not None:
+        return (int(t.low) if t.low is not None else None, int(t.high) if t.high is not None else None, t.due)
     targets = []
     for d in Directive.objects.filter(province_code=province_code).exclude(status=DirectiveStatus.DRAFT).only(
             "targets"):

@@ -68,9 +68,15 @@ __all__ = [
     "ReadError",
     "SkippedRow",
     "SourceRow",
+    "cell_text",
+    "convert_cell",
+    "header_key",
+    "is_closing_row",
+    "load_sheets",
     "map_header",
     "parse_date",
     "read_list",
+    "sheet_decoder",
 ]
 
 SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -797,7 +803,10 @@ def _load_csv(path: Path, name: str):
     else:
         text = _decode_csv(data)
     delim = _sniff_delimiter(text[:20000])
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as e:
+        raise ReadError(name, message=f"cannot read the CSV file: {_no_path(str(e), path)}") from None
     del text, data
     width = max((len(r) for r in rows), default=0)
     try:
@@ -1028,6 +1037,16 @@ def read_list(path, name: str | None = None) -> ParsedList:
     ``name``: the name the user knows the file by (an upload's original name); messages name
     the file by it, or by the file's own name, never by its folder (no server paths).  The
     size limits of ``ansinh.core.limits`` are checked before anything is parsed."""
+    name, sheets = load_sheets(path, name)
+    return _read_sheets(name, sheets)
+
+
+def load_sheets(path, name: str | None = None):
+    """The grid loader: ``(name, sheets)``, ``sheets`` yielding ``(sheet name, rows, merged
+    ranges)`` for each worksheet, visible ones first (a CSV is one sheet named None, its
+    encoding and delimiter detected).  ``name`` as for :func:`read_list`; ReadError for a file
+    of another type, a missing file, one over the size limits or one that cannot be read.
+    Used by :func:`read_list` and by the bank-list reader (``ansinh.accounts.bank_lists``)."""
     p = Path(path)
     name = display_name(p, name)
     ext = p.suffix.lower()
@@ -1038,11 +1057,7 @@ def read_list(path, name: str | None = None) -> ParsedList:
         raise ReadError(name, message="file not found")
     if not p.is_file():
         raise ReadError(name, message="not a file")
-    sheets = _load_csv(p, name) if ext == ".csv" else _load_grids(p, name)
-    try:
-        return _read_sheets(name, sheets)
-    except csv.Error as e:
-        raise ReadError(name, message=f"cannot read the CSV file: {_no_path(str(e), p)}") from None
+    return name, (_load_csv(p, name) if ext == ".csv" else _load_grids(p, name))
 
 
 def _no_path(text: str, p: Path) -> str:
@@ -1394,3 +1409,27 @@ def _parse(name: str, sheet_name, grid, hdr: _Header, dec: _Decoder) -> ParsedLi
         legacy_encoding=dec.encoding,
         last_row=n,
     )
+
+
+# --------------------------------------------------------------------------- for other readers of user tables
+# The bank-list reader (ansinh.accounts.bank_lists) reads its sheets the way commune lists are
+# read: load_sheets above, then these.
+
+#: the sheet's legacy-font decoder (TCVN3/VNI when most of the sheet was typed in one)
+sheet_decoder = _decoder_for
+#: a cell as text, legacy-decoded (dates dd/mm/yyyy, whole numbers without ".0")
+cell_text = _cell_text
+#: a header cell folded as the header mapper sees it (no marks, upper case, single spaces)
+header_key = _key
+
+
+def convert_cell(field: str, value, dec: _Decoder = _PLAIN) -> tuple[object, str | None]:
+    """A cell of a column mapped to ``field`` as read_list converts it: ``(value, error or None)``
+    (ID numbers with their lost leading zeros restored, account numbers without separators,
+    text legacy-decoded with single spaces)."""
+    return _CONVERTERS.get(field, _conv_text)(value, dec)
+
+
+def is_closing_row(row, dec: _Decoder = _PLAIN) -> bool:
+    """A totals row, a signature/place-and-date footer row or a column-numbering row."""
+    return _is_totals(row, range(len(row)), dec) or _footer_like(row, dec) or _is_numbering_row(row)
