@@ -24,7 +24,7 @@ def test_cli_generate_approve_export_reconcile(make_person, users, tmp_path, cap
     assert main(["payroll", "export", str(run), "--out", str(tmp_path / "f"), "--no-pdf", "--json", "--as", "checker1"]) == 0
     files = json.loads(capsys.readouterr().out)["files"]
     assert any(f.endswith("Agribank.csv") for f in files) and any(f.endswith("VNPost.xlsx") for f in files)
-    assert main(["payroll", "demo-result", str(run), "--out", str(tmp_path / "r.csv")]) == 0
+    assert main(["demo", "result", str(run), "--out", str(tmp_path / "r.csv")]) == 0
     capsys.readouterr()
     assert main(["payroll", "reconcile", str(run), str(tmp_path / "r.csv"), "--json", "--as", "checker1"]) == 0
     rep = json.loads(capsys.readouterr().out)
