@@ -225,5 +225,8 @@ def demo_result_cmd(run_id: int = typer.Argument(..., help="Payroll run id."),
     """Write a plausible provider result file for a run (demo installations only: ANSINH_DEMO=1)."""
     from ansinh.payroll.files import write_demo_result
 
-    write_demo_result(_run(run_id), out)
+    run = _run(run_id)
+    if not out.parent.is_dir():
+        fail(f"folder {out.parent} does not exist")
+    write_demo_result(run, out)
     print(out)
