@@ -51,3 +51,17 @@ def test_demo_setup_runs_every_step_in_order_and_prints_the_logins_last(demo_ins
     data = json.loads(capsys.readouterr().out)
     assert list(data["data"]) == [label for label, _ in DEMO_STEPS]
     assert {r["username"] for r in data["logins"]} >= {"tinh", "pheduyet", "dongkinh"}
+
+
+@pytest.mark.parametrize("args", [["demo", "accounts"], ["accounts", "demo"],
+                                  ["demo", "data", "--province", "20", "--people", "5", "--out", "{tmp}/d"]])
+def test_every_demo_command_refuses_outside_a_demo_installation(args, settings, tmp_path, capsys):
+    """`demo accounts` used to write made-up account history into any database: now every `ansinh
+    demo` command (and its old name) is refused outside ANSINH_DEMO=1, one line, exit 2."""
+    from ansinh.registry.models import PaymentAccount
+
+    settings.ANSINH_DEMO = False
+    assert main([a.format(tmp=tmp_path) for a in args]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "deprecated" not in ln]
+    assert len(err) == 1 and "ANSINH_DEMO" in err[0], err
+    assert not PaymentAccount.objects.exists() and not (tmp_path / "d").exists()
