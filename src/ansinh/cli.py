@@ -108,7 +108,7 @@ class RowsBar:
     def __init__(self, bar, label: str, files: int):
         self.bar = bar
         self.files_task = bar.add_task(label, total=files)
-        self.rows_task = bar.add_task("rows", total=None)
+        self.rows_task = bar.add_task("dòng", total=None)
         self.rows_before = self.total_before = 0
         self.done = self.total = 0
 

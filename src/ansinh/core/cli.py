@@ -108,7 +108,6 @@ class WorkerSupervisor:
 
     def _watch(self) -> None:
         import logging
-        import time
 
         from django.db import connections
 
