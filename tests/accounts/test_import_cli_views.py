@@ -80,7 +80,7 @@ def run(capsys, *args):
 
 
 def test_cli_coverage_json(town, capsys):
-    rc, out, _ = run(capsys, "coverage", "--as-of", "2024-03-25", "--level", "district", "--json")
+    rc, out, _ = run(capsys, "accounts", "coverage", "--as-of", "2024-03-25", "--level", "district", "--json")
     assert rc == 0
     rows = json.loads(out)
     assert len(rows) == 11
@@ -88,11 +88,11 @@ def test_cli_coverage_json(town, capsys):
                             "target_low", "target_high"}
     city = next(r for r in rows if r["beneficiaries"])
     assert city["beneficiaries"] == 4 and city["with_account"] == 2 and city["share"] == 50.0
-    rc, out, _ = run(capsys, "coverage", "--as-of", "2025-08-01", "--level", "commune", "--json")
+    rc, out, _ = run(capsys, "accounts", "coverage", "--as-of", "2025-08-01", "--level", "commune", "--json")
     assert len(json.loads(out)) == 65  # the new map by default after 2025-07-01
-    rc, _, err = run(capsys, "coverage", "--as-of", "2025-08-01", "--level", "district", "--map", "new")
+    rc, _, err = run(capsys, "accounts", "coverage", "--as-of", "2025-08-01", "--level", "district", "--map", "new")
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    rc, _, err = run(capsys, "coverage", "--as-of", "31/12/2024")
+    rc, _, err = run(capsys, "accounts", "coverage", "--as-of", "31/12/2024")
     assert rc == 2 and "--as-of" in err
 
 

@@ -250,9 +250,9 @@ def test_services_refuse_hostile_files_with_one_line(kind, files, tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("args", [
-    ["import", "{far}"],
+    ["registry", "import", "{far}"],
     ["accounts", "import", "{bank}"],
-    ["verify", "{far}", "--dry-run"],
+    ["matching", "verify", "{far}", "--dry-run"],
 ])
 def test_cli_refuses_a_far_out_cell_with_one_line(args, files, capsys):
     from ansinh.cli import main

@@ -128,7 +128,7 @@ def test_dedupe_unknown_engine_is_a_one_line_error(two_files, tmp_path, capsys):
     from ansinh.cli import main
 
     d, _ = two_files
-    rc = main(["dedupe", str(d / "xa_a.xlsx"), "--out", str(tmp_path / "c.csv"), "--engine", "hadoop"])
+    rc = main(["matching", "dedupe", str(d / "xa_a.xlsx"), "--out", str(tmp_path / "c.csv"), "--engine", "hadoop"])
     assert rc == 2
     err = capsys.readouterr().err.strip()
     assert "--engine hadoop" in err and "duckdb, spark" in err and len(err.splitlines()) == 1

@@ -1,5 +1,5 @@
-"""Campaign commands: `ansinh coverage`, `ansinh accounts import FILE`, `ansinh accounts refresh`,
-`ansinh accounts pending|approve|reject` (the account approval queue)."""
+"""`ansinh accounts coverage|import|refresh|pending|approve|reject` (the non-cash campaign and the
+account approval queue), and `ansinh demo accounts`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +10,11 @@ import typer
 from ansinh.cli import emit, fail, progress_bar
 from ansinh.text.dates import parse_iso
 
-accounts_app = typer.Typer(no_args_is_help=True, help="Payment accounts of beneficiaries (non-cash campaign).")
+app = typer.Typer(no_args_is_help=True, help="Payment accounts of beneficiaries (non-cash campaign).")
+demo = typer.Typer()  # joins `ansinh demo`
 
 
+@app.command("coverage")
 def coverage_cmd(
     as_of: str = typer.Option("", "--as-of", help="YYYY-MM-DD (default: today)."),
     level: str = typer.Option("commune", "--level", help="commune | district | province"),
@@ -51,7 +53,7 @@ def _print_coverage(rows: list[dict]) -> None:
               f"{r['confirmed']:>8} {r['share']:>5.1f}%  {t}")
 
 
-@accounts_app.command("import")
+@app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., help="Bank list (.xlsx or .csv): holder name, ID number, account number, date."),
     provider: str = typer.Option("", "--provider", help="BIN or bank name when the list has no bank column."),
@@ -83,7 +85,7 @@ def _user(username: str):
     return u
 
 
-@accounts_app.command("pending")
+@app.command("pending")
 def pending_cmd(
     as_user: str = typer.Option(..., "--as", help="Username: the queue of that user's scope."),
     limit: int = typer.Option(100, "--limit"),
@@ -104,7 +106,7 @@ def pending_cmd(
         f" -> {a['new']['provider']} {a['new']['masked']} ({a['new']['holder_name']})") for a in d["accounts"]])
 
 
-@accounts_app.command("approve")
+@app.command("approve")
 def approve_cmd(
     account_id: int = typer.Argument(..., help="Account id (from `ansinh accounts pending`)."),
     as_user: str = typer.Option(..., "--as", help="The approver (approver or province officer; not the maker)."),
@@ -117,7 +119,7 @@ def approve_cmd(
     _decide(approve_account, account_id, as_user, json_out, note=note)
 
 
-@accounts_app.command("reject")
+@app.command("reject")
 def reject_cmd(
     account_id: int = typer.Argument(...),
     as_user: str = typer.Option(..., "--as", help="The approver (approver or province officer; not the maker)."),
@@ -142,7 +144,7 @@ def _decide(service, account_id: int, as_user: str, json_out: bool, **kwargs) ->
          lambda d: print(f"account {d['account']}: {d['approval']} by {d['by']}"))
 
 
-@accounts_app.command("refresh")
+@app.command("refresh")
 def refresh_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Rebuild the monthly coverage snapshot the dashboard reads."""
     from ansinh.accounts.snapshots import refresh_snapshots
@@ -153,14 +155,9 @@ def refresh_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     emit(out, json_out)
 
 
-@accounts_app.command("demo")
-def demo_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+@demo.command("accounts")
+def demo_cmd(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Give the demo persons their 2024 account history (idempotent)."""
     from ansinh.accounts.demo import demo_setup
 
     emit(demo_setup(), json_out)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("coverage")(coverage_cmd)
-    app.add_typer(accounts_app, name="accounts")

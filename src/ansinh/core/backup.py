@@ -300,7 +300,7 @@ def restore(archive: Path | str, force: bool = False) -> dict:
 
 
 # --------------------------------------------------------------------------- command line
-# Registered as top-level commands by ansinh.core.cli.register.
+# Registered as top-level commands by ansinh.core.cli (the installation verbs).
 
 def backup_cmd(
     dest: str = typer.Option("", "--dest", help="Folder of the archives (default: VAR_DIR/backups; "

@@ -1,18 +1,22 @@
-"""Top-level commands: init, worker, serve, users, demo."""
+"""Core commands: the installation-level verbs (`ansinh init|worker|serve`), `ansinh users …`,
+and `ansinh demo users|setup` with the registry of demo steps (DEMO_STEPS)."""
 from __future__ import annotations
 
 import importlib
 import os
 import sys
+import time
 
 import typer
 
 from ansinh.cli import emit, fail, progress_bar
 
-users_app = typer.Typer(no_args_is_help=True, help="Users, roles and scope.")
-demo_app = typer.Typer(no_args_is_help=True, help="Demo organisations, users and data.")
+installation = typer.Typer()  # top-level verbs: they belong to the installation, not to a noun
+app = typer.Typer(no_args_is_help=True, help="Users, roles and scope.")
+demo = typer.Typer()  # joins `ansinh demo`
 
 
+@installation.command("init")
 def init(province: list[str] = typer.Option([], "--province", help="Code of the province this installation "
                                             "serves (04 = Cao Bằng); repeat for several. Given again, replaces the set."),
          json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
@@ -55,6 +59,7 @@ def _province_names(codes: list[str]) -> list[str]:
     return [f"{c} {names.get(c, '')}".strip() for c in codes]
 
 
+@installation.command("worker")
 def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs, then exit.")) -> None:
     """Run the background worker (imports, matching, payroll jobs).
 
@@ -81,6 +86,7 @@ def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs,
         stop.set()
 
 
+@installation.command("check")
 def check(deploy: bool = typer.Option(False, "--deploy", help="Also the production checks (Django's and ansinh's)."),
           json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Check the installation; with --deploy, exit 1 on any warning (docs/deploy.md)."""
@@ -89,6 +95,7 @@ def check(deploy: bool = typer.Option(False, "--deploy", help="Also the producti
     raise typer.Exit(check_command(deploy, json_out))
 
 
+@installation.command("serve")
 def serve(addr: str = typer.Option("127.0.0.1:8000", help="host:port"),
           with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run the background worker.")) -> None:
     """Run the web site (development server) and a background worker, restarted if it dies."""
@@ -133,7 +140,6 @@ class WorkerSupervisor:
 
     def _watch(self) -> None:
         import logging
-        import time
 
         from django.db import connections
 
@@ -177,7 +183,7 @@ class WorkerSupervisor:
                 self.proc.kill()
 
 
-@users_app.command("create")
+@app.command("create")
 def users_create(username: str, password: str = typer.Option(..., prompt=True, hide_input=True),
                  role: list[str] = typer.Option([], "--role", help="commune_officer, province_officer, approver, auditor, outreach, admin"),
                  unit: list[str] = typer.Option([], "--unit", help="Scope unit code (province e.g. 20, or commune e.g. 05977)"),
@@ -196,7 +202,7 @@ def users_create(username: str, password: str = typer.Option(..., prompt=True, h
          lambda d: print(f"user {d['username']}: {', '.join(d['roles']) or 'no role'}"))
 
 
-@users_app.command("unlock")
+@app.command("unlock")
 def users_unlock(username: str, json_out: bool = typer.Option(False, "--json")) -> None:
     """Lift a log-in lock-out (too many wrong passwords) of USERNAME, from every address."""
     from ansinh.core import services
@@ -206,7 +212,7 @@ def users_unlock(username: str, json_out: bool = typer.Option(False, "--json")) 
          lambda d: print(f"user {d['username']}: {d['cleared']} lock-out record(s) cleared"))
 
 
-@users_app.command("list")
+@app.command("list")
 def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users with roles and scope."""
     from ansinh.core.selectors_users import user_rows
@@ -215,72 +221,82 @@ def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     emit(rows, json_out, lambda rs: [print(f"{r['username']:<16} {','.join(r['roles']):<40} {' '.join(r['units'])}") for r in rs])
 
 
-def _demo_only() -> None:
-    """Demo users have a published password: they exist only in a demo installation."""
-    from django.conf import settings
-
-    if not getattr(settings, "ANSINH_DEMO", False):
-        from ansinh.cli import fail
-
-        fail("demo users and data only in a demo installation (set ANSINH_DEMO=1; `make demo` does)")
-
-
-@demo_app.command("users")
-def demo_users(json_out: bool = typer.Option(False, "--json")) -> None:
+@demo.command("users")
+def demo_users(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Create the demo organisations and one user per role (idempotent)."""
     from ansinh.core.demo import create_demo_users
-
-    _demo_only()
 
     rows = create_demo_users()
     emit(rows, json_out, print_logins)
 
 
-@demo_app.command("setup")
-def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the generated commune lists."),
-               seed: int = typer.Option(1),
-               json_out: bool = typer.Option(False, "--json")) -> None:
-    """Demo organisations and users, then the generated Lạng Sơn commune lists imported (idempotent)."""
-    from ansinh.core.demo import create_demo_users
+# The registry of demo steps, in order: registry first (the generated commune lists, imported),
+# then each step builds on the ones before it: account history, a reconciled payroll month
+# (after the account history, which decides the channels), the outreach letter and its
+# reports, a duplicate-review run. Step `x` is `ansinh.x.demo.demo_setup(**kwargs) -> dict`;
+# every step gets the same keyword arguments (people, seed, paid_through, listener) and takes
+# the ones it needs. A missing module or function stops `demo setup` before any step runs.
+DEMO_STEPS = (
+    ("registry", "Sổ đối tượng: tạo danh sách các xã và nhập vào sổ"),
+    ("accounts", "Tài khoản: lịch sử mở tài khoản năm 2024"),
+    ("payroll", "Chi trả: bảng chi tháng 11/2024, đã phê duyệt và đối soát"),
+    ("outreach", "Tuyên truyền: văn bản chỉ đạo và báo cáo của các đơn vị"),
+    ("matching", "Rà soát trùng lặp đối tượng"),
+)
 
-    _demo_only()
-
-    rows = create_demo_users()
-    data: dict = {}
-    if people > 0:
-        from ansinh.registry.services import demo_setup as registry_demo
-
-        data["registry"] = registry_demo(people=people, seed=seed, paid_through=DEMO_PAID_THROUGH)
-        # Each later step builds on the ones before it: account history, a reconciled payroll
-        # month, the outreach letter and its reports, a duplicate-review run.
-        for app_label in DEMO_STEPS:
-            try:
-                module = importlib.import_module(f"ansinh.{app_label}.demo")
-            except ModuleNotFoundError as exc:  # an app whose demo step still lives in its services
-                if exc.name != f"ansinh.{app_label}.demo":
-                    raise
-                module = importlib.import_module(f"ansinh.{app_label}.services")
-            step = getattr(module, "demo_setup", None)
-            if step is not None:
-                data[app_label] = step()
-    emit({"logins": rows, "data": data}, json_out, lambda d: (print_data(d["data"]), print_logins(d["logins"])))
-
-
-# The payroll step reconciles November 2024 (after the account history, which decides the
-# channels); the demo user generates and approves December 2024 themselves.
-DEMO_STEPS = ("accounts", "payroll", "outreach", "matching")
-
+# The payroll step reconciles November 2024; the demo user generates and approves December 2024 themselves.
 # The generated lists are titled "Tháng 01 năm 2024", but the old process went on paying them:
 # they come in as paid through October 2024 (the importer's --paid-through), so November and
 # December 2024 are ordinary months (~60,000 lines), not eleven months of arrears.
 DEMO_PAID_THROUGH = "2024-10"
 
 
-def print_data(data: dict) -> None:
-    for step, counts in data.items():
-        if isinstance(counts, dict):
-            flat = ", ".join(f"{k}={v}" for k, v in counts.items() if not isinstance(v, (dict, list)))
-            print(f"Demo {step}: {flat}")
+def demo_steps() -> list[tuple[str, str, object]]:
+    """(app label, step line, demo_setup) of every step; one line naming every step that is missing."""
+    steps, missing = [], []
+    for label, line in DEMO_STEPS:
+        try:
+            step = getattr(importlib.import_module(f"ansinh.{label}.demo"), "demo_setup", None)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"ansinh.{label}", f"ansinh.{label}.demo"):  # a missing import inside it
+                raise
+            step = None
+        if step is None:
+            missing.append(f"ansinh.{label}.demo.demo_setup")
+        steps.append((label, line, step))
+    if missing:
+        fail(f"demo steps missing: {', '.join(missing)}")
+    return steps
+
+
+@demo.command("setup")
+def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the generated commune lists (0: users only)."),
+               seed: int = typer.Option(1, help="Seed of the generated lists."),
+               json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Demo organisations and users, then every demo step: commune lists, accounts, payroll, outreach, matching (idempotent)."""
+    from ansinh.core.demo import create_demo_users
+
+    steps = demo_steps() if people > 0 else []
+    say = (lambda text: None) if json_out else (lambda text: print(text, flush=True))
+    total = len(steps) + 1
+    say(f"[1/{total}] Tổ chức và người dùng demo")
+    rows = create_demo_users()
+    data: dict = {}
+    for i, (label, line, step) in enumerate(steps, 2):
+        say(f"[{i}/{total}] {line}")
+        t0 = time.perf_counter()
+        with progress_bar(line, enabled=not json_out) as listener:
+            data[label] = step(people=people, seed=seed, paid_through=DEMO_PAID_THROUGH, listener=listener)
+        say(f"      xong sau {time.perf_counter() - t0:.1f} giây".replace(".", ",") + _step_counts(data[label]))
+    emit({"logins": rows, "data": data}, json_out, lambda d: print_logins(d["logins"]))
+
+
+def _step_counts(counts) -> str:
+    if not isinstance(counts, dict):
+        return ""
+    flat = ", ".join(f"{k} {f'{v:,}'.replace(',', '.') if type(v) is int else v}" for k, v in counts.items()
+                     if not isinstance(v, (dict, list)) and k != "seconds")
+    return f": {flat}" if flat else ""
 
 
 def print_logins(rows) -> None:
@@ -295,14 +311,11 @@ def _ensure_var_dir() -> None:
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("worker")(worker)
-    app.command("check")(check)
-    app.command("serve")(serve)
+def _register_backup() -> None:
     from ansinh.core.backup import backup_cmd, restore_cmd
 
-    app.command("backup")(backup_cmd)
-    app.command("restore")(restore_cmd)
-    app.add_typer(users_app, name="users")
-    app.add_typer(demo_app, name="demo")
+    installation.command("backup")(backup_cmd)
+    installation.command("restore")(restore_cmd)
+
+
+_register_backup()

@@ -1,10 +1,10 @@
-"""Matching commands.
+"""`ansinh matching verify|dedupe`.
 
-`ansinh verify POPULATION_FILE --json` checks the registry against a population extract
+`ansinh matching verify POPULATION_FILE --json` checks the registry against a population extract
 and prints counts per outcome (verified, differs, proposed, not_found, deceased).
 
-`ansinh dedupe PATH... --out clusters.csv` finds the same person listed twice across
-commune list files, without any database: the files are read exactly as `ansinh import`
+`ansinh matching dedupe PATH... --out clusters.csv` finds the same person listed twice across
+commune list files, without any database: the files are read exactly as `ansinh registry import`
 reads them (ansinh.registry.reader.read_list) and the output has one row per data row:
 source (file name), row (1-based sheet row), cluster (equal value = same person),
 match_probability (highest to another member of the cluster; empty for singletons).
@@ -20,7 +20,10 @@ import typer
 
 from ansinh.cli import emit, fail
 
+app = typer.Typer(no_args_is_help=True, help="Matching: duplicate persons, verification against population data.")
 
+
+@app.command("dedupe")
 def dedupe_cmd(
     paths: list[Path] = typer.Argument(..., help="List files (.xlsx .xls .ods .csv) or directories of them."),
     out: Path = typer.Option(..., "--out", help="Output CSV (source,row,cluster,match_probability)."),
@@ -78,6 +81,7 @@ def dedupe_cmd(
         f"({s['rows_in_duplicate_clusters']} dòng) → {s['out']}"))
 
 
+@app.command("verify")
 def verify_cmd(
     population: Path = typer.Argument(..., help="Population extract (.csv/.xlsx): ID, name, birth date, gender, "
                                                 "residence, status / date of death."),
@@ -98,8 +102,3 @@ def verify_cmd(
     if not details:
         rep.pop("details", None)
     emit(rep, json_out, lambda r: print(", ".join(f"{k}: {v}" for k, v in r["counts"].items())))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("dedupe")(dedupe_cmd)
-    app.command("verify")(verify_cmd)

@@ -1,4 +1,4 @@
-"""Outreach commands: `ansinh directive list|render`, `ansinh bulletin`.
+"""`ansinh outreach directive list|render`, `ansinh outreach bulletin`.
 
 The CLI reads as the operator (everything); bad input exits 2 with one line."""
 from __future__ import annotations
@@ -12,7 +12,9 @@ import typer
 from ansinh.cli import emit, fail
 from ansinh.text.dates import parse_iso
 
+app = typer.Typer(no_args_is_help=True, help="Outreach: directives of the campaign, the commune radio bulletin.")
 directive_app = typer.Typer(no_args_is_help=True, help="Directives (official letters) of the outreach campaign.")
+app.add_typer(directive_app, name="directive")
 
 
 @directive_app.command("list")
@@ -57,6 +59,7 @@ def directive_render(directive_id: int = typer.Argument(..., metavar="ID"),
     sys.stdout.write(f"{out} ({len(data)} bytes)\n")
 
 
+@app.command("bulletin")
 def bulletin(commune: str = typer.Option(..., "--commune", help="Commune code, e.g. 05977."),
              as_of: str = typer.Option("", "--as-of", help="YYYY-MM-DD (default today)."),
              audio: Path | None = typer.Option(None, "--audio", help="Also write a WAV read by espeak-ng."),
@@ -83,8 +86,3 @@ def bulletin(commune: str = typer.Option(..., "--commune", help="Commune code, e
             fail(f"{audio}: {exc.strerror or exc}")
         data["audio"] = str(audio)
     emit(data, json_out, lambda d: print(d["text"]))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(directive_app, name="directive")
-    app.command("bulletin")(bulletin)

@@ -1,4 +1,5 @@
-"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|correct|approve-correction|...`.
+"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|correct|approve-correction|...`,
+and `ansinh demo result` (a made-up provider result file).
 
 Every write needs `--as USER` and goes through the same service checks as the web (role,
 scope, maker != checker); bad input exits 2 with one line."""
@@ -11,7 +12,8 @@ import typer
 from ansinh.cli import emit, fail
 from ansinh.text.dates import parse_iso
 
-payroll_app = typer.Typer(no_args_is_help=True, help="Monthly payroll: generate, approve, export, reconcile.")
+app = typer.Typer(no_args_is_help=True, help="Monthly payroll: generate, approve, export, reconcile.")
+demo = typer.Typer()  # joins `ansinh demo`
 
 
 def _run(run_id: int):
@@ -52,7 +54,7 @@ def _print_run(d: dict) -> None:
 AS_USER = typer.Option("", "--as", help="Username of the user doing this (required).")
 
 
-@payroll_app.command("generate")
+@app.command("generate")
 def generate_cmd(
     period: str = typer.Option(..., "--period", help="YYYY-MM"),
     commune: str = typer.Option("", "--commune", help="Current commune code (default: the whole province)."),
@@ -78,7 +80,7 @@ def generate_cmd(
     emit(_out(run), json_out, _print_run)
 
 
-@payroll_app.command("regenerate")
+@app.command("regenerate")
 def regenerate_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                    json_out: bool = typer.Option(False, "--json")) -> None:
     """Recompute a draft run (the user --as becomes its maker)."""
@@ -88,31 +90,33 @@ def regenerate_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
     emit(_out(services.regenerate(_run(run_id), user)), json_out, _print_run)
 
 
-@payroll_app.command("check")
+@app.command("check")
 def check_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
               json_out: bool = typer.Option(False, "--json")) -> None:
     """Mark a draft checked (the checker must differ from the maker)."""
     from ansinh.payroll import services
 
-    user = _user(as_user)
-    run = services.check(_run(run_id), user)
-    emit({"run": run.pk, "status": run.status, "checked_by": as_user}, json_out,
-         lambda d: print(f"Bảng chi #{d['run']}: đã kiểm tra bởi {d['checked_by']}"))
+    _sign_run(services.check, run_id, as_user, json_out, "checked_by", "đã kiểm tra")
 
 
-@payroll_app.command("approve")
+@app.command("approve")
 def approve_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                 json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a run (an approver, never the maker)."""
     from ansinh.payroll import services
 
+    _sign_run(services.approve, run_id, as_user, json_out, "approved_by", "đã phê duyệt")
+
+
+def _sign_run(service, run_id: int, as_user: str, json_out: bool, key: str, done: str) -> None:
+    """A run's check or approval by --as: the service decides (role, scope, maker-checker)."""
     user = _user(as_user)
-    run = services.approve(_run(run_id), user)
-    emit({"run": run.pk, "status": run.status, "approved_by": as_user}, json_out,
-         lambda d: print(f"Bảng chi #{d['run']}: đã phê duyệt bởi {d['approved_by']}"))
+    run = service(_run(run_id), user)
+    emit({"run": run.pk, "status": run.status, key: as_user}, json_out,
+         lambda d: print(f"Bảng chi #{d['run']}: {done} bởi {d[key]}"))
 
 
-@payroll_app.command("cancel")
+@app.command("cancel")
 def cancel_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Cancel a draft run (its lines are deleted; their months are free again)."""
@@ -124,7 +128,7 @@ def cancel_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
     emit({"run": run.pk, "status": "cancelled"}, json_out, lambda d: print(f"Bảng chi #{d['run']}: đã hủy"))
 
 
-@payroll_app.command("export")
+@app.command("export")
 def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., "--out", help="Folder"),
                pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
@@ -137,7 +141,7 @@ def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., 
          lambda d: print("\n".join(d["files"])))
 
 
-@payroll_app.command("reconcile")
+@app.command("reconcile")
 def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.Argument(...),
                   as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Import a provider result file (line_id;status;reason;paid_date[;amount]); not by the run's maker.
@@ -153,7 +157,7 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
 
 
-@payroll_app.command("correct")
+@app.command("correct")
 def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
                 result: str = typer.Option(..., "--result", help="paid | unpaid"),
                 reason: str = typer.Option(..., "--reason", help="Why the recorded result is wrong."),
@@ -191,38 +195,41 @@ def _correction(correction_id: int):
     return c
 
 
-@payroll_app.command("approve-correction")
+@app.command("approve-correction")
 def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                            json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a requested correction (an approver, not its requester)."""
     from ansinh.payroll import services
 
-    user = _user(as_user)
-    c = services.approve_correction(_correction(correction_id), user)
+    c = _decide_correction(services.approve_correction, correction_id, as_user)
     emit({"correction": c.pk, "status": c.status, "line": c.line_id, "result": c.new_result}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã phê duyệt; dòng {d['line']} là {d['result']}"))
 
 
-@payroll_app.command("reject-correction")
+@app.command("reject-correction")
 def reject_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                           json_out: bool = typer.Option(False, "--json")) -> None:
     """Reject a requested correction."""
     from ansinh.payroll import services
 
-    user = _user(as_user)
-    c = services.reject_correction(_correction(correction_id), user)
+    c = _decide_correction(services.reject_correction, correction_id, as_user)
     emit({"correction": c.pk, "status": c.status}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã từ chối"))
 
 
-@payroll_app.command("demo-result")
-def demo_result_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
+def _decide_correction(service, correction_id: int, as_user: str):
+    user = _user(as_user)
+    return service(_correction(correction_id), user)
+
+
+@demo.command("result")
+def demo_result_cmd(run_id: int = typer.Argument(..., help="Payroll run id."),
+                    out: Path = typer.Option(..., "--out", help="Result file to write (.csv).")) -> None:
     """Write a plausible provider result file for a run (demo installations only: ANSINH_DEMO=1)."""
     from ansinh.payroll.files import write_demo_result
 
-    write_demo_result(_run(run_id), out)
+    run = _run(run_id)
+    if not out.parent.is_dir():
+        fail(f"folder {out.parent} does not exist")
+    write_demo_result(run, out)
     print(out)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(payroll_app, name="payroll")

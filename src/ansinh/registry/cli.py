@@ -1,6 +1,6 @@
-"""Registry commands: import, export persons, quality list, demo-data.
+"""`ansinh registry import|export persons|quality list`, and `ansinh demo data`.
 
-`ansinh import PATH...` imports every list file given (a directory means all the list
+`ansinh registry import PATH...` imports every list file given (a directory means all the list
 files in it, sorted by name). Each file is its own transaction: a file that cannot be
 read or imported is named with its error and the others are still imported. The exit
 code is 0 when every file was imported (or had already been imported), 2 when at least
@@ -15,13 +15,18 @@ from pathlib import Path
 
 import typer
 
-from ansinh.cli import emit, fail, progress_bar
+from ansinh.cli import emit, fail, rows_bar
 from ansinh.core.roles import OPERATOR
 
+app = typer.Typer(no_args_is_help=True, help="The registry of beneficiaries: import lists, export, data quality.")
 export_app = typer.Typer(no_args_is_help=True, help="Export registry data.")
 quality_app = typer.Typer(no_args_is_help=True, help="Data-quality issues of the registry.")
+app.add_typer(export_app, name="export")
+app.add_typer(quality_app, name="quality")
+demo = typer.Typer()  # joins `ansinh demo`
 
 
+@app.command("import")
 def import_cmd(
     paths: list[Path] = typer.Argument(..., help="List files (.xlsx .xls .ods .csv) or directories of them."),
     paid_through: str = typer.Option("", "--paid-through", help="YYYY-MM the previous process paid through "
@@ -46,12 +51,12 @@ def import_cmd(
     if not files and not missing:
         fail(f"no list files ({', '.join(('.xlsx', '.xls', '.ods', '.csv'))}) in {', '.join(map(str, paths))}")
     entries: list[dict] = [{"file": str(p), "error": f"{p}: file not found"} for p in missing]
-    with progress_bar("Nhập danh sách", enabled=not json_out) as listener:
+    with rows_bar("Nhập danh sách", len(files), enabled=not json_out) as bar:
         for i, f in enumerate(files):
-            if listener:
-                listener(i, len(files), f.name)
+            # the bar moves with the rows of each file (the import's Progress), not once per file
+            progress = Progress(listener=bar.file(i, f.name) if bar else None)
             try:
-                rep = import_file(f, OPERATOR, paid_through=paid, province=province or None, progress=Progress())
+                rep = import_file(f, OPERATOR, paid_through=paid, province=province or None, progress=progress)
             except BadInput as exc:
                 entries.append({"file": str(f), "error": str(exc)})
                 continue
@@ -62,8 +67,8 @@ def import_cmd(
             entries.append({"file": str(f), "rows": rep["rows"], "imported": rep["imported"],
                             "updated": rep["updated"], "rejected": rep["rejected"], "issues": rep["issues"],
                             "batch": rep["batch"], "already_imported": bool(rep.get("already_imported"))})
-        if listener:
-            listener(len(files), len(files), "xong")
+        if bar:
+            bar.finish(len(files), "xong")
     totals: Counter = Counter()
     issues: Counter = Counter()
     for e in entries:
@@ -172,6 +177,7 @@ def _print_quality(d: dict) -> None:
     print(f"{d['count']} vấn đề: " + ", ".join(f"{k} {v}" for k, v in d["by_rule"].items()), file=sys.stdout)
 
 
+@demo.command("data")
 def demo_data(
     province: str = typer.Option("", "--province", help="Province code of the pre-2025 map (04 = Cao Bằng; "
                                                         "default: the installation's, when it serves one)."),
@@ -193,10 +199,3 @@ def demo_data(
         fail(str(exc))
     emit(summary, json_out, lambda s: print(f"{s['files']} tệp, {s['rows']} dòng ({s['people']} người) → "
                                             f"{s['out_dir']}"))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_cmd)
-    app.add_typer(export_app, name="export")
-    app.add_typer(quality_app, name="quality")
-    app.command("demo-data")(demo_data)

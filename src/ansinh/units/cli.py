@@ -14,8 +14,8 @@ from ansinh.cli import emit, fail, progress_bar
 from ansinh.text import detect_legacy_column
 from ansinh.text.dates import parse_iso
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Đơn vị hành chính: nạp dữ liệu, chuyển đổi địa chỉ cũ sang mới, tra cứu mã.")
+app = typer.Typer(no_args_is_help=True,
+                  help="Administrative units: load them, convert old addresses to the new map, look up a code.")
 
 NOT_LOADED = "administrative units are not loaded: run `ansinh init`"
 LEGACY_SAMPLE = 5000
@@ -55,8 +55,8 @@ def _resolver():
 
 
 @app.command("load")
-def load(as_json: bool = typer.Option(False, "--json", help="Kết quả dạng JSON.")) -> None:
-    """Nạp (hoặc cập nhật) đơn vị hành chính cả bản đồ cũ và mới, cùng quan hệ kế thừa 01/07/2025."""
+def load(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Load (or update) the administrative units of the old and the new map, with their successions of 01/07/2025."""
     from ansinh.core.jobs import Progress
     from ansinh.units.loader import load_units
 
@@ -100,14 +100,14 @@ def _candidates_text(r: dict) -> str:
 
 @app.command("resolve")
 def resolve(
-    address: Optional[str] = typer.Argument(None, help="Địa chỉ, ví dụ \"Xã Hồng Phong, Huyện Bình Gia, Lạng Sơn\"."),
-    on: Optional[str] = typer.Option(None, "--on", help="Ngày (YYYY-MM-DD) quyết định bản đồ nào đang hiệu lực; mặc định hôm nay."),
-    file: Optional[Path] = typer.Option(None, "--file", help="Tệp CSV (UTF-8) cần chuyển đổi."),
-    column: Optional[str] = typer.Option(None, "--column", help="Tên cột địa chỉ trong tệp CSV."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Tệp CSV kết quả (UTF-8 có BOM, mở được bằng Excel)."),
-    as_json: bool = typer.Option(False, "--json", help="Kết quả dạng JSON."),
+    address: Optional[str] = typer.Argument(None, help="An address, e.g. \"Xã Hồng Phong, Huyện Bình Gia, Lạng Sơn\"."),
+    on: Optional[str] = typer.Option(None, "--on", help="Day (YYYY-MM-DD) that decides which map is in force; default today."),
+    file: Optional[Path] = typer.Option(None, "--file", help="A CSV file (UTF-8) to convert."),
+    column: Optional[str] = typer.Option(None, "--column", help="Name of the address column in the CSV file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Result CSV file (UTF-8 with BOM, opens in Excel)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Chuyển một địa chỉ (hoặc một cột của tệp CSV) sang đơn vị hành chính cũ/mới."""
+    """Convert an address (or a column of a CSV file) to its old and new administrative units."""
     day = parse_date(on) or dt.date.today()
     if file is None:
         if not address:
@@ -212,11 +212,11 @@ def resolve_csv(path: Path, column: str, out: Path, on: dt.date) -> dict:
 
 @app.command("show")
 def show(
-    code: str = typer.Argument(..., help="Mã đơn vị (tỉnh, huyện hoặc xã)."),
-    on: Optional[str] = typer.Option(None, "--on", help="Chỉ các đơn vị có hiệu lực vào ngày này (YYYY-MM-DD)."),
-    as_json: bool = typer.Option(False, "--json", help="Kết quả dạng JSON."),
+    code: str = typer.Argument(..., help="Unit code (province, district or commune)."),
+    on: Optional[str] = typer.Option(None, "--on", help="Only the units in force on this day (YYYY-MM-DD)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Mọi đơn vị mang mã CODE (mã có thể được dùng lại sau 01/07/2025), hiệu lực và quan hệ kế thừa."""
+    """Every unit with code CODE (a code may be reused after 01/07/2025), its validity and successions."""
     from django.db.models import F
 
     from ansinh.units.models import AdminUnit
