@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from ansinh.payroll import services
+from ansinh.payroll import approval, demo, generate, reconcile, suspension
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
 
 
 def _month_run(period, commune, maker, checker, tmp_path, unpaid_person_ids):
-    run = services.generate(period, commune=commune, user=maker)
-    services.approve(run, checker)
-    services.export(run, tmp_path / period, user=checker, pdf=False)
+    run = generate.generate(period, commune=commune, user=maker)
+    approval.approve(run, checker)
+    approval.export(run, tmp_path / period, user=checker, pdf=False)
     res = tmp_path / f"{period}.csv"
     rows = ["line_id;status;reason;paid_date"]
     for ln in run.lines.all():
@@ -16,7 +16,7 @@ def _month_run(period, commune, maker, checker, tmp_path, unpaid_person_ids):
         else:
             rows.append(f"{ln.pk};paid;;{period}-20")
     res.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    services.reconcile(run, res, user=checker)
+    reconcile.reconcile(run, res, user=checker)
     return run
 
 
@@ -28,17 +28,17 @@ def test_suspension_after_three_uncollected_months(make_person, commune, users, 
     away, here = make_person(enrolments=e), make_person(enrolments=e)
     for period in ("2024-07", "2024-08"):
         _month_run(period, commune, maker, checker, tmp_path, {away.pk})
-    assert services.suspend_uncollected("2024-08") == 0  # two months only
+    assert suspension.suspend_uncollected("2024-08") == 0  # two months only
     run = _month_run("2024-09", commune, maker, checker, tmp_path, {away.pk})
     # carried over: September's run re-offered July and August to `away` (arrears)
     assert sorted(PayrollLine.objects.filter(run=run, person=away).values_list("period_month", flat=True)) == [
         "2024-07", "2024-08", "2024-09"]
-    assert services.suspend_uncollected("2024-09") == 1
+    assert suspension.suspend_uncollected("2024-09") == 1
     assert Enrolment.objects.get(person=away).status == "suspended"
     assert Enrolment.objects.get(person=here).status == "active"
     assert ChangeLog.objects.filter(person=away, field="status", new="suspended").exists()
     # a suspended enrolment is not paid
-    assert not services.generate("2024-10", commune=commune).lines.filter(person=away).exists()
+    assert not generate.generate("2024-10", commune=commune).lines.filter(person=away).exists()
 
 
 def test_demo_setup_is_idempotent(make_person, commune, settings):
@@ -50,16 +50,16 @@ def test_demo_setup_is_idempotent(make_person, commune, settings):
     make_person(enrolments=[("tcxh", "5.5c", "2024-01")], dob=__import__("datetime").date(1940, 2, 2),
                 paid_through="2024-10")
     settings.ANSINH_DEMO = False  # a production installation: no fabricated history
-    assert services.demo_setup() == {"payroll": "skipped: demo helpers need ANSINH_DEMO=1"}
+    assert demo.demo_setup() == {"payroll": "skipped: demo helpers need ANSINH_DEMO=1"}
     assert not PayrollRun.objects.exists()
     settings.ANSINH_DEMO = True
-    out = services.demo_setup()
+    out = demo.demo_setup()
     assert out["lines"] == 2 and out["period"] == "2024-11"  # paid through October: no arrears
     run = PayrollRun.objects.get(period="2024-11")
     assert run.status == RunStatus.RECONCILED and run.approved_by.username == "pheduyet"
     assert run.generated_by.username == "tinh"
     assert run.lines.filter(result=LineResult.PENDING).count() == 0
-    assert services.demo_setup() == {"payroll": "exists"}
+    assert demo.demo_setup() == {"payroll": "exists"}
 
 
 def test_demo_opening_position_makes_november_and_december_ordinary_months(db, settings, tmp_path):
@@ -77,14 +77,14 @@ def test_demo_opening_position_makes_november_and_december_ordinary_months(db, s
     opening = registry_demo(people=400, seed=3, paid_through=DEMO_PAID_THROUGH)
     assert opening["paid_through"] == DEMO_PAID_THROUGH == "2024-10" and opening["imported"] > 300
     assert set(Person.objects.values_list("paid_through", flat=True)) == {"2024-10"}
-    out = services.demo_setup()
+    out = demo.demo_setup()
     nov = PayrollRun.objects.get(period="2024-11")
     assert out["lines"] == nov.lines.count() > 300 and nov.status == RunStatus.RECONCILED
     assert nov.generated_by.username == "tinh" and nov.approved_by.username == "pheduyet"
     assert not nov.lines.filter(period_month__lt="2024-11").exists()  # no arrears before November
     uncollected = set(nov.lines.filter(result=LineResult.UNPAID).values_list("person_id", "programme"))
     assert uncollected and nov.reconciliation["balanced"]
-    dec = services.generate("2024-12", province_code="20")
+    dec = generate.generate("2024-12", province_code="20")
     assert set(dec.lines.filter(period_month="2024-11").values_list("person_id", "programme")) == uncollected
     assert dec.lines.filter(period_month="2024-12").count() >= nov.lines.count() - 5  # deaths/ends only
     assert not dec.lines.filter(period_month__lt="2024-11").exists()

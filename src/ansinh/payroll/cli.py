@@ -62,7 +62,7 @@ def generate_cmd(
 ) -> None:
     """Generate a draft payroll run (set-based; arrears included) as the maker --as."""
     from ansinh.core.services import current_unit
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
     unit = None
@@ -71,7 +71,7 @@ def generate_cmd(
             unit = current_unit(commune)
         except ValueError as exc:
             fail(str(exc))
-    run = services.generate(period, commune=unit, province_code=province, user=user)
+    run = generate.generate(period, commune=unit, province_code=province, user=user)
     emit(_out(run), json_out, _print_run)
 
 
@@ -79,20 +79,20 @@ def generate_cmd(
 def regenerate_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                    json_out: bool = typer.Option(False, "--json")) -> None:
     """Recompute a draft run (the user --as becomes its maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
-    emit(_out(services.regenerate(_run(run_id), user)), json_out, _print_run)
+    emit(_out(generate.regenerate(_run(run_id), user)), json_out, _print_run)
 
 
 @payroll_app.command("check")
 def check_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
               json_out: bool = typer.Option(False, "--json")) -> None:
     """Mark a draft checked (the checker must differ from the maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
     user = _user(as_user)
-    run = services.check(_run(run_id), user)
+    run = approval.check(_run(run_id), user)
     emit({"run": run.pk, "status": run.status, "checked_by": as_user}, json_out,
          lambda d: print(f"Bảng chi #{d['run']}: đã kiểm tra bởi {d['checked_by']}"))
 
@@ -101,10 +101,10 @@ def check_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
 def approve_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                 json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a run (an approver, never the maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
     user = _user(as_user)
-    run = services.approve(_run(run_id), user)
+    run = approval.approve(_run(run_id), user)
     emit({"run": run.pk, "status": run.status, "approved_by": as_user}, json_out,
          lambda d: print(f"Bảng chi #{d['run']}: đã phê duyệt bởi {d['approved_by']}"))
 
@@ -113,11 +113,11 @@ def approve_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
 def cancel_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Cancel a draft run (its lines are deleted; their months are free again)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
     run = _run(run_id)
-    services.cancel(run, user)
+    generate.cancel(run, user)
     emit({"run": run.pk, "status": "cancelled"}, json_out, lambda d: print(f"Bảng chi #{d['run']}: đã hủy"))
 
 
@@ -126,10 +126,10 @@ def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., 
                pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Export an approved run and write its provider files (.csv/.xlsx per provider, cash list, G2P JSON)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
     user = _user(as_user)
-    paths = services.export(_run(run_id), out, user=user, pdf=pdf)
+    paths = approval.export(_run(run_id), out, user=user, pdf=pdf)
     emit({"run": run_id, "files": [str(p) for p in paths]}, json_out,
          lambda d: print("\n".join(d["files"])))
 
@@ -139,12 +139,12 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
                   as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Import a provider result file (line_id;status;reason;paid_date[;amount]); not by the run's maker.
     A line's result is final once recorded: use `payroll correct` to change it."""
-    from ansinh.payroll import services
+    from ansinh.payroll import reconcile
 
     user = _user(as_user)
     if not result_file.is_file():
         fail(f"{result_file.name}: file not found")
-    rep = services.reconcile(_run(run_id), result_file, user=user)
+    rep = reconcile.reconcile(_run(run_id), result_file, user=user)
     emit(rep, json_out, lambda r: print(
         f"Đã chi {r['paid']['lines']} dòng {r['paid']['total_vnd']:,} đ; chưa chi {r['unpaid']['lines']} dòng "
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
@@ -158,7 +158,7 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
                 code: str = typer.Option("", "--code", help="The provider's reason code (for --result unpaid)."),
                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Request a correction of a confirmed line result (applied when another user approves it)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
     from ansinh.payroll.models import PayrollLine
 
     user = _user(as_user)
@@ -171,8 +171,8 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
             paid_on = parse_iso(paid_date)
         except ValueError:
             fail(f"--paid-date: {paid_date!r} is not YYYY-MM-DD")
-    c = services.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,
-                                    user=user)
+    c = corrections.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,
+                                       user=user)
     emit({"correction": c.pk, "line": line.pk, "old": c.old_result, "new": c.new_result, "status": c.status},
          json_out, lambda d: print(f"Đề nghị điều chỉnh #{d['correction']}: dòng {d['line']} {d['old']} → {d['new']} "
                                    f"(chờ phê duyệt)"))
@@ -192,10 +192,10 @@ def _correction(correction_id: int):
 def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                            json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a requested correction (an approver, not its requester)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
 
     user = _user(as_user)
-    c = services.approve_correction(_correction(correction_id), user)
+    c = corrections.approve_correction(_correction(correction_id), user)
     emit({"correction": c.pk, "status": c.status, "line": c.line_id, "result": c.new_result}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã phê duyệt; dòng {d['line']} là {d['result']}"))
 
@@ -204,10 +204,10 @@ def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: st
 def reject_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                           json_out: bool = typer.Option(False, "--json")) -> None:
     """Reject a requested correction."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
 
     user = _user(as_user)
-    c = services.reject_correction(_correction(correction_id), user)
+    c = corrections.reject_correction(_correction(correction_id), user)
     emit({"correction": c.pk, "status": c.status}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã từ chối"))
 
