@@ -1,4 +1,4 @@
-"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|correct|approve-correction|...`.
+"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|suspend|correct|approve-correction|...`.
 
 Every write needs `--as USER` and goes through the same service checks as the web (role,
 scope, maker != checker); bad input exits 2 with one line."""
@@ -148,6 +148,19 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
     emit(rep, json_out, lambda r: print(
         f"Đã chi {r['paid']['lines']} dòng {r['paid']['total_vnd']:,} đ; chưa chi {r['unpaid']['lines']} dòng "
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
+
+
+@payroll_app.command("suspend")
+def suspend_cmd(period: str = typer.Option(..., "--period", help="YYYY-MM: a month whose runs are reconciled."),
+                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Suspend the persons who did not collect the last 3 months (after the month's reconciled runs in
+    the scope of --as: an approver or province officer, not the runs' maker)."""
+    from ansinh.payroll import suspension
+
+    user = _user(as_user)
+    n = suspension.suspend_uncollected(period, user=user)
+    emit({"period": period, "suspended_enrolments": n}, json_out,
+         lambda d: print(f"Tháng {d['period']}: đã tạm dừng {d['suspended_enrolments']} lượt hưởng"))
 
 
 @payroll_app.command("correct")

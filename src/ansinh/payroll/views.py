@@ -136,6 +136,18 @@ def run_export(request, pk):
 
 
 @login_required
+def run_suspend(request, pk):
+    """Confirm the suspensions after a reconciled month (persons who did not collect the last
+    months): an approver or province officer in scope, not the run's maker (POST)."""
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    return _act(request, run, lambda: suspension.suspend_uncollected(run.period, run=run, user=request.user),
+                lambda n: _("Đã tạm dừng %(n)s lượt hưởng; lịch sử đối tượng ghi người xác nhận và lý do.")
+                % {"n": n})
+
+
+@login_required
 def run_download(request, pk):
     """The provider files of an exported run as a .zip: read only (anyone who may see the run,
     the auditor included, gets the files that were sent; the run does not change)."""
