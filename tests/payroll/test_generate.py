@@ -1,4 +1,6 @@
-"""Generation in SQL on the same worked examples as the pure rules (amounts by hand)."""
+"""Generation in SQL on the same worked examples as the pure rules: amounts worked by hand from
+the law, and every line also what ansinh.payroll.entitlement owes (the reference; random
+populations: test_generate_properties.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +18,25 @@ D = dt.date
 def lines_of(run, person):
     return [(ln.programme, ln.period_month, ln.category, ln.amount)
             for ln in PayrollLine.objects.filter(run=run, person=person).order_by("period_month", "programme")]
+
+
+def owed(person, period) -> list[tuple]:
+    """What the pure rules owe `person` in the run of `period`, as lines_of lists them."""
+    from ansinh.payroll import entitlement as E
+    from ansinh.payroll.models import Coefficient
+    from ansinh.payroll.rates import rate_rows
+
+    coefs = [E.CoefRow(c.category, c.min_age, c.max_age, c.milli, c.valid_from, c.valid_to)
+             for c in Coefficient.objects.all()]
+    enrols = [E.Enrol(e.programme, e.category, e.start_month, e.end_month, e.status,
+                      int(e.coefficient * 1000) if e.coefficient is not None else None)
+              for e in person.enrolments.all()]
+    rates = rate_rows()
+    dues = E.dues(period, enrols, person.dob, rates, coefs, person.province_code, deceased_on=person.deceased_on,
+                  paid_through=person.paid_through)
+    funeral = E.funeral_due(period, enrols, person.deceased_on, rates, person.province_code,
+                            paid_through=person.paid_through)
+    return sorted((d.programme, d.month, d.category, d.amount) for d in dues + ([funeral] if funeral else []))
 
 
 def test_worked_examples_in_sql(make_person, commune):
@@ -51,6 +72,9 @@ def test_worked_examples_in_sql(make_person, commune):
     assert s["total_vnd"] == 2 * 540_000 + 2 * 750_000 + 2 * 750_000 + 1_000_000 + 1_250_000 + 500_000 \
         + 500_000 + 750_000 + 1_750_000 + 3 * 750_000 + 10_000_000  # + the funeral support
     assert s["by_channel"]["cash"]["lines"] == s["lines"]
+    for person in (severe, paid_before, several, parent, dead, turning80, unknown_start, unknown_new, care,
+                   two_children, stopped):
+        assert sorted(lines_of(run, person)) == owed(person, "2024-08"), person.full_name
 
 
 def test_social_pension_vs_allowance_in_sql(make_person, commune):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -223,7 +224,8 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
         # Each later step builds on the ones before it: account history, a reconciled payroll
         # month, the outreach letter and its reports, a duplicate-review run.
         for app_label in DEMO_STEPS:
-            module = importlib.import_module(f"ansinh.{app_label}.services")
+            found = importlib.util.find_spec(f"ansinh.{app_label}.demo")  # the demo.py contract (issue 19)
+            module = importlib.import_module(f"ansinh.{app_label}.{'demo' if found else 'services'}")
             step = getattr(module, "demo_setup", None)
             if step is not None:
                 data[app_label] = step()
