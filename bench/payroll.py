@@ -2,7 +2,7 @@
 
 Creates a throwaway database `bench_payroll` (dropped first), migrates it, makes N synthetic
 persons + enrolments (+ accounts for 40 %) with INSERT … SELECT generate_series, then times
-`ansinh.payroll.services.generate` for the whole province, and a bare INSERT … SELECT of the
+`ansinh.payroll.generate.generate` for the whole province, and a bare INSERT … SELECT of the
 same number of rows into a copy of the line table (same indexes). Appends to bench/RESULTS.md.
 
     .venv/bin/python bench/payroll.py [--n 60000 --n 1000000] [--pg postgres://postgres@127.0.0.1:5432] [--no-write]
@@ -109,16 +109,16 @@ def export_reconcile(run) -> tuple[dict, dict]:
     from ansinh.payroll import files, services
 
     checker = _bench_user("bench-checker", "approver")
-    services.approve(run, checker)
+    approval.approve(run, checker)
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        paths = services.export(run, d, user=checker, pdf=True)
+        paths = approval.export(run, d, user=checker, pdf=True)
         exp_s = time.perf_counter() - t
         size = sum(Path(p).stat().st_size for p in paths)
         result = Path(d) / "result.csv"
         files.write_demo_result(run, result)
         t = time.perf_counter()
-        rep = services.reconcile(run, result, user=checker)
+        rep = reconcile.reconcile(run, result, user=checker)
         rec_s = time.perf_counter() - t
     run.refresh_from_db()
     assert run.status == "reconciled" and rep["balanced"] and rep["pending"]["lines"] == 0
@@ -141,7 +141,11 @@ def main() -> None:
     setup(a.pg)
     from django.db import connection, transaction
 
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
+
+    from ansinh.payroll import generate
+
+    from ansinh.payroll import reconcile
 
     maker = _bench_user("bench-maker", "province_officer")
     results = []
@@ -151,7 +155,7 @@ def main() -> None:
         pop = time.perf_counter() - t
         with transaction.atomic():
             t = time.perf_counter()
-            run = services.generate("2025-12", province_code="20", user=maker)
+            run = generate.generate("2025-12", province_code="20", user=maker)
             gen = time.perf_counter() - t
         b = bare(n)
         lines = run.summary["lines"]
@@ -174,7 +178,7 @@ def main() -> None:
            f"- load average at start (1/5/15 min): {load0[0]:.2f} / {load0[1]:.2f} / {load0[2]:.2f}",
            "- data: synthetic persons (alive, paid through 2025-11) with one active TCXH enrolment each (6 "
            "categories incl. age-dependent ones), 40 % with a bank/e-wallet account; "
-           "`services.generate('2025-12', province_code='20')` (whole province, one month + arrears check, "
+           "`generate.generate('2025-12', province_code='20')` (whole province, one month + arrears check, "
            "coefficients by age, account choice, ON CONFLICT guard), inside one transaction",
            "- bare: `INSERT INTO copy_of_line_table (LIKE … INCLUDING ALL) SELECT constants FROM registry_person`"]
     for n, lines, gen, b, pop, total, load, exp, rec in results:

@@ -27,7 +27,7 @@ import django  # noqa: E402
 django.setup()
 from django.test import Client  # noqa: E402
 
-from ansinh.payroll import services  # noqa: E402
+from ansinh.payroll import demo  # noqa: E402
 from ansinh.payroll.models import PayrollRun  # noqa: E402
 
 T = {}
@@ -43,7 +43,7 @@ def step(name, f):
 
 print("load average at start", os.getloadavg(), flush=True)
 PayrollRun.objects.all().delete()
-out = step("demo set-up payroll step (November 2024 reconciled)", services.demo_setup)
+out = step("demo set-up payroll step (November 2024 reconciled)", demo.demo_setup)
 print(out)
 tinh, phe = Client(), Client()
 assert tinh.login(username="tinh", password="ansinh-demo") and phe.login(username="pheduyet", password="ansinh-demo")

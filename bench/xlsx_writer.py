@@ -11,7 +11,7 @@ read from git: inline strings, no number formats), the typed hand-written one
 (`ansinh.payroll.xlsx.StreamSheet`) and XlsxWriter (`ansinh.payroll.xlsx.Sheet`), the last two
 with the same cells (amounts `#,##0`, months real dates, IDs text). Rows are built before the
 clock starts, so only the writing is timed. Last, the whole export as shipped
-(`services.export`, .csv + .xlsx + G2P, without and with the cash-list PDF).
+(`approval.export`, .csv + .xlsx + G2P, without and with the cash-list PDF).
 Appends to bench/RESULTS.md.
 
     BENCH_PAYROLL_DB=bench_xlsx .venv/bin/python bench/xlsx_writer.py [--n 60000] [--repeat 3] [--no-write]
@@ -176,7 +176,8 @@ def main() -> None:
     from django.db import connection, transaction
 
     from _machine import machine
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
+    from ansinh.payroll import generate
 
     maker = pb._bench_user("bench-maker", "province_officer")
     checker = pb._bench_user("bench-checker", "approver")
@@ -184,8 +185,8 @@ def main() -> None:
     with connection.cursor() as cur:  # bench/payroll.py's accounts predate maker-checker: approve them
         cur.execute("UPDATE registry_paymentaccount SET approval = 'approved'")
     with transaction.atomic():
-        run = services.generate("2025-12", province_code="20", user=maker)
-    services.approve(run, checker)
+        run = generate.generate("2025-12", province_code="20", user=maker)
+    approval.approve(run, checker)
     sheets = sheets_of(run)
     lines = sum(len(s["new"]) for s in sheets)
     mod = old_writer()
@@ -210,7 +211,7 @@ def main() -> None:
     for pdf in (False, True):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
-            paths = services.export(run, d, user=checker, pdf=pdf)
+            paths = approval.export(run, d, user=checker, pdf=pdf)
             exports[pdf] = (time.perf_counter() - t, len(paths))
         run.status = "approved"  # export again: the bench only times the writing
         run.save(update_fields=["status"])
@@ -247,7 +248,7 @@ def main() -> None:
         f"{best_hand / best_old:.2f}×); the rule (switch unless more than 2× slower): "
         f"{'switch' if ratio <= 2 else 'do NOT switch'}",
         f"- check: {checked}",
-        f"- whole export as shipped (`services.export`: every .csv + .xlsx, G2P JSON): "
+        f"- whole export as shipped (`approval.export`: every .csv + .xlsx, G2P JSON): "
         f"{exports[False][0]:.2f} s ({exports[False][1]} files); with the cash-list PDF {exports[True][0]:.2f} s "
         f"({exports[True][1]} files)",
     ]) + "\n"

@@ -86,9 +86,9 @@ def upload_bank_list(c: Client, rows) -> None:
 
 def paid_line(period: str, p: Person):
     from ansinh.core.services import current_unit
-    from ansinh.payroll import services as payroll
+    from ansinh.payroll import generate
 
-    run = payroll.generate(period, commune=current_unit(DONG_KINH))
+    run = generate.generate(period, commune=current_unit(DONG_KINH))
     return run.lines.get(person=p, period_month=period)
 
 
@@ -346,7 +346,7 @@ def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_
     settings.ANSINH_DEMO = True  # the payroll demo step exists only in demo installations
     from ansinh.core.cli import DEMO_PAID_THROUGH
     from ansinh.core.demo import create_demo_users
-    from ansinh.payroll import services as payroll
+    from ansinh.payroll import demo as payroll_demo
     from ansinh.registry.demo import demo_setup as registry_demo
 
     create_demo_users()
@@ -355,7 +355,7 @@ def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_
     assert rep["approved"] == PaymentAccount.objects.count() > 0
     assert not PaymentAccount.objects.exclude(approval="approved").exists()
     assert set(PaymentAccount.objects.values_list("approved_by__username", flat=True)) == {"pheduyet"}
-    out = payroll.demo_setup()
+    out = demo.demo_setup()
     from ansinh.payroll.models import PayrollRun
 
     nov = PayrollRun.objects.get(pk=out["payroll_run"])

@@ -10,7 +10,7 @@ from tests.browser.conftest import login
 
 def test_approve_download_upload_reconcile(browser_page, tmp_path, settings):
     from ansinh.core.services import current_unit, upsert_user
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
     from ansinh.payroll.files import write_demo_result
     from ansinh.payroll.models import PayrollRun, RunStatus
     from ansinh.registry.models import Enrolment, PaymentAccount, Person
@@ -28,7 +28,7 @@ def test_approve_download_upload_reconcile(browser_page, tmp_path, settings):
         if acct:
             PaymentAccount.objects.create(person=p, provider=acct[:6], account_number=acct[7:],
                                           approval="approved")  # paid into only once approved
-    run = services.generate("2024-12", commune=unit, user=maker)
+    run = generate.generate("2024-12", commune=unit, user=maker)
 
     login(page, "pheduyet_b")
     page.goto(page.base_url + f"/payroll/runs/{run.pk}/")

@@ -106,7 +106,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_is_read():
     g = import_graph()
-    assert "ansinh.core.providers" in g["ansinh.payroll.services"]
+    assert "ansinh.core.providers" in g["ansinh.payroll.generate"]
     assert "ansinh.text" in g["ansinh.accounts.rules"]
     assert len(g) > 50
 

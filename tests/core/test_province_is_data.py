@@ -28,10 +28,10 @@ def test_a_run_needs_a_commune_or_a_province(capsys):
     from ansinh.cli import main
     from ansinh.core.jobs import BadInput
     from ansinh.core.services import upsert_user
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     with pytest.raises(BadInput, match="commune or a province"):
-        services.generate("2024-07")
+        generate.generate("2024-07")
     upsert_user("lap_tinh", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
     assert main(["payroll", "generate", "--period", "2024-07", "--as", "lap_tinh"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

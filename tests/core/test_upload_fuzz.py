@@ -160,7 +160,7 @@ def test_web_result_upload_refuses_hostile_files_cleanly(files, var, tmp_path):
     from django.urls import reverse
 
     from ansinh.core.services import current_unit, upsert_user
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
     from ansinh.payroll.models import PayrollLine, PayrollRun, RunStatus
     from ansinh.registry.models import Enrolment, PaymentAccount, Person
 
@@ -173,7 +173,7 @@ def test_web_result_upload_refuses_hostile_files_cleanly(files, var, tmp_path):
     PaymentAccount.objects.create(person=p, provider="970405", account_number="900800700", holder="beneficiary",
                                   holder_name=p.full_name)
     maker = upsert_user("fuzz_lap", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
-    run = services.generate("2024-12", commune=unit, user=maker)  # reconciled by another user
+    run = generate.generate("2024-12", commune=unit, user=maker)  # reconciled by another user
     PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.EXPORTED)
     upsert_user("fuzz_pheduyet", "Mk-thu-nghiem-2024", roles=["approver"], unit_codes=["20"])
     c = Client()

@@ -44,7 +44,7 @@ def _page(client, url: str) -> str:
 
 
 def test_cao_bang_installation_end_to_end(tmp_path, capsys, client):
-    from ansinh.accounts.selectors import coverage
+    from ansinh.accounts.kpi import coverage
     from ansinh.core.selectors import installation_province, province_for
     from ansinh.core.services import upsert_user
     from ansinh.payroll.models import PayrollLine, PayrollRun, RunStatus

@@ -27,7 +27,7 @@ def _importer_codes() -> set[str]:
 @pytest.mark.django_db
 def test_every_imported_category_has_the_coefficient_payroll_uses():
     from ansinh.payroll.models import Coefficient
-    from ansinh.payroll.services import ensure_seed_data
+    from ansinh.payroll.rates import ensure_seed_data
 
     ensure_seed_data()
     rows = [E.CoefRow(c.category, c.min_age, c.max_age, c.milli, c.valid_from, c.valid_to)
@@ -52,7 +52,7 @@ def test_every_imported_category_has_the_coefficient_payroll_uses():
 @pytest.mark.django_db
 def test_payrolls_table_is_the_registry_table():
     from ansinh.payroll.models import Coefficient
-    from ansinh.payroll.services import ensure_seed_data
+    from ansinh.payroll.rates import ensure_seed_data
 
     ensure_seed_data()
     in_db = sorted(((c.category, c.min_age, c.max_age, c.milli, c.legal_basis, c.valid_from)

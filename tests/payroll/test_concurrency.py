@@ -13,7 +13,7 @@ def test_two_concurrent_runs_pay_each_person_once(transactional_db_with_units, m
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is checked on PostgreSQL (SQLite has a single writer)")
     from ansinh.core.jobs import BadInput
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
     from ansinh.payroll.models import PayrollLine, PayrollRun
 
     people = [make_person() for _ in range(40)]
@@ -23,7 +23,7 @@ def test_two_concurrent_runs_pay_each_person_once(transactional_db_with_units, m
     def work(kwargs):
         try:
             barrier.wait(timeout=10)
-            runs.append(services.generate("2024-06", **kwargs))
+            runs.append(generate.generate("2024-06", **kwargs))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -71,7 +71,7 @@ def _july_unpaid_twice(make_person, commune, tmp_path):
     """One person whose July 2024 is unpaid in two runs (July's own line and August's arrears
     line): two lines that may each be corrected to paid."""
     from ansinh.core.services import upsert_user
-    from ansinh.payroll import services
+    from ansinh.payroll import approval, generate, reconcile
     from ansinh.payroll.models import PayrollLine
 
     maker = upsert_user("maker1", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["20"])
@@ -80,13 +80,13 @@ def _july_unpaid_twice(make_person, commune, tmp_path):
     person = make_person(enrolments=[("tcxh", "5.6-severe", "2024-07")])
     lines = []
     for period in ("2024-07", "2024-08"):
-        run = services.generate(period, commune=commune, user=maker)
-        services.approve(run, checker)
-        services.export(run, user=checker)
+        run = generate.generate(period, commune=commune, user=maker)
+        approval.approve(run, checker)
+        approval.export(run, user=checker)
         res = tmp_path / f"{period}.csv"
         res.write_text("line_id;status;reason\n" + "".join(f"{ln.pk};unpaid;not_collected\n" for ln in run.lines.all()),
                        encoding="utf-8")
-        services.reconcile(run, res, user=checker)
+        reconcile.reconcile(run, res, user=checker)
         lines.append(PayrollLine.objects.get(run=run, person=person, period_month="2024-07"))
     return person, lines, maker, checker, checker2
 
@@ -100,14 +100,14 @@ def test_two_corrections_to_paid_of_one_month_exactly_one_wins(transactional_db_
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is checked on PostgreSQL (SQLite has a single writer)")
     from ansinh.core.jobs import BadInput
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
     from ansinh.payroll.models import PayrollLine, ResultCorrection
 
     person, (l1, l2), maker, checker, checker2 = _july_unpaid_twice(make_person, commune, tmp_path)
-    c1 = services.request_correction(l1, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
-    c2 = services.request_correction(l2, new_result="paid", paid_on=dt.date(2024, 8, 30), reason="đã chi", user=maker)
-    results, errors = _race(lambda: services.approve_correction(c1, checker),
-                            lambda: services.approve_correction(c2, checker2))
+    c1 = corrections.request_correction(l1, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
+    c2 = corrections.request_correction(l2, new_result="paid", paid_on=dt.date(2024, 8, 30), reason="đã chi", user=maker)
+    results, errors = _race(lambda: corrections.approve_correction(c1, checker),
+                            lambda: corrections.approve_correction(c2, checker2))
     assert len(results) == 1 and len(errors) == 1, (results, errors)
     assert isinstance(errors[0], BadInput) and "cannot be paid twice" in str(errors[0])
     july = PayrollLine.objects.filter(person=person, period_month="2024-07")
@@ -123,13 +123,13 @@ def test_correction_to_paid_racing_the_next_run_pays_the_month_once(transactiona
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is checked on PostgreSQL (SQLite has a single writer)")
     from ansinh.core.jobs import BadInput
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections, generate
     from ansinh.payroll.models import PayrollLine
 
     person, (l1, _), maker, checker, _ = _july_unpaid_twice(make_person, commune, tmp_path)
-    c1 = services.request_correction(l1, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
-    results, errors = _race(lambda: services.approve_correction(c1, checker),
-                            lambda: services.generate("2024-09", commune=commune, user=maker))
+    c1 = corrections.request_correction(l1, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
+    results, errors = _race(lambda: corrections.approve_correction(c1, checker),
+                            lambda: generate.generate("2024-09", commune=commune, user=maker))
     assert all(isinstance(e, BadInput) for e in errors), errors
     assert len(results) + len(errors) == 2
     july = PayrollLine.objects.filter(person=person, period_month="2024-07")

@@ -165,3 +165,30 @@ def test_unknown_start_month():
         "2024-07", "2024-08", "2024-09"]
     # nothing known: this month only
     assert [d.month for d in dues("2024-09", e, D(1980, 1, 1))] == ["2024-09"]
+
+
+# Disagreements the property test (test_generate_properties.py) found between these rules and the
+# set-based SQL; each example fixed here in the rules, the reference.
+
+def test_unknown_start_is_per_enrolment_not_moved_by_another_enrolment():
+    # An enrolment without a start month starts with the run's month (or after the opening
+    # position): another enrolment's earlier start (here a suspended one) does not open arrears
+    # for it (Decree 20 Art. 8: paid from the decision's month, unknown here).
+    e = [E.Enrol("tcxh", "5.6-severe", ""), E.Enrol("tcxh", "5.1", "2024-12", status="suspended")]
+    assert [d.month for d in dues("2025-04", e, D(1980, 1, 1))] == ["2025-04"]
+    e = [E.Enrol("tcxh", "5.6-severe", "2024-03"), E.Enrol("art20", "ART20", "", coefficient_milli=1500)]
+    got = [(d.programme, d.month) for d in dues("2024-08", e, D(1980, 1, 1))]
+    assert ("art20", "2024-08") in got and ("art20", "2024-07") not in got and ("tcxh", "2024-03") in got
+
+
+def test_equal_coefficients_name_the_first_category_in_code_order():
+    # Art. 6.2 pays the highest coefficient once; when two are equal the line names the first
+    # category in the order of Art. 5 (5.6 before 5.8), whatever order the enrolments come in.
+    assert E.combine_categories([("5.8", 1500), ("5.6-severe", 1500)]) == ("5.6-severe", 1500)
+    assert E.combine_categories([("5.6-severe", 1500), ("5.8", 1500)]) == ("5.6-severe", 1500)
+    assert E.combine_categories([("5.4", 1000), ("5.8", 1500), ("5.6-severe", 1500)]) == ("5.4+5.6-severe", 2500)
+
+
+def test_two_single_parent_enrolments_count_the_higher():
+    # Two 5.4 enrolments (a list re-typed with the number of children): the higher one, with the exception.
+    assert E.combine_categories([("5.4", 1000), ("5.4", 2000), ("5.8", 1500)]) == ("5.4+5.8", 3500)

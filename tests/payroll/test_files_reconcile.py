@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from ansinh.core.jobs import BadInput
-from ansinh.payroll import services
+from ansinh.payroll import approval, generate, reconcile
 from ansinh.payroll.models import PayrollLine, RunStatus
 
 
@@ -18,9 +18,9 @@ def exported(make_person, commune, users, tmp_path):
     a = make_person(enrolments=e, account=("970405", "100200300"))
     b = make_person(enrolments=e, account=("970405", "100200301"))
     c = make_person(enrolments=e)
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", user=checker, pdf=False)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "out", user=checker, pdf=False)
     return run, paths, (a, b, c)
 
 
@@ -53,9 +53,9 @@ def test_province_run_files_carry_payloads_without_images(make_person, commune, 
     maker, checker = users
     make_person(enrolments=[("tcxh", "5.6-severe", "2024-07")], account=("970405", "100200300"),
                 name="Lò Thị <Mai> & \"Hoa\"")
-    run = services.generate("2024-07", province_code="20", user=maker)
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", user=checker, pdf=False)
+    run = generate.generate("2024-07", province_code="20", user=maker)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "out", user=checker, pdf=False)
     ws = openpyxl.load_workbook(next(p for p in paths if p.name.endswith("Agribank.xlsx"))).active
     assert len(ws._images) == 0
     row = [c.value for c in ws[5]]
@@ -74,13 +74,13 @@ def test_reconcile_unpaid_carry_and_switch_to_cash(exported, tmp_path, commune, 
                       f"{la.pk};paid;;2024-07-18;750000\n"
                       f"{lb.pk};unpaid;account_closed;;750000\n"
                       f"{lc.pk};unpaid;not_collected;;750000\n", encoding="utf-8")
-    rep = services.reconcile(run, result, user=checker)
+    rep = reconcile.reconcile(run, result, user=checker)
     assert rep["balanced"] and rep["paid"]["total_vnd"] == 750_000 and rep["unpaid"]["total_vnd"] == 1_500_000
     assert rep["by_provider"]["970405"]["unpaid"]["lines"] == 1
     assert rep["by_commune"][commune.code]["paid"]["lines"] == 1
     run.refresh_from_db()
     assert run.status == RunStatus.RECONCILED
-    nxt = services.generate("2024-08", commune=commune)
+    nxt = generate.generate("2024-08", commune=commune)
     got = {(ln.person_id, ln.period_month): ln.channel for ln in nxt.lines.all()}
     assert got == {(a.pk, "2024-08"): "bank",
                    (b.pk, "2024-07"): "cash", (b.pk, "2024-08"): "cash",  # account failed -> cash
@@ -93,21 +93,21 @@ def test_reconcile_rejects_bad_files(exported, tmp_path, users):
     bad = tmp_path / "bad.csv"
     bad.write_text("line_id;status\n999999;paid\n", encoding="utf-8")
     with pytest.raises(BadInput, match="not in run"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     bad.write_text("line_id;status\nabc;paid\n", encoding="utf-8")
     with pytest.raises(BadInput, match="row 2, line_id"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     ln = run.lines.first()
     bad.write_text(f"line_id;status;amount\n{ln.pk};paid;1\n", encoding="utf-8")
     with pytest.raises(BadInput, match="amount"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
 
 
 def test_cash_list_pdf(exported, tmp_path, users):
     from pypdf import PdfReader
 
     run, _, _ = exported
-    paths = services.export(run, tmp_path / "pdf", user=users[1], pdf=True)
+    paths = approval.export(run, tmp_path / "pdf", user=users[1], pdf=True)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     assert pdf.read_bytes()[:4] == b"%PDF"
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
@@ -123,17 +123,17 @@ def test_reconcile_errors_name_row_and_field_and_write_nothing(exported, tmp_pat
                    f"{ids[0]};paid;;2024-07-18\n{ids[1]};paid;;2024-07-18\n{ids[-1] + 1000};paid;;2024-07-18\n",
                    encoding="utf-8")
     with pytest.raises(BadInput, match=rf"^ket-qua.csv: row 4, line_id: line {ids[-1] + 1000} is not in run"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     assert not PayrollLine.objects.filter(run=run).exclude(result="pending").exists()  # nothing half-written
     bad.write_text(f"line_id;status\n{ids[0]};paid\n{ids[1]};unpaid\n{ids[0]};unpaid\n", encoding="utf-8")
     with pytest.raises(BadInput, match=rf"row 4, line_id: line {ids[0]} is already given in row 2"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     bad.write_text(f"line_id;status;amount\n{ids[0]};paid;750000\n{ids[1]};paid;75O000\n", encoding="utf-8")
     with pytest.raises(BadInput, match="row 3, amount: '75O000' is not a whole number"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     bad.write_text(f"line_id;status;amount\n{ids[0]};paid;750000\n{ids[1]};paid;740000\n", encoding="utf-8")
     with pytest.raises(BadInput, match=rf"row 3, amount: 740000 đồng for line {ids[1]}, 750000 đồng in run"):
-        services.reconcile(run, bad, user=checker)
+        reconcile.reconcile(run, bad, user=checker)
     assert not PayrollLine.objects.filter(run=run).exclude(result="pending").exists()
     run.refresh_from_db()
     assert run.status == RunStatus.EXPORTED
@@ -152,11 +152,11 @@ def test_export_and_reconcile_a_larger_run_to_the_dong(make_person, commune, use
     for i in range(300):
         acc = (("970405", "970436")[i % 2], f"{500000000 + i}") if i % 3 else None
         make_person(enrolments=e, account=acc)  # born 1980: an adult, coefficient 1.5
-    run = services.generate("2024-08", commune=commune, user=maker)
+    run = generate.generate("2024-08", commune=commune, user=maker)
     per_person = 540_000 + 2 * 750_000
     assert run.summary["lines"] == 900 and run.summary["total_vnd"] == 300 * per_person
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", user=checker, pdf=False)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "out", user=checker, pdf=False)
     seen_total = seen_lines = 0
     for p in paths:
         if p.suffix != ".csv":
@@ -179,17 +179,17 @@ def test_export_and_reconcile_a_larger_run_to_the_dong(make_person, commune, use
     text = result.read_text(encoding="utf-8").splitlines()
     half = tmp_path / "half.csv"
     half.write_text("\n".join(text[:451]) + "\n", encoding="utf-8")
-    rep = services.reconcile(run, half, user=checker)
+    rep = reconcile.reconcile(run, half, user=checker)
     assert rep["pending"]["lines"] == 450 and rep["balanced"]
     run.refresh_from_db()
     assert run.status == RunStatus.EXPORTED
     # results are final per line: the whole file again is refused at its first row, then the
     # rest of the file (the provider's second batch) completes the run
     with pytest.raises(BadInput, match=r"^result.csv: row 2, status: line \d+ already has a confirmed result"):
-        services.reconcile(run, result, user=checker)
+        reconcile.reconcile(run, result, user=checker)
     rest = tmp_path / "rest.csv"
     rest.write_text("\n".join(text[:1] + text[451:]) + "\n", encoding="utf-8")
-    rep = services.reconcile(run, rest, user=checker)
+    rep = reconcile.reconcile(run, rest, user=checker)
     unpaid = [int(r.split(";")[4]) for r in text[1:] if ";unpaid;" in r]
     assert rep["pending"]["lines"] == 0 and rep["unpaid"]["lines"] == len(unpaid) == 900 // 7
     assert rep["unpaid"]["total_vnd"] == sum(unpaid)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.test import Client
 
-from ansinh.payroll import files, services
+from ansinh.payroll import approval, files, generate, reconcile
 from ansinh.payroll.models import LineResult, PayrollLine
 
 SPEC = json.loads((Path(__file__).parent / "fixtures" / "g2p_disburse_fragment.json").read_text())
@@ -35,7 +35,7 @@ def test_g2p_request_validates(make_person, commune, users):
     e = [("tcxh", "5.6-severe", "2024-07")]
     p = make_person(enrolments=e, account=("970405", "100200300"))
     make_person(enrolments=e)  # cash: not in the G2P request
-    run = services.generate("2024-07", commune=commune, user=maker)
+    run = generate.generate("2024-07", commune=commune, user=maker)
     req = files.g2p_request(run)
     assert validate(req) == []
     ln = PayrollLine.objects.get(run=run, person=p)
@@ -53,9 +53,9 @@ def test_on_disburse_callback_marks_lines(make_person, commune, users, tmp_path)
     e = [("tcxh", "5.6-severe", "2024-07")]
     a = make_person(enrolments=e, account=("970405", "100200300"))
     b = make_person(enrolments=e, account=("970436", "100200301"))
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    services.export(run, tmp_path, user=checker, pdf=False)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    approval.export(run, tmp_path, user=checker, pdf=False)
     la, lb = PayrollLine.objects.get(person=a), PayrollLine.objects.get(person=b)
     c = Client()
     assert c.login(username="checker1", password="Mk-thu-nghiem-2024")
@@ -82,9 +82,9 @@ def test_callbacks_resolving_every_line_reconcile_the_run(make_person, commune, 
     maker, checker = users
     e = [("tcxh", "5.6-severe", "2024-07")]
     people = [make_person(enrolments=e, account=("970405", f"10020030{i}")) for i in range(3)]
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    services.export(run, tmp_path, user=checker, pdf=False)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    approval.export(run, tmp_path, user=checker, pdf=False)
     ids = [PayrollLine.objects.get(person=p).pk for p in people]
     c = Client()
     assert c.login(username="checker1", password="Mk-thu-nghiem-2024")
@@ -108,4 +108,4 @@ def test_callbacks_resolving_every_line_reconcile_the_run(make_person, commune, 
     rep = run.reconciliation
     assert rep["paid"] == {"lines": 2, "total_vnd": 1_500_000} and rep["unpaid"] == {"lines": 1, "total_vnd": 750_000}
     assert rep["balanced"] and rep["by_provider"]["970405"]["paid"]["lines"] == 2
-    assert rep == services.reconciliation_report(run)
+    assert rep == reconcile.reconciliation_report(run)

@@ -1,4 +1,6 @@
-"""Generation in SQL on the same worked examples as the pure rules (amounts by hand)."""
+"""Generation in SQL on the same worked examples as the pure rules: amounts worked by hand from
+the law, and every line also what ansinh.payroll.entitlement owes (the reference; random
+populations: test_generate_properties.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from ansinh.core.jobs import BadInput
-from ansinh.payroll import services
+from ansinh.payroll import approval, generate, rates
 from ansinh.payroll.models import PayrollLine, RunStatus
 
 D = dt.date
@@ -16,6 +18,25 @@ D = dt.date
 def lines_of(run, person):
     return [(ln.programme, ln.period_month, ln.category, ln.amount)
             for ln in PayrollLine.objects.filter(run=run, person=person).order_by("period_month", "programme")]
+
+
+def owed(person, period) -> list[tuple]:
+    """What the pure rules owe `person` in the run of `period`, as lines_of lists them."""
+    from ansinh.payroll import entitlement as E
+    from ansinh.payroll.models import Coefficient
+    from ansinh.payroll.rates import rate_rows
+
+    coefs = [E.CoefRow(c.category, c.min_age, c.max_age, c.milli, c.valid_from, c.valid_to)
+             for c in Coefficient.objects.all()]
+    enrols = [E.Enrol(e.programme, e.category, e.start_month, e.end_month, e.status,
+                      int(e.coefficient * 1000) if e.coefficient is not None else None)
+              for e in person.enrolments.all()]
+    rates = rate_rows()
+    dues = E.dues(period, enrols, person.dob, rates, coefs, person.province_code, deceased_on=person.deceased_on,
+                  paid_through=person.paid_through)
+    funeral = E.funeral_due(period, enrols, person.deceased_on, rates, person.province_code,
+                            paid_through=person.paid_through)
+    return sorted((d.programme, d.month, d.category, d.amount) for d in dues + ([funeral] if funeral else []))
 
 
 def test_worked_examples_in_sql(make_person, commune):
@@ -32,7 +53,7 @@ def test_worked_examples_in_sql(make_person, commune):
     two_children = make_person(D(1990, 1, 1), [("tcxh", "5.4", "2024-08", "", "2.00"),
                                                ("tcxh", "5.6-severe", "2024-08")])
     stopped = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2024-01", "2024-06")], paid_through="2024-06")
-    run = services.generate("2024-08", commune=commune)
+    run = generate.generate("2024-08", commune=commune)
     assert lines_of(run, severe) == [("tcxh", "2024-05", "5.6-severe", 540_000), ("tcxh", "2024-06", "5.6-severe",
                                      540_000), ("tcxh", "2024-07", "5.6-severe", 750_000),
                                      ("tcxh", "2024-08", "5.6-severe", 750_000)]
@@ -51,6 +72,9 @@ def test_worked_examples_in_sql(make_person, commune):
     assert s["total_vnd"] == 2 * 540_000 + 2 * 750_000 + 2 * 750_000 + 1_000_000 + 1_250_000 + 500_000 \
         + 500_000 + 750_000 + 1_750_000 + 3 * 750_000 + 10_000_000  # + the funeral support
     assert s["by_channel"]["cash"]["lines"] == s["lines"]
+    for person in (severe, paid_before, several, parent, dead, turning80, unknown_start, unknown_new, care,
+                   two_children, stopped):
+        assert sorted(lines_of(run, person)) == owed(person, "2024-08"), person.full_name
 
 
 def test_social_pension_vs_allowance_in_sql(make_person, commune):
@@ -59,7 +83,7 @@ def test_social_pension_vs_allowance_in_sql(make_person, commune):
     alone = make_person(D(1940, 1, 1), [("tcxh", "5.5a", "2025-01"), ("nd176", "ND176", "2025-07")],
                         paid_through="2025-06")
     only = make_person(D(1948, 1, 1), [("nd176", "ND176", "2025-05")])
-    run = services.generate("2025-07", commune=commune)
+    run = generate.generate("2025-07", commune=commune)
     assert [(a, c) for _, _, c, a in lines_of(run, eq)] == [(500_000, "ND176")] or \
         [(a, c) for _, _, c, a in lines_of(run, eq)] == [(500_000, "5.5c")]
     assert lines_of(run, alone) == [("tcxh", "2025-07", "5.5a", 1_000_000)]
@@ -71,7 +95,7 @@ def test_channels_and_accounts(make_person, commune):
     wallet = make_person(account=("971005", "0912345678"))
     auth = make_person(account=("970449", "55554444"), holder="authorised")
     cash = make_person()
-    run = services.generate("2024-06", commune=commune)
+    run = generate.generate("2024-06", commune=commune)
     got = {ln.person_id: (ln.channel, ln.provider, ln.payee) for ln in run.lines.all()}
     assert got[bank.pk] == ("bank", "970405", "beneficiary")
     assert got[wallet.pk] == ("ewallet", "971005", "beneficiary")
@@ -84,49 +108,49 @@ def test_no_double_payment_and_regenerate(make_person, commune, users):
 
     maker, _ = users
     p = make_person()
-    run1 = services.generate("2024-06", commune=commune)
+    run1 = generate.generate("2024-06", commune=commune)
     assert run1.lines.count() == 1
     # overlapping scope: nothing left to pay, and no empty run is left behind
     with pytest.raises(BadInput, match=f"period 2024-06: already has run {run1.pk} .draft.; nothing is left to pay"):
-        services.generate("2024-06", province_code="20", user=maker)
+        generate.generate("2024-06", province_code="20", user=maker)
     assert list(PayrollRun.objects.values_list("pk", flat=True)) == [run1.pk]
     with pytest.raises(IntegrityError), transaction.atomic():
         PayrollLine.objects.create(run=run1, person=p, programme="tcxh", period_month="2024-06", amount=1,
                                    channel="cash")
-    services.regenerate(run1, maker)
+    generate.regenerate(run1, maker)
     assert run1.lines.count() == 1
-    services.cancel(run1, maker)
-    run3 = services.generate("2024-06", province_code="20")
+    generate.cancel(run1, maker)
+    run3 = generate.generate("2024-06", province_code="20")
     assert run3.lines.count() == 1 and run1.lines.count() == 0
 
 
 def test_maker_checker(make_person, commune, users):
     maker, checker = users
     make_person()
-    run = services.generate("2024-06", commune=commune, user=maker)
+    run = generate.generate("2024-06", commune=commune, user=maker)
     with pytest.raises(BadInput, match="role"):
-        services.approve(run, maker)  # a province officer is no approver
+        approval.approve(run, maker)  # a province officer is no approver
     maker.groups.add(__import__("django.contrib.auth.models", fromlist=["Group"]).Group.objects.get(name="approver"))
     maker = type(maker).objects.get(pk=maker.pk)  # roles are cached on the instance
     with pytest.raises(BadInput, match="different user"):
-        services.approve(run, maker)  # an approver who made the run
-    services.approve(run, checker)
+        approval.approve(run, maker)  # an approver who made the run
+    approval.approve(run, checker)
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED and run.approved_by == checker
 
 
 def test_new_rate_changes_generation(make_person, commune):
-    services.ensure_seed_data()
+    rates.ensure_seed_data()
     make_person(enrolments=[("tcxh", "5.6-severe", "2026-01")])
-    services.add_rate(kind="standard", amount=650_000, valid_from=D(2026, 1, 1), province_code="20",
+    rates.add_rate(kind="standard", amount=650_000, valid_from=D(2026, 1, 1), province_code="20",
                       legal_basis="Nghị quyết HĐND tỉnh (thử)")
-    run = services.generate("2026-01", commune=commune)
+    run = generate.generate("2026-01", commune=commune)
     assert [ln.amount for ln in run.lines.all()] == [1500 * 650_000 // 1000]
 
 
 def test_period_validation(commune):
     with pytest.raises(BadInput):
-        services.generate("2024-13", commune=commune)
+        generate.generate("2024-13", commune=commune)
 
 
 def test_funeral_support_once_to_the_organiser(make_person, commune):
@@ -141,7 +165,7 @@ def test_funeral_support_once_to_the_organiser(make_person, commune):
     before = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-06",
                          deceased_on=D(2024, 5, 2))
     make_person(D(1940, 3, 3), [("nd176", "ND176", "2024-01")], paid_through="2024-06", deceased_on=D(2024, 7, 2))
-    run = services.generate("2024-07", commune=commune)
+    run = generate.generate("2024-07", commune=commune)
     funeral = {(ln.person_id, ln.period_month): (ln.amount, ln.level, ln.coefficient_milli, ln.channel, ln.payee,
                                                  ln.provider)
                for ln in PayrollLine.objects.filter(run=run, programme="funeral")}
@@ -151,11 +175,11 @@ def test_funeral_support_once_to_the_organiser(make_person, commune):
     assert run.summary["by_category"]["funeral"] == {"lines": 2, "total_vnd": 17_200_000}
     # paid once: the next month's run does not offer it again (nobody is owed anything: no run is made)
     with pytest.raises(BadInput, match="nobody is owed anything"):
-        services.generate("2024-08", commune=commune)
+        generate.generate("2024-08", commune=commune)
     # a province resolution raising the multiple applies to deaths in its months
     Rate.objects.create(kind="funeral_multiple", amount=25, valid_from=D(2024, 9, 1), province_code="20",
                         legal_basis="Nghị quyết HĐND tỉnh (thử)")
     sept = make_person(D(1940, 3, 3), [("tcxh", "5.5c", "2024-01")], paid_through="2024-08",
                        deceased_on=D(2024, 9, 5))
-    run = services.generate("2024-09", commune=commune)
+    run = generate.generate("2024-09", commune=commune)
     assert [(ln.person_id, ln.amount) for ln in run.lines.filter(programme="funeral")] == [(sept.pk, 25 * 500_000)]

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from ansinh.payroll import services
+from ansinh.payroll import approval, generate
 
 FORMULA = '=HYPERLINK("http://x","y")'
 MARKUP = ["<b>Bold", "<font name=x>Phong", "Lo & Hoa", "<para>Vi", "Ha </i> Tong"]
@@ -38,9 +38,9 @@ def test_provider_files_have_no_live_formula(make_person, commune, users, tmp_pa
     make_person(enrolments=E, name="@Lò Thị Mai")  # cash
     make_person(enrolments=E, account=("970405", "100200301"), name="Nguyễn Văn An")
     kw = {"commune": commune} if scope == "commune" else {"province_code": "20"}
-    run = services.generate("2024-07", user=maker, **kw)
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", pdf=False, user=checker)
+    run = generate.generate("2024-07", user=maker, **kw)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "out", pdf=False, user=checker)
     agri_csv = next(p for p in paths if p.name.endswith("Agribank.csv"))
     rows = _csv(agri_csv)
     data = rows[1:-2]
@@ -63,9 +63,9 @@ def test_cash_list_pdf_with_markup_in_names(make_person, commune, users, tmp_pat
     maker, checker = users
     for n in [*MARKUP, FORMULA]:
         make_person(enrolments=E, name=n)
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "pdf", pdf=True, user=checker)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "pdf", pdf=True, user=checker)
     pdf = next(p for p in paths if p.suffix == ".pdf")
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages))

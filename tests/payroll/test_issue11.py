@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from ansinh.cli import main
 from ansinh.core.jobs import BadInput
-from ansinh.payroll import services
+from ansinh.payroll import approval, corrections, generate, reconcile
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
 
 E = [("tcxh", "5.6-severe", "2024-07")]
@@ -39,9 +39,9 @@ def exported(make_person, commune, users):
     maker, checker = users
     a = make_person(enrolments=E, account=("970405", "100200300"))
     b = make_person(enrolments=E)
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    services.export(run, user=checker)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    approval.export(run, user=checker)
     return run, PayrollLine.objects.get(run=run, person=a), PayrollLine.objects.get(run=run, person=b)
 
 
@@ -51,14 +51,14 @@ def test_a_reconciled_line_cannot_be_reconciled_again(exported, users, tmp_path,
     """A paid line flipped to unpaid by a second file was paid again by the next run."""
     maker, checker = users
     run, la, lb = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
                        user=checker)
     run.refresh_from_db()
     assert run.status == RunStatus.RECONCILED
     flip = _result(tmp_path, [f"{la.pk};unpaid;not_collected;"], name="lan-2.csv")
     with pytest.raises(BadInput, match=rf"^lan-2.csv: row 2, status: line {la.pk} already has a confirmed result "
                                        r"\(paid\)"):
-        services.reconcile(run, flip, user=checker)
+        reconcile.reconcile(run, flip, user=checker)
     la.refresh_from_db()
     assert la.result == LineResult.PAID and la.active
     # through the web too: the message names the uploaded file, the row and the field
@@ -68,14 +68,14 @@ def test_a_reconciled_line_cannot_be_reconciled_again(exported, users, tmp_path,
     assert "lan-2.csv: row 2, status:" in r.content.decode()
     la.refresh_from_db()
     assert la.result == LineResult.PAID
-    nxt = services.generate("2024-08", commune=commune, user=maker)
+    nxt = generate.generate("2024-08", commune=commune, user=maker)
     assert not nxt.lines.filter(period_month="2024-07").exists()  # July is not paid a second time
 
 
 def test_a_paid_line_always_claims_its_month_in_the_database(exported, users, tmp_path):
     maker, checker = users
     run, la, _ = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18"]), user=checker)
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18"]), user=checker)
     for result in (LineResult.PAID, LineResult.PENDING):
         with pytest.raises(IntegrityError), transaction.atomic():
             PayrollLine.objects.filter(pk=la.pk).update(result=result, active=False)
@@ -89,22 +89,22 @@ def test_a_correction_needs_a_second_user_with_the_approver_role(exported, users
 
     maker, checker = users
     run, la, lb = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
                        user=checker)
-    c = services.request_correction(la, new_result="unpaid", new_reason="returned", user=maker,
+    c = corrections.request_correction(la, new_result="unpaid", new_reason="returned", user=maker,
                                     reason="Ngân hàng báo tiền bị hoàn về")
     assert (c.old_result, c.new_result, c.requested_by, c.status) == ("paid", "unpaid", maker, "requested")
     with pytest.raises(BadInput, match="already waiting"):
-        services.request_correction(la, new_result="unpaid", reason="lần hai", user=checker)
+        corrections.request_correction(la, new_result="unpaid", reason="lần hai", user=checker)
     with pytest.raises(BadInput, match="role"):  # a province officer is no approver
-        services.approve_correction(c, maker)
+        corrections.approve_correction(c, maker)
     both = upsert_user("both1", "Mk-thu-nghiem-2024", roles=["province_officer", "approver"], unit_codes=["20"])
-    c2 = services.request_correction(lb, new_result="unpaid", reason="hoàn tiền", user=both)
+    c2 = corrections.request_correction(lb, new_result="unpaid", reason="hoàn tiền", user=both)
     with pytest.raises(BadInput, match="different user"):
-        services.approve_correction(c2, both)
+        corrections.approve_correction(c2, both)
     la.refresh_from_db()
     assert la.result == LineResult.PAID  # nothing changed yet
-    services.approve_correction(c, checker)
+    corrections.approve_correction(c, checker)
     c.refresh_from_db()
     la.refresh_from_db()
     assert c.status == CorrectionStatus.APPROVED and c.approved_by == checker and c.decided_at is not None
@@ -112,10 +112,10 @@ def test_a_correction_needs_a_second_user_with_the_approver_role(exported, users
     run.refresh_from_db()
     assert run.reconciliation["unpaid"]["lines"] == 1 and run.reconciliation["balanced"]
     with pytest.raises(BadInput, match="already approved"):
-        services.approve_correction(c, checker)
-    services.reject_correction(c2, checker)
+        corrections.approve_correction(c, checker)
+    corrections.reject_correction(c2, checker)
     # the returned payment is owed again: the next run carries July as arrears, once
-    nxt = services.generate("2024-08", commune=commune, user=maker)
+    nxt = generate.generate("2024-08", commune=commune, user=maker)
     assert sorted(nxt.lines.filter(person=la.person).values_list("period_month", flat=True)) == [
         "2024-07", "2024-08"]
 
@@ -125,14 +125,14 @@ def test_a_correction_to_paid_never_makes_a_second_payment(exported, users, tmp_
     after all is refused while another line holds July."""
     maker, checker = users
     run, la, lb = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};unpaid;not_collected;", f"{lb.pk};paid;;2024-07-18"]),
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};unpaid;not_collected;", f"{lb.pk};paid;;2024-07-18"]),
                        user=checker)
-    aug = services.generate("2024-08", commune=commune, user=maker)
+    aug = generate.generate("2024-08", commune=commune, user=maker)
     assert aug.lines.filter(person=la.person, period_month="2024-07").exists()
-    c = services.request_correction(la, new_result="paid", paid_on=dt.date(2024, 7, 30), user=maker,
+    c = corrections.request_correction(la, new_result="paid", paid_on=dt.date(2024, 7, 30), user=maker,
                                     reason="Bưu điện báo đã chi")
     with pytest.raises(BadInput, match=rf"month 2024-07 of this person is already paid or pending in run {aug.pk}"):
-        services.approve_correction(c, checker)
+        corrections.approve_correction(c, checker)
     c.refresh_from_db()
     la.refresh_from_db()
     assert c.status == "requested" and la.result == LineResult.UNPAID and not la.active
@@ -142,7 +142,7 @@ def test_a_correction_to_paid_never_makes_a_second_payment(exported, users, tmp_
 def test_corrections_on_the_run_page(exported, users, tmp_path):
     maker, checker = users
     run, la, lb = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]),
                        user=checker)
     m, a = _client("maker1"), _client("checker1")
     r = m.post(reverse("payroll:correction_request", args=[run.pk]),
@@ -184,7 +184,7 @@ def test_the_maker_cannot_reconcile_their_own_run(exported, users, tmp_path):
     run, la, lb = exported
     rows = [f"{la.pk};paid;;2024-07-18", f"{lb.pk};paid;;2024-07-18"]
     with pytest.raises(BadInput, match="different user from the one who generated"):
-        services.reconcile(run, _result(tmp_path, rows), user=maker)
+        reconcile.reconcile(run, _result(tmp_path, rows), user=maker)
     up = io.BytesIO(_result(tmp_path, rows).read_bytes())
     up.name = "ket-qua.csv"
     m = _client("maker1")
@@ -206,8 +206,8 @@ def test_no_get_changes_a_run_and_export_is_a_post(make_person, commune, users):
 
     maker, checker = users
     make_person(enrolments=E, account=("970405", "100200300"))
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
     upsert_user("kiemtoan1", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
     audit, a = _client("kiemtoan1"), _client("checker1")
     for c in (audit, a):  # the auditor's download of files.zip used to export the run
@@ -241,7 +241,7 @@ def test_cli_approve_as_the_auditor_is_refused(make_person, commune, users, caps
 
     upsert_user("kiemtoan1", "Mk-thu-nghiem-2024", roles=["auditor"], unit_codes=["20"])
     make_person(enrolments=E)
-    run = services.generate("2024-07", commune=commune)  # no recorded maker
+    run = generate.generate("2024-07", commune=commune)  # no recorded maker
     assert main(["payroll", "approve", str(run.pk), "--as", "kiemtoan1"]) == 2
     assert main(["payroll", "approve", str(run.pk), "--as", "checker1"]) == 2
     err = capsys.readouterr().err.splitlines()
@@ -269,7 +269,7 @@ def test_cli_writes_need_a_user_and_keep_the_web_rules(make_person, commune, use
     refused(["payroll", "generate", "--period", "2024-07", "--commune", "05977", "--as", "hongphong1"],
             "outside the scope")
     assert not PayrollRun.objects.exists()
-    nomaker = services.generate("2024-07", commune=commune)  # an internal run: no recorded maker
+    nomaker = generate.generate("2024-07", commune=commune)  # an internal run: no recorded maker
     refused(["payroll", "approve", str(nomaker.pk), "--as", "kiemtoan1"], "role")
     refused(["payroll", "approve", str(nomaker.pk), "--as", "checker1"], "no recorded maker")
     refused(["payroll", "check", str(nomaker.pk), "--as", "checker1"], "no recorded maker")
@@ -350,16 +350,16 @@ def test_the_monthly_allowance_is_one_obligation_across_programmes(exported, use
     corrected to paid as TCXH."""
     maker, checker = users
     run, la, lb = exported
-    services.reconcile(run, _result(tmp_path, [f"{la.pk};unpaid;not_collected;", f"{lb.pk};paid;;2024-07-18"]),
+    reconcile.reconcile(run, _result(tmp_path, [f"{la.pk};unpaid;not_collected;", f"{lb.pk};paid;;2024-07-18"]),
                        user=checker)
     later = PayrollRun.objects.create(period="2024-08", scope_commune=run.scope_commune, province_code="20",
                                       generated_by=maker)
     PayrollLine.objects.create(run=later, person=la.person, programme="nd176", period_month="2024-07",
                                amount=500_000, channel="cash", provider="VNPOST", scope_commune=la.scope_commune,
                                province_code="20")
-    c = services.request_correction(la, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
+    c = corrections.request_correction(la, new_result="paid", paid_on=dt.date(2024, 7, 30), reason="đã chi", user=maker)
     with pytest.raises(BadInput, match=rf"already paid or pending in run {later.pk}"):
-        services.approve_correction(c, checker)
+        corrections.approve_correction(c, checker)
     with pytest.raises(IntegrityError), transaction.atomic():  # and never a second pending line either
         PayrollLine.objects.create(run=later, person=lb.person, programme="nd176", period_month="2024-07",
                                    amount=500_000, channel="cash", provider="VNPOST", province_code="20")

@@ -6,7 +6,7 @@ import zipfile
 from django.test import Client
 from django.urls import reverse
 
-from ansinh.payroll import services
+from ansinh.payroll import generate, rates
 from ansinh.payroll.models import PayrollRun, Rate, RunStatus
 
 
@@ -24,7 +24,7 @@ def test_generate_approve_download_reconcile(make_person, commune, users, settin
     m, a = _client("maker1"), _client("checker1")
     r = m.post(reverse("payroll:generate"), {"period": "2024-12", "commune": commune.pk})
     assert r.status_code == 302 and "/jobs/" in r["Location"]
-    run = services.generate("2024-12", commune=commune, user=maker) if not PayrollRun.objects.exists() \
+    run = generate.generate("2024-12", commune=commune, user=maker) if not PayrollRun.objects.exists() \
         else PayrollRun.objects.get()
     if not run.lines.exists():  # the job already claimed the lines in another run (worker ran eagerly)
         run = PayrollRun.objects.filter(lines__isnull=False).distinct().get()
@@ -58,7 +58,7 @@ def test_out_of_scope_run_is_404(make_person, commune):
     from ansinh.core.services import upsert_user
 
     make_person()
-    run = services.generate("2024-12", commune=commune)
+    run = generate.generate("2024-12", commune=commune)
     upsert_user("other1", "Mk-thu-nghiem-2024", roles=["commune_officer"], unit_codes=["06079"])
     assert _client("other1").get(reverse("payroll:run", args=[run.pk])).status_code == 404
 
@@ -67,7 +67,7 @@ def test_admin_adds_a_rate(db):
     from ansinh.core.services import upsert_user
 
     upsert_user("adm1", "Mk-thu-nghiem-2024", roles=["admin"], unit_codes=["20"])
-    services.ensure_seed_data()
+    rates.ensure_seed_data()
     c = _client("adm1")
     c.post(reverse("payroll:rates"), {"kind": "standard", "amount": "650.000", "valid_from": "01/01/2027",
                                       "province_code": "", "legal_basis": "Nghị định thử"})
@@ -100,7 +100,7 @@ def test_line_vietqr_image_on_demand(make_person, commune, users):
     maker, _ = users
     bank = make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")], account=("970436", "0011001932418"))
     cash = make_person(enrolments=[("tcxh", "5.6-severe", "2024-12")])
-    run = services.generate("2024-12", commune=commune, user=maker)
+    run = generate.generate("2024-12", commune=commune, user=maker)
     lb, lc = PayrollLine.objects.get(run=run, person=bank), PayrollLine.objects.get(run=run, person=cash)
     c = _client("maker1")
     page = c.get(reverse("payroll:run", args=[run.pk])).content.decode()

@@ -8,7 +8,9 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from ansinh.payroll import services
+from ansinh.payroll import approval
+
+from ansinh.payroll import generate
 from ansinh.payroll.files import BANK_KINDS, CASH_KINDS
 from ansinh.payroll.xlsx import AMOUNT, BORDER, DATE, HEADER, INT, MONTH, TEXT, Sheet, StreamSheet
 
@@ -84,9 +86,9 @@ def province_files(make_person, commune, users, tmp_path):
     e = [("tcxh", "5.6-severe", "2024-07")]
     make_person(enrolments=e, account=("970405", "0100200300"))
     make_person(enrolments=e)  # cash
-    run = services.generate("2024-07", province_code="20", user=maker)
-    services.approve(run, checker)
-    return services.export(run, tmp_path / "out", user=checker, pdf=False)
+    run = generate.generate("2024-07", province_code="20", user=maker)
+    approval.approve(run, checker)
+    return approval.export(run, tmp_path / "out", user=checker, pdf=False)
 
 
 def test_province_bank_sheet_amounts_are_numbers(province_files):
@@ -120,9 +122,9 @@ def test_cash_list_amounts_months_and_date(province_files):
 def test_commune_bank_sheet_with_images_is_typed_too(make_person, commune, users, tmp_path):
     maker, checker = users
     make_person(enrolments=[("tcxh", "5.6-severe", "2024-07")], account=("970405", "0100200300"))
-    run = services.generate("2024-07", commune=commune, user=maker)
-    services.approve(run, checker)
-    paths = services.export(run, tmp_path / "out", user=checker, pdf=False)
+    run = generate.generate("2024-07", commune=commune, user=maker)
+    approval.approve(run, checker)
+    paths = approval.export(run, tmp_path / "out", user=checker, pdf=False)
     ws = openpyxl.load_workbook(next(p for p in paths if p.name.endswith("Agribank.xlsx"))).active
     assert len(ws._images) == 1 and ws._images[0].anchor._from.row == 4  # beside its line (row 5)
     assert ws.cell(5, 7).value == 750_000 and ws.cell(5, 7).number_format == "#,##0"

@@ -13,7 +13,7 @@ from ansinh.registry.models import PaymentAccount
 
 # Maker-checker on payment accounts (issue 11, item 3): every new account, whatever its source
 # (commune list, bank list, web, CLI), is pending; payroll pays only approved accounts
-# (ansinh.payroll.services._account_usable_sql). A second user approves or rejects it: an
+# (ansinh.registry.models.usable_account_q, read by payroll's generation). A second user approves or rejects it: an
 # approver or a province officer whose scope covers the person, never the user who made it.
 # The checks are here, so the web, the CLI and the API all get them.
 ACCOUNT_APPROVERS = ("approver", "province_officer")

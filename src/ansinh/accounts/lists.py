@@ -262,7 +262,7 @@ def pending_accounts(user, limit: int = 50, offset: int = 0) -> tuple[list[dict]
     the person is paid into now (the newest approved usable one, as payroll picks it) beside it,
     who made the change, when and from where, and whether the holder's name matches the person
     or an authorised person. Numbers are masked (last 4 digits)."""
-    from ansinh.registry.models import AccountApproval, AccountStatus, AuthorisedPerson
+    from ansinh.registry.models import AccountApproval, AuthorisedPerson, usable_account_q
 
     qs = (scoped(PaymentAccount, user).filter(approval=AccountApproval.PENDING)
           .select_related("person", "person__scope_commune", "made_by__profile").order_by("created", "pk"))
@@ -270,9 +270,8 @@ def pending_accounts(user, limit: int = 50, offset: int = 0) -> tuple[list[dict]
     page = list(qs[offset:offset + limit])
     pids = sorted({a.person_id for a in page})
     current: dict[int, PaymentAccount] = {}
-    for a in (scoped(PaymentAccount, user).filter(person_id__in=pids, approval=AccountApproval.APPROVED,
-                                                  closed_on__isnull=True, provider__isnull=False)
-              .exclude(provider="").exclude(status=AccountStatus.CLOSED).select_related("approved_by__profile")
+    for a in (scoped(PaymentAccount, user).filter(usable_account_q(), person_id__in=pids)
+              .select_related("approved_by__profile")
               .order_by("person_id", "pk")):
         current[a.person_id] = a  # the last one (highest id) wins, as in payroll generation
     auth: dict[int, list[str]] = defaultdict(list)

@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
-from ansinh.payroll import files, selectors, services
+from ansinh.payroll import access, files, reconcile, selectors
 from ansinh.payroll.models import LineResult, PayrollLine, RunStatus
 from ansinh.text.dates import parse_iso
 
@@ -47,7 +47,7 @@ def g2p_disburse(request, run_id: int):
 @router.post("/g2p/on-disburse")
 def on_disburse(request, body: OnDisburse):
     """Marks the lines with a final status (succ, rjct) through the same service as a result
-    file (services.apply_results): when no line of the run is pending any more, the run is
+    file (reconcile.apply_results): when no line of the run is pending any more, the run is
     reconciled. All or nothing: a reference that is not a line of the run answers 400."""
     if not has_role(request.user, "admin", "province_officer", "approver"):
         return JsonResponse({"detail": "forbidden"}, status=403)
@@ -81,9 +81,9 @@ def on_disburse(request, body: OnDisburse):
             "detail": f"disbursements_status[{refs[outside[0]]}].reference_id: line-{outside[0]} is not a line "
                       f"of run {run.pk}"}, status=400)
     try:
-        report = (services.apply_results(run, rows, source=f"on-disburse {body.transaction_id}", user=request.user)
+        report = (reconcile.apply_results(run, rows, source=f"on-disburse {body.transaction_id}", user=request.user)
                   if rows else None)
-    except services.NotAllowed as exc:
+    except access.NotAllowed as exc:
         return JsonResponse({"detail": str(exc)}, status=403)
     except BadInput as exc:
         return JsonResponse({"detail": str(exc)}, status=400)

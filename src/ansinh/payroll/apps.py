@@ -6,4 +6,4 @@ class PayrollConfig(AppConfig):
     label = "payroll"
 
     def ready(self) -> None:
-        from ansinh.payroll import services  # noqa: F401 - registers the "payroll.generate" job kind
+        from ansinh.payroll import generate  # noqa: F401 - registers the "payroll.generate" job kind

@@ -1,4 +1,4 @@
-"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|correct|approve-correction|...`,
+"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|suspend|correct|approve-correction|...`,
 and `ansinh demo result` (a made-up provider result file).
 
 Every write needs `--as USER` and goes through the same service checks as the web (role,
@@ -65,7 +65,7 @@ def generate_cmd(
 ) -> None:
     """Generate a draft payroll run (set-based; arrears included) as the maker --as."""
     from ansinh.core.services import current_unit
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
     unit = None
@@ -76,7 +76,7 @@ def generate_cmd(
             fail(str(exc))
     from ansinh.core.selectors import province_for
 
-    run = services.generate(period, commune=unit, province_code="" if unit else province_for(None, province), user=user)
+    run = generate.generate(period, commune=unit, province_code="" if unit else province_for(None, province), user=user)
     emit(_out(run), json_out, _print_run)
 
 
@@ -84,28 +84,28 @@ def generate_cmd(
 def regenerate_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                    json_out: bool = typer.Option(False, "--json")) -> None:
     """Recompute a draft run (the user --as becomes its maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
-    emit(_out(services.regenerate(_run(run_id), user)), json_out, _print_run)
+    emit(_out(generate.regenerate(_run(run_id), user)), json_out, _print_run)
 
 
 @app.command("check")
 def check_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
               json_out: bool = typer.Option(False, "--json")) -> None:
     """Mark a draft checked (the checker must differ from the maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
-    _sign_run(services.check, run_id, as_user, json_out, "checked_by", "đã kiểm tra")
+    _sign_run(approval.check, run_id, as_user, json_out, "checked_by", "đã kiểm tra")
 
 
 @app.command("approve")
 def approve_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                 json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a run (an approver, never the maker)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
-    _sign_run(services.approve, run_id, as_user, json_out, "approved_by", "đã phê duyệt")
+    _sign_run(approval.approve, run_id, as_user, json_out, "approved_by", "đã phê duyệt")
 
 
 def _sign_run(service, run_id: int, as_user: str, json_out: bool, key: str, done: str) -> None:
@@ -120,11 +120,11 @@ def _sign_run(service, run_id: int, as_user: str, json_out: bool, key: str, done
 def cancel_cmd(run_id: int = typer.Argument(...), as_user: str = AS_USER,
                json_out: bool = typer.Option(False, "--json")) -> None:
     """Cancel a draft run (its lines are deleted; their months are free again)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import generate
 
     user = _user(as_user)
     run = _run(run_id)
-    services.cancel(run, user)
+    generate.cancel(run, user)
     emit({"run": run.pk, "status": "cancelled"}, json_out, lambda d: print(f"Bảng chi #{d['run']}: đã hủy"))
 
 
@@ -133,10 +133,10 @@ def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., 
                pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Export an approved run and write its provider files (.csv/.xlsx per provider, cash list, G2P JSON)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import approval
 
     user = _user(as_user)
-    paths = services.export(_run(run_id), out, user=user, pdf=pdf)
+    paths = approval.export(_run(run_id), out, user=user, pdf=pdf)
     emit({"run": run_id, "files": [str(p) for p in paths]}, json_out,
          lambda d: print("\n".join(d["files"])))
 
@@ -146,15 +146,28 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
                   as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Import a provider result file (line_id;status;reason;paid_date[;amount]); not by the run's maker.
     A line's result is final once recorded: use `payroll correct` to change it."""
-    from ansinh.payroll import services
+    from ansinh.payroll import reconcile
 
     user = _user(as_user)
     if not result_file.is_file():
         fail(f"{result_file.name}: file not found")
-    rep = services.reconcile(_run(run_id), result_file, user=user)
+    rep = reconcile.reconcile(_run(run_id), result_file, user=user)
     emit(rep, json_out, lambda r: print(
         f"Đã chi {r['paid']['lines']} dòng {r['paid']['total_vnd']:,} đ; chưa chi {r['unpaid']['lines']} dòng "
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
+
+
+@app.command("suspend")
+def suspend_cmd(period: str = typer.Option(..., "--period", help="YYYY-MM: a month whose runs are reconciled."),
+                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Suspend the persons who did not collect the last 3 months (after the month's reconciled runs in
+    the scope of --as: an approver or province officer, not the runs' maker)."""
+    from ansinh.payroll import suspension
+
+    user = _user(as_user)
+    n = suspension.suspend_uncollected(period, user=user)
+    emit({"period": period, "suspended_enrolments": n}, json_out,
+         lambda d: print(f"Tháng {d['period']}: đã tạm dừng {d['suspended_enrolments']} lượt hưởng"))
 
 
 @app.command("correct")
@@ -165,7 +178,7 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
                 code: str = typer.Option("", "--code", help="The provider's reason code (for --result unpaid)."),
                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Request a correction of a confirmed line result (applied when another user approves it)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
     from ansinh.payroll.models import PayrollLine
 
     user = _user(as_user)
@@ -178,8 +191,8 @@ def correct_cmd(line_id: int = typer.Argument(..., help="Payroll line id"),
             paid_on = parse_iso(paid_date)
         except ValueError:
             fail(f"--paid-date: {paid_date!r} is not YYYY-MM-DD")
-    c = services.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,
-                                    user=user)
+    c = corrections.request_correction(line, new_result=result, reason=reason, new_reason=code, paid_on=paid_on,
+                                       user=user)
     emit({"correction": c.pk, "line": line.pk, "old": c.old_result, "new": c.new_result, "status": c.status},
          json_out, lambda d: print(f"Đề nghị điều chỉnh #{d['correction']}: dòng {d['line']} {d['old']} → {d['new']} "
                                    f"(chờ phê duyệt)"))
@@ -199,9 +212,9 @@ def _correction(correction_id: int):
 def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                            json_out: bool = typer.Option(False, "--json")) -> None:
     """Approve a requested correction (an approver, not its requester)."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
 
-    c = _decide_correction(services.approve_correction, correction_id, as_user)
+    c = _decide_correction(corrections.approve_correction, correction_id, as_user)
     emit({"correction": c.pk, "status": c.status, "line": c.line_id, "result": c.new_result}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã phê duyệt; dòng {d['line']} là {d['result']}"))
 
@@ -210,9 +223,9 @@ def approve_correction_cmd(correction_id: int = typer.Argument(...), as_user: st
 def reject_correction_cmd(correction_id: int = typer.Argument(...), as_user: str = AS_USER,
                           json_out: bool = typer.Option(False, "--json")) -> None:
     """Reject a requested correction."""
-    from ansinh.payroll import services
+    from ansinh.payroll import corrections
 
-    c = _decide_correction(services.reject_correction, correction_id, as_user)
+    c = _decide_correction(corrections.reject_correction, correction_id, as_user)
     emit({"correction": c.pk, "status": c.status}, json_out,
          lambda d: print(f"Điều chỉnh #{d['correction']}: đã từ chối"))
 

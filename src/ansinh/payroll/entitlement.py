@@ -1,6 +1,7 @@
 """Entitlement rules of Decree 20/2021 (as amended by 76/2024) and Decree 176/2025, as pure
-functions (no database). The set-based SQL in ansinh.payroll.services implements the same
-rules for whole populations; tests check both on the same worked examples.
+functions (no database). The set-based SQL in ansinh.payroll.generate implements the same
+rules for whole populations; tests/payroll/test_generate_properties.py checks that it
+computes exactly what these functions compute, on random populations.
 
 Months are "YYYY-MM" strings. Money is integer đồng. Coefficients are integers in
 thousandths (1.5 -> 1500) so every product is exact.
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ALLOWANCE_PROGRAMMES = ("tcxh", "nd176")  # mutually exclusive: the higher is paid
+FUNERAL = "funeral"  # the programme (and category) of a funeral support line
 SINGLE_PARENT = "5.4"
 SINGLE_PARENT_COMBINABLE = ("5.5", "5.6", "5.8")  # Art. 6.2: 5.4 + one of these -> both
 UNCOLLECTED_MONTHS_TO_SUSPEND = 3
@@ -125,13 +127,18 @@ def combine_categories(items: Sequence[tuple[str, int]]) -> tuple[str, int] | No
     `items` are (category, milli); returns (category label, total milli)."""
     if not items:
         return None
-    best = max(items, key=lambda t: (t[1], t[0]))
+    best = _highest(items)
     parent = [t for t in items if t[0] == SINGLE_PARENT]
     other = [t for t in items if base(t[0]) in SINGLE_PARENT_COMBINABLE]
     if parent and other:
-        o = max(other, key=lambda t: (t[1], t[0]))
-        return f"{SINGLE_PARENT}+{o[0]}", parent[0][1] + o[1]
+        o = _highest(other)
+        return f"{SINGLE_PARENT}+{o[0]}", _highest(parent)[1] + o[1]
     return best
+
+
+def _highest(items: Sequence[tuple[str, int]]) -> tuple[str, int]:
+    """The highest coefficient; of equal ones, the first category in code order (5.6 before 5.8)."""
+    return min(items, key=lambda t: (-t[1], t[0]))
 
 
 # --------------------------------------------------------------------------- enrolments
@@ -215,7 +222,7 @@ def month_dues(month: str, enrolments: Iterable[Enrol], dob: dt.date | None, rat
             if milli:
                 items.append((e.category, milli))
         if programme == "art20" and items:
-            items = [max(items, key=lambda t: t[1])]  # care support: the highest only
+            items = [_highest(items)]  # care support: the highest only
         comb = combine_categories(items)
         if comb and level:
             d = Due(month, programme, comb[0], comb[1], level, amount(level, comb[1]))
@@ -235,12 +242,12 @@ def dues(period: str, enrolments: Sequence[Enrol], dob: dt.date | None, rates: S
     from the earliest start month, each month at the rate in force then — never a month up to
     `paid_through` (paid before ansinh) nor one already paid (`already_paid` (programme, month))."""
     paid = set(already_paid)
-    starts = [e.start_month for e in enrolments if e.start_month]
-    if len(starts) < len(enrolments):  # unknown start: after the opening position, else this month
-        starts.append(add_months(paid_through, 1) if paid_through else period)
-    if not starts:
+    if not enrolments:
         return []
-    first = min(starts)
+    # an enrolment whose start is unknown starts after the opening position, else with this month
+    unknown = add_months(paid_through, 1) if paid_through else period
+    enrolments = [e if e.start_month else replace(e, start_month=unknown) for e in enrolments]
+    first = min(e.start_month for e in enrolments)
     if paid_through:
         first = max(first, add_months(paid_through, 1))
     out = []
@@ -251,3 +258,24 @@ def dues(period: str, enrolments: Sequence[Enrol], dob: dt.date | None, rates: S
             if not (taken & paid):
                 out.append(d)
     return out
+
+
+def funeral_due(period: str, enrolments: Sequence[Enrol], deceased_on: dt.date | None, rates: Sequence[RateRow],
+                province_code: str = "", paid_through: str = "", already_paid: bool = False) -> Due | None:
+    """Art. 11 funeral support in the payroll of `period`: for a person who died in a month up to
+    `period` and after the opening position (`paid_through`), who was a TCXH beneficiary then (an
+    enrolment, whatever its status now, started by the death month), once (`already_paid`):
+    the funeral multiple × the standard level in force in the death month, in cash to whoever
+    organises the funeral."""
+    if deceased_on is None or already_paid:
+        return None
+    month = last_paid_month(deceased_on)
+    if month > period or (paid_through and month <= paid_through):
+        return None
+    if not any(e.programme == "tcxh" and (not e.start_month or e.start_month <= month) for e in enrolments):
+        return None
+    level = rate_for(month, rates, "standard", province_code) or 0
+    multiple = rate_for(month, rates, "funeral_multiple", province_code) or 0
+    if not level or not multiple:
+        return None
+    return Due(month, FUNERAL, FUNERAL, multiple * 1000, level, funeral_support(level, multiple))

@@ -22,7 +22,6 @@ RATES = [
 #: importer reads): (category, min_age, max_age, milli, legal_basis), age in whole years reached in
 #: the paid month, [min, max).
 COEFFICIENTS = categories.COEFFICIENTS
-COEFFICIENTS_FROM = D(2021, 7, 1)
 
 
 def load(Rate, Coefficient) -> None:  # noqa: N803 - model classes (also historical ones in migrations)

@@ -53,21 +53,26 @@ def corrections(user, run: PayrollRun) -> QuerySet:
 
 def run_actions(user, run: PayrollRun) -> dict:
     """Which buttons the run page shows; the services decide (this mirrors their checks)."""
-    from ansinh.payroll import services as S
+    from ansinh.payroll import access, suspension
+    from ansinh.payroll import entitlement as E
 
     uid = getattr(user, "pk", None)
+    to_suspend = suspension.persons_to_suspend(run)
     not_maker = run.generated_by_id is not None and run.generated_by_id != uid
     confirmed = run.status in DOWNLOADABLE and PayrollLine.objects.filter(run=run).exclude(
         result=LineResult.PENDING).exists()
     return {
-        "can_approve": has_role(user, *S.APPROVERS) and not_maker
+        "can_approve": has_role(user, *access.APPROVERS) and not_maker
         and run.status in (RunStatus.DRAFT, RunStatus.CHECKED),
-        "can_export": has_role(user, *S.EXPORTERS) and run.status == RunStatus.APPROVED,
+        "can_export": has_role(user, *access.EXPORTERS) and run.status == RunStatus.APPROVED,
         "can_download": run.status in DOWNLOADABLE,
-        "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *S.RECONCILERS) and not_maker,
-        "can_correct": confirmed and has_role(user, *S.CORRECTORS),
-        "can_decide_corrections": has_role(user, *S.APPROVERS),
+        "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *access.RECONCILERS) and not_maker,
+        "can_correct": confirmed and has_role(user, *access.CORRECTORS),
+        "can_decide_corrections": has_role(user, *access.APPROVERS),
         "open_corrections": CorrectionStatus.REQUESTED,
+        # the month's results are in: who did not collect the last months (the step an approver confirms)
+        "suspend_count": to_suspend, "suspend_months": E.UNCOLLECTED_MONTHS_TO_SUSPEND,
+        "can_suspend": bool(to_suspend) and has_role(user, *access.SUSPENDERS) and not_maker,
     }
 
 

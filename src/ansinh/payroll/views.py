@@ -1,8 +1,8 @@
 """Payroll pages: run list and detail (totals by commune, channel, category), generate (a
 background job), approve, export (POST) and download the exported provider files (GET, read
 only), upload the provider result, result corrections, rates. Objects outside the user's
-scope answer 404; who may do what is decided by ansinh.payroll.services (the CLI and the
-API go through the same checks)."""
+scope answer 404; who may do what is decided by the payroll services (ansinh.payroll.access;
+the CLI and the API go through the same checks)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +23,9 @@ from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
 from ansinh.core.uploads import safe_stored_name
-from ansinh.payroll import selectors, services
+from ansinh.payroll import access, approval, corrections, rates, reconcile, selectors, suspension
 from ansinh.payroll.models import RateKind
-from ansinh.payroll.services import MAKERS, NotAllowed, SameUser
+from ansinh.payroll.access import MAKERS, NotAllowed, SameUser
 from ansinh.text.dates import DMY, parse_day
 from ansinh.units.models import Level
 
@@ -93,7 +93,7 @@ def run_generate(request):
         params["province_code"] = province
         kw = {"province_code": province}
     try:
-        services.parse_period(period)
+        access.parse_period(period)
     except BadInput as exc:
         messages.error(request, str(exc))
         return redirect("payroll:runs")
@@ -123,7 +123,7 @@ def run_approve(request, pk):
     run, refused = _post_on_run(request, pk)
     if refused:
         return refused
-    return _act(request, run, lambda: services.approve(run, request.user), lambda _r: _("Đã phê duyệt bảng chi."))
+    return _act(request, run, lambda: approval.approve(run, request.user), lambda _r: _("Đã phê duyệt bảng chi."))
 
 
 @login_required
@@ -133,8 +133,20 @@ def run_export(request, pk):
     run, refused = _post_on_run(request, pk)
     if refused:
         return refused
-    return _act(request, run, lambda: services.export(run, user=request.user),
+    return _act(request, run, lambda: approval.export(run, user=request.user),
                 lambda _r: _("Đã xuất tệp chi trả. Tải tệp bằng các nút bên dưới."))
+
+
+@login_required
+def run_suspend(request, pk):
+    """Confirm the suspensions after a reconciled month (persons who did not collect the last
+    months): an approver or province officer in scope, not the run's maker (POST)."""
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    return _act(request, run, lambda: suspension.suspend_uncollected(run.period, run=run, user=request.user),
+                lambda n: _("Đã tạm dừng %(n)s lượt hưởng; lịch sử đối tượng ghi người xác nhận và lý do.")
+                % {"n": n})
 
 
 @login_required
@@ -172,7 +184,7 @@ def run_reconcile(request, pk):
         with open(tmp, "wb") as fh:
             for chunk in f.chunks():
                 fh.write(chunk)
-        return _act(request, run, lambda: services.reconcile(run, tmp, user=request.user),
+        return _act(request, run, lambda: reconcile.reconcile(run, tmp, user=request.user),
                     lambda rep: _("Đã đối soát: %(paid)s dòng đã chi, %(unpaid)s dòng chưa chi.")
                     % {"paid": rep["paid"]["lines"], "unpaid": rep["unpaid"]["lines"]})
 
@@ -200,9 +212,10 @@ def run_correction_request(request, pk):
             messages.error(request, _("Ngày chi trả theo dạng dd/mm/yyyy."))
             return redirect("payroll:run", pk=run.pk)
     return _act(request, run,
-                lambda: services.request_correction(line, new_result=p.get("new_result") or "",
-                                                    reason=p.get("reason") or "", new_reason=p.get("new_reason") or "",
-                                                    paid_on=paid_on, user=request.user),
+                lambda: corrections.request_correction(line, new_result=p.get("new_result") or "",
+                                                       reason=p.get("reason") or "",
+                                                       new_reason=p.get("new_reason") or "",
+                                                       paid_on=paid_on, user=request.user),
                 lambda c: _("Đã gửi đề nghị điều chỉnh #%(n)s; chờ người phê duyệt khác.") % {"n": c.pk})
 
 
@@ -216,10 +229,10 @@ def run_correction_decide(request, pk, correction):
         raise Http404
     try:
         if request.POST.get("decision") == "approve":
-            services.approve_correction(c, request.user)
+            corrections.approve_correction(c, request.user)
             messages.success(request, _("Đã phê duyệt điều chỉnh #%(n)s.") % {"n": c.pk})
         else:
-            services.reject_correction(c, request.user)
+            corrections.reject_correction(c, request.user)
             messages.success(request, _("Đã từ chối điều chỉnh #%(n)s.") % {"n": c.pk})
     except NotAllowed as exc:
         if isinstance(exc, SameUser):
@@ -282,8 +295,8 @@ def rate_list(request):
         if province and not scope.allows_province(province) or (not province and not has_role(request.user, "admin")):
             return HttpResponseForbidden()
         try:
-            services.add_rate(kind=p.get("kind") or "", amount=amount, valid_from=day,
-                              legal_basis=p.get("legal_basis") or "", province_code=province, user=request.user)
+            rates.add_rate(kind=p.get("kind") or "", amount=amount, valid_from=day,
+                           legal_basis=p.get("legal_basis") or "", province_code=province, user=request.user)
             messages.success(request, _("Đã thêm mức mới."))
         except BadInput as exc:
             messages.error(request, str(exc))

@@ -69,7 +69,7 @@ class AccountStatus(models.TextChoices):
 
 class AccountApproval(models.TextChoices):
     """Maker-checker on payment accounts: an account is paid into only once approved by a second
-    user (ansinh.accounts.services.approve_account); every new account starts pending."""
+    user (ansinh.accounts.approval.approve_account); every new account starts pending."""
 
     PENDING = "pending", _("Chờ phê duyệt")
     APPROVED = "approved", _("Đã phê duyệt")
@@ -238,6 +238,25 @@ class AuthorisedPerson(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+def usable_account_q(prefix: str = "") -> Q:
+    """The one definition of "an account that may be paid into": approved by a second user
+    (maker-checker), with a recognised provider, not closed (neither by its status nor by a
+    closing date). ``prefix`` names the account from another model ("accounts__").
+    ``usable_account_sql`` is the same condition in SQL (payroll's generation reads it);
+    tests/registry_db/test_usable_account.py checks they select the same accounts."""
+    p = prefix
+    return (Q(**{f"{p}approval": AccountApproval.APPROVED}) & Q(**{f"{p}provider__isnull": False})
+            & ~Q(**{f"{p}provider": ""}) & ~Q(**{f"{p}status": AccountStatus.CLOSED})
+            & Q(**{f"{p}closed_on__isnull": True}))
+
+
+def usable_account_sql(alias: str = "a") -> str:
+    """``usable_account_q`` as a SQL condition on ``registry_paymentaccount`` rows named ``alias``."""
+    a = alias
+    return (f"({a}.approval = '{AccountApproval.APPROVED.value}' AND {a}.provider IS NOT NULL"
+            f" AND {a}.provider <> '' AND {a}.status <> '{AccountStatus.CLOSED.value}' AND {a}.closed_on IS NULL)")
 
 
 class PaymentAccount(models.Model):

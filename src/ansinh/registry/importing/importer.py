@@ -481,7 +481,7 @@ class Importer:
                 auths[p.pk].append(a)
             if r.account and not any(a.account_number == r.account["account_number"]
                                      for a in accounts.get(p.pk, [])):
-                # Pending until a second user approves it (ansinh.accounts.services.approve_account).
+                # Pending until a second user approves it (ansinh.accounts.approval.approve_account).
                 a = PaymentAccount(person_id=p.pk, source=self.source, made_by_id=self.user_id, **r.account)
                 new_accounts.append((r, a))
                 accounts[p.pk].append(a)

@@ -1,0 +1,40 @@
+"""Dated rates (standard level, social pension, funeral multiple): the seed data, the rows the
+pure rules read, and a new rate added by an administrator."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from ansinh.core.jobs import BadInput
+from ansinh.payroll import entitlement as E
+from ansinh.payroll.models import Coefficient, Rate, RateKind
+
+
+def ensure_seed_data() -> None:
+    """Load the seed rates/coefficients when the tables are empty (e.g. after a test flush)."""
+    from ansinh.payroll import seeds
+
+    seeds.load(Rate, Coefficient)
+
+
+def rate_rows() -> list[E.RateRow]:
+    return [E.RateRow(r.kind, r.amount, r.valid_from, r.valid_to, r.province_code) for r in Rate.objects.all()]
+
+
+
+def add_rate(*, kind: str, amount: int, valid_from: dt.date, legal_basis: str, province_code: str = "",
+             user=None) -> Rate:
+    """A new rate closes the open-ended one of the same kind and province the day before."""
+    if kind not in RateKind.values:
+        raise BadInput(f"kind: {kind!r} unknown")
+    if amount <= 0:
+        raise BadInput("amount: must be positive")
+    if not legal_basis.strip():
+        raise BadInput("legal_basis: required")
+    with transaction.atomic():
+        Rate.objects.filter(kind=kind, province_code=province_code, valid_to__isnull=True,
+                            valid_from__lt=valid_from).update(valid_to=valid_from - dt.timedelta(days=1))
+        return Rate.objects.create(kind=kind, amount=amount, valid_from=valid_from, legal_basis=legal_basis.strip(),
+                                   province_code=province_code, created_by=user)
+
