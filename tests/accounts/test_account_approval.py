@@ -355,7 +355,7 @@ def test_demo_accounts_are_approved_by_the_demo_approver_and_paid(settings, tmp_
     assert rep["approved"] == PaymentAccount.objects.count() > 0
     assert not PaymentAccount.objects.exclude(approval="approved").exists()
     assert set(PaymentAccount.objects.values_list("approved_by__username", flat=True)) == {"pheduyet"}
-    out = demo.demo_setup()
+    out = payroll_demo.demo_setup()
     from ansinh.payroll.models import PayrollRun
 
     nov = PayrollRun.objects.get(pk=out["payroll_run"])
