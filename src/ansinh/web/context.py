@@ -6,7 +6,14 @@ def shell(request):
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else set()
     labels = dict(Role.choices)
-    # An outreach unit's menu shows only what it may open (the role middleware refuses the rest).
     staff = bool(user is not None and user.is_authenticated and is_staff_user(user))
+    menu = []
+    if user is not None and user.is_authenticated:
+        from ansinh.web.menu import menu_for
+
+        match = getattr(request, "resolver_match", None)
+        # The menu shows only the pages ansinh.core.roles.may_open lets this user open (the role
+        # middleware refuses the rest with the same rule).
+        menu = menu_for(user, match.view_name if match else "")
     return {"user_roles": sorted(roles), "user_role_labels": [labels[r] for r in sorted(roles) if r in labels],
-            "staff_menu": staff}
+            "staff_menu": staff, "menu": menu}
