@@ -21,6 +21,15 @@ def _cli(*argv: str) -> None:
     assert code in (0, None), f"ansinh {' '.join(argv)} exited with {code}"
 
 
+def build_demo() -> None:
+    """The demo data (settings must say ANSINH_DEMO and a VAR_DIR of the test's own)."""
+    from ansinh.accounts.selectors import clear_caches
+
+    clear_caches()
+    _cli("demo", "setup", "--people", str(DEMO_PEOPLE))
+    _cli("payroll", "generate", "--period", "2024-12", "--province", PROVINCE, "--as", "tinh")
+
+
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.core.management import call_command
@@ -31,9 +40,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
         from ansinh.accounts.selectors import clear_caches
 
         try:
-            clear_caches()
-            _cli("demo", "setup", "--people", str(DEMO_PEOPLE))
-            _cli("payroll", "generate", "--period", "2024-12", "--province", PROVINCE, "--as", "tinh")
+            build_demo()
             yield var
         finally:
             call_command("flush", interactive=False, verbosity=0)

@@ -95,3 +95,14 @@ def test_nobody_signed_in_may_open_nothing():
 def test_current_page_is_marked_in_the_menu(demo):
     html = login("tinh").get(reverse("payroll:rates")).content.decode()
     assert 'data-menu="payroll:rates" aria-current="page"' in html
+
+
+def test_pages_hide_links_the_role_cannot_open(demo):
+    """The apps' tabs read the same rule (open_views): no tab of a page leads to a 403."""
+    for username in ("pheduyet", "kiemtoan"):
+        for view in ("registry:persons", "registry:review", "registry:batches"):
+            assert 'href="/registry/import/"' not in login(username).get(reverse(view)).content.decode(), (username, view)
+    assert 'href="/registry/import/"' in login("dongkinh").get(reverse("registry:persons")).content.decode()
+    for view in ("outreach:home", "outreach:directives", "outreach:summary"):
+        assert 'href="/outreach/effect/"' not in login("baolangson").get(reverse(view)).content.decode(), view
+    assert 'href="/outreach/effect/"' in login("tinh").get(reverse("outreach:home")).content.decode()
