@@ -33,7 +33,7 @@ MENU: tuple[Group, ...] = (
     )),
     Group(_("Đối tượng"), (
         Entry("registry:persons", _("Danh sách đối tượng")),
-        Entry("registry:batches", _("Các lần nhập danh sách")),
+        Entry("registry:batches", _("Danh sách đã nhập")),
     )),
     Group(_("Nhập danh sách"), (Entry("registry:import", _("Nhập danh sách")),)),
     Group(_("Rà soát"), (
