@@ -1,4 +1,4 @@
-"""The web shell: log-in, home with the scope tree, units browser with succession, languages."""
+"""The web shell: log-in, the units browser (scope tree by day, search, succession), languages."""
 from __future__ import annotations
 
 import pytest
@@ -38,17 +38,17 @@ def test_login_form_signs_in(demo):
     assert "không đúng" in bad.content.decode()
 
 
-def test_home_tree_follows_the_map_of_the_day(demo):
+def test_scope_tree_follows_the_map_of_the_day(demo):
     c = login("tinh")
-    after = c.get("/?on=01/08/2025").content.decode()
+    after = c.get("/units/?on=01/08/2025").content.decode()
     assert "Phường Đông Kinh" in after and "Huyện Bình Gia" not in after
-    before = c.get("/?on=01/03/2024").content.decode()
+    before = c.get("/units/?on=01/03/2024").content.decode()
     assert "Huyện Bình Gia" in before and "Phường Vĩnh Trại" in before
     assert before.count("/units/") > 194  # 11 districts + 194 communes + province
 
 
 def test_commune_officer_tree_shows_own_commune_only(demo):
-    html = login("dongkinh").get("/?on=01/08/2025").content.decode()
+    html = login("dongkinh").get("/units/?on=01/08/2025").content.decode()
     assert "Phường Đông Kinh" in html and "Phường Kỳ Lừa" not in html
 
 

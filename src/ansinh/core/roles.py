@@ -83,3 +83,26 @@ def outreach_may_open(view_name: str, path: str) -> bool:
     if path.startswith("/api/"):
         return path.startswith(OUTREACH_API_PREFIXES)
     return view_name in OUTREACH_VIEWS or view_name.startswith("outreach_public:")
+
+
+# --------------------------------------------------------------------------- which pages a role may open
+# The one rule: RoleRequiredMiddleware refuses the pages it says no to, and the menu (ansinh.web.menu)
+# shows an entry only when it says yes, so the menu and the gate cannot disagree.
+
+# Staff pages that only some staff roles open (every other staff page is open to every staff role; each
+# view's own checks of scope and of the action still apply). The list import is an upload form: only
+# those who may change the registry (the registry's editors) open it; the others read the imports on
+# registry:batches.
+STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
+    "registry:import": frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}),
+}
+
+
+def may_open(user, view_name: str, path: str = "") -> bool:
+    """May `user` open the page named `view_name` (at `path`, for the API)? Nobody signed in: no."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_staff_user(user):
+        needed = STAFF_PAGE_ROLES.get(view_name)
+        return needed is None or bool(roles_of(user) & needed)
+    return outreach_may_open(view_name, path)

@@ -6,7 +6,17 @@ def shell(request):
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else set()
     labels = dict(Role.choices)
-    # An outreach unit's menu shows only what it may open (the role middleware refuses the rest).
     staff = bool(user is not None and user.is_authenticated and is_staff_user(user))
+    menu = []
+    if user is not None and user.is_authenticated:
+        from ansinh.web.menu import menu_for
+
+        match = getattr(request, "resolver_match", None)
+        # The menu shows only the pages ansinh.core.roles.may_open lets this user open (the role
+        # middleware refuses the rest with the same rule).
+        menu = menu_for(user, match.view_name if match else "")
+    # The URL names of the menu's pages this user may open: other templates show a link to one of
+    # them only when it is here ({% if "registry:import" in open_views %}).
+    open_views = frozenset(link.view for group in menu for link in group.links)
     return {"user_roles": sorted(roles), "user_role_labels": [labels[r] for r in sorted(roles) if r in labels],
-            "staff_menu": staff}
+            "staff_menu": staff, "menu": menu, "open_views": open_views}

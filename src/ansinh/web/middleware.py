@@ -76,9 +76,11 @@ class NoStoreMiddleware:
 
 
 class RoleRequiredMiddleware:
-    """The central role check: a user whose roles give no staff work (an outreach unit) is refused
-    every page except the ones ansinh.core.roles.outreach_may_open lists (home, its tasks, reports,
-    directives and files). The views' own scope checks still apply on top."""
+    """The central role check (ansinh.core.roles.may_open, the rule the menu reads too): a user whose
+    roles give no staff work (an outreach unit) is refused every page except the ones
+    ansinh.core.roles.outreach_may_open lists (home, its tasks, reports, directives and files); a staff
+    page that only some staff roles open (STAFF_PAGE_ROLES, e.g. the list import) is refused to the
+    others. The views' own scope checks still apply on top."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,15 +89,13 @@ class RoleRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from ansinh.core.roles import is_staff_user, outreach_may_open
+        from ansinh.core.roles import may_open
 
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(PUBLIC_PREFIXES):
             return None
-        if is_staff_user(user):
-            return None
         match = request.resolver_match
-        if outreach_may_open(match.view_name if match else "", request.path):
+        if may_open(user, match.view_name if match else "", request.path):
             return None
         if request.path.startswith("/api/"):
             from django.http import JsonResponse

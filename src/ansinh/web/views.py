@@ -14,6 +14,7 @@ from ansinh.core.jobs import job_summary
 from ansinh.text.dates import parse_day
 from ansinh.units import selectors as unit_selectors
 from ansinh.units.models import AdminUnit
+from ansinh.web import selectors as web_selectors
 
 
 def _parse_day(value: str | None) -> dt.date:
@@ -27,21 +28,27 @@ def _parse_day(value: str | None) -> dt.date:
 
 @login_required
 def home(request):
-    day = _parse_day(request.GET.get("on"))
-    tree = core_selectors.scope_tree(request.user, day)
-    jobs = core_selectors.recent_jobs(request.user, limit=5)
-    return render(request, "web/home.html", {"tree": tree, "on": day, "jobs": jobs,
+    """The day's work of the signed-in user (ansinh.web.selectors.today_for): what waits for them,
+    each with the link where it is done."""
+    today = web_selectors.today_for(request.user)
+    return render(request, "web/home.html", {"t": today,
                                              "organisation": core_selectors.organisation_of(request.user)})
 
 
 @login_required
 def units_browse(request):
+    """Search any unit; without a search, the unit tree of the user's scope on a day (?on=dd/mm/yyyy:
+    before 01/07/2025 the three-level map, after it the two-level map)."""
     q = (request.GET.get("q") or "").strip()
     day = _parse_day(request.GET.get("on")) if request.GET.get("on") else None
     level = request.GET.get("level") or None
     results = unit_selectors.search_units(q, on=day, level=int(level) if level else None, limit=100) if q else []
-    template = "web/_unit_results.html" if request.headers.get("HX-Request") else "web/units_browse.html"
-    return render(request, template, {"q": q, "results": results, "on": day, "level": level})
+    if request.headers.get("HX-Request"):
+        return render(request, "web/_unit_results.html", {"q": q, "results": results, "on": day, "level": level})
+    tree_day = day or timezone.localdate()
+    tree = [] if q else core_selectors.scope_tree(request.user, tree_day)
+    return render(request, "web/units_browse.html", {"q": q, "results": results, "on": day, "level": level,
+                                                     "tree": tree, "tree_day": tree_day})
 
 
 @login_required
@@ -56,7 +63,7 @@ def unit_detail(request, pk: int):
 
 @login_required
 def jobs_list(request):
-    return render(request, "web/jobs.html", {"jobs": core_selectors.recent_jobs(request.user, limit=100)})
+    return render(request, "web/jobs.html", {"jobs": web_selectors.recent_jobs(request.user, limit=100)})
 
 
 @login_required
