@@ -23,7 +23,7 @@ def _cli(*argv: str) -> None:
 
 def build_demo() -> None:
     """The demo data (settings must say ANSINH_DEMO and a VAR_DIR of the test's own)."""
-    from ansinh.accounts.selectors import clear_caches
+    from ansinh.accounts.kpi import clear_caches
 
     clear_caches()
     _cli("demo", "setup", "--people", str(DEMO_PEOPLE))
@@ -37,7 +37,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
 
     var = tmp_path_factory.mktemp("demo-var")
     with override_settings(ANSINH_DEMO=True, VAR_DIR=var, MEDIA_ROOT=var / "media"), django_db_blocker.unblock():
-        from ansinh.accounts.selectors import clear_caches
+        from ansinh.accounts.kpi import clear_caches
 
         try:
             build_demo()

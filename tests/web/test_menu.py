@@ -73,7 +73,7 @@ def test_import_page_roles_are_the_registry_editors(demo):
     """The gate's list-import rule names the same roles the registry's own check accepts."""
     from ansinh.core.models import Role
     from ansinh.core.services import upsert_user
-    from ansinh.registry import services as registry
+    from ansinh.core import roles as registry
 
     for role in Role.values:
         upsert_user(f"u_{role}", "Mk-thu-nghiem-2024", roles=[role], unit_codes=["20"])

@@ -94,7 +94,7 @@ def outreach_may_open(view_name: str, path: str) -> bool:
 # those who may change the registry (the registry's editors) open it; the others read the imports on
 # registry:batches.
 STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
-    "registry:import": frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.ADMIN}),
+    "registry:import": frozenset(EDITORS),  # the registry's editors (can_edit)
 }
 
 

@@ -3,7 +3,7 @@
 What is shown follows what the user may do (roles) and see (scope): every read goes through the
 apps' selectors or ansinh.core.scope with the user, and an item that asks for an action appears
 only when the rule of that action lets this user take it (payroll.selectors.run_actions mirrors the
-payroll services; accounts.services.can_approve_accounts; ansinh.core.roles.may_open). Each item
+payroll services; accounts.approval.can_approve_accounts; ansinh.core.roles.may_open). Each item
 carries the link where the work is done.
 """
 from __future__ import annotations
@@ -202,7 +202,7 @@ def scope_label(user) -> str:
 
 def coverage_day(user, today: dt.date) -> dt.date:
     """The latest day of the coverage snapshot on or before today (the dashboard's default), else today."""
-    from ansinh.accounts.selectors import snapshot_days
+    from ansinh.accounts.kpi import snapshot_days
 
     days = [d for d in snapshot_days(user) if d <= today]
     return days[-1] if days else today
@@ -269,17 +269,17 @@ def recent_runs(user) -> list[RunItem]:
 def accounts_waiting_for(user) -> int | None:
     """Payment accounts waiting for a second user's approval in the user's scope; None when the
     user does not approve accounts."""
-    from ansinh.accounts import selectors as accounts
-    from ansinh.accounts.services import can_approve_accounts
+    from ansinh.accounts import lists
+    from ansinh.accounts.approval import can_approve_accounts
 
     if not can_approve_accounts(user):
         return None
-    return accounts.pending_count(user)
+    return lists.pending_count(user)
 
 
 def _target(province_code: str, commune_id: int | None, day: dt.date):
     from ansinh.accounts import rules
-    from ansinh.accounts.selectors import target_points
+    from ansinh.accounts.kpi import target_points
 
     return rules.target_in_force(day, target_points(province_code, commune_id))
 
@@ -295,9 +295,9 @@ def _commune_row(u, day: dt.date) -> CommuneCoverage:
 
 
 def _coverage(user, day: dt.date):
-    from ansinh.accounts import selectors as accounts
+    from ansinh.accounts import kpi
 
-    return accounts.coverage(user, day, "commune", "new", use_snapshot=day in accounts.snapshot_days(user))
+    return kpi.coverage(user, day, "commune", "new", use_snapshot=day in kpi.snapshot_days(user))
 
 
 def commune_coverage(user, day: dt.date) -> list[CommuneCoverage]:
@@ -308,7 +308,7 @@ def commune_coverage(user, day: dt.date) -> list[CommuneCoverage]:
 def province_figures(user, day: dt.date) -> ProvinceFigures | None:
     """The province's coverage against its target and the communes furthest below theirs."""
     from ansinh.accounts import rules
-    from ansinh.accounts import selectors as accounts
+    from ansinh.accounts import kpi
     from ansinh.payroll import selectors as payroll
     from ansinh.payroll.models import RunStatus
     from ansinh.units.models import AdminUnit, Level
@@ -318,7 +318,7 @@ def province_figures(user, day: dt.date) -> ProvinceFigures | None:
         return None
     province = AdminUnit.objects.filter(level=Level.PROVINCE, province_code=codes[0], valid_to__isnull=True).first()
     communes = [u for u in _coverage(user, day) if u.unit.province_code == codes[0]]
-    tot = accounts.total(communes, day, codes[0])
+    tot = kpi.total(communes, day, codes[0])
     target = _target(codes[0], None, day)
     with_people = [u for u in communes if u.counts.beneficiaries]
     below = [u for u in with_people if u.band == "below"]
@@ -379,9 +379,9 @@ def recent_batches(user) -> list[dict]:
 
 
 def recent_bank_lists(user) -> list[dict]:
-    from ansinh.accounts import selectors as accounts
+    from ansinh.accounts import lists
 
-    qs = accounts.bank_lists(user)[:RECENT]
+    qs = lists.bank_lists(user)[:RECENT]
     return [{"name": b.file_name, "url": reverse("accounts:bank_list", args=[b.pk]), "at": b.created_at,
              "by": display_name(b.created_by)} for b in qs]
 
