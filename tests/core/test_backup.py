@@ -87,9 +87,9 @@ def make_installation(env: dict, work: Path) -> dict:
     """A Cao Bằng installation with lists imported, a payroll run approved, uploaded files; its snapshot."""
     run(["init", "--province", "04"], env)
     lists = work / "lists"
-    run(["demo-data", "--people", "60", "--seed", "2", "--out", str(lists)], env)
+    run(["demo", "data", "--people", "60", "--seed", "2", "--out", str(lists)], env | {"ANSINH_DEMO": "1"})
     (lists / "ground_truth.csv").unlink()
-    run(["import", str(lists), "--paid-through", "2024-10"], env)
+    run(["registry", "import", str(lists), "--paid-through", "2024-10"], env)
     for name, role in (("bk_tinh", "province_officer"), ("bk_duyet", "approver")):
         run(["users", "create", name, "--password", PASSWORD, "--role", role, "--unit", "04"], env)
     made = json.loads(run(["payroll", "generate", "--period", "2024-11", "--as", "bk_tinh", "--json"], env).stdout)

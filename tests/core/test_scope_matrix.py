@@ -61,6 +61,9 @@ from ansinh.units.models import AdminUnit, Level
 MARKER = "Zqxmarkerb"  # in every text of commune B's rows
 A_MARKER = "Aqxmarkera"  # in every text of commune A's rows
 SKIP_PREFIXES = ("static/", "i18n/", "media/")
+# Routes that read no beneficiary data: the health probe (database, cache, worker heartbeat,
+# disk; 503 here, with no worker running) has its own tests in tests/deploy.
+NO_DATA = ("healthz",)
 A_CODE, B_CODE, OTHER_PROVINCE = "05977", "06187", "22"  # Phường Đông Kinh, Phường Kỳ Lừa (Lạng Sơn); Quảng Ninh
 N_B = 7  # rows of each scoped model made for B
 A_RANGE = range(50, 53)  # factory indexes for A's rows (disjoint from B's 0..6: unique keys)
@@ -114,7 +117,7 @@ def _patterns(resolver=None, prefix=""):
 def _all_routes() -> list[str]:
     out = set()
     for route in _patterns():
-        if route.startswith(SKIP_PREFIXES) or "logout" in route:
+        if route.startswith(SKIP_PREFIXES) or "logout" in route or route in NO_DATA:
             continue
         out.add(route)
     return sorted(out)

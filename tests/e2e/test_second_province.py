@@ -43,7 +43,7 @@ def _page(client, url: str) -> str:
     return _visible_text(text)
 
 
-def test_cao_bang_installation_end_to_end(tmp_path, capsys, client):
+def test_cao_bang_installation_end_to_end(tmp_path, capsys, client, settings):
     from ansinh.accounts.kpi import coverage
     from ansinh.core.selectors import installation_province, province_for
     from ansinh.core.services import upsert_user
@@ -56,9 +56,10 @@ def test_cao_bang_installation_end_to_end(tmp_path, capsys, client):
     assert _json_out(capsys)["provinces"] == [CAO_BANG]
     assert installation_province() == CAO_BANG and province_for(None) == CAO_BANG
 
-    # -- Cao Bằng's lists, without naming the province
+    # -- Cao Bằng's lists (made-up data: a demo command), without naming the province
+    settings.ANSINH_DEMO = True
     lists = tmp_path / "lists"
-    assert main(["demo-data", "--people", str(PEOPLE), "--seed", "4", "--out", str(lists), "--json"]) == 0
+    assert main(["demo", "data", "--people", str(PEOPLE), "--seed", "4", "--out", str(lists), "--json"]) == 0
     summary = _json_out(capsys)
     assert summary["province_code"] == CAO_BANG and summary["people"] == PEOPLE
     (lists / "ground_truth.csv").rename(tmp_path / "ground_truth.csv")
@@ -69,7 +70,7 @@ def test_cao_bang_installation_end_to_end(tmp_path, capsys, client):
     assert all(f.name.split("_")[1] in old_communes for f in files)
 
     # -- import (the province settling namesakes is the installation's)
-    assert main(["import", str(lists), "--paid-through", "2024-10", "--json"]) == 0
+    assert main(["registry", "import", str(lists), "--paid-through", "2024-10", "--json"]) == 0
     report = _json_out(capsys)
     assert not [f for f in report["files"] if f.get("error")], report
     persons = Person.objects.all()
@@ -166,19 +167,20 @@ def test_cao_bang_installation_end_to_end(tmp_path, capsys, client):
     assert Job.objects.filter(kind="payroll.generate").latest("created_at").province_code == CAO_BANG
 
 
-def test_commands_ask_when_the_installation_serves_no_single_province(capsys):
+def test_commands_ask_when_the_installation_serves_no_single_province(capsys, settings):
     """No province said, or two: a command that needs one asks (exit 2, one line), never guesses."""
     from ansinh.core.services import set_served_provinces, upsert_user
 
+    settings.ANSINH_DEMO = True  # `demo data` writes made-up lists: a demo command
     upsert_user("op_tinh", PASSWORD, roles=["province_officer"], unit_codes=[CAO_BANG])
     set_served_provinces([])
-    for args in (["demo-data", "--people", "5", "--out", "/nonexistent"],
+    for args in (["demo", "data", "--people", "5", "--out", "/nonexistent"],
                  ["payroll", "generate", "--period", "2024-07", "--as", "op_tinh"]):
         assert main(args) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "province" in err[0]
     set_served_provinces([CAO_BANG, "11"])  # Cao Bằng and Điện Biên
-    assert main(["demo-data", "--people", "5", "--out", "/nonexistent"]) == 2
+    assert main(["demo", "data", "--people", "5", "--out", "/nonexistent"]) == 2
     capsys.readouterr()
     assert main(["init", "--province", "99"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
