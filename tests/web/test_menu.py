@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from ansinh.core.demo import DEMO_PASSWORD, create_demo_users
 from ansinh.core.roles import STAFF_PAGE_ROLES, may_open
 from ansinh.web.menu import MENU, menu_views
+
+from .conftest import login
 
 pytestmark = pytest.mark.django_db
 
 ALL_VIEWS = [e.view for g in MENU for e in g.entries]
 
 
-@pytest.fixture
-def demo():
-    create_demo_users()
-
-
-def login(username: str) -> Client:
-    c = Client()
-    assert c.login(username=username, password=DEMO_PASSWORD)
-    return c
 
 
 def user(username: str):

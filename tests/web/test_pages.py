@@ -4,21 +4,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ansinh.core.demo import DEMO_PASSWORD, create_demo_users
+from ansinh.core.demo import DEMO_PASSWORD
 from ansinh.units.models import AdminUnit, Level
+
+from .conftest import login
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    create_demo_users()
-
-
-def login(username: str) -> Client:
-    c = Client()
-    assert c.login(username=username, password=DEMO_PASSWORD)
-    return c
 
 
 def test_pages_need_login():

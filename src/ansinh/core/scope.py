@@ -124,7 +124,7 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_ansinh_scope", None)
     if cached is not None:
         return cached
-    profile = getattr(user, "profile", None) if _has_profile(user) else None
+    profile = profile_of(user)
     if profile is None:
         scope = EVERYTHING if user.is_superuser else NOTHING
     else:
@@ -134,12 +134,14 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _has_profile(user) -> bool:
+def profile_of(user):
+    """The user's Profile, or None (no user, anonymous, the CLI's operator, a user without one)."""
+    if user is None:
+        return None
     try:
-        user.profile  # noqa: B018
-    except Exception:  # RelatedObjectDoesNotExist
-        return False
-    return True
+        return user.profile
+    except Exception:  # RelatedObjectDoesNotExist, AttributeError
+        return None
 
 
 def key_paths(model) -> list[tuple[str | None, str | None]]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.jobs import BadInput
 from ansinh.core.models import Organisation, Role
 from ansinh.core.roles import has_role
+from ansinh.core.scope import profile_of
 from ansinh.core.services import recorded_user
 from ansinh.core.uploads import ATTACHMENT_KINDS, EVIDENCE_KINDS, safe_stored_name, verify_file
 from ansinh.outreach.models import (
@@ -150,16 +151,8 @@ def add_attachment(d: Directive, title: str, name: str, content: bytes) -> Attac
 
 
 def can_report(user, task: Task) -> bool:
-    org = getattr(getattr(user, "profile", None), "organisation", None) if _has_profile(user) else None
+    org = getattr(profile_of(user), "organisation", None)
     return (org is not None and org.pk == task.recipient_id) or can_manage(user)
-
-
-def _has_profile(user) -> bool:
-    try:
-        user.profile  # noqa: B018
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 def clean_metrics(data: dict) -> dict[str, int]:

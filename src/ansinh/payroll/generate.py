@@ -299,15 +299,19 @@ def generate(period: str, *, commune=None, province_code: str = "", user=None) -
     return run
 
 
+def _require_draft(run: PayrollRun, done: str) -> None:
+    """A draft (or checked) run only: checked before and again under the row lock."""
+    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
+        raise BadInput(f"run {run.pk}: only a draft can be {done} (status {run.status})")
+
+
 def regenerate(run: PayrollRun, user) -> PayrollRun:
     """Throw away a draft's lines and compute them again (one transaction); `user` becomes the maker."""
     require_run(user, run, MAKERS, "regenerate")
-    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
-        raise BadInput(f"run {run.pk}: only a draft can be regenerated (status {run.status})")
+    _require_draft(run, "regenerated")
     with transaction.atomic():
         lock(run)
-        if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
-            raise BadInput(f"run {run.pk}: only a draft can be regenerated (status {run.status})")
+        _require_draft(run, "regenerated")
         run.lines.all().delete()
         run.status = RunStatus.DRAFT
         run.generated_by = user
@@ -319,12 +323,10 @@ def regenerate(run: PayrollRun, user) -> PayrollRun:
 
 def cancel(run: PayrollRun, user) -> None:
     require_run(user, run, MAKERS + APPROVERS, "cancel")
-    if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
-        raise BadInput(f"run {run.pk}: only a draft can be cancelled")
+    _require_draft(run, "cancelled")
     with transaction.atomic():
         lock(run)
-        if run.status not in (RunStatus.DRAFT, RunStatus.CHECKED):
-            raise BadInput(f"run {run.pk}: only a draft can be cancelled")
+        _require_draft(run, "cancelled")
         run.lines.all().delete()
         run.status = RunStatus.CANCELLED
         run.save(update_fields=["status"])

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ansinh.core.models import Job, JobStatus, Role
 from ansinh.core.roles import is_staff_user, may_open, roles_of
-from ansinh.core.scope import scope_for, scoped
+from ansinh.core.scope import profile_of, scope_for, scoped
 
 LAGGARDS = 8  # communes listed as lagging on a province's home page
 RECENT = 5  # rows per "recent" list
@@ -35,16 +35,8 @@ def display_name(user) -> str:
     """A user by full name (the login name only when the profile has none)."""
     if user is None:
         return ""
-    profile = getattr(user, "profile", None) if _has_profile(user) else None
+    profile = profile_of(user)
     return (profile.full_name if profile and profile.full_name else "") or user.get_full_name() or user.get_username()
-
-
-def _has_profile(user) -> bool:
-    try:
-        user.profile  # noqa: B018
-    except Exception:  # RelatedObjectDoesNotExist
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- items
@@ -194,7 +186,7 @@ def today_for(user, today: dt.date | None = None) -> Today:
 
 def scope_label(user) -> str:
     """The units of the user's profile by name ("Tỉnh Lạng Sơn", "Phường Đông Kinh"); "" without."""
-    profile = getattr(user, "profile", None) if _has_profile(user) else None
+    profile = profile_of(user)
     if profile is None:
         return ""
     return ", ".join(u.name for u in profile.scope_units.order_by("level", "name"))
@@ -440,7 +432,7 @@ def user_summary() -> dict:
         roles = {g.name for g in u.groups.all() if g.name in Role.values}
         for r in roles:
             by_role[r] += 1
-        profile = u.profile if _has_profile(u) else None
+        profile = profile_of(u)
         units = list(profile.scope_units.all()) if profile else []
         if not roles:
             incomplete.append({"name": display_name(u), "login": u.username, "why": "no_role"})
