@@ -179,7 +179,7 @@ def today_for(user, today: dt.date | None = None) -> Today:
         t.recent_bank_lists = recent_bank_lists(user)
         t.recent_waivers = recent_waivers(user)
     if Role.ADMIN in roles:
-        t.users = user_summary()
+        t.users = user_summary(user)
         t.jobs_failed, t.jobs_running = job_summary(user)
     return t
 
@@ -414,9 +414,10 @@ def directives_for(user) -> list[dict]:
 
 # --------------------------------------------------------------------------- administration
 
-def user_summary() -> dict:
+def user_summary(admin) -> dict:
     """Users by role, users who cannot work yet (no role, or no scope for a staff role) and
-    sign-ins locked out after wrong passwords (lifted with `ansinh users unlock NAME`)."""
+    sign-ins locked out after wrong passwords (lifted with `ansinh users unlock NAME`): the users
+    whose scope lies in the administrator's scope, and those with no scope yet."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
@@ -426,14 +427,19 @@ def user_summary() -> dict:
     labels = dict(Role.choices)
     users = list(User.objects.filter(is_active=True).prefetch_related("groups", "profile__scope_units")
                  .select_related("profile").order_by("username"))
+    mine = scope_for(admin)
     by_role = {r: 0 for r in Role.values}
     incomplete = []
+    shown = []
     for u in users:
+        profile = profile_of(u)
+        units = list(profile.scope_units.all()) if profile else []
+        if units and not any(mine.covers(unit.pk, unit.province_code) for unit in units):
+            continue  # another province's user
+        shown.append(u)
         roles = {g.name for g in u.groups.all() if g.name in Role.values}
         for r in roles:
             by_role[r] += 1
-        profile = profile_of(u)
-        units = list(profile.scope_units.all()) if profile else []
         if not roles:
             incomplete.append({"name": display_name(u), "login": u.username, "why": "no_role"})
         elif roles & STAFF_ROLES and not units and not u.is_superuser:
@@ -443,11 +449,12 @@ def user_summary() -> dict:
         from axes.models import AccessAttempt
 
         limit = int(getattr(settings, "AXES_FAILURE_LIMIT", 5))
+        names = {u.username for u in shown}
         locked = sorted({a for a in AccessAttempt.objects.filter(failures_since_start__gte=limit)
-                        .values_list("username", flat=True) if a})
+                        .values_list("username", flat=True) if a in names})
     except Exception:  # axes not installed or not migrated: nothing to report  # noqa: BLE001
         locked = []
-    return {"total": len(users), "by_role": [(labels[r], n) for r, n in by_role.items() if n],
+    return {"total": len(shown), "by_role": [(labels[r], n) for r, n in by_role.items() if n],
             "incomplete": incomplete, "locked": locked}
 
 
