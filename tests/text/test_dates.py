@@ -52,6 +52,23 @@ def test_parse_month():
             parse_month(bad)
 
 
+def test_parse_month_lenient_reads_what_people_type_into_the_import_month():
+    for y in (1999, 2024):
+        for m in range(1, 13):
+            want = f"{y}-{m:02d}"
+            for text in (want, f"{y}-{m}", f"{want}-15", f"{m:02d}/{y}", f"{m}/{y}", f"{m:02d}.{y}",
+                         f"{m:02d}-{y}", f" {m}/{y}\n"):
+                assert parse_month(text, lenient=True) == want, text
+    for bad in ("", None, "13/2024", "0/2024", "2024-13", "2024-0", "24-01", "01/24", "2024/01", "2024-01-01-01",
+                "tháng 2/2024", "02/2024 x", "Feb 2024"):
+        with pytest.raises(ValueError, match="YYYY-MM or MM/YYYY"):
+            parse_month(bad, lenient=True)
+    # the strict form is unchanged: lenient readings are refused without the flag
+    for text in ("01/2024", "2024-1", "2024-01-01"):
+        with pytest.raises(ValueError):
+            parse_month(text)
+
+
 @pytest.mark.parametrize("encode", [unicode_to_tcvn3, unicode_to_vni])
 def test_a_legacy_font_cell_reads_with_or_without_the_readers_decoder(encode):
     for text, expected in (("tháng 2 năm 1940", (date(1940, 2, 1), "month")),

@@ -25,10 +25,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot, Target
-from ansinh.core.scope import scope_for, scoped
+from ansinh.core.scope import scope_for, scoped, succession_links
 from ansinh.payroll.selectors import noncash_paid_counts
 from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
-from ansinh.units.models import OLD_MAP_LAST_DAY, REFORM_DATE, AdminUnit, Level, UnitSuccession
+from ansinh.units.models import OLD_MAP_LAST_DAY, REFORM_DATE, AdminUnit, Level
 
 LEVELS = ("commune", "district", "province")
 MAPS = ("old", "new")
@@ -160,11 +160,9 @@ def unit_index(province_codes: frozenset[str] | None = None) -> UnitIndex:
     if province_codes is not None:
         qs = qs.filter(province_code__in=province_codes)
     units = {u.pk: u for u in qs}
-    succ = list(UnitSuccession.objects.filter(predecessor_id__in=units.keys()).order_by(
-        "-is_default", "kind", "pk").values_list("predecessor_id", "successor_id", "is_default"))
     old_of_new: dict[int, int] = {}
     new_of_old: dict[int, int] = {}
-    for pred, succ_id, _default in succ:
+    for pred, succ_id in succession_links(units.keys(), forward=True, main_first=True):
         pu = units.get(pred)
         if pu is None or pu.level != Level.COMMUNE:
             continue

@@ -71,11 +71,17 @@ NOTHING = Scope()
 # The one place that walks UnitSuccession: scope expansion (transitive, both ways) and
 # "a commune plus the communes merged into it" (one step back) for the apps' lists.
 
-def succession_links(unit_ids: Iterable[int], *, forward: bool = False) -> list[tuple[int, int]]:
+def succession_links(unit_ids: Iterable[int], *, forward: bool = False,
+                     main_first: bool = False) -> list[tuple[int, int]]:
     """(predecessor id, successor id) of each succession one step into `unit_ids`
-    (forward=False: what they came from) or out of them (forward=True: what they became)."""
+    (forward=False: what they came from) or out of them (forward=True: what they became), in one query.
+    main_first: the source's main successor of a split unit first, then by kind and id (so the
+    first link of a unit is its main one)."""
     key = "predecessor_id__in" if forward else "successor_id__in"
-    return list(UnitSuccession.objects.filter(**{key: list(unit_ids)}).values_list("predecessor_id", "successor_id"))
+    qs = UnitSuccession.objects.filter(**{key: list(unit_ids)})
+    if main_first:
+        qs = qs.order_by("-is_default", "kind", "pk")
+    return list(qs.values_list("predecessor_id", "successor_id"))
 
 
 def with_predecessors(unit_ids: Iterable[int]) -> list[int]:

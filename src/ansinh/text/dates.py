@@ -16,7 +16,9 @@ function                   accepts                                          used
                            dd-mm-yyyy, dd.mm.yyyy)
 ``parse_iso(text)``        ISO 8601 as ``date.fromisoformat`` reads it      CLI options, API payloads,
                                                                             result files
-``parse_month(text)``      "YYYY-MM" (month 01-12) -> the same text         payroll periods, ?month=
+``parse_month(text)``      "YYYY-MM" (month 01-12) -> the same text;        payroll periods, ?month=;
+                           ``lenient=True`` also YYYY-M, YYYY-MM-DD,        the import's month option
+                           M/YYYY, MM/YYYY, MM.YYYY, MM-YYYY -> "YYYY-MM"   ("paid through")
 =========================  ===============================================  ============================
 
 All raise ``ValueError`` for what they cannot read (``parse_cell`` gives None for an
@@ -44,6 +46,8 @@ DAY_FORMATS = (YMD, DMY)
 LIST_DAY_FORMATS = (YMD, DMY, "%d-%m-%Y", "%d.%m.%Y")
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH_YM = re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?")   # YYYY-MM, YYYY-M, YYYY-MM-DD (the day not read)
+_MONTH_MY = re.compile(r"(\d{1,2})[/.-](\d{4})")             # MM/YYYY, M/YYYY, MM.YYYY, MM-YYYY
 
 
 def parse_day(text: str, formats: Iterable[str] = DAY_FORMATS) -> date:
@@ -63,12 +67,22 @@ def parse_iso(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def parse_month(text: str) -> str:
-    """A month "YYYY-MM" (surrounding spaces ignored), returned as that text; ValueError otherwise."""
+def parse_month(text: str, *, lenient: bool = False) -> str:
+    """A month "YYYY-MM" (surrounding spaces ignored), returned as that text; ValueError otherwise.
+
+    ``lenient=True`` (what a person types into the import's month option) also reads YYYY-M,
+    YYYY-MM-DD (its month), M/YYYY, MM/YYYY, MM.YYYY and MM-YYYY, returned as "YYYY-MM"."""
     t = (text or "").strip()
-    if not _MONTH.match(t):
-        raise ValueError(f"not a month YYYY-MM: {t[:40]!r}")
-    return t
+    if _MONTH.match(t):
+        return t
+    if lenient:
+        m = _MONTH_YM.fullmatch(t)
+        if m and 1 <= int(m.group(2)) <= 12:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+        m = _MONTH_MY.fullmatch(t)
+        if m and 1 <= int(m.group(1)) <= 12:
+            return f"{int(m.group(2)):04d}-{int(m.group(1)):02d}"
+    raise ValueError(f"not a month {'YYYY-MM or MM/YYYY' if lenient else 'YYYY-MM'}: {t[:40]!r}")
 
 
 def _plain(s: str) -> str:

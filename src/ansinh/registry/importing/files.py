@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from ansinh.core.roles import can_edit
 from ansinh.registry.importing.importer import Importer
 from ansinh.registry.models import ImportBatch
 from ansinh.registry.routing import OutsideScope
+from ansinh.text.dates import parse_month
 
 LIST_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -28,19 +28,14 @@ def sha256_of(path: Path | str) -> str:
 
 
 def month_str(value) -> str:
-    """'YYYY-MM' from 'YYYY-MM', 'MM/YYYY', a date or None ('')."""
+    """The import's month option ("paid through") as 'YYYY-MM' ('' when not given): read by
+    text.dates.parse_month(lenient=True) (YYYY-MM, MM/YYYY, ...; a date gives its month)."""
     if value in (None, ""):
         return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
-    s = str(value).strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", s) or None
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-    m = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", s)
-    if m and 1 <= int(m.group(1)) <= 12:
-        return f"{int(m.group(2)):04d}-{int(m.group(1)):02d}"
-    raise BadInput(f"tháng không hợp lệ: {s!r} (cần YYYY-MM)")
+    try:
+        return parse_month(value.isoformat() if isinstance(value, dt.date) else str(value), lenient=True)
+    except ValueError:
+        raise BadInput(f"tháng không hợp lệ: {str(value).strip()!r} (cần YYYY-MM hoặc MM/YYYY)") from None
 
 # when it passes ~80 MB, and trimmed back to 16 MB after each checkpoint.
 _SQLITE_IMPORT_PRAGMAS = ("PRAGMA cache_size = -131072", "PRAGMA wal_autocheckpoint = 20000",
