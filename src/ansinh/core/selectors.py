@@ -7,8 +7,16 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from ansinh.core.models import Job, ServedProvince
-from ansinh.core.scope import scope_for, scoped
+from ansinh.core.scope import profile_of, scope_for, scoped
 from ansinh.units.models import AdminUnit
+
+
+def display_name(user) -> str:
+    """A user by full name (the login name only when the profile has none)."""
+    if user is None:
+        return ""
+    profile = profile_of(user)
+    return (profile.full_name if profile and profile.full_name else "") or user.get_full_name() or user.get_username()
 
 
 @dataclass

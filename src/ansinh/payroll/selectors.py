@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
 
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
@@ -21,8 +22,30 @@ from ansinh.payroll.models import (
 DOWNLOADABLE = (RunStatus.EXPORTED, RunStatus.RECONCILED)
 
 
+def category_label(code: str) -> str:
+    """The words for a payroll line's category code: "5.6-severe" -> "Người khuyết tật nặng";
+    a combined "5.4+5.6-severe" joins both; a blank category says what it is."""
+    from ansinh.registry.categories import CATEGORY_LABELS
+
+    code = (code or "").strip()
+    if not code:
+        return _("Chưa xác định diện (xem các dòng)")
+    return " + ".join(CATEGORY_LABELS.get(c, c) for c in code.split("+"))
+
+
+def channel_label(code: str) -> str:
+    """The words for a channel code (the model's choices)."""
+    return str(Channel(code).label) if code in Channel.values else code
+
+
 def runs(user) -> QuerySet:
-    return scoped(PayrollRun, user).select_related("scope_commune", "generated_by", "approved_by")
+    """The user's runs; each carries `province_name` (the province's short name, never its code)."""
+    from ansinh.units.models import AdminUnit, Level
+
+    province = (AdminUnit.objects.filter(code=OuterRef("province_code"), level=Level.PROVINCE,
+                                         valid_to__isnull=True).values("short_name")[:1])
+    return (scoped(PayrollRun, user).select_related("scope_commune", "generated_by", "approved_by")
+            .annotate(province_name=Subquery(province)))
 
 
 def run_for(user, pk) -> PayrollRun | None:
@@ -40,9 +63,13 @@ def totals(user, run: PayrollRun) -> dict:
         return list(qs.values(*fields).annotate(n=Count("id"), total=Sum("amount")).order_by(*fields))
 
     agg = qs.aggregate(n=Count("id"), total=Sum("amount"))
-    return {"lines": agg["n"], "total_vnd": agg["total"] or 0,
-            "by_commune": by("scope_commune__code", "scope_commune__name"),
-            "by_channel": by("channel"), "by_category": by("category"), "by_provider": by("provider"),
+    by_commune = by("scope_commune__code", "scope_commune__name")
+    for g in by_commune:  # lines whose commune is unknown are one row, said in words
+        g["label"] = g["scope_commune__name"] or _("Chưa xác định xã")
+    by_channel = [{**g, "label": channel_label(g["channel"])} for g in by("channel")]
+    by_category = [{**g, "label": category_label(g["category"])} for g in by("category")]
+    return {"lines": agg["n"], "total_vnd": agg["total"] or 0, "by_commune": by_commune,
+            "by_channel": by_channel, "by_category": by_category, "by_provider": by("provider"),
             "by_result": by("result")}
 
 

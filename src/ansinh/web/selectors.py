@@ -18,6 +18,7 @@ from django.utils import timezone
 from ansinh.core.models import Job, JobStatus, Role
 from ansinh.core.roles import is_staff_user, may_open, roles_of
 from ansinh.core.scope import profile_of, scope_for, scoped
+from ansinh.core.selectors import display_name  # noqa: F401  (one home: core.selectors)
 
 LAGGARDS = 8  # communes listed as lagging on a province's home page
 RECENT = 5  # rows per "recent" list
@@ -29,14 +30,6 @@ def period_label(period: str) -> str:
     if len(period or "") == 7 and period[4] == "-":
         return f"{period[5:]}/{period[:4]}"
     return period or ""
-
-
-def display_name(user) -> str:
-    """A user by full name (the login name only when the profile has none)."""
-    if user is None:
-        return ""
-    profile = profile_of(user)
-    return (profile.full_name if profile and profile.full_name else "") or user.get_full_name() or user.get_username()
 
 
 # --------------------------------------------------------------------------- items
