@@ -18,7 +18,7 @@ from django.utils import timezone
 from ansinh.core.models import Job, JobStatus, Role
 from ansinh.core.roles import is_staff_user, may_open, roles_of
 from ansinh.core.scope import profile_of, scope_for, scoped
-from ansinh.core.selectors import display_name  # noqa: F401  (one home: core.selectors)
+from ansinh.core.selectors import display_name
 
 LAGGARDS = 8  # communes listed as lagging on a province's home page
 RECENT = 5  # rows per "recent" list

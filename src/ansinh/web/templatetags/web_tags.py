@@ -41,6 +41,6 @@ def band_label(band: str) -> str:
 @register.filter
 def person_name(user) -> str:
     """A user by full name (the login name only when none is recorded)."""
-    from ansinh.web.selectors import display_name
+    from ansinh.core.selectors import display_name
 
     return display_name(user)
