@@ -1,6 +1,6 @@
 """Demo data: realistic, messy commune beneficiary lists with a ground truth.
 
-``generate(province_code="20" (Lạng Sơn), people=60000, seed=1, out_dir=...)`` writes one list
+``generate(province_code=core.demo.DEMO_PROVINCE (Lạng Sơn), people=60000, seed=1, out_dir=...)`` writes one list
 per pre-2025 commune of the province (Lạng Sơn: 194 communes in 11 districts, from
 ``vietnamadminunits``), as the communes really send them:
 

@@ -207,7 +207,7 @@ def parse_cell(value, decode: Callable[[str], str] | None = None) -> tuple[date,
     m = _D_8.match(t)
     if m:
         s = m.group(1)
-        if s[:2] in ("18", "19", "20") and 1 <= int(s[4:6]) <= 12 and int(s[6:]) <= 31 and int(s[2:4]) > 12:
+        if 18 <= int(s[:2]) <= 20 and 1 <= int(s[4:6]) <= 12 and int(s[6:]) <= 31 and int(s[2:4]) > 12:
             return _check_date(int(s[:4]), int(s[4:6]), int(s[6:]), text), "day"
         return _check_date(int(s[4:]), int(s[2:4]), int(s[:2]), text), "day"
     if not t.isascii() or any(c.isalpha() for c in t):
