@@ -24,3 +24,12 @@ def machine(with_memory: bool = False) -> str:
         if total:
             mem = f"; {int(total.split()[0]) / 1024 / 1024:.0f} GiB RAM"
     return f"{platform.platform()}; CPU {cpu}; {os.cpu_count()} cores{mem}; Python {platform.python_version()}"
+
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def record(text: str) -> None:
+    """Append a section to bench/RESULTS.md (the append-only log of every bench script)."""
+    with open(RESULTS, "a", encoding="utf-8") as fh:
+        fh.write(text)

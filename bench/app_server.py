@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine  # noqa: E402
+from _machine import machine, record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/", "/registry/", "/accounts/", "/payroll/", "/units/", "/login/?anon=1", "/healthz"]
@@ -263,8 +263,7 @@ def write(args, env, totals, started, load0, load1, versions) -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a") as fh:
-            fh.write(text)
+        record(text)
 
 
 if __name__ == "__main__":

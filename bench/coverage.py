@@ -277,8 +277,7 @@ def main() -> None:
                  f"{p95 / 300:.2f}× the target)")
     text = "\n".join(lines) + "\n"
     if not args.no_record:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write(text)
+        _machine.record(text)
     print(text)
     if not args.keep:
         connection.close()

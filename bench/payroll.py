@@ -197,8 +197,9 @@ def main() -> None:
     text = "\n".join(out) + "\n"
     print(text)
     if not a.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write(text)
+        from _machine import record  # bench/_machine.py (this folder is on sys.path)
+
+        record(text)
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ def main() -> None:
     import xlsxwriter
     from django.db import connection, transaction
 
-    from _machine import machine
+    from _machine import machine, record
     from ansinh.payroll import approval
     from ansinh.payroll import generate
 
@@ -254,8 +254,7 @@ def main() -> None:
     ]) + "\n"
     print(text)
     if not a.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write(text)
+        record(text)
 
 
 if __name__ == "__main__":
