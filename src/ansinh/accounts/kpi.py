@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot, Target
 from ansinh.core.scope import scope_for, scoped, succession_links
-from ansinh.payroll.selectors import noncash_paid_counts
+from ansinh.payroll.selectors import noncash_paid_by_period, noncash_paid_counts
 from ansinh.registry.models import Enrolment, PaymentAccount, Person, PersonStatus
 from ansinh.units.models import OLD_MAP_LAST_DAY, REFORM_DATE, AdminUnit, Level
 
@@ -63,8 +63,10 @@ def account_q(day: dt.date, confirmed: bool = False) -> Q:
 
 def paid_noncash_by_month(days: list[dt.date]) -> dict[str, dict[int, int]]:
     """"Paid without cash" for the months of `days`: {"YYYY-MM": {scope_commune_id: persons}},
-    from ansinh.payroll.selectors.noncash_paid_counts (one query per month)."""
-    return {m: noncash_paid_counts(dt.date(int(m[:4]), int(m[5:]), 1)) for m in sorted({f"{d:%Y-%m}" for d in days})}
+    from ansinh.payroll.selectors.noncash_paid_by_period (one query for all the months)."""
+    months = sorted({f"{d:%Y-%m}" for d in days})
+    paid = noncash_paid_by_period(months)
+    return {m: paid.get(m, {}) for m in months}
 
 
 def add_paid_noncash(rows: list[dict], day: dt.date, paid: dict[int, int] | None = None) -> list[dict]:

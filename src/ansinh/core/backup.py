@@ -280,6 +280,8 @@ def restore(archive: Path | str, force: bool = False) -> dict:
             cmd += ["--clean", "--if-exists"]
         connections.close_all()
         _run([*cmd, str(archive / PG_DUMP)], env)
+        with connection.cursor() as cur:  # pg_restore leaves the planner without statistics (core/db.py)
+            cur.execute("ANALYZE")
     else:
         target = _sqlite_path()
         target.parent.mkdir(parents=True, exist_ok=True)

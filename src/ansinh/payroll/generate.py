@@ -19,6 +19,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from ansinh.core import providers
+from ansinh.core.db import refresh_statistics
 from ansinh.core.jobs import BadInput, job_kind
 from ansinh.core.scope import scope_for, scope_from_units
 from ansinh.core.services import recorded_user
@@ -26,7 +27,7 @@ from ansinh.payroll import entitlement as E
 from ansinh.payroll.access import APPROVERS, MAKERS, NotAllowed, lock, parse_period, require, require_run
 from ansinh.payroll.models import Coefficient, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
-from ansinh.registry.models import active_in_sql, usable_account_sql
+from ansinh.registry.models import Enrolment, PaymentAccount, Person, active_in_sql, usable_account_sql
 
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
 
@@ -251,6 +252,7 @@ def _fill(run: PayrollRun) -> int:
         cur.execute(sql, params)
         n = cur.rowcount
     n += _fill_funeral(run, scope_sql, scope_params)
+    refresh_statistics(PayrollLine)  # the run's pages and the coverage read these lines next (core/db.py)
     run.summary = summarize(run)
     run.generated_at = timezone.now()
     run.save(update_fields=["summary", "generated_at"])
@@ -284,6 +286,8 @@ def generate(period: str, *, commune=None, province_code: str = "", user=None) -
             raise NotAllowed(f"generate: {'commune' if commune else 'province'} outside the scope of user "
                              f"{user.get_username()}")
     ensure_seed_data()
+    # a province's lists imported minutes ago (or a restore) must not be planned as empty tables
+    refresh_statistics(Person, Enrolment, PaymentAccount, PayrollLine)
     with transaction.atomic():
         run = PayrollRun.objects.create(period=period, scope_commune=commune, province_code=province_code,
                                         generated_by=recorded_user(user), status=RunStatus.DRAFT)

@@ -121,8 +121,21 @@ def noncash_paid_counts(month: dt.date) -> dict[int, int]:
     """scope_commune id -> number of persons paid via bank or e-wallet in reconciled lines for
     the payroll month of `month` (any day of it). For the coverage indicators."""
     period = f"{month.year:04d}-{month.month:02d}"
-    qs = (PayrollLine.objects.filter(run__period=period, run__status=RunStatus.RECONCILED,
-                                     result=LineResult.PAID, channel__in=[Channel.BANK, Channel.EWALLET],
-                                     scope_commune__isnull=False)
-          .values("scope_commune_id").annotate(n=Count("person_id", distinct=True)))
-    return {r["scope_commune_id"]: r["n"] for r in qs}
+    return noncash_paid_by_period([period]).get(period, {})
+
+
+def noncash_paid_by_period(periods) -> dict[str, dict[int, int]]:
+    """{"YYYY-MM": {scope_commune id: persons paid via bank or e-wallet}} for several payroll months
+    in one query. The reconciled runs of those months are found first (a handful of rows), so the
+    lines are read through their run index whatever the planner believes about the table."""
+    runs = dict(PayrollRun.objects.filter(period__in=list(periods), status=RunStatus.RECONCILED)
+                .values_list("pk", "period"))
+    if not runs:
+        return {}
+    qs = (PayrollLine.objects.filter(run_id__in=list(runs), result=LineResult.PAID,
+                                     channel__in=[Channel.BANK, Channel.EWALLET], scope_commune__isnull=False)
+          .values("run__period", "scope_commune_id").annotate(n=Count("person_id", distinct=True)))
+    out: dict[str, dict[int, int]] = {}
+    for r in qs:
+        out.setdefault(r["run__period"], {})[r["scope_commune_id"]] = r["n"]
+    return out

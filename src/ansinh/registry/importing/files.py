@@ -9,10 +9,11 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
+from ansinh.core.db import refresh_statistics
 from ansinh.core.jobs import BadInput, Progress
 from ansinh.core.roles import can_edit
 from ansinh.registry.importing.importer import Importer
-from ansinh.registry.models import ImportBatch
+from ansinh.registry.models import ChangeLog, Enrolment, ImportBatch, ImportRow, PaymentAccount, Person, QualityIssue
 from ansinh.registry.routing import OutsideScope
 from ansinh.text.dates import parse_month
 
@@ -52,6 +53,10 @@ def _tune_sqlite() -> None:
             cur.execute(pragma)
 
 
+# the tables an import writes in bulk (their planner statistics are refreshed after it: core/db.py)
+WRITTEN = (Person, Enrolment, PaymentAccount, QualityIssue, ChangeLog, ImportRow)
+
+
 def import_file(path, user, paid_through=None, progress: Progress | None = None, *,
                 file_name: str | None = None, province: str | None = None, job_id=None) -> dict:
     """Import one list file as `user` (an editor; the command line passes core.roles.OPERATOR,
@@ -79,8 +84,10 @@ def import_file(path, user, paid_through=None, progress: Progress | None = None,
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return Importer(parsed, path=path, file_name=name, digest=digest, user=user, paid_through=paid,
-                                 province=province, progress=progress, job_id=job_id).run()
+                report = Importer(parsed, path=path, file_name=name, digest=digest, user=user, paid_through=paid,
+                                  province=province, progress=progress, job_id=job_id).run()
+            refresh_statistics(*WRITTEN)  # the next bulk read plans with today's row counts (core/db.py)
+            return report
         except IntegrityError:
             # Another import committed the same file, or a person with the same ID, meanwhile.
             earlier = ImportBatch.objects.filter(sha256=digest).first()
