@@ -103,7 +103,10 @@ def _callback(request, body: Envelope, action: str):
     return Status(status, answer)
 
 
-@api.post("/on-disburse", response={200: Ack, 400: Ack, 401: Ack, 403: Ack, 404: Ack, 409: Ack}, tags=["G2P Connect"])
+ACKS = {200: Ack, 400: Ack, 401: Ack, 403: Ack, 404: Ack, 409: Ack}
+
+
+@api.post("/on-disburse", response=ACKS, tags=["G2P Connect"], exclude_none=True)
 def on_disburse(request, body: Envelope):
     """G2P Connect /on-disburse: the provider's statuses (rcvd, pdng, succ, rjct) for the items of
     a transaction ansinh sent it. succ → line paid, rjct → unpaid (carried into the next run);
@@ -111,8 +114,7 @@ def on_disburse(request, body: Envelope):
     return _callback(request, body, "on-disburse")
 
 
-@api.post("/disburse/txn/on-status", response={200: Ack, 400: Ack, 401: Ack, 403: Ack, 404: Ack, 409: Ack},
-          tags=["G2P Connect"])
+@api.post("/disburse/txn/on-status", response=ACKS, tags=["G2P Connect"], exclude_none=True)
 def on_status(request, body: Envelope):
     """G2P Connect /disburse/txn/on-status: the answer to ansinh's /disburse/txn/status, with the
     transaction's statuses (txnstatus_response.txn_status, a DisburseResponse); applied as /on-disburse."""
