@@ -114,3 +114,21 @@ def provider_sim_cmd(
         pass
     finally:
         sim.stop()
+
+
+@app.command("message")
+def message_cmd(run_id: int = typer.Argument(...), client_id: str = typer.Option(..., "--client"),
+                batch: int = typer.Option(1, "--batch", min=1), as_user: str = AS_USER) -> None:
+    """Print a batch's /disburse envelope as the provider receives it (signed now), for checks
+    and the examples of docs/api.md. The user --as must be allowed to send the run."""
+    from ansinh.interop import sender
+    from ansinh.interop.models import Disbursement
+    from ansinh.payroll import access
+
+    user = _user(as_user)
+    run, client = _run_and_client(run_id, client_id)
+    access.require_run(user, run, access.EXPORTERS, "show a provider message")
+    b = Disbursement.objects.filter(run=run, client=client, batch=batch).first()
+    if b is None:
+        fail(f"run {run_id} has no batch {batch} for client {client_id} (ansinh interop send first)")
+    sys.stdout.write(sender.envelope(b.header, b.message).decode() + "\n")

@@ -37,10 +37,12 @@ def _jwt_key() -> bytes:
     return hashlib.sha256(b"ansinh.interop.jwt\x00" + settings.SECRET_KEY.encode()).digest()
 
 
-def _new_key(client: MachineClient, public_key: str | None) -> tuple[ClientKey, dict]:
+def _new_key(client: MachineClient, public_key: str | None, *, secret: str | None = None,
+             key_id: str | None = None) -> tuple[ClientKey, dict]:
     """A new credential generation: a client secret, and the signing key (the given public key,
-    or a new pair whose private half is handed out once)."""
-    secret = secrets.token_urlsafe(32)
+    or a new pair whose private half is handed out once). `secret`/`key_id` given: the demo's
+    published ones (interop/demo.py, ANSINH_DEMO only)."""
+    secret = secret or secrets.token_urlsafe(32)
     out = {"client_secret": secret}
     if public_key:
         try:
@@ -50,7 +52,7 @@ def _new_key(client: MachineClient, public_key: str | None) -> tuple[ClientKey, 
     else:
         priv = signing.new_private_key()
         pub, out["private_key_pem"] = signing.public_b64(priv), signing.private_pem(priv)
-    key = ClientKey.objects.create(client=client, key_id=f"k{uuid.uuid4().hex[:12]}", secret_sha256=_sha(secret),
+    key = ClientKey.objects.create(client=client, key_id=key_id or f"k{uuid.uuid4().hex[:12]}", secret_sha256=_sha(secret),
                                    public_key=pub)
     out.update({"key_id": key.key_id, "public_key": pub})
     return key, out
@@ -59,7 +61,7 @@ def _new_key(client: MachineClient, public_key: str | None) -> tuple[ClientKey, 
 @transaction.atomic
 def create_client(client_id: str, *, name: str, organisation: str, kind: str, operations: list[str],
                   scope: list[str], provider_code: str = "", base_url: str = "", public_key: str | None = None,
-                  created_by: str = "") -> dict:
+                  created_by: str = "", _demo: dict | None = None) -> dict:
     """Register a client; returns its credentials (the secret, and a private key when ansinh made
     the pair) once: only their hashes / the public key are kept."""
     if not CLIENT_ID.fullmatch(client_id or ""):
@@ -89,7 +91,7 @@ def create_client(client_id: str, *, name: str, organisation: str, kind: str, op
     client = MachineClient.objects.create(client_id=client_id, name=name, organisation=org, kind=kind,
                                           operations=sorted(set(operations)), provider_code=provider_code,
                                           base_url=base_url.rstrip("/"), user=user, created_by=created_by)
-    _, creds = _new_key(client, public_key)
+    _, creds = _new_key(client, public_key, **(_demo or {}))
     return {**describe(client), **creds}
 
 
