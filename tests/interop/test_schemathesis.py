@@ -14,12 +14,24 @@ schema = schemathesis.openapi.from_wsgi("/api/g2p/openapi.json", application)
 
 @pytest.fixture
 def bearer(db):
+    """A valid token; and the database connection kept open across the WSGI calls (Django's
+    request_started/finished close it, ending the test's transaction on PostgreSQL: the test client
+    does the same disconnect)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test import Client
 
     from tests.interop.conftest import make_client
     from tests.interop.helpers import token
 
-    return token(Client(), make_client("bank-fuzz"))
+    tok = token(Client(), make_client("bank-fuzz"))
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield tok
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @schema.parametrize()
