@@ -184,7 +184,8 @@ class ProviderSim:
         with self._lock:
             items = [self._final_item(r) for r, v in self.ledger.items() if v["transaction_id"] == tx]
         uri = header.get("sender_uri") or f"{self.api}/disburse/txn/on-status"
-        self._enqueue(uri, "succ", tx, items, on_status=message["transaction_id"])
+        for i in range(0, len(items), 1000):  # ansinh takes bodies up to 2.5 MB: 1,000 items a message
+            self._enqueue(uri, "succ", tx, items[i:i + 1000], on_status=message["transaction_id"])
         return {"message": {"ack_status": "ACK", "timestamp": self._ts(), "correlation_id": uuid.uuid4().hex[:20]}}
 
     def _status_item(self, ref: str, status: str) -> dict:
