@@ -34,6 +34,8 @@ GROUPS = (
     ("accounts", "ansinh.accounts.cli"),
     ("payroll", "ansinh.payroll.cli"),
     ("outreach", "ansinh.outreach.cli"),
+    ("client", "ansinh.interop.client_cli"),
+    ("interop", "ansinh.interop.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
 )

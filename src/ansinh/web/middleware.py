@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
-PUBLIC_PREFIXES = ("/login/", "/static/", "/i18n/", "/public/", "/api/public/", "/healthz")
+# /api/g2p/: the machine API authenticates each call itself (bearer JWT, signed messages; ansinh.interop).
+PUBLIC_PREFIXES = ("/login/", "/static/", "/i18n/", "/public/", "/api/public/", "/api/g2p/", "/healthz")
 
 
 class LoginRequiredMiddleware:
