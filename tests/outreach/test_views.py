@@ -125,7 +125,7 @@ def test_public_page_lists_published_directives_without_log_in(demo):
     assert r.status_code == 200
     html = r.content.decode()
     seed = Directive.objects.get(pk=demo["directive"])
-    assert seed.number_symbol in html and "V/v tuyên truyền chi trả" in html and "dự thảo chưa công bố" not in html
+    assert seed.number_symbol in html and "V/v tuyên truyền Kết luận của Ban Thường vụ Tỉnh ủy" in html and "dự thảo chưa công bố" not in html
     a = seed.attachments.get()
     assert f"/public/directives/attachments/{a.pk}/" in html
     dl = anon.get(f"/public/directives/attachments/{a.pk}/")
@@ -195,8 +195,9 @@ def test_api_reads_through_the_organisation_scope(demo):
     assert [d["number_symbol"] for d in c.get("/api/outreach/directives").json()] == ["01/STTTT-TTBCXB"]
     dept = login("tinh")
     states = [t["state"] for t in dept.get("/api/outreach/tasks").json()]
-    # 3 district offices reported once; the newspaper and the station owe a report every month (overdue).
-    assert len(states) == 14 and states.count("reported") == 3 and states.count("overdue") == 10
+    # The letter asks for reports "khi có yêu cầu": the newspaper, the station and 3 district offices
+    # reported when asked, the 8 other offices are overdue, the ward's current task is not due yet.
+    assert len(states) == 14 and states.count("reported") == 5 and states.count("overdue") == 8
     assert Client().get("/api/outreach/tasks").status_code == 401
     assert c.get("/api/outreach/bulletin?commune=05977").status_code == 404  # no unit scope
     assert login("dongkinh").get("/api/outreach/bulletin?commune=05977").json()["commune_name"] == "Phường Đông Kinh"
