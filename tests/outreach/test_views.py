@@ -259,3 +259,24 @@ def test_grouped_coverage_matches_the_single_commune_count(demo):
     assert by_code["05977"]["change"] == 33.3 and by_code["06079"]["change"] == 100.0
     # Neither commune has an outreach report: both are flagged as missing outreach and ranked first.
     assert by_code["05977"]["missing"] and rows[0]["missing"]
+
+
+def test_effect_counts_a_district_report_for_its_communes_and_no_zero_without_data(demo):
+    """The demo's district culture offices report on their old-map district: each current commune
+    of that district counts the report (the effect chart no longer puts every commune at x = 0);
+    a commune with nobody counted has no share and no change (None), never 0."""
+    from ansinh.outreach import selectors
+    from ansinh.units.models import AdminUnit, Level
+
+    rows = selectors.effect(get_user_model().objects.get(username="tinh"), dt.date(2024, 1, 1), dt.date.today(), "20")
+    reported = [r for r in rows if not r["missing"]]
+    assert reported and all(r["reports"] >= 1 and r["actions"] > 0 for r in reported)
+    trang_dinh = AdminUnit.objects.get(level=Level.DISTRICT, province_code="20", name__endswith="Tràng Định",
+                                       valid_to__isnull=False)
+    assert any(AdminUnit.objects.filter(parent=trang_dinh, successions__successor_id=r["unit"].pk).exists()
+               or r["unit"].parent_id == trang_dinh.pk for r in reported)
+    for r in rows:
+        if r["beneficiaries"] == 0:
+            assert r["share_end"] is None and r["change"] is None
+    page = login("tinh").get("/outreach/effect/?start=01/01/2024&end=31/12/2030").content.decode()
+    assert "điểm %%" not in page and "%%" not in page

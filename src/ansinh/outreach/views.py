@@ -233,9 +233,15 @@ def effect(request):
     rows = selectors.effect(request.user, start, end, province) if province else []
     echarts = (Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "echarts" /
                "echarts.min.js").is_file()
-    chart = [{"name": r["name"], "value": [r["actions"], r["change"]]} for r in rows]
+    # Only communes with reported outreach are drawn: "no report" is not "0 actions".
+    chart = {"points": [{"name": r["name"], "value": [r["actions"], r["change"]], "share_end": r["share_end"]}
+                        for r in rows if not r["missing"] and r["change"] is not None],
+             "labels": {"x": _("Hoạt động tuyên truyền đã báo cáo (của xã và huyện cũ)"),
+                        "y": _("Thay đổi tỷ lệ có tài khoản (điểm phần trăm)"),
+                        "actions": _("hoạt động"), "points": _("điểm phần trăm"), "end": _("tỷ lệ cuối kỳ")}}
     return render(request, "outreach/effect.html", {"rows": rows, "start": start, "end": end, "echarts": echarts,
-                                                    "chart": chart})
+                                                    "chart": chart,
+                                                    "not_drawn": sum(1 for r in rows if r["missing"])})
 
 
 # --------------------------------------------------------------------------- public (no log-in)
