@@ -49,7 +49,7 @@ def cells(points: list[tuple[object, float, float]]) -> dict[object, list[list[t
 @lru_cache(maxsize=16)
 def _cells(pts: tuple) -> tuple:
     import shapely
-    from shapely.geometry import MultiPoint, Point, Polygon
+    from shapely.geometry import MultiPoint, Point
 
     if not pts:
         return ()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
@@ -130,7 +131,12 @@ class TaskRow:
 
     @property
     def state_label(self) -> str:
-        return rules.STATE_LABELS[self.state]
+        return gettext(rules.STATE_LABELS[self.state])
+
+
+def state_labels() -> dict[str, str]:
+    """The task states' words in the reader's language, for pages."""
+    return {k: gettext(v) for k, v in rules.STATE_LABELS.items()}
 
 
 def task_rows(tasks: QuerySet, today: dt.date | None = None) -> list[TaskRow]:

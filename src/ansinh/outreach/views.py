@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ansinh.core.jobs import BadInput
 from ansinh.core.selectors import province_place
 from ansinh.core.uploads import protect, read_uploaded, stored_file_response
-from ansinh.outreach import rules, selectors, services
+from ansinh.outreach import selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
 from ansinh.outreach.rendering import PdfUnavailable, render_directive
 from ansinh.text.dates import parse_day
@@ -38,7 +38,7 @@ def home(request):
     user = request.user
     rows = selectors.task_rows(selectors.visible_tasks(user))
     ctx = {"rows": rows, "counts": selectors.state_counts(rows), "is_department": selectors.is_department(user),
-           "directives": list(selectors.directive_list(user)[:20]), "labels": rules.STATE_LABELS}
+           "directives": list(selectors.directive_list(user)[:20]), "labels": selectors.state_labels()}
     return render(request, "outreach/home.html", ctx)
 
 
@@ -58,7 +58,7 @@ def directive_detail(request, pk: int):
     if d is None:
         raise Http404
     rows = selectors.task_rows(selectors.visible_tasks(request.user).filter(directive=d))
-    ctx = {"d": d, "rows": rows, "counts": selectors.state_counts(rows), "labels": rules.STATE_LABELS,
+    ctx = {"d": d, "rows": rows, "counts": selectors.state_counts(rows), "labels": selectors.state_labels(),
            "recipients": list(d.recipients.select_related("organisation")),
            "implements": list(d.implements.all()), "attachments": list(d.attachments.all()),
            "can_manage": services.can_manage(request.user) and selectors.is_department(request.user),
@@ -182,7 +182,7 @@ def summary(request):
         resp["Content-Disposition"] = 'attachment; filename="tong-hop-tuyen-truyen.docx"'
         return resp
     ctx = {"rows": rows, "by": by, "start": start, "end": end, "metrics": METRICS, "states": states,
-           "counts": selectors.state_counts(states), "labels": rules.STATE_LABELS, "qs": request.GET.urlencode()}
+           "counts": selectors.state_counts(states), "labels": selectors.state_labels(), "qs": request.GET.urlencode()}
     return render(request, "outreach/summary.html", ctx)
 
 

@@ -30,7 +30,7 @@ def category_label(code: str) -> str:
     code = (code or "").strip()
     if not code:
         return _("Chưa xác định diện (xem các dòng)")
-    return " + ".join(CATEGORY_LABELS.get(c, c) for c in code.split("+"))
+    return " + ".join(_(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else c for c in code.split("+"))
 
 
 def reason_labels() -> dict[str, str]:
