@@ -94,6 +94,8 @@ def dashboard(request):
         "month_value": f"{day:%Y-%m}", "snapshot": use_snap, "unit_base": reverse("accounts:dashboard") + "units/",
         "chart": _chart(series),
         "map_cells": kpi.map_cells(communes, map_) | {"labels": _map_labels()},
+        # "paid without cash" has a figure only for a month with a reconciled payroll (else "—", not 0)
+        "paid_reported": any(kpi.paid_noncash_by_month([day]).values()),
     }
     return render(request, "accounts/dashboard.html", ctx)
 

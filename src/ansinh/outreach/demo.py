@@ -181,7 +181,9 @@ def demo_setup(**kwargs) -> dict:
     issue_directive(d, ISSUED_ON)
     from ansinh.outreach.rendering import render_docx, letter_from_directive
 
-    add_attachment(d, "Công văn (bản .docx)", f"{d.number:02d}-{SYMBOL}.docx", render_docx(letter_from_directive(d)))
+    # Said where the letter is read: its number and day are ansinh's, the original leaves them blank.
+    add_attachment(d, f"Công văn (bản .docx; số {d.number:02d} và ngày {ISSUED_ON:%d/%m/%Y} do ansinh cấp, "
+                      "bản gốc để trống)", f"{d.number:02d}-{SYMBOL}.docx", render_docx(letter_from_directive(d)))
     publish_directive(d)
     # Reports: the newspaper and the radio-TV station and three district offices reported; the others are overdue.
     by_org = {t.recipient_id: t for t in d.tasks.all()}

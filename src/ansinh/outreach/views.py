@@ -17,7 +17,7 @@ from ansinh.core.selectors import province_place
 from ansinh.core.uploads import protect, read_uploaded, stored_file_response
 from ansinh.outreach import selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
-from ansinh.outreach.rendering import PdfUnavailable, render_directive
+from ansinh.outreach.rendering import PdfUnavailable, letter_from_directive, render_directive
 from ansinh.text.dates import parse_day
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -62,8 +62,20 @@ def directive_detail(request, pk: int):
            "recipients": list(d.recipients.select_related("organisation")),
            "implements": list(d.implements.all()), "attachments": list(d.attachments.all()),
            "can_manage": services.can_manage(request.user) and selectors.is_department(request.user),
-           "totals": selectors.totals(request.user, directive=d.pk)}
+           "totals": selectors.totals(request.user, directive=d.pk),
+           "letter": letter_from_directive(d), "targets": _targets(d)}
     return render(request, "outreach/directive_detail.html", ctx)
+
+
+def _targets(d) -> list[dict]:
+    """The directive's targets with their dates as dates (shown dd/mm/yyyy)."""
+    out = []
+    for t in d.targets or []:
+        try:
+            out.append({"low": t["low"], "high": t.get("high") or t["low"], "by": dt.date.fromisoformat(t["by"])})
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
 
 
 @login_required
