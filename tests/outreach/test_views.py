@@ -196,8 +196,10 @@ def test_api_reads_through_the_organisation_scope(demo):
     dept = login("tinh")
     states = [t["state"] for t in dept.get("/api/outreach/tasks").json()]
     # The letter asks for reports "khi có yêu cầu": the newspaper, the station and 3 district offices
-    # reported when asked, the 8 other offices are overdue, the ward's current task is not due yet.
-    assert len(states) == 14 and states.count("reported") == 5 and states.count("overdue") == 8
+    # reported when asked in 2024, the 8 other offices are overdue; the newspaper's latest request and
+    # the ward's current task are not due yet.
+    assert len(states) == 15 and states.count("reported") == 5 and states.count("overdue") == 8
+    assert states.count("pending") == 2
     assert Client().get("/api/outreach/tasks").status_code == 401
     assert c.get("/api/outreach/bulletin?commune=05977").status_code == 404  # no unit scope
     assert login("dongkinh").get("/api/outreach/bulletin?commune=05977").json()["commune_name"] == "Phường Đông Kinh"

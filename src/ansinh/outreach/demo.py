@@ -167,6 +167,12 @@ def demo_setup(**kwargs) -> dict:
         for key in ("bao_ls", "dai_ptth")
     ] + [{"recipient": o, "topic": non_cash, "due_date": dt.date(2024, 3, 25), "periodicity": Periodicity.ON_REQUEST,
           "description": SECTIONS[2][1][0]} for o in offices] + [
+        # The department's latest request to the newspaper ("khi có yêu cầu"): due in two weeks.
+        {"recipient": orgs["bao_ls"], "topic": non_cash, "due_date": timezone.localdate() + dt.timedelta(days=14),
+         "periodicity": Periodicity.ON_REQUEST,
+         "description": "Báo cáo kết quả tuyên truyền chi trả trợ cấp an sinh xã hội không dùng tiền mặt theo yêu "
+                        "cầu của Sở (kèm danh sách tin, bài đã đăng)."},
+    ] + [
         # Today's ward culture office (after the 2025 reform) carries section 3 on in Đông Kinh: a task of
         # the demo, not an addressee of the letter.
         {"recipient": orgs["vhxh_dongkinh"], "topic": non_cash, "due_date": timezone.localdate() + dt.timedelta(days=20),
@@ -186,7 +192,7 @@ def demo_setup(**kwargs) -> dict:
                       "bản gốc để trống)", f"{d.number:02d}-{SYMBOL}.docx", render_docx(letter_from_directive(d)))
     publish_directive(d)
     # Reports: the newspaper and the radio-TV station and three district offices reported; the others are overdue.
-    by_org = {t.recipient_id: t for t in d.tasks.all()}
+    by_org = {t.recipient_id: t for t in d.tasks.filter(due_date__year=ISSUED_ON.year)}  # the 2024 requests
     tz = timezone.get_current_timezone()
     reported = [
         (orgs["bao_ls"], dict(articles=12, notes="Chuyên mục \"An sinh không tiền mặt\" trên Báo Lạng Sơn điện tử."),
