@@ -2,6 +2,8 @@
 download its outreach list; the dashboard's screenshot is saved as a test artefact."""
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 
 import openpyxl
@@ -46,8 +48,16 @@ def test_province_officer_dashboard_map_drill_down_outreach(browser_page, artifa
     login(page, "tinh")
     page.goto(page.base_url + "/accounts/?month=2024-12&map=old")
     page.wait_for_selector("#coverage-chart[data-ready='1'] svg")
-    page.wait_for_selector("#coverage-map[data-ready='1'] .commune-bubble")
-    assert int(page.get_attribute("#coverage-map", "data-bubbles")) == 30
+    page.wait_for_selector("#coverage-map[data-ready='1'] .commune-cell")
+    # Every commune of the province is a shape (the approximate map); the 30 with people carry figures.
+    assert int(page.get_attribute("#coverage-map", "data-cells")) > 150
+    assert int(page.get_attribute("#coverage-map", "data-mine")) >= 30
+    assert page.locator("#map-legend").is_visible()
+    # Hovering a commune names it, with its share written the Vietnamese way.
+    page.locator("#coverage-map path.commune-mine").first.hover()
+    tip = page.locator(".leaflet-tooltip").first.inner_text()
+    assert "\n" in tip and ("%" in tip or "chưa có số liệu" in tip), tip
+    assert not re.search(r"\d\.\d%", tip), tip  # 71,4% not 71.4%
     share = float(page.inner_text("#total-share").replace(",", "."))  # vi: decimal comma
     assert 60 <= share <= 90, share
     assert page.locator("#commune-ranking tbody tr").count() == 30

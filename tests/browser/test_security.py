@@ -26,7 +26,7 @@ def test_pages_work_under_the_csp(browser_page):
     page.add_init_script(WATCH)
     login(page, "tinh")
     for path, ready in [("/", "[data-testid=whoami]"), ("/accounts/?month=2024-12&map=old", "#coverage-chart[data-ready='1'] svg"),
-                        ("/accounts/?month=2024-12&map=old", "#coverage-map[data-ready='1'] .commune-bubble"), ("/registry/review/", "main"),
+                        ("/accounts/?month=2024-12&map=old", "#coverage-map[data-ready='1'] .commune-cell"), ("/registry/review/", "main"),
                         ("/outreach/effect/?start=01/01/2024", "main"), ("/jobs/", "main")]:
         page.goto(page.base_url + path)
         page.wait_for_load_state("load")

@@ -10,6 +10,7 @@ from docx import Document
 
 from ansinh.cli import main
 from ansinh.outreach.rendering import soffice_path
+from ansinh.outreach.demo import SUBJECT
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_directive_list_json_and_text(demo, capsys):
     assert rc == 0
     rows = json.loads(out)
     assert rows == [{"id": demo["directive"], "number_symbol": "01/STTTT-TTBCXB", "date": "2024-02-05",
-                     "subject": "V/v tuyên truyền chi trả chính sách an sinh xã hội không dùng tiền mặt",
+                     "subject": "V/v " + SUBJECT,
                      "status": "published", "organisation": "Sở Thông tin và Truyền thông tỉnh Lạng Sơn"}]
     rc, out, _ = run(capsys, "outreach", "directive", "list")
     assert rc == 0 and "01/STTTT-TTBCXB" in out and "published" in out

@@ -54,7 +54,7 @@ def test_docx_page_setup_font_and_blocks(seed):
     assert all(r.bold for p in right[:2] for r in p.runs)
     number_cell = [p.text for p in header.cell(1, 0).paragraphs]
     assert number_cell[0] == f"Số: {seed.number:02d}/STTTT-TTBCXB"
-    assert number_cell[1].startswith("V/v tuyên truyền chi trả")
+    assert number_cell[1].startswith("V/v tuyên truyền Kết luận của Ban Thường vụ Tỉnh ủy")
     date_par = header.cell(1, 1).paragraphs[0]
     assert date_par.text == "Lạng Sơn, ngày 05 tháng 02 năm 2024"
     assert all(r.italic for r in date_par.runs)
@@ -62,15 +62,16 @@ def test_docx_page_setup_font_and_blocks(seed):
     texts = [p.text for p in doc.paragraphs]
     k = texts.index("Kính gửi:")
     assert texts[k + 1] == "- Báo Lạng Sơn;"
-    assert texts[k + 2] == "- Đài Phát thanh và Truyền hình tỉnh Lạng Sơn;"
-    assert "- Phòng Văn hóa và Thông tin các huyện, thành phố;" in texts[k + 3:k + 6]
+    assert texts[k + 2] == "- Đài Phát thanh và Truyền hình tỉnh;"
+    assert texts[k + 3] == "- Phòng Văn hóa và Thông tin các huyện, thành phố."
     body = "\n".join(texts[k:])
-    for ref in ("316/VP-NC", "404/VP-KGVX", "121/SLĐTBXH-BTXHTE", "30% đến 40%", "70% đến 80%"):
+    for ref in ("316/VP-NC ngày 18/01/2023", "404/VP-KGVX ngày 24/01/2024", "121/SLĐT BXH-BTXHTE ngày 17/01/2024",
+                "30-40%", "70-80%", "báo cáo kết quả về Sở khi có yêu cầu"):
         assert ref in body
 
     bottom = doc.tables[-1]
     noi_nhan = [p.text for p in bottom.cell(0, 0).paragraphs]
-    assert noi_nhan[0] == "Nơi nhận:" and noi_nhan[1] == "- Như trên;" and noi_nhan[-1] == "- Lưu: VT, TTBCXB."
+    assert noi_nhan[0] == "Nơi nhận:" and noi_nhan[1] == "- Như trên;" and noi_nhan[-1] == "- Lưu: VT, TTBCXB (LMV)."
     assert all(r.bold and r.italic for r in bottom.cell(0, 0).paragraphs[0].runs)
     sign = [p.text for p in bottom.cell(0, 1).paragraphs if p.text]
     assert sign == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", seed.signer_name]

@@ -109,7 +109,25 @@ def test_demo_setup_is_the_seed_letter_with_reports_and_overdue(demo):
     assert d.organisation.name == "Sở Thông tin và Truyền thông tỉnh Lạng Sơn"
     assert d.number_symbol.endswith("/STTTT-TTBCXB") and d.date == dt.date(2024, 2, 5)
     assert d.status == DirectiveStatus.PUBLISHED and d.attachments.count() == 1
-    assert {i.number_symbol for i in d.implements.all()} == {"316/VP-NC", "404/VP-KGVX", "121/SLĐTBXH-BTXHTE"}
+    # The letter's facts (/work/shared/reference/seed-letter.txt): subject with both topics, the three
+    # documents it implements with their dates, its sections, addressees, "Nơi nhận" and signer.
+    assert d.subject.startswith("tuyên truyền Kết luận của Ban Thường vụ Tỉnh ủy") and "4531-KL/TU" in d.subject
+    assert d.subject.endswith("chi trả trợ cấp an sinh xã hội không dùng tiền mặt đến các đối tượng hưởng chính sách")
+    assert [(i.number_symbol, i.date) for i in d.implements.all()] == [
+        ("316/VP-NC", dt.date(2023, 1, 18)), ("404/VP-KGVX", dt.date(2024, 1, 24)),
+        ("121/SLĐT BXH-BTXHTE", dt.date(2024, 1, 17))]
+    for text in ("1. Tuyên truyền Kết luận", "2. Tuyên truyền thực hiện chi trả", "3. Đề nghị Phòng Văn hóa",
+                 "báo cáo kết quả về Sở khi có yêu cầu", "từ 3,04% lên 30-40%"):
+        assert text in d.body
+    assert d.place == "Lạng Sơn"  # from the issuing body's province, not a model default
+    assert (d.signing_mode, d.signing_authority, d.signer_title, d.signer_name) == (
+        "KT.", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Hải Yến")
+    assert d.cc == ["Lãnh đạo Sở", "Trung tâm VHNTTTT các huyện, TP", "Phòng TTBCXB, VP", "Trung tâm CNS (đăng tải)"]
+    assert d.archive == "VT, TTBCXB (LMV)"
+    from ansinh.outreach.rendering import letter_from_directive
+
+    assert letter_from_directive(d).addressees == [
+        "Báo Lạng Sơn", "Đài Phát thanh và Truyền hình tỉnh", "Phòng Văn hóa và Thông tin các huyện, thành phố"]
     assert set(d.topics.values_list("name", flat=True)) == {"Sắp xếp đơn vị hành chính",
                                                              "Chi trả an sinh xã hội không dùng tiền mặt"}
     assert d.targets == [{"by": "2024-06-30", "low": 30, "high": 40}, {"by": "2024-12-31", "low": 70, "high": 80}]

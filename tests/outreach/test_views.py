@@ -70,7 +70,7 @@ def test_culture_office_reports_with_a_photo_and_the_department_sees_it_counted(
 
 
 def test_outreach_user_sees_only_its_organisation(demo):
-    other = Task.objects.get(directive_id=demo["directive"], recipient__name="Báo Lạng Sơn")
+    other = Task.objects.filter(directive_id=demo["directive"], recipient__name="Báo Lạng Sơn").first()
     mine = Task.objects.get(directive_id=demo["directive"], recipient__name="Phòng Văn hóa - Xã hội phường Đông Kinh")
     c = login("vhxh_dongkinh")
     assert c.get(f"/outreach/tasks/{other.pk}/").status_code == 404
@@ -125,7 +125,7 @@ def test_public_page_lists_published_directives_without_log_in(demo):
     assert r.status_code == 200
     html = r.content.decode()
     seed = Directive.objects.get(pk=demo["directive"])
-    assert seed.number_symbol in html and "V/v tuyên truyền chi trả" in html and "dự thảo chưa công bố" not in html
+    assert seed.number_symbol in html and "V/v tuyên truyền Kết luận của Ban Thường vụ Tỉnh ủy" in html and "dự thảo chưa công bố" not in html
     a = seed.attachments.get()
     assert f"/public/directives/attachments/{a.pk}/" in html
     dl = anon.get(f"/public/directives/attachments/{a.pk}/")
@@ -195,8 +195,11 @@ def test_api_reads_through_the_organisation_scope(demo):
     assert [d["number_symbol"] for d in c.get("/api/outreach/directives").json()] == ["01/STTTT-TTBCXB"]
     dept = login("tinh")
     states = [t["state"] for t in dept.get("/api/outreach/tasks").json()]
-    # 3 district offices reported once; the newspaper and the station owe a report every month (overdue).
-    assert len(states) == 14 and states.count("reported") == 3 and states.count("overdue") == 10
+    # The letter asks for reports "khi có yêu cầu": the newspaper, the station and 3 district offices
+    # reported when asked in 2024, the 8 other offices are overdue; the newspaper's latest request and
+    # the ward's current task are not due yet.
+    assert len(states) == 15 and states.count("reported") == 5 and states.count("overdue") == 8
+    assert states.count("pending") == 2
     assert Client().get("/api/outreach/tasks").status_code == 401
     assert c.get("/api/outreach/bulletin?commune=05977").status_code == 404  # no unit scope
     assert login("dongkinh").get("/api/outreach/bulletin?commune=05977").json()["commune_name"] == "Phường Đông Kinh"
@@ -258,3 +261,24 @@ def test_grouped_coverage_matches_the_single_commune_count(demo):
     assert by_code["05977"]["change"] == 33.3 and by_code["06079"]["change"] == 100.0
     # Neither commune has an outreach report: both are flagged as missing outreach and ranked first.
     assert by_code["05977"]["missing"] and rows[0]["missing"]
+
+
+def test_effect_counts_a_district_report_for_its_communes_and_no_zero_without_data(demo):
+    """The demo's district culture offices report on their old-map district: each current commune
+    of that district counts the report (the effect chart no longer puts every commune at x = 0);
+    a commune with nobody counted has no share and no change (None), never 0."""
+    from ansinh.outreach import selectors
+    from ansinh.units.models import AdminUnit, Level
+
+    rows = selectors.effect(get_user_model().objects.get(username="tinh"), dt.date(2024, 1, 1), dt.date.today(), "20")
+    reported = [r for r in rows if not r["missing"]]
+    assert reported and all(r["reports"] >= 1 and r["actions"] > 0 for r in reported)
+    trang_dinh = AdminUnit.objects.get(level=Level.DISTRICT, province_code="20", name__endswith="Tràng Định",
+                                       valid_to__isnull=False)
+    assert any(AdminUnit.objects.filter(parent=trang_dinh, successions__successor_id=r["unit"].pk).exists()
+               or r["unit"].parent_id == trang_dinh.pk for r in reported)
+    for r in rows:
+        if r["beneficiaries"] == 0:
+            assert r["share_end"] is None and r["change"] is None
+    page = login("tinh").get("/outreach/effect/?start=01/01/2024&end=31/12/2030").content.decode()
+    assert "điểm %%" not in page and "%%" not in page

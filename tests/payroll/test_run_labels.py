@@ -71,3 +71,31 @@ def test_run_list_shows_province_and_users_by_name(make_person, commune):
     assert f"Toàn tỉnh {province.short_name}" in text
     assert "Nguyễn Văn Lập" in text and "Trần Thị Duyệt" in text
     assert "lapbang7" not in text and "duyetbang7" not in text
+
+
+def test_result_reasons_in_words_raw_code_only_in_the_tooltip(make_person, commune):
+    run = _run(make_person, commune)
+    lines = list(run.lines.order_by("id"))
+    reasons = ["not_collected", "account_closed", "XYZ-42"]
+    for ln, code in zip(lines, reasons):
+        PayrollLine.objects.filter(pk=ln.pk).update(result="unpaid", active=False, result_reason=code)
+    c = Client()
+    assert c.login(username="duyetbang7", password=PASSWORD)
+    page = c.get(reverse("payroll:run", args=[run.pk])).content.decode()
+    text = _visible(page)
+    for code in reasons:
+        assert code not in text, code
+        assert f'data-reason="{code}"' in page  # kept for the tooltip
+    for words in ("Người hưởng không đến nhận", "Tài khoản đã đóng", "Lý do khác của đơn vị chi trả"):
+        assert words in text, words
+
+
+def test_province_files_name_the_province(make_person, commune):
+    from ansinh.core.selectors import province_short_name
+    from ansinh.payroll.files import run_scope_label
+
+    run = _run(make_person, commune)
+    name = province_short_name(commune.province_code)
+    assert name and run_scope_label(run) == f"Toàn tỉnh {name}"
+    run.scope_commune = commune
+    assert run_scope_label(run) == commune.name

@@ -362,7 +362,8 @@ def series(user, days: list[dt.date], level: str, map_: str, unit_id: int | None
     paid = paid_noncash_by_month(days)  # one payroll query for every point
     for d in days:
         rows = by_day.get(d, []) if d in computed else group_rows(user, d, with_paid=False)
-        add_paid_noncash(rows, d, paid.get(f"{d:%Y-%m}", {}))
+        month_paid = paid.get(f"{d:%Y-%m}", {})
+        add_paid_noncash(rows, d, month_paid)
         if province:
             rows = [r for r in rows if r["province_code"] == province]
         units = rollup(rows, d, level, map_, user, province, idx=idx)
@@ -370,5 +371,36 @@ def series(user, days: list[dt.date], level: str, map_: str, unit_id: int | None
             units = [u for u in units if u.unit.pk == unit_id]
         tot = total(units, d, province)
         tot["day"] = d.isoformat()
+        tot["paid_reported"] = bool(month_paid)  # a reconciled payroll of that month exists (else no figure)
         out.append(tot)
     return out
+
+
+# ----------------------------------------------------------------------------- map
+
+def map_cells(communes: list[UnitCoverage], map_: str) -> dict:
+    """The coverage map: every commune of the provinces of `communes` on `map_` as an
+    approximate shape (accounts/mapshapes.py), with the figures of those in `communes` (the
+    user's scope); the others are drawn for orientation, by name only. `own` marks the user's
+    communes when they are a part of the province (a commune officer's are highlighted)."""
+    from ansinh.accounts import mapshapes
+
+    provinces = frozenset(u.unit.province_code for u in communes)
+    if not provinces:
+        return {"cells": [], "approximate": True, "own": False}
+    units = [u for u in map_units(unit_index(provinces), "commune", map_, provinces) if u.lat is not None]
+    shapes = mapshapes.cells([(u.pk, u.lat, u.lon) for u in units])
+    mine = {u.unit.pk: u for u in communes}
+    own = len(mine) < len(units)
+    out = []
+    for u in units:
+        if u.pk not in shapes:
+            continue
+        cell = {"id": u.pk, "name": u.name, "rings": shapes[u.pk], "lat": u.lat, "lon": u.lon}
+        c = mine.get(u.pk)
+        if c is not None:
+            n = c.counts.beneficiaries
+            cell.update(mine=True, beneficiaries=n, with_account=c.counts.with_account,
+                        share=c.share if n else None, band=c.band if n else "none")
+        out.append(cell)
+    return {"cells": out, "approximate": True, "own": own}

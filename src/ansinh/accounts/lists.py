@@ -8,6 +8,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.translation import gettext, gettext_noop
 
 from ansinh.accounts import rules
 from ansinh.accounts.kpi import account_q, alive_q
@@ -18,11 +19,13 @@ from ansinh.registry.models import Enrolment, IssueStatus, PaymentAccount, Perso
 from ansinh.units.models import AdminUnit, Level
 # ----------------------------------------------------------------------------- people without an account
 
+# Vietnamese in the outreach lists (files for the villages); pages show them in the reader's
+# language (gettext_noop marks them for the catalogue, `gettext` translates them on pages).
 MISSING_LABELS = {
-    "no_account": "Chưa có tài khoản",
-    "unconfirmed": "Tài khoản chưa được ngân hàng xác nhận",
-    "holder_mismatch": "Tên chủ tài khoản không khớp",
-    "id_problem": "Thiếu hoặc sai số định danh",
+    "no_account": gettext_noop("Chưa có tài khoản"),
+    "unconfirmed": gettext_noop("Tài khoản chưa được ngân hàng xác nhận"),
+    "holder_mismatch": gettext_noop("Tên chủ tài khoản không khớp"),
+    "id_problem": gettext_noop("Thiếu hoặc sai số định danh"),
 }
 
 
@@ -147,25 +150,28 @@ def people_without(user, unit: AdminUnit, day: dt.date | None = None, *, village
             missing.append("id_problem")
         out.append({"person": p, "village": p.village or "", "missing": missing,
                     "missing_labels": [MISSING_LABELS[m] for m in missing],
-                    "authorised": list(p.authorised.all()), "bring": what_to_bring(p, missing)})
+                    "missing_display": [gettext(MISSING_LABELS[m]) for m in missing],
+                    "authorised": list(p.authorised.all()), "bring": what_to_bring(p, missing),
+                    "bring_display": what_to_bring(p, missing, gettext)})
     return out
 
 
-def what_to_bring(person, missing: list[str]) -> str:
+def what_to_bring(person, missing: list[str], tr=lambda s: s) -> str:
+    """What the person brings to open or fix an account (Vietnamese; `tr=gettext` on pages)."""
     parts = []
     if "no_account" in missing or "id_problem" in missing:
-        parts.append("Căn cước (thẻ gắn chip) của đối tượng")
+        parts.append(tr(gettext_noop("Căn cước (thẻ gắn chip) của đối tượng")))
     if "no_account" in missing:
         auth = list(person.authorised.all())
         if auth:
-            parts.append("Căn cước và giấy ủy quyền của người được ủy quyền (" +
+            parts.append(tr(gettext_noop("Căn cước và giấy ủy quyền của người được ủy quyền")) + " (" +
                          ", ".join(a.full_name for a in auth) + ")")
         else:
-            parts.append("Nếu ủy quyền: họ tên, số định danh, căn cước của người được ủy quyền")
+            parts.append(tr(gettext_noop("Nếu ủy quyền: họ tên, số định danh, căn cước của người được ủy quyền")))
     if "unconfirmed" in missing:
-        parts.append("Đến ngân hàng/điểm giao dịch để kích hoạt tài khoản")
+        parts.append(tr(gettext_noop("Đến ngân hàng/điểm giao dịch để kích hoạt tài khoản")))
     if "holder_mismatch" in missing:
-        parts.append("Giấy tờ của chủ tài khoản để đối chiếu họ tên")
+        parts.append(tr(gettext_noop("Giấy tờ của chủ tài khoản để đối chiếu họ tên")))
     return "; ".join(parts)
 
 

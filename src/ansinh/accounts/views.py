@@ -53,20 +53,24 @@ def _series_days(day: dt.date, computed: list[dt.date]) -> list[dt.date]:
 
 
 def _chart(series: list[dict]) -> dict:
-    return {"days": [p["day"] for p in series], "share": [p["share"] for p in series],
-            "confirmed": [p["confirmed_share"] for p in series],
-            "paid": [rules.share(p["paid_noncash"], p["beneficiaries"]) for p in series],
-            "paid_count": [p["paid_noncash"] for p in series],
+    """The time series for ECharts: a point with nobody counted, or a month without a
+    reconciled payroll ("paid without cash"), is null (a gap), never 0."""
+    def known(p, v):
+        return v if p["beneficiaries"] else None
+
+    return {"days": [p["day"] for p in series], "share": [known(p, p["share"]) for p in series],
+            "confirmed": [known(p, p["confirmed_share"]) for p in series],
+            "paid": [rules.share(p["paid_noncash"], p["beneficiaries"]) if p["beneficiaries"] and p.get("paid_reported")
+                     else None for p in series],
+            "paid_count": [p["paid_noncash"] if p.get("paid_reported") else None for p in series],
+            "beneficiaries": [p["beneficiaries"] for p in series],
             "low": [p["target_low"] for p in series], "high": [p["target_high"] for p in series],
             "labels": {"share": _("Có tài khoản"), "confirmed": _("Đã xác nhận"), "band": _("Dải mục tiêu"),
-                       "paid": _("Đã chi không dùng tiền mặt")}}
+                       "paid": _("Đã chi không dùng tiền mặt"), "nodata": _("chưa có số liệu")}}
 
 
-def _point(u: kpi.UnitCoverage) -> dict:
-    return {"id": u.unit.pk, "code": u.unit.code, "name": u.unit.name, "lat": u.unit.lat, "lon": u.unit.lon,
-            "beneficiaries": u.counts.beneficiaries, "with_account": u.counts.with_account,
-            "confirmed": u.counts.confirmed, "paid_noncash": u.counts.paid_noncash, "share": u.share,
-            "target_low": u.target_low, "target_high": u.target_high, "band": u.band}
+def _map_labels() -> dict:
+    return {"people": _("đối tượng có tài khoản"), "nodata": _("chưa có số liệu")}
 
 
 @login_required
@@ -89,7 +93,9 @@ def dashboard(request):
         "months": sorted({(d.year, d.month) for d in computed if d >= dt.date(2024, 1, 1)}, reverse=True),
         "month_value": f"{day:%Y-%m}", "snapshot": use_snap, "unit_base": reverse("accounts:dashboard") + "units/",
         "chart": _chart(series),
-        "points": [_point(u) for u in communes if u.unit.lat is not None and u.counts.beneficiaries],
+        "map_cells": kpi.map_cells(communes, map_) | {"labels": _map_labels()},
+        # "paid without cash" has a figure only for a month with a reconciled payroll (else "—", not 0)
+        "paid_reported": any(kpi.paid_noncash_by_month([day]).values()),
     }
     return render(request, "accounts/dashboard.html", ctx)
 

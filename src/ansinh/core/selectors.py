@@ -106,11 +106,15 @@ def province_for(user=None, given: str = "") -> str:
     return installation_province()
 
 
+def province_short_name(code: str) -> str:
+    """The current short name of the province `code` ("04" -> "Cao Bằng"); "" when unknown."""
+    from ansinh.units.models import Level
+
+    unit = AdminUnit.objects.filter(code=code, level=Level.PROVINCE, valid_to__isnull=True).first() if code else None
+    return unit.short_name if unit else ""
+
+
 def province_place(user=None) -> str:
     """The short name of the province `province_for(user)` gives ("Cao Bằng"), "" when none:
     the place written on a province's documents."""
-    from ansinh.units.models import Level
-
-    code = province_for(user)
-    unit = AdminUnit.objects.filter(code=code, level=Level.PROVINCE, valid_to__isnull=True).first() if code else None
-    return unit.short_name if unit else ""
+    return province_short_name(province_for(user))

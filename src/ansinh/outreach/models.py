@@ -62,11 +62,11 @@ class Topic(models.Model):
 class Directive(ScopeKeys):
     organisation = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("Cơ quan ban hành"))
-    superior_body = models.CharField(_("Cơ quan chủ quản"), max_length=200, blank=True)  # "UBND TỈNH LẠNG SƠN"
+    superior_body = models.CharField(_("Cơ quan chủ quản"), max_length=200, blank=True)  # "UBND TỈNH CAO BẰNG"
     symbol = models.CharField(_("Ký hiệu"), max_length=60)  # "STTTT-TTBCXB"
     number = models.PositiveIntegerField(_("Số"), null=True, blank=True)  # allocated when issued
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    place = models.CharField(_("Địa danh"), max_length=100, default="Lạng Sơn")
+    place = models.CharField(_("Địa danh"), max_length=100, blank=True)  # the province's, see services
     date = models.DateField(_("Ngày ban hành"), null=True, blank=True)
     subject = models.CharField(_("Trích yếu (V/v …)"), max_length=500)  # without the "V/v " prefix
     body = models.TextField(_("Nội dung"), blank=True)  # paragraphs separated by blank lines

@@ -99,7 +99,7 @@ def letter_from_directive(d) -> Letter:
     body = paragraphs(d.body)
     impl = list(d.implements.order_by("order", "id"))
     if impl and not body:
-        body = ["Thực hiện " + "; ".join(_impl_text(i) for i in impl) + "."]
+        body = ["Thực hiện " + "; ".join(implemented_text(i) for i in impl) + "."]
     return Letter(
         superior_body=d.superior_body, issuing_body=issuing_body_line(d.organisation.name, d.superior_body), number_symbol=d.number_symbol,
         subject=subject_line(d.subject), place_date=place_date(d.place, d.date), addressees=addressees,
@@ -107,11 +107,13 @@ def letter_from_directive(d) -> Letter:
         signer_name=d.signer_name, cc=list(d.cc or []), archive=d.archive or "VT")
 
 
-def _impl_text(i) -> str:
+def implemented_text(i, about: bool = True) -> str:
+    """"Công văn số 404/VP-KGVX ngày 24/01/2024 của UBND tỉnh về việc …" (without "về việc …"
+    when `about` is false): how a letter cites a document it implements."""
     when = f" ngày {i.date:%d/%m/%Y}" if i.date else ""
     of = f" của {i.issuer}" if i.issuer else ""
-    about = f" về việc {i.summary}" if i.summary else ""
-    return f"Công văn số {i.number_symbol}{when}{of}{about}"
+    what = f" về việc {i.summary}" if about and i.summary else ""
+    return f"Công văn số {i.number_symbol}{when}{of}{what}"
 
 
 # --------------------------------------------------------------------------- .docx

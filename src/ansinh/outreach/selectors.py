@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
@@ -130,7 +131,12 @@ class TaskRow:
 
     @property
     def state_label(self) -> str:
-        return rules.STATE_LABELS[self.state]
+        return gettext(rules.STATE_LABELS[self.state])
+
+
+def state_labels() -> dict[str, str]:
+    """The task states' words in the reader's language, for pages."""
+    return {k: gettext(v) for k, v in rules.STATE_LABELS.items()}
 
 
 def task_rows(tasks: QuerySet, today: dt.date | None = None) -> list[TaskRow]:
@@ -334,17 +340,31 @@ def bulletin_communes(user) -> list[AdminUnit]:
 
 def effect(user, start: dt.date, end: dt.date, province_code: str) -> list[dict]:
     """Per current commune: outreach reported in [start, end] against the change in account
-    coverage over the same period; ranked so that low coverage gain with little outreach comes first."""
+    coverage over the same period; ranked so that low coverage gain with little outreach comes first.
+    A commune's outreach is its own reports' and those of the old-map district it lay in."""
     units = list(visible_units(user).filter(level=Level.COMMUNE, valid_to__isnull=True,
                                             province_code=province_code).order_by("name"))
     reports = visible_reports(user).filter(period_end__gte=start, period_start__lte=end)
     by_unit: dict[int, dict] = defaultdict(lambda: {"reports": 0, "actions": 0})
     metric_fields = [f for f, _ in METRICS if f not in ("broadcast_minutes", "attendees", "leaflets")]
     pred = dict(succession_links(u.pk for u in units))  # {old commune id: the current one it became}
-    for r in reports.values("scope_commune_id", *metric_fields):
-        uid = pred.get(r["scope_commune_id"], r["scope_commune_id"])
-        by_unit[uid]["reports"] += 1
-        by_unit[uid]["actions"] += sum(r[f] or 0 for f in metric_fields)
+    values = list(reports.values("scope_commune_id", *metric_fields))
+    # A report filed on a district of the old map (its culture office's) covers the district's
+    # communes: it counts for each current commune that one of them became.
+    unit_ids = {u.pk for u in units}
+    covers: dict[int, set[int]] = defaultdict(set)
+    for old, district in AdminUnit.objects.filter(
+            parent_id__in={r["scope_commune_id"] for r in values}, parent__level=Level.DISTRICT,
+            level=Level.COMMUNE).values_list("pk", "parent_id"):
+        current = pred.get(old, old)
+        if current in unit_ids:
+            covers[district].add(current)
+    for r in values:
+        sc = r["scope_commune_id"]
+        actions = sum(r[f] or 0 for f in metric_fields)
+        for uid in covers.get(sc) or {pred.get(sc, sc)}:
+            by_unit[uid]["reports"] += 1
+            by_unit[uid]["actions"] += actions
     cov0, cov1 = coverage_by_commune(units, start), coverage_by_commune(units, end)
     rows = []
     for u in units:
@@ -352,10 +372,14 @@ def effect(user, start: dt.date, end: dt.date, province_code: str) -> list[dict]
         n1, a1 = cov1.get(u.pk, (0, 0))
         if n1 == 0 and not by_unit.get(u.pk):
             continue
-        s0, s1 = rules.share_pct(a0, n0), rules.share_pct(a1, n1)
+        # Nobody counted at the start (or end): no share then, and no change (None, never 0).
+        s0 = rules.share_pct(a0, n0) if n0 else None
+        s1 = rules.share_pct(a1, n1) if n1 else None
         rows.append({"unit": u, "code": u.code, "name": u.name, "reports": by_unit[u.pk]["reports"],
                      "actions": by_unit[u.pk]["actions"], "beneficiaries": n1, "with_accounts": a1,
-                     "share_start": s0, "share_end": s1, "change": round(s1 - s0, 1),
+                     "share_start": s0, "share_end": s1,
+                     "change": round(s1 - s0, 1) if s0 is not None and s1 is not None else None,
                      "missing": by_unit[u.pk]["reports"] == 0})
-    rows.sort(key=lambda r: (not r["missing"], r["share_end"], r["actions"], r["name"]))
+    rows.sort(key=lambda r: (not r["missing"], r["share_end"] if r["share_end"] is not None else -1, r["actions"],
+                             r["name"]))
     return rows

@@ -14,6 +14,7 @@ from ansinh.core.jobs import BadInput
 from ansinh.core.models import Organisation, Role
 from ansinh.core.roles import has_role
 from ansinh.core.scope import profile_of
+from ansinh.core.selectors import province_place, province_short_name
 from ansinh.core.services import recorded_user
 from ansinh.core.uploads import ATTACHMENT_KINDS, EVIDENCE_KINDS, safe_stored_name, verify_file
 from ansinh.outreach.models import (
@@ -71,11 +72,8 @@ def create_directive(organisation: Organisation, *, symbol: str, subject: str, u
     if not symbol.strip():
         raise BadInput(_("Chưa có ký hiệu văn bản."))
     commune, province = _scope_keys(organisation)
-    if not place:  # the place on the letter: the issuing body's province ("Cao Bằng"), never a default one
-        from ansinh.units.models import AdminUnit
-
-        unit = AdminUnit.objects.filter(code=province, level=Level.PROVINCE, valid_to__isnull=True).first()
-        place = unit.short_name if unit else ""
+    if not place:  # the place on the letter: the issuing body's province ("Cao Bằng"), else the installation's
+        place = province_short_name(province) or province_place(user)
     d = Directive.objects.create(
         organisation=organisation, symbol=symbol.strip(), subject=subject.strip(), place=place, date=date,
         superior_body=superior_body, body=body, signing_mode=signing_mode, signing_authority=signing_authority,

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from ansinh.core.jobs import BadInput
 from ansinh.core.selectors import province_place
 from ansinh.core.uploads import protect, read_uploaded, stored_file_response
-from ansinh.outreach import rules, selectors, services
+from ansinh.outreach import selectors, services
 from ansinh.outreach.models import METRICS, DirectiveStatus
-from ansinh.outreach.rendering import PdfUnavailable, render_directive
+from ansinh.outreach.rendering import PdfUnavailable, letter_from_directive, render_directive
 from ansinh.text.dates import parse_day
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -38,7 +38,7 @@ def home(request):
     user = request.user
     rows = selectors.task_rows(selectors.visible_tasks(user))
     ctx = {"rows": rows, "counts": selectors.state_counts(rows), "is_department": selectors.is_department(user),
-           "directives": list(selectors.directive_list(user)[:20]), "labels": rules.STATE_LABELS}
+           "directives": list(selectors.directive_list(user)[:20]), "labels": selectors.state_labels()}
     return render(request, "outreach/home.html", ctx)
 
 
@@ -58,12 +58,24 @@ def directive_detail(request, pk: int):
     if d is None:
         raise Http404
     rows = selectors.task_rows(selectors.visible_tasks(request.user).filter(directive=d))
-    ctx = {"d": d, "rows": rows, "counts": selectors.state_counts(rows), "labels": rules.STATE_LABELS,
+    ctx = {"d": d, "rows": rows, "counts": selectors.state_counts(rows), "labels": selectors.state_labels(),
            "recipients": list(d.recipients.select_related("organisation")),
            "implements": list(d.implements.all()), "attachments": list(d.attachments.all()),
            "can_manage": services.can_manage(request.user) and selectors.is_department(request.user),
-           "totals": selectors.totals(request.user, directive=d.pk)}
+           "totals": selectors.totals(request.user, directive=d.pk),
+           "letter": letter_from_directive(d), "targets": _targets(d)}
     return render(request, "outreach/directive_detail.html", ctx)
+
+
+def _targets(d) -> list[dict]:
+    """The directive's targets with their dates as dates (shown dd/mm/yyyy)."""
+    out = []
+    for t in d.targets or []:
+        try:
+            out.append({"low": t["low"], "high": t.get("high") or t["low"], "by": dt.date.fromisoformat(t["by"])})
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
 
 
 @login_required
@@ -182,7 +194,7 @@ def summary(request):
         resp["Content-Disposition"] = 'attachment; filename="tong-hop-tuyen-truyen.docx"'
         return resp
     ctx = {"rows": rows, "by": by, "start": start, "end": end, "metrics": METRICS, "states": states,
-           "counts": selectors.state_counts(states), "labels": rules.STATE_LABELS, "qs": request.GET.urlencode()}
+           "counts": selectors.state_counts(states), "labels": selectors.state_labels(), "qs": request.GET.urlencode()}
     return render(request, "outreach/summary.html", ctx)
 
 
@@ -233,9 +245,15 @@ def effect(request):
     rows = selectors.effect(request.user, start, end, province) if province else []
     echarts = (Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "echarts" /
                "echarts.min.js").is_file()
-    chart = [{"name": r["name"], "value": [r["actions"], r["change"]]} for r in rows]
+    # Only communes with reported outreach are drawn: "no report" is not "0 actions".
+    chart = {"points": [{"name": r["name"], "value": [r["actions"], r["change"]], "share_end": r["share_end"]}
+                        for r in rows if not r["missing"] and r["change"] is not None],
+             "labels": {"x": _("Hoạt động tuyên truyền đã báo cáo (của xã và huyện cũ)"),
+                        "y": _("Thay đổi tỷ lệ có tài khoản (điểm phần trăm)"),
+                        "actions": _("hoạt động"), "points": _("điểm phần trăm"), "end": _("tỷ lệ cuối kỳ")}}
     return render(request, "outreach/effect.html", {"rows": rows, "start": start, "end": end, "echarts": echarts,
-                                                    "chart": chart})
+                                                    "chart": chart,
+                                                    "not_drawn": sum(1 for r in rows if r["missing"])})
 
 
 # --------------------------------------------------------------------------- public (no log-in)

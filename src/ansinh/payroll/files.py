@@ -51,6 +51,16 @@ CASH_KINDS = (INT, INT, TEXT, INT, TEXT, TEXT, MONTH, AMOUNT, TEXT, TEXT)
 PAYEE_LABEL = {"beneficiary": "Đối tượng", "authorised": "Người được ủy quyền", "organiser": "Người tổ chức mai táng"}
 
 
+def run_scope_label(run: PayrollRun) -> str:
+    """Whom a run pays, in words, for the files' title lines: the commune's name, or
+    "Toàn tỉnh Cao Bằng" (the province's name, never its code)."""
+    if run.scope_commune_id:
+        return run.scope_commune.name
+    from ansinh.core.selectors import province_short_name
+
+    return f"Toàn tỉnh {province_short_name(run.province_code) or run.province_code}".strip()
+
+
 def _line_rows(run: PayrollRun):
     """Every line of the run with what the files print, ordered by provider, commune, name: one
     query read in chunks (a server-side cursor on PostgreSQL), no model instances. The account
@@ -129,7 +139,7 @@ class _ProviderFiles:
 
     def _scope(self) -> str:
         run = self.run
-        scope = run.scope_commune.name if run.scope_commune else f"Tỉnh {run.province_code}"
+        scope = run_scope_label(run)
         return f"Tháng {run.period[5:7]} năm {run.period[:4]} — {scope} — bảng #{run.pk}"
 
     def add(self, r) -> None:
@@ -239,7 +249,7 @@ class _CashPdf:
         self.margin = 10 * mm
         used = sum(self.WIDTHS) * mm
         self.cols = [w * mm for w in self.WIDTHS[:-1]] + [self.w - 2 * self.margin - used]
-        self.scope = (run.scope_commune.name if run.scope_commune else f"Tỉnh {run.province_code}")
+        self.scope = run_scope_label(run)
         self.title = f"Tháng {run.period[5:7]} năm {run.period[:4]} — {self.scope} — bảng #{run.pk}"
         self.page, self.y, self.page_top, self.rows_y, self.text = 0, 0.0, 0.0, [], None
         if self.c:

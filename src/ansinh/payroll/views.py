@@ -108,6 +108,7 @@ def run_detail(request, pk):
         "run": run, "t": selectors.totals(request.user, run),
         "lines": selectors.lines(request.user, run).order_by("scope_commune__code", "person__name_key")[:200],
         "corrections": selectors.corrections(request.user, run)[:100],
+        "reason_choices": list(selectors.reason_labels().items()),
         "demo": settings.ANSINH_DEMO, **selectors.run_actions(request.user, run)})
 
 

@@ -53,35 +53,41 @@ class Category:
     complete: bool = True  # False: sub-case/severity unknown, coefficient undetermined
 
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the English catalogue (makemessages reads the name); pure: no Django."""
+    return message
+
+
 _C = [
-    Category("5.1", "Trẻ em dưới 16 tuổi không có nguồn nuôi dưỡng (mồ côi, bị bỏ rơi…)",
+    Category("5.1", gettext_noop("Trẻ em dưới 16 tuổi không có nguồn nuôi dưỡng (mồ côi, bị bỏ rơi…)"),
              "NĐ 20/2021 Đ5 K1"),
-    Category("5.2", "Người từ 16 đến 22 tuổi đang đi học, trước đó thuộc diện K1",
+    Category("5.2", gettext_noop("Người từ 16 đến 22 tuổi đang đi học, trước đó thuộc diện K1"),
              "NĐ 20/2021 Đ5 K2"),
-    Category("5.3", "Trẻ em nhiễm HIV/AIDS thuộc hộ nghèo", "NĐ 20/2021 Đ5 K3"),
-    Category("5.4", "Người đơn thân nghèo/cận nghèo đang nuôi con", "NĐ 20/2021 Đ5 K4"),
-    Category("5.5", "Người cao tuổi (chưa rõ điểm)", "NĐ 20/2021 Đ5 K5", complete=False),
-    Category("5.5a", "Người cao tuổi hộ nghèo không có người phụng dưỡng",
+    Category("5.3", gettext_noop("Trẻ em nhiễm HIV/AIDS thuộc hộ nghèo"), "NĐ 20/2021 Đ5 K3"),
+    Category("5.4", gettext_noop("Người đơn thân nghèo/cận nghèo đang nuôi con"), "NĐ 20/2021 Đ5 K4"),
+    Category("5.5", gettext_noop("Người cao tuổi (chưa rõ điểm)"), "NĐ 20/2021 Đ5 K5", complete=False),
+    Category("5.5a", gettext_noop("Người cao tuổi hộ nghèo không có người phụng dưỡng"),
              "NĐ 20/2021 Đ5 K5 điểm a"),
-    Category("5.5b", "Người cao tuổi từ 75 đến 80 tuổi hộ nghèo/cận nghèo vùng DTTS, miền núi ĐBKK",
+    Category("5.5b", gettext_noop("Người cao tuổi từ 75 đến 80 tuổi hộ nghèo/cận nghèo vùng DTTS, miền núi ĐBKK"),
              "NĐ 20/2021 Đ5 K5 điểm b"),
-    Category("5.5c", "Người từ đủ 80 tuổi không có lương hưu, trợ cấp BHXH hằng tháng",
+    Category("5.5c", gettext_noop("Người từ đủ 80 tuổi không có lương hưu, trợ cấp BHXH hằng tháng"),
              "NĐ 20/2021 Đ5 K5 điểm c"),
-    Category("5.5d", "Người cao tuổi hộ nghèo không người phụng dưỡng được hộ gia đình nhận chăm sóc",
+    Category("5.5d", gettext_noop("Người cao tuổi hộ nghèo không người phụng dưỡng được hộ gia đình nhận chăm sóc"),
              "NĐ 20/2021 Đ5 K5 điểm d"),
-    Category("5.6", "Người khuyết tật (chưa rõ mức độ)", "NĐ 20/2021 Đ5 K6", complete=False),
-    Category("5.6-very-severe", "Người khuyết tật đặc biệt nặng", "NĐ 20/2021 Đ5 K6"),
-    Category("5.6-severe", "Người khuyết tật nặng", "NĐ 20/2021 Đ5 K6"),
-    Category("5.7", "Trẻ em dưới 3 tuổi hộ nghèo/cận nghèo vùng DTTS, miền núi ĐBKK",
+    Category("5.6", gettext_noop("Người khuyết tật (chưa rõ mức độ)"), "NĐ 20/2021 Đ5 K6", complete=False),
+    Category("5.6-very-severe", gettext_noop("Người khuyết tật đặc biệt nặng"), "NĐ 20/2021 Đ5 K6"),
+    Category("5.6-severe", gettext_noop("Người khuyết tật nặng"), "NĐ 20/2021 Đ5 K6"),
+    Category("5.7", gettext_noop("Trẻ em dưới 3 tuổi hộ nghèo/cận nghèo vùng DTTS, miền núi ĐBKK"),
              "NĐ 20/2021 Đ5 K7"),
-    Category("5.8", "Người nhiễm HIV/AIDS thuộc hộ nghèo không có nguồn thu nhập ổn định",
+    Category("5.8", gettext_noop("Người nhiễm HIV/AIDS thuộc hộ nghèo không có nguồn thu nhập ổn định"),
              "NĐ 20/2021 Đ5 K8"),
-    Category("ND176", "Trợ cấp hưu trí xã hội", "NĐ 176/2025"),
-    Category("ART20", "Hỗ trợ kinh phí chăm sóc, nuôi dưỡng", "NĐ 20/2021 Đ20"),
+    Category("ND176", gettext_noop("Trợ cấp hưu trí xã hội"), "NĐ 176/2025"),
+    Category("ART20", gettext_noop("Hỗ trợ kinh phí chăm sóc, nuôi dưỡng"), "NĐ 20/2021 Đ20"),
 ]
 
 CATEGORIES: dict[str, Category] = {c.code: c for c in _C}
-#: code -> Vietnamese display label
+#: code -> Vietnamese display label (marked for the English catalogue: pages show `gettext(label)`)
 CATEGORY_LABELS: dict[str, str] = {c.code: c.label for c in _C}
 
 

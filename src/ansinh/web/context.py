@@ -18,5 +18,9 @@ def shell(request):
     # The URL names of the menu's pages this user may open: other templates show a link to one of
     # them only when it is here ({% if "registry:import" in open_views %}).
     open_views = frozenset(link.view for group in menu for link in group.links)
-    return {"user_roles": sorted(roles), "user_role_labels": [labels[r] for r in sorted(roles) if r in labels],
+    from django.utils.formats import get_format
+
+    # Charts format their numbers in the browser with the page's separators (60.723, 71,4%).
+    separators = {"decimal": get_format("DECIMAL_SEPARATOR"), "thousand": get_format("THOUSAND_SEPARATOR")}
+    return {"number_separators": separators, "user_roles": sorted(roles), "user_role_labels": [labels[r] for r in sorted(roles) if r in labels],
             "staff_menu": staff, "menu": menu, "open_views": open_views}

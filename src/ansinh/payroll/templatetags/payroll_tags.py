@@ -12,3 +12,10 @@ def category_label(code) -> str:
     from ansinh.payroll.selectors import category_label as label
 
     return label(code)
+
+
+@register.filter
+def reason_label(code) -> str:
+    from ansinh.payroll.selectors import reason_label as label
+
+    return label(code)

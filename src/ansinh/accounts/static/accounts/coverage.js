@@ -1,65 +1,97 @@
-/* Coverage dashboard: ECharts time series with the target band, Leaflet commune bubbles
-   (no tile layer: works offline; the province outline is the convex hull of the centroids). */
+/* Coverage pages: the ECharts time series with the target band, and the Leaflet map of communes
+   (no tile layer: works offline). Numbers as the page's language writes them (ansinhNumber,
+   ansinhPercent in ansinh/ansinh.js); a point without data is a gap, never 0. */
+function _monthLabel(iso) { return iso.slice(5, 7) + "/" + iso.slice(0, 4); }
+function _dayLabel(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4); }
+
 function ansinhCoverageChart(id, d) {
   var el = document.getElementById(id);
   if (!el || !window.echarts) return;
   var L = d.labels || {};
   var low = d.low.map(function (v) { return v === null ? null : v; });
   var width = d.high.map(function (v, i) { return v === null || d.low[i] === null ? null : v - d.low[i]; });
-  var days = d.days.map(function (s) { return s.slice(8, 10) + "/" + s.slice(5, 7) + "/" + s.slice(0, 4); });
   var chart = echarts.init(el, null, {renderer: "svg"});
+  var pct = function (v) { return v === null || v === undefined ? (L.nodata || "—") : ansinhPercent(v); };
   chart.setOption({
     animation: false,
-    tooltip: {trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; }},
+    tooltip: {
+      trigger: "axis",
+      formatter: function (items) {
+        if (!items.length) return "";
+        var i = items[0].dataIndex, out = [_dayLabel(d.days[i])];
+        items.forEach(function (p) {
+          if (p.seriesName === "_low") return;
+          var v = p.seriesName === L.band ? (d.low[i] === null ? null : ansinhNumber(d.low[i], 0) + "–" + ansinhPercent(d.high[i], 0)) : pct(p.value);
+          if (p.seriesName === L.band && v === null) v = L.nodata || "—";
+          var extra = p.seriesName === L.paid && d.paid_count && d.paid_count[i] !== null ? " (" + ansinhNumber(d.paid_count[i]) + ")" : "";
+          out.push(p.marker + p.seriesName + ": <b>" + v + "</b>" + extra);
+        });
+        return out.join("<br>");
+      }
+    },
     legend: {top: 0, data: [L.share, L.confirmed, L.paid, L.band].filter(Boolean)},
-    grid: {left: 40, right: 16, top: 32, bottom: 40},
-    xAxis: {type: "category", data: days, axisLabel: {rotate: 45, fontSize: 10}},
-    yAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
+    grid: {left: 8, right: 16, top: 36, bottom: 8, containLabel: true},
+    xAxis: {type: "category", data: d.days.map(_monthLabel), boundaryGap: false,
+            axisLabel: {hideOverlap: true, fontSize: 11}},
+    yAxis: {type: "value", min: 0, max: 100, interval: 20,
+            axisLabel: {formatter: function (v) { return ansinhPercent(v, 0); }}},
     series: [
       {name: "_low", type: "line", data: low, stack: "band", symbol: "none", lineStyle: {opacity: 0}, step: "end",
        tooltip: {show: false}, silent: true},
       {name: L.band, type: "line", data: width, stack: "band", symbol: "none", step: "end",
        lineStyle: {opacity: 0}, areaStyle: {color: "rgba(25,135,84,0.18)"}, itemStyle: {color: "rgba(25,135,84,0.5)"}},
-      {name: L.share, type: "line", data: d.share, symbolSize: 5, itemStyle: {color: "#0d6efd"}},
+      {name: L.share, type: "line", data: d.share, symbolSize: 5, itemStyle: {color: "#0d6efd"}, connectNulls: false},
       {name: L.confirmed, type: "line", data: d.confirmed, symbolSize: 4, lineStyle: {type: "dashed"},
-       itemStyle: {color: "#6f42c1"}},
+       itemStyle: {color: "#6f42c1"}, connectNulls: false},
       {name: L.paid, type: "line", data: d.paid || [], symbolSize: 4, lineStyle: {type: "dotted"},
-       itemStyle: {color: "#fd7e14"}}
+       itemStyle: {color: "#fd7e14"}, connectNulls: false}
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });
   el.dataset.ready = "1";
 }
 
-function _hull(points) {
-  var p = points.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-  if (p.length < 3) return p;
-  function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
-  var lower = [], upper = [];
-  p.forEach(function (q) { while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop(); lower.push(q); });
-  p.slice().reverse().forEach(function (q) { while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], q) <= 0) upper.pop(); upper.push(q); });
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
-}
+var ANSINH_BAND_COLOURS = {below: "#dc3545", within: "#ffc107", above: "#198754", none: "#adb5bd", other: "#f1f3f5"};
 
-function ansinhCoverageMap(id, points, unitUrl) {
+function ansinhCoverageMap(id, data, unitUrl) {
   var el = document.getElementById(id);
   if (!el || !window.L) return;
+  var T = data.labels || {}, colour = ANSINH_BAND_COLOURS;
   var map = L.map(el, {attributionControl: false, zoomSnap: 0.25});
-  var colour = {below: "#dc3545", within: "#ffc107", above: "#198754", none: "#6c757d"};
-  var latlngs = points.map(function (p) { return [p.lat, p.lon]; });
-  if (latlngs.length >= 3) {
-    L.polygon(_hull(latlngs), {color: "#495057", weight: 1, fillColor: "#ffffff", fillOpacity: 0.6, dashArray: "4 3"}).addTo(map);
-  }
-  var max = Math.max.apply(null, points.map(function (p) { return p.beneficiaries; }).concat([1]));
-  points.forEach(function (p) {
-    var m = L.circleMarker([p.lat, p.lon], {
-      radius: 4 + 14 * Math.sqrt(p.beneficiaries / max), color: "#343a40", weight: 1,
-      fillColor: colour[p.band] || colour.none, fillOpacity: 0.85, className: "commune-bubble"
-    }).addTo(map);
-    m.bindTooltip(p.name + ": " + p.share + "% (" + p.with_account + "/" + p.beneficiaries + ")");
-    m.on("click", function () { window.location = unitUrl + p.id + "/"; });
+  var mine = [], all = [];
+  var ownCount = data.own ? data.cells.filter(function (c) { return c.mine; }).length : 0;
+  data.cells.forEach(function (c) {
+    var inScope = !!c.mine, own = inScope && data.own;
+    var shape = L.polygon(c.rings, {
+      color: own ? "#0b5d3b" : "#6c757d", weight: own ? 3 : 0.7, opacity: 1,
+      fillColor: inScope ? colour[c.band] || colour.none : colour.other, fillOpacity: inScope ? 0.8 : 1,
+      className: "commune-cell" + (inScope ? " commune-mine" : "")
+    });
+    var tip = "<b>" + c.name + "</b>";
+    if (inScope) {
+      tip += c.share === null || c.share === undefined ? "<br>" + T.nodata
+        : "<br>" + ansinhPercent(c.share) + " (" + ansinhNumber(c.with_account) + "/" + ansinhNumber(c.beneficiaries) + " " + T.people + ")";
+      shape.on("click", function () { window.location = unitUrl + c.id + "/"; });
+    }
+    if (own && ownCount === 1) {  // the officer's one commune: named on the map, figures on hover
+      shape.bindTooltip(c.name, {permanent: true, direction: "top", className: "commune-label"});
+      shape.bindPopup(tip);
+      shape.on("mouseover", function () { shape.openPopup(); });
+    } else {
+      shape.bindTooltip(tip, {sticky: true});
+    }
+    if (own) mine.push(shape);
+    all.push(shape);
   });
-  if (latlngs.length) map.fitBounds(latlngs, {padding: [16, 16]}); else map.setView([21.85, 106.76], 8);
+  if (all.length) {
+    L.featureGroup(all).addTo(map);
+    // A commune officer's map centres on their communes, with the neighbours around them.
+    var bounds = mine.length ? L.featureGroup(mine).getBounds().pad(4) : L.featureGroup(all).getBounds();
+    map.fitBounds(bounds, {padding: [8, 8]});
+  } else {
+    map.setView([21.85, 106.76], 8);
+  }
   el.dataset.ready = "1";
-  el.dataset.bubbles = String(points.length);
+  el.dataset.cells = String(all.length);
+  el.dataset.mine = String(data.cells.filter(function (c) { return c.mine; }).length);
 }
