@@ -117,12 +117,28 @@ def rates() -> QuerySet:
     return Rate.objects.all().order_by("kind", "province_code", "-valid_from")
 
 
+# The one definition of "paid through an account" (NONCASH_CHANNELS) and "paid in cash" (CASH_CHANNELS):
+# a line of a reconciled run of the month, reported paid, by one of the channels. The coverage
+# KPI (accounts/kpi.py: the dashboard) and the reports (reports/selectors.py) both read it.
+NONCASH_CHANNELS = (Channel.BANK, Channel.EWALLET)
+CASH_CHANNELS = (Channel.CASH,)
+
+
+def paid_lines(months, channels=NONCASH_CHANNELS) -> QuerySet:
+    """Reconciled payroll lines reported paid, of the runs of `months` ("YYYY-MM"), by `channels`.
+    Not scoped: callers read it through ansinh.core.scope.scoped or by scope commune."""
+    return PayrollLine.objects.filter(run__period__in=list(months), run__status=RunStatus.RECONCILED,
+                                      result=LineResult.PAID, channel__in=list(channels))
+
+
+def paid_counts(months, channels=NONCASH_CHANNELS) -> dict[int, int]:
+    """scope_commune id -> number of persons paid by `channels` in `months` (``paid_lines``)."""
+    qs = (paid_lines(months, channels).filter(scope_commune__isnull=False)
+          .values("scope_commune_id").annotate(n=Count("person_id", distinct=True)))
+    return {r["scope_commune_id"]: r["n"] for r in qs}
+
+
 def noncash_paid_counts(month: dt.date) -> dict[int, int]:
     """scope_commune id -> number of persons paid via bank or e-wallet in reconciled lines for
     the payroll month of `month` (any day of it). For the coverage indicators."""
-    period = f"{month.year:04d}-{month.month:02d}"
-    qs = (PayrollLine.objects.filter(run__period=period, run__status=RunStatus.RECONCILED,
-                                     result=LineResult.PAID, channel__in=[Channel.BANK, Channel.EWALLET],
-                                     scope_commune__isnull=False)
-          .values("scope_commune_id").annotate(n=Count("person_id", distinct=True)))
-    return {r["scope_commune_id"]: r["n"] for r in qs}
+    return paid_counts([f"{month.year:04d}-{month.month:02d}"], NONCASH_CHANNELS)
