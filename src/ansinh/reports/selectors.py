@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from ansinh.accounts import kpi, rules
 from ansinh.core.scope import scope_for, scoped
@@ -87,6 +88,7 @@ class Target:
     unit: AdminUnit | None
     level: str  # rows: "commune" or "district"
     map: str
+    keep_ids: frozenset[int] | None = None  # a commune of the other map: its communes on this map
 
 
 def resolve_unit(user, code: str | None, map_: str, province: str = "", rows: str = "commune") -> Target:
@@ -111,9 +113,15 @@ def resolve_unit(user, code: str | None, map_: str, province: str = "", rows: st
             communes = [u for u in AdminUnit.objects.filter(pk__in=scope.commune_ids, level=Level.COMMUNE)
                         if u.valid_on(day)]
             mine = [u for u in communes if _own_unit(user, u)] or communes
-            if len(mine) != 1:
+            if len(mine) == 1:
+                return Target(mine[0].province_code, mine[0], "commune", map_)
+            own = _own_units(user)
+            if len(own) != 1:
                 raise ReportError(_("Hãy chọn đơn vị báo cáo"))
-            return Target(mine[0].province_code, mine[0], "commune", map_)
+            # the officer's commune is on the other map: its communes on this one (the succession)
+            idx = kpi.unit_index(frozenset({own[0].province_code}))
+            keep = frozenset(u.pk for u in communes if _same_commune(idx, u, own[0]))
+            return Target(own[0].province_code, own[0], "commune", map_, keep)
         code = province_for(user)
         if not code:
             raise ReportError(_("Hãy chọn tỉnh báo cáo"))
@@ -136,6 +144,20 @@ def resolve_unit(user, code: str | None, map_: str, province: str = "", rows: st
     return Target(unit.province_code, unit, "commune", map_)
 
 
+def _own_units(user) -> list[AdminUnit]:
+    from ansinh.core.scope import profile_of
+
+    p = profile_of(user)
+    return list(p.scope_units.filter(level=Level.COMMUNE)) if p is not None else []
+
+
+def _same_commune(idx: kpi.UnitIndex, u: AdminUnit, own: AdminUnit) -> bool:
+    """Is `u` (a commune of one map) the commune `own` of the other map (kpi's main links)?"""
+    if own.valid_to is None:  # own is current: u an old commune that became it
+        return idx.new_of_old.get(u.pk) == own.pk
+    return idx.old_of_new.get(u.pk) == own.pk or idx.new_of_old.get(own.pk) == u.pk
+
+
 def _own_unit(user, unit) -> bool:
     from ansinh.core.scope import profile_of
 
@@ -149,6 +171,8 @@ def unit_label(t: Target) -> str:
 
 def _keep(t: Target, idx: kpi.UnitIndex, unit: AdminUnit) -> bool:
     """Is a row unit (a commune or a district of the report's level) inside the report's unit?"""
+    if t.keep_ids is not None:
+        return unit.pk in t.keep_ids
     if t.unit is None or t.unit.level == Level.PROVINCE:
         return True
     if t.unit.level == Level.DISTRICT:
@@ -164,14 +188,14 @@ def _unit_key(idx: kpi.UnitIndex, r: dict, t: Target):
 # ----------------------------------------------------------------------------- 1. non-cash progress
 
 PROGRESS_COLUMNS = [
-    Column("beneficiaries", "Đối tượng đang hưởng"),
-    Column("with_account", "Có tài khoản"),
-    Column("with_account_share", "Tỷ lệ có tài khoản (%)", PCT),
-    Column("confirmed", "Tài khoản đã xác nhận"),
-    Column("confirmed_share", "Tỷ lệ đã xác nhận (%)", PCT),
-    Column("paid_noncash", "Đã chi qua tài khoản trong kỳ"),
-    Column("paid_cash", "Đã chi bằng tiền mặt trong kỳ"),
-    Column("paid_noncash_share", "Tỷ lệ chi qua tài khoản (%)", PCT),
+    Column("beneficiaries", N_("Đối tượng đang hưởng")),
+    Column("with_account", N_("Có tài khoản")),
+    Column("with_account_share", N_("Tỷ lệ có tài khoản (%)"), PCT),
+    Column("confirmed", N_("Tài khoản đã xác nhận")),
+    Column("confirmed_share", N_("Tỷ lệ đã xác nhận (%)"), PCT),
+    Column("paid_noncash", N_("Đã chi qua tài khoản trong kỳ")),
+    Column("paid_cash", N_("Đã chi bằng tiền mặt trong kỳ")),
+    Column("paid_noncash_share", N_("Tỷ lệ chi qua tài khoản (%)"), PCT),
 ]
 
 
@@ -236,11 +260,11 @@ def progress(user, period: Period, t: Target, today: dt.date | None = None) -> R
     change = {k: total[k] - ptotal[k] for k in ("beneficiaries", "with_account", "confirmed", "paid_noncash",
                                                  "paid_cash")}
     change["with_account_share"] = round(total["with_account_share"] - ptotal["with_account_share"], 1)
-    level_word = "Xã/phường" if t.level == "commune" else "Huyện (bản đồ cũ)"
-    unit_cols = [Column("code", "Mã", TEXT), Column("name", level_word, TEXT)]
-    main = Table(_("Tiến độ theo đơn vị"), unit_cols + PROGRESS_COLUMNS + [
-        Column("with_account_change", "Tăng/giảm có tài khoản so với kỳ trước"),
-        Column("target", "Chỉ tiêu (%)", TEXT)], table_rows,
+    level_word = N_("Xã/phường") if t.level == "commune" else N_("Huyện (bản đồ cũ)")
+    unit_cols = [Column("code", N_("Mã"), TEXT), Column("name", level_word, TEXT)]
+    main = Table(N_("Tiến độ theo đơn vị"), unit_cols + PROGRESS_COLUMNS + [
+        Column("with_account_change", N_("Tăng/giảm có tài khoản so với kỳ trước")),
+        Column("target", N_("Chỉ tiêu (%)"), TEXT)], table_rows,
         {"code": "", "name": "Tổng cộng", **total, "with_account_change": change["with_account"],
          "target": _band_text(total["target_low"], total["target_high"])})
     summary_rows = [
@@ -248,7 +272,7 @@ def progress(user, period: Period, t: Target, today: dt.date | None = None) -> R
         {"name": "Kỳ trước (" + prev.label + ")", **{k: ptotal[k] for k in ptotal}},
         {"name": "Tăng/giảm", **change},
     ]
-    summary = Table(_("Tổng hợp và so sánh với kỳ trước"), [Column("name", "", TEXT)] + PROGRESS_COLUMNS,
+    summary = Table(N_("Tổng hợp và so sánh với kỳ trước"), [Column("name", "", TEXT)] + PROGRESS_COLUMNS,
                     summary_rows)
     tables = [summary, main] + breakdowns(user, t, period, day, idx, {u.unit.pk for u in units})
     band = total["band"]
@@ -261,7 +285,7 @@ def progress(user, period: Period, t: Target, today: dt.date | None = None) -> R
         "tháng của kỳ, theo kênh (ngân hàng, ví điện tử / tiền mặt).",
         "Tuổi tính theo năm sinh; một người hưởng nhiều diện được tính ở mỗi diện.",
     ]
-    return Report("progress", _("Báo cáo tiến độ chi trả không dùng tiền mặt"), period, t.unit, unit_label(t),
+    return Report("progress", N_("Báo cáo tiến độ chi trả không dùng tiền mặt"), period, t.unit, unit_label(t),
                   t.map, day, tables, figures, notes)
 
 
@@ -331,7 +355,7 @@ def breakdowns(user, t: Target, period: Period, day: dt.date, idx, unit_ids: set
     tables = []
     # category: the active enrolments' categories (a person in two categories counts in both)
     cat_qs = base.filter(active_in_q(day, "enrolments__")).annotate(_cat=_F("enrolments__category"))
-    tables.append(table(_("Theo diện đối tượng"), persons("_cat", cat_qs), paid("category", N), paid("category", C),
+    tables.append(table(N_("Theo diện đối tượng"), persons("_cat", cat_qs), paid("category", N), paid("category", C),
                         lambda k: payroll.category_label(k or "")))
     # provider: accounts by provider (persons), paid lines by provider
     prov = defaultdict(lambda: defaultdict(int))
@@ -344,14 +368,14 @@ def breakdowns(user, t: Target, period: Period, day: dt.date, idx, unit_ids: set
         if inside({k: r[f"person__{k}"] for k in keys}):
             prov[r["provider"]]["with_account"] += r["with_account"]
             prov[r["provider"]]["confirmed"] += r["confirmed"]
-    tables.append(table(_("Theo tổ chức cung ứng dịch vụ chi trả"), prov, paid("provider", N), paid("provider", C),
+    tables.append(table(N_("Theo tổ chức cung ứng dịch vụ chi trả"), prov, paid("provider", N), paid("provider", C),
                         _provider_label))
-    tables.append(table(_("Theo kênh chi trả"), {}, paid("channel", N), paid("channel", C),
+    tables.append(table(N_("Theo kênh chi trả"), {}, paid("channel", N), paid("channel", C),
                         lambda k: payroll.channel_label(k or "")))
     genders = dict(Gender.choices)
-    tables.append(table(_("Theo giới tính"), persons("gender"), paid("person__gender", N), paid("person__gender", C),
+    tables.append(table(N_("Theo giới tính"), persons("gender"), paid("person__gender", N), paid("person__gender", C),
                         lambda k: str(genders.get(k, _("Chưa ghi")))))
-    tables.append(table(_("Theo dân tộc"), persons("ethnicity"), paid("person__ethnicity", N),
+    tables.append(table(N_("Theo dân tộc"), persons("ethnicity"), paid("person__ethnicity", N),
                         paid("person__ethnicity", C), lambda k: k or _("Chưa ghi")))
     # age group: by year of birth (age reached in the year of the report's day)
     by_year = persons("_y", base.annotate(_y=ExtractYear("dob")))
@@ -363,7 +387,7 @@ def breakdowns(user, t: Target, period: Period, day: dt.date, idx, unit_ids: set
     for src, dst in ((paid("person__dob__year", N), nc_age), (paid("person__dob__year", C), cs_age)):
         for y, n in src.items():
             dst[age_group(day.year - y if y else None)] += n
-    t_age = table(_("Theo nhóm tuổi"), age, nc_age, cs_age, lambda k: k)
+    t_age = table(N_("Theo nhóm tuổi"), age, nc_age, cs_age, lambda k: k)
     order = [g[2] for g in AGE_GROUPS] + [_("Chưa ghi năm sinh")]
     t_age.rows.sort(key=lambda r: order.index(r["label"]) if r["label"] in order else 99)
     tables.append(t_age)
@@ -403,12 +427,12 @@ def _best_rows(user, day, t: Target) -> list[dict]:
 # ----------------------------------------------------------------------------- 2. payroll summary
 
 PAYROLL_COLUMNS = [
-    Column("lines", "Số dòng"), Column("total_amount", "Tổng tiền (đồng)", AMOUNT),
-    Column("paid", "Đã chi (dòng)"), Column("paid_amount", "Đã chi (đồng)", AMOUNT),
-    Column("unpaid", "Chưa chi (dòng)"), Column("unpaid_amount", "Chưa chi (đồng)", AMOUNT),
-    Column("pending", "Chờ kết quả (dòng)"),
-    Column("arrears", "Truy lĩnh (dòng)"), Column("arrears_amount", "Truy lĩnh (đồng)", AMOUNT),
-    Column("corrections", "Điều chỉnh kết quả đã duyệt"),
+    Column("lines", N_("Số dòng")), Column("total_amount", N_("Tổng tiền (đồng)"), AMOUNT),
+    Column("paid", N_("Đã chi (dòng)")), Column("paid_amount", N_("Đã chi (đồng)"), AMOUNT),
+    Column("unpaid", N_("Chưa chi (dòng)")), Column("unpaid_amount", N_("Chưa chi (đồng)"), AMOUNT),
+    Column("pending", N_("Chờ kết quả (dòng)")),
+    Column("arrears", N_("Truy lĩnh (dòng)")), Column("arrears_amount", N_("Truy lĩnh (đồng)"), AMOUNT),
+    Column("corrections", N_("Điều chỉnh kết quả đã duyệt")),
 ]
 
 
@@ -465,15 +489,15 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
 
     names = {u.pk: u.name for u in units}
     tables = [
-        table(_("Theo tháng"), by_month, lambda m: f"{m[5:]}/{m[:4]}", months),
-        table(_("Theo đơn vị"), by_unit, lambda k: names.get(k, ""), [u.pk for u in units]),
-        table(_("Theo diện đối tượng"), by_cat, payroll.category_label),
-        table(_("Theo kênh chi trả"), by_chan, payroll.channel_label),
+        table(N_("Theo tháng"), by_month, lambda m: f"{m[5:]}/{m[:4]}", months),
+        table(N_("Theo đơn vị"), by_unit, lambda k: names.get(k, ""), [u.pk for u in units]),
+        table(N_("Theo diện đối tượng"), by_cat, payroll.category_label),
+        table(N_("Theo kênh chi trả"), by_chan, payroll.channel_label),
     ]
     figures = {"total": tables[0].total, "by_month": {m: dict(by_month.get(m, {})) for m in months}}
     notes = ["Chưa chi: dòng bên cung ứng báo chưa chi trả; tháng đó được chuyển sang kỳ sau (truy lĩnh).",
              "Truy lĩnh: dòng của một tháng trước tháng của bảng chi trả."]
-    return Report("payroll", _("Báo cáo tổng hợp chi trả"), period, t.unit, unit_label(t), t.map,
+    return Report("payroll", N_("Báo cáo tổng hợp chi trả"), period, t.unit, unit_label(t), t.map,
                   period.as_of(today), tables, figures, notes)
 
 
@@ -492,11 +516,11 @@ def _scope_communes(user, idx) -> set[int] | None:
 # ----------------------------------------------------------------------------- 3. data cleaning
 
 CLEANING_COLUMNS = [
-    Column("persons", "Đối tượng đang hưởng"), Column("with_id", "Có số định danh"),
-    Column("with_id_share", "Tỷ lệ có số định danh (%)", PCT),
-    Column("ids_proposed", "Số định danh đề xuất (trong kỳ)"), Column("ids_accepted", "Đề xuất đã chấp nhận (trong kỳ)"),
-    Column("dups_found", "Cặp nghi trùng phát hiện (trong kỳ)"), Column("dups_decided", "Cặp nghi trùng đã quyết định (trong kỳ)"),
-    Column("deaths", "Người mất ghi nhận (trong kỳ)"), Column("blocking", "Lỗi chặn chưa xử lý (cuối kỳ)"),
+    Column("persons", N_("Đối tượng đang hưởng")), Column("with_id", N_("Có số định danh")),
+    Column("with_id_share", N_("Tỷ lệ có số định danh (%)"), PCT),
+    Column("ids_proposed", N_("Số định danh đề xuất (trong kỳ)")), Column("ids_accepted", N_("Đề xuất đã chấp nhận (trong kỳ)")),
+    Column("dups_found", N_("Cặp nghi trùng phát hiện (trong kỳ)")), Column("dups_decided", N_("Cặp nghi trùng đã quyết định (trong kỳ)")),
+    Column("deaths", N_("Người mất ghi nhận (trong kỳ)")), Column("blocking", N_("Lỗi chặn chưa xử lý (cuối kỳ)")),
 ]
 
 
@@ -542,13 +566,13 @@ def cleaning(user, period: Period, t: Target, today: dt.date | None = None) -> R
         rows.append(d)
     tot = {f: sum(r[f] for r in rows) for f in fields if f != "with_id_share"}
     tot["with_id_share"] = rules.share(tot["with_id"], tot["persons"])
-    level_word = "Xã/phường" if t.level == "commune" else "Huyện (bản đồ cũ)"
-    table = Table(_("Tiến độ làm sạch dữ liệu theo đơn vị"),
-                  [Column("code", "Mã", TEXT), Column("name", level_word, TEXT)] + CLEANING_COLUMNS, rows,
+    level_word = N_("Xã/phường") if t.level == "commune" else N_("Huyện (bản đồ cũ)")
+    table = Table(N_("Tiến độ làm sạch dữ liệu theo đơn vị"),
+                  [Column("code", N_("Mã"), TEXT), Column("name", level_word, TEXT)] + CLEANING_COLUMNS, rows,
                   {"code": "", "name": "Tổng cộng", **tot})
     notes = ["Đúng, đủ, sạch, sống: số định danh (đúng), đủ thông tin, không trùng (sạch), còn sống (sống).",
              "Đối chiếu với dữ liệu dân cư được ghi lại qua các đề xuất số định danh và người mất được đánh dấu."]
-    return Report("cleaning", _("Báo cáo tiến độ làm sạch dữ liệu"), period, t.unit, unit_label(t), t.map, day,
+    return Report("cleaning", N_("Báo cáo tiến độ làm sạch dữ liệu"), period, t.unit, unit_label(t), t.map, day,
                   [table], {"total": tot, "rows": rows}, notes)
 
 
@@ -566,17 +590,17 @@ class Entry:
 def catalogue() -> list[Entry]:
     """The reports, in the order of the catalogue page (the outreach results are a page of their own)."""
     return [
-        Entry("progress", _("Tiến độ chi trả không dùng tiền mặt"),
-              _("Đối tượng, có tài khoản, đã xác nhận, đã chi qua tài khoản và bằng tiền mặt; so với chỉ tiêu và kỳ "
+        Entry("progress", N_("Tiến độ chi trả không dùng tiền mặt"),
+              N_("Đối tượng, có tài khoản, đã xác nhận, đã chi qua tài khoản và bằng tiền mặt; so với chỉ tiêu và kỳ "
                 "trước; theo xã hoặc huyện cũ, diện, tổ chức chi trả, kênh, giới tính, dân tộc, nhóm tuổi."), progress),
-        Entry("payroll", _("Tổng hợp chi trả"),
-              _("Theo tháng, đơn vị, diện, kênh: số dòng và số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, "
+        Entry("payroll", N_("Tổng hợp chi trả"),
+              N_("Theo tháng, đơn vị, diện, kênh: số dòng và số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, "
                 "điều chỉnh."), payroll_summary),
-        Entry("cleaning", _("Tiến độ làm sạch dữ liệu"),
-              _("Đúng, đủ, sạch, sống: số định danh, đề xuất số định danh, trùng lặp, người mất, lỗi chưa xử lý."),
+        Entry("cleaning", N_("Tiến độ làm sạch dữ liệu"),
+              N_("Đúng, đủ, sạch, sống: số định danh, đề xuất số định danh, trùng lặp, người mất, lỗi chưa xử lý."),
               cleaning),
-        Entry("outreach", _("Kết quả tuyên truyền"),
-              _("Tổng hợp báo cáo của các đơn vị tuyên truyền (tệp .xlsx, .docx trên trang tổng hợp)."), None,
+        Entry("outreach", N_("Kết quả tuyên truyền"),
+              N_("Tổng hợp báo cáo của các đơn vị tuyên truyền (tệp .xlsx, .docx trên trang tổng hợp)."), None,
               "outreach:summary"),
     ]
 
