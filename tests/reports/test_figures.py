@@ -168,3 +168,19 @@ def test_cleaning(town):
 def test_bad_input():
     with pytest.raises(ValueError):
         parse_period("2024-13")
+
+
+def test_outside_the_department_suppresses_small_sensitive_counts(town, tmp_path):
+    from ansinh.reports import outputs
+
+    inside = S.build("progress", OPERATOR, JUNE, "20", "new")
+    r = S.build("progress", OPERATOR, JUNE, "20", "new", outside=True)
+    cats = {row["key"]: row for row in _table(r, "Theo diện đối tượng").rows}
+    assert cats["5.6-severe"]["beneficiaries"] == "<5" and cats["5.6-severe"]["with_account_share"] == ""
+    assert cats["5.1"]["beneficiaries"] == 1  # not a sensitive category
+    assert r.figures["total"] == inside.figures["total"] and r.figures["outside"] is True
+    pay = S.build("payroll", OPERATOR, JUNE, "20", "new", outside=True)
+    row = {x["key"]: x for x in _table(pay, "Theo diện đối tượng").rows}["5.6-severe"]
+    assert row["lines"] == "<5" and row["total_amount"] == ""
+    for fmt in ("xlsx", "docx"):
+        assert outputs.render(r, fmt)[:2] == b"PK"

@@ -24,6 +24,8 @@ FMT = typer.Option("", "--format", help="xlsx, docx or pdf (the .docx is a Decre
 OUT = typer.Option(None, "--out", "-o", help="Output file (with --format).")
 AS = typer.Option("", "--as", help="Username whose scope the report takes (default: the operator, everything).")
 JSON = typer.Option(False, "--json", help="Print the figures as JSON.")
+OUTSIDE = typer.Option(False, "--outside", help="For outside the department: counts below 5 of HIV and "
+                       "disability categories suppressed.")
 
 
 def _user(username: str):
@@ -40,7 +42,7 @@ def _user(username: str):
 
 
 def _run(code: str, period: str, unit: str, map_: str, rows: str, fmt: str, out: Path | None, as_user: str,
-         json_out: bool) -> None:
+         json_out: bool, outside: bool = False) -> None:
     from ansinh.outreach.rendering import PdfUnavailable
     from ansinh.reports import outputs, selectors
     from ansinh.reports.periods import parse_period
@@ -57,7 +59,7 @@ def _run(code: str, period: str, unit: str, map_: str, rows: str, fmt: str, out:
         fail("--format and --out go together")
     user = _user(as_user)
     try:
-        report = selectors.build(code, user, p, unit or None, map_ or None, rows)
+        report = selectors.build(code, user, p, unit or None, map_ or None, rows, outside=outside)
     except selectors.ReportError as exc:
         fail(str(exc))
     data = report.as_dict()
@@ -89,27 +91,27 @@ def _run(code: str, period: str, unit: str, map_: str, rows: str, fmt: str, out:
 
 @app.command("progress")
 def progress(period: str = PERIOD, unit: str = UNIT, map_: str = MAP, rows: str = ROWS, fmt: str = FMT,
-             out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON) -> None:
+             out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON, outside: bool = OUTSIDE) -> None:
     """Non-cash payment progress: beneficiaries, with an account, confirmed, paid through an account and
     in cash in the period, against the target band and the previous period; by commune or old district,
     category, provider, channel, gender, ethnicity, age group."""
-    _run("progress", period, unit, map_, rows, fmt, out, as_user, json_out)
+    _run("progress", period, unit, map_, rows, fmt, out, as_user, json_out, outside)
 
 
 @app.command("payroll")
 def payroll(period: str = PERIOD, unit: str = UNIT, map_: str = MAP, rows: str = ROWS, fmt: str = FMT,
-            out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON) -> None:
+            out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON, outside: bool = OUTSIDE) -> None:
     """Payroll summary per month: lines and amounts by commune, category, channel; paid, unpaid, pending,
     arrears, corrections."""
-    _run("payroll", period, unit, map_, rows, fmt, out, as_user, json_out)
+    _run("payroll", period, unit, map_, rows, fmt, out, as_user, json_out, outside)
 
 
 @app.command("cleaning")
 def cleaning(period: str = PERIOD, unit: str = UNIT, map_: str = MAP, rows: str = ROWS, fmt: str = FMT,
-             out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON) -> None:
+             out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON, outside: bool = OUTSIDE) -> None:
     """Data cleaning progress (đúng, đủ, sạch, sống) by commune: IDs, ID proposals, duplicates, deaths,
     open blocking issues."""
-    _run("cleaning", period, unit, map_, rows, fmt, out, as_user, json_out)
+    _run("cleaning", period, unit, map_, rows, fmt, out, as_user, json_out, outside)
 
 
 @app.command("monthly")

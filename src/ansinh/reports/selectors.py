@@ -338,18 +338,18 @@ def breakdowns(user, t: Target, period: Period, day: dt.date, idx, unit_ids: set
                     out[r[dim]][k] += r[k]
         return out
 
-    def table(title: str, dim_persons: dict, nc: dict, cs: dict, label) -> Table:
+    def table(title: str, dim_persons: dict, nc: dict, cs: dict, label, columns=None) -> Table:
         keys_ = sorted(set(dim_persons) | set(nc) | set(cs), key=lambda v: (v is None, str(v)))
         rows = []
         for k in keys_:
             d = dict(dim_persons.get(k, {}))
-            d.update(paid_noncash=nc.get(k, 0), paid_cash=cs.get(k, 0), label=label(k))
+            d.update(paid_noncash=nc.get(k, 0), paid_cash=cs.get(k, 0), label=label(k), key=k)
             for f in ("beneficiaries", "with_account", "confirmed"):
                 d.setdefault(f, 0)
             rows.append(_shares(d))
         tot = {f: sum(r[f] for r in rows) for f in ("beneficiaries", "with_account", "confirmed", "paid_noncash",
                                                       "paid_cash")}
-        return Table(title, BREAKDOWN_COLUMNS, rows, _shares({"label": "Tổng cộng", **tot}))
+        return Table(title, columns or BREAKDOWN_COLUMNS, rows, _shares({"label": "Tổng cộng", **tot}))
 
     N, C = payroll.NONCASH_CHANNELS, payroll.CASH_CHANNELS
     tables = []
@@ -368,10 +368,14 @@ def breakdowns(user, t: Target, period: Period, day: dt.date, idx, unit_ids: set
         if inside({k: r[f"person__{k}"] for k in keys}):
             prov[r["provider"]]["with_account"] += r["with_account"]
             prov[r["provider"]]["confirmed"] += r["confirmed"]
+    # accounts and payments by provider / channel: no beneficiary count (a beneficiary has no provider)
+    by_key = {c.key: c for c in BREAKDOWN_COLUMNS}
     tables.append(table(N_("Theo tổ chức cung ứng dịch vụ chi trả"), prov, paid("provider", N), paid("provider", C),
-                        _provider_label))
+                        _provider_label, [by_key[k] for k in ("label", "with_account", "confirmed", "paid_noncash",
+                                                              "paid_cash")]))
     tables.append(table(N_("Theo kênh chi trả"), {}, paid("channel", N), paid("channel", C),
-                        lambda k: payroll.channel_label(k or "")))
+                        lambda k: payroll.channel_label(k or ""), [by_key[k] for k in ("label", "paid_noncash",
+                                                                                         "paid_cash")]))
     genders = dict(Gender.choices)
     tables.append(table(N_("Theo giới tính"), persons("gender"), paid("person__gender", N), paid("person__gender", C),
                         lambda k: str(genders.get(k, _("Chưa ghi")))))
@@ -483,7 +487,7 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
 
     def table(title, groups: dict, label, order=None) -> Table:
         keys_ = order if order is not None else sorted(groups, key=str)
-        rows = [{"label": label(k), **{f: groups.get(k, {}).get(f, 0) for f in fields}} for k in keys_]
+        rows = [{"label": label(k), "key": k, **{f: groups.get(k, {}).get(f, 0) for f in fields}} for k in keys_]
         tot = {"label": "Tổng cộng", **{f: sum(r[f] for r in rows) for f in fields}}
         return Table(title, [Column("label", "", TEXT)] + PAYROLL_COLUMNS, rows, tot)
 
@@ -610,11 +614,45 @@ def entry(code: str) -> Entry | None:
 
 
 def build(code: str, user, period: Period, unit_code: str | None, map_: str | None = None, rows: str = "commune",
-          province: str = "", today: dt.date | None = None) -> Report:
-    """The report `code` for the period and unit, checked against the user's scope."""
+          province: str = "", today: dt.date | None = None, outside: bool = False) -> Report:
+    """The report `code` for the period and unit, checked against the user's scope; `outside`:
+    marked for outside the department (small counts of sensitive categories suppressed)."""
     e = entry(code)
     if e is None:
         raise ReportError(_("Không có báo cáo %(code)s") % {"code": code[:20]})
     map_ = map_ or kpi.default_map(period.as_of(today))
     t = resolve_unit(user, unit_code, map_, province, rows)
-    return e.selector(user, period, t, today=today)
+    report = e.selector(user, period, t, today=today)
+    return suppress_sensitive(report) if outside else report
+
+
+# ----------------------------------------------------------------------------- outside the department
+
+SENSITIVE = ("5.3", "5.6", "5.8")  # HIV (child, adult), disability: Decree 20 Art. 5
+SMALL = 5
+
+
+def sensitive(category: str | None) -> bool:
+    from ansinh.registry.categories import base_code
+
+    return any(base_code(c) in SENSITIVE for c in (category or "").split("+") if c)
+
+
+def suppress_sensitive(report: Report) -> Report:
+    """A report marked for outside the department: in the category tables, a row of a sensitive
+    category (HIV, disability) whose count is 1 to 4 shows "<5" for its counts and nothing for
+    its amounts and shares (they would give the count away)."""
+    for t in report.tables:
+        if t.title != "Theo diện đối tượng":
+            continue
+        first = next(c.key for c in t.columns if c.kind == INT)
+        for r in t.rows:
+            if sensitive(r.get("key")) and 0 < (r.get(first) or 0) < SMALL:
+                for c in t.columns:
+                    if c.kind == INT:
+                        r[c.key] = "<5" if r.get(c.key) else 0
+                    elif c.kind in (AMOUNT, PCT):
+                        r[c.key] = ""
+    report.figures["outside"] = True
+    report.notes.append("Báo cáo gửi ra ngoài ngành: số dưới 5 của các diện nhạy cảm (HIV, khuyết tật) được ẩn.")
+    return report

@@ -30,6 +30,7 @@ def _form(request) -> dict:
     period_text = (g.get("period") or "").strip() or _default_period()
     ctx = {"code": g.get("report") or "", "period_text": period_text, "unit_code": (g.get("unit") or "").strip(),
            "map": g.get("map") if g.get("map") in kpi.MAPS else "", "rows": g.get("rows") or "commune",
+           "outside": g.get("outside") == "1",
            "error": "", "period": None}
     try:
         ctx["period"] = parse_period(period_text)
@@ -68,7 +69,7 @@ def _report(request, ctx: dict):
         return None, 200
     try:
         return selectors.build(ctx["code"], request.user, ctx["period"], ctx["unit_code"] or None, ctx["map"],
-                               ctx["rows"]), 200
+                               ctx["rows"], outside=ctx["outside"]), 200
     except selectors.OutOfScope as exc:
         ctx["error"] = str(exc)
         return None, 403
