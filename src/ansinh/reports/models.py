@@ -38,3 +38,19 @@ class KeptReport(ScopeKeys):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def period_label(self) -> str:
+        from ansinh.reports.periods import parse_period
+
+        try:
+            return parse_period(self.period).label
+        except ValueError:
+            return self.period
+
+    @property
+    def title(self) -> str:
+        """The report's name in the catalogue (a msgid: the page translates it)."""
+        from ansinh.reports.selectors import catalogue
+
+        return next((str(e.title) for e in catalogue() if e.code == self.report), self.report)
