@@ -65,7 +65,7 @@ def _run(code: str, period: str, unit: str, map_: str, rows: str, fmt: str, out:
     data = report.as_dict()
     if fmt:
         try:
-            blob = outputs.render(report, fmt)
+            blob = outputs.render(report, fmt, day=dt.date.today())
         except PdfUnavailable as exc:
             fail(str(exc))
         try:

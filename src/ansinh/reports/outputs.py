@@ -132,9 +132,13 @@ def cover_letter(report: Report, *, user=None, day: dt.date | None = None, numbe
     org = organisation_of(user)
     issuer = org.name if org is not None else (f"Sở Y tế {province.name}" if province else "Sở Y tế")
     symbol = f"{org.symbol or 'SYT'}-BTXH" if org is not None else "SYT-BTXH"
+    what = report.title[len("Báo cáo "):] if report.title.startswith("Báo cáo ") else report.title
+    what = what[0].lower() + what[1:]
+    committee = f"Ủy ban nhân dân {province.name[0].lower() + province.name[1:]}" if province else \
+        "Ủy ban nhân dân tỉnh"
     body = [
         f"Thực hiện chế độ báo cáo về chi trả trợ cấp an sinh xã hội không dùng tiền mặt, {R.issuing_body_line(issuer, superior)} "
-        f"báo cáo {report.title[0].lower() + report.title[1:]} {report.period.label} của {report.unit_label} "
+        f"báo cáo {what} {report.period.label} của {report.unit_label} "
         f"(số liệu tính đến ngày {report.as_of:%d/%m/%Y}) như sau:",
     ]
     total = report.figures.get("total") or {}
@@ -151,9 +155,8 @@ def cover_letter(report: Report, *, user=None, day: dt.date | None = None, numbe
     body.append(f"{R.issuing_body_line(issuer, superior)} báo cáo để Ủy ban nhân dân tỉnh biết, chỉ đạo./.")
     return R.Letter(superior_body=superior, issuing_body=R.issuing_body_line(issuer, superior),
                     number_symbol=R.number_symbol(number, symbol),
-                    subject=R.subject_line(f"báo cáo {report.title[0].lower() + report.title[1:]} {report.period.label}"),
-                    place_date=R.place_date(place, day), addressees=[f"Ủy ban nhân dân {province.name}" if province
-                                                                       else "Ủy ban nhân dân tỉnh"],
+                    subject=R.subject_line(f"báo cáo {what} {report.period.label}"),
+                    place_date=R.place_date(place, day), addressees=[committee],
                     body=body, signature=R.signature_lines("KT.", "Giám đốc", "Phó Giám đốc"), signer_name="",
                     cc=["Lãnh đạo Sở"], archive="VT, BTXH")
 
