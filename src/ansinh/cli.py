@@ -36,6 +36,7 @@ GROUPS = (
     ("outreach", "ansinh.outreach.cli"),
     ("client", "ansinh.interop.client_cli"),
     ("interop", "ansinh.interop.cli"),
+    ("report", "ansinh.reports.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
 )

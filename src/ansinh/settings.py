@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "ansinh.payroll",
     "ansinh.outreach",
     "ansinh.interop",
+    "ansinh.reports",
     "ansinh.web",
 ]
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("ansinh.accounts.urls")),
     path("payroll/", include("ansinh.payroll.urls")),
     path("outreach/", include("ansinh.outreach.urls")),
+    path("reports/", include("ansinh.reports.urls")),
     path("", include("ansinh.web.urls")),
 ]

@@ -146,6 +146,30 @@ def rates() -> QuerySet:
     return Rate.objects.all().order_by("kind", "province_code", "-valid_from")
 
 
+# The one definition of "paid through an account" (NONCASH_CHANNELS) and "paid in cash" (CASH_CHANNELS):
+# a line of a reconciled run of the month, reported paid, by one of the channels. The coverage
+# KPI (accounts/kpi.py: the dashboard) and the reports (reports/selectors.py) both read it.
+NONCASH_CHANNELS = (Channel.BANK, Channel.EWALLET)
+CASH_CHANNELS = (Channel.CASH,)
+
+
+def paid_lines(months, channels=NONCASH_CHANNELS) -> QuerySet:
+    """Reconciled payroll lines reported paid, of the runs of `months` ("YYYY-MM"), by `channels`.
+    Not scoped: callers read it through ansinh.core.scope.scoped or by scope commune."""
+    # The reconciled runs of those months first (a handful of rows), so the lines are read through
+    # their run index whatever the planner believes about the table (core/db.py).
+    runs = list(PayrollRun.objects.filter(period__in=list(months), status=RunStatus.RECONCILED)
+                .values_list("pk", flat=True))
+    return PayrollLine.objects.filter(run_id__in=runs, result=LineResult.PAID, channel__in=list(channels))
+
+
+def paid_counts(months, channels=NONCASH_CHANNELS) -> dict[int, int]:
+    """scope_commune id -> number of persons paid by `channels` in `months` (``paid_lines``)."""
+    qs = (paid_lines(months, channels).filter(scope_commune__isnull=False)
+          .values("scope_commune_id").annotate(n=Count("person_id", distinct=True)))
+    return {r["scope_commune_id"]: r["n"] for r in qs}
+
+
 def noncash_paid_counts(month: dt.date) -> dict[int, int]:
     """scope_commune id -> number of persons paid via bank or e-wallet in reconciled lines for
     the payroll month of `month` (any day of it). For the coverage indicators."""
@@ -154,15 +178,9 @@ def noncash_paid_counts(month: dt.date) -> dict[int, int]:
 
 
 def noncash_paid_by_period(periods) -> dict[str, dict[int, int]]:
-    """{"YYYY-MM": {scope_commune id: persons paid via bank or e-wallet}} for several payroll months
-    in one query. The reconciled runs of those months are found first (a handful of rows), so the
-    lines are read through their run index whatever the planner believes about the table."""
-    runs = dict(PayrollRun.objects.filter(period__in=list(periods), status=RunStatus.RECONCILED)
-                .values_list("pk", "period"))
-    if not runs:
-        return {}
-    qs = (PayrollLine.objects.filter(run_id__in=list(runs), result=LineResult.PAID,
-                                     channel__in=[Channel.BANK, Channel.EWALLET], scope_commune__isnull=False)
+    """{"YYYY-MM": {scope_commune id: persons paid through an account}} for several payroll months
+    in one query (``paid_lines``)."""
+    qs = (paid_lines(periods, NONCASH_CHANNELS).filter(scope_commune__isnull=False)
           .values("run__period", "scope_commune_id").annotate(n=Count("person_id", distinct=True)))
     out: dict[str, dict[int, int]] = {}
     for r in qs:

@@ -53,6 +53,7 @@ MENU: tuple[Group, ...] = (
         Entry("outreach:bulletin", _("Bản tin đài truyền thanh xã")),
         Entry("outreach:effect", _("Hiệu quả tuyên truyền")),
     )),
+    Group(_("Báo cáo"), (Entry("reports:catalogue", _("Danh mục báo cáo")),)),
     Group(_("Hệ thống"), (
         Entry("units:browse", _("Đơn vị hành chính")),
         Entry("jobs:list", _("Tác vụ nền")),
