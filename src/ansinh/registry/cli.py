@@ -171,6 +171,18 @@ def quality_list(
     emit(data, json_out, _print_quality)
 
 
+@app.command("recheck")
+def recheck_cmd(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Close every open issue whose condition no longer holds (with history); safe to repeat."""
+    from ansinh.registry.models import IssueStatus, QualityIssue
+    from ansinh.registry.recheck import recheck_persons
+
+    closed = recheck_persons(None, user=None, source="cli:recheck")
+    still = QualityIssue.objects.filter(status=IssueStatus.OPEN).count()
+    emit({"closed": closed, "open": still}, json_out,
+         lambda d: print(f"Đã tự đóng {d['closed']:,} vấn đề; còn {d['open']:,} vấn đề chưa xử lý".replace(",", ".")))
+
+
 def _print_quality(d: dict) -> None:
     for i in d["issues"]:
         print(f"{i['id']:>7} {i['rule']:<18} {i['severity']:<8} {i['commune']:<6} {i['person']}: {i['message']}")
