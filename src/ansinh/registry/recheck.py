@@ -143,7 +143,8 @@ def _still_q(rule: str) -> Q:
                 | Q(person__id_number__isnull=False, id_len__lt=12) | Q(person__id_number__isnull=False, id_len__gt=12)
                 | (Q(person__id_number__isnull=True) & (Q(person__legacy_cmnd__isnull=True)
                                                         | Q(person__legacy_cmnd=""))))
-    twelve = Q(id_len=12)
+    # NULL-safe: a definite false (no 12-digit number) rather than an unknown the exclusion would drop.
+    twelve = Q(person__id_number__isnull=False) & Q(id_len=12)
     if rule == "ID_GENDER":
         return twelve & ((Q(person__gender="M") & Q(id_sex=1)) | (Q(person__gender="F") & Q(id_sex=0)))
     if rule == "ID_BIRTH_YEAR":
