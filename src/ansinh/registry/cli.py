@@ -142,7 +142,7 @@ def export_persons(
 def quality_list(
     rule: str = typer.Option("", "--rule", help="Rule code, e.g. ID_SHAPE, RESIDENCE."),
     commune: str = typer.Option("", "--commune", help="Current commune code."),
-    status: str = typer.Option("open", "--status", help="open, fixed, waived or all."),
+    status: str = typer.Option("open", "--status", help="open, fixed, waived, note (information, not a queue item) or all."),
     limit: int = typer.Option(1000, "--limit", help="At most this many issues listed (0 = all); counts are complete."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:

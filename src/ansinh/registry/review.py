@@ -167,6 +167,11 @@ def _fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssu
             if field == "full_name":
                 person.name_key = fold(val)
     person.save()
+    if issue.rule in ("ACCOUNT_FIELDS",):
+        # Several things may be missing: the issue closes (recheck_persons below) once none is.
+        recheck_persons([person.pk], user=user, source="web", at=now)
+        issue.refresh_from_db()
+        return issue
     issue.status = IssueStatus.FIXED
     issue.resolved_by = recorded_user(user)
     issue.resolved_at = now

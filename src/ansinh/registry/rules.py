@@ -72,7 +72,7 @@ RULES: dict[str, tuple[str, str]] = {
 # chips count by rule and severity: two chips never read the same).
 SEVERITY_TITLES: dict[tuple[str, str], str] = {
     ("ID_SHAPE", WARNING): _("Mã tỉnh đầu số định danh không có trong bảng mã"),
-    ("DOB_PLAUSIBLE", ERROR): _("Ngày sinh không thể đúng (tương lai hoặc trên 120 tuổi)"),
+    ("DOB_PLAUSIBLE", ERROR): _("Ngày sinh sai hoặc không đọc được"),
     ("DOB_PLAUSIBLE", WARNING): _("Tuổi không khớp diện hưởng"),
     ("PHONE", INFO): _("Số điện thoại đầu số cũ đã đổi"),
     ("PHONE", WARNING): _("Số điện thoại không hợp lệ"),
