@@ -22,12 +22,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Creates .venv, installs, migrates the embedded database, loads reference and demo data,
-# prints the demo logins and starts the site at http://$(ADDR)
+# starts the site at http://$(ADDR) and prints the demo logins after the server's banner (so they stay in view)
 # ANSINH_DEMO=1: the demo helpers (a fabricated provider result file) exist in this installation only.
 demo: install
-	$(BIN)/ansinh init
-	ANSINH_DEMO=1 $(BIN)/ansinh demo setup --people $(DEMO_PEOPLE)
-	ANSINH_DEMO=1 $(BIN)/ansinh serve --addr $(ADDR)
+	@echo "Khởi tạo cơ sở dữ liệu và danh mục đơn vị hành chính…"
+	@$(BIN)/ansinh init
+	@echo "Tạo dữ liệu dùng thử ($(DEMO_PEOPLE) đối tượng)…"
+	@ANSINH_DEMO=1 $(BIN)/ansinh demo setup --people $(DEMO_PEOPLE) --no-logins
+	@ANSINH_DEMO=1 $(BIN)/ansinh serve --addr $(ADDR) --logins
 
 # The whole suite on SQLite, then on PostgreSQL when one answers (DATABASE_URL or 127.0.0.1:5432).
 test: install

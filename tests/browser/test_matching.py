@@ -1,5 +1,5 @@
 """As a province officer: open the duplicate queue, see one person listed in two communes
-side by side with each field's match weight, and merge them (the duplicate's enrolment stops).
+side by side with the reasons in words and the differing characters marked, and merge them (the duplicate's enrolment stops).
 The commune officers of either commune do not see that cross-commune pair at all."""
 from __future__ import annotations
 
@@ -51,7 +51,11 @@ def test_province_officer_merges_a_duplicate(browser_page, artifacts_dir):
     page.click("[data-testid=open-pair]")
     table = page.inner_text("[data-testid=pair-table]")
     assert "05/03/1941" in table and "03/05/1941" in table and "Phường Đông Kinh" in table
-    assert "8.1" in table or "8,1" in table
+    reasons = page.inner_text("[data-testid=pair-reasons]")
+    assert "cùng năm sinh; ngày và tháng bị đảo chỗ" in reasons and "khác xã/phường" in reasons
+    assert "log2" not in page.content() and page.locator("mark").count() > 0  # differing characters marked
+    assert page.get_attribute("[data-testid=record-a]", "href").endswith(f"/registry/persons/{p1.pk}/")
+    assert page.get_attribute("[data-testid=record-b]", "href").endswith(f"/registry/persons/{p2.pk}/")
     page.screenshot(path=str(artifacts_dir / "matching_pair.png"), full_page=True)
     page.click("button[value=keep_a]")
     page.wait_for_url(lambda url: url.rstrip("/").endswith("/matching"))

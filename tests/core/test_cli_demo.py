@@ -42,7 +42,7 @@ def test_demo_setup_runs_every_step_in_order_and_prints_the_logins_last(demo_ins
     steps = [ln for ln in lines if re.match(r"\[\d+/\d+\] ", ln)]
     assert steps == [f"[{i}/{len(DEMO_STEPS) + 1}] {text}"
                      for i, text in enumerate(["Tổ chức và người dùng demo", *(t for _, t in DEMO_STEPS)], 1)]
-    logins = lines.index(next(ln for ln in lines if ln.startswith("Demo logins")))
+    logins = lines.index(next(ln for ln in lines if ln.startswith("Tài khoản dùng thử")))
     assert logins > lines.index(steps[-1]) and all(ln.startswith("  ") for ln in lines[logins + 1:])
     assert re.search(r"^\s+pheduyet\s+ansinh-demo\s", "\n".join(lines[logins:]), flags=re.M)
     assert Person.objects.count() >= 300
@@ -65,3 +65,27 @@ def test_every_demo_command_refuses_outside_a_demo_installation(args, settings, 
     err = [ln for ln in capsys.readouterr().err.splitlines() if "deprecated" not in ln]
     assert len(err) == 1 and "ANSINH_DEMO" in err[0], err
     assert not PaymentAccount.objects.exists() and not (tmp_path / "d").exists()
+
+
+def test_serve_prints_the_logins_once_the_site_answers(capsys):
+    """`make demo` runs `ansinh serve --logins`: the logins come after the server's banner (when
+    its port accepts connections), the last lines on the screen."""
+    import socket
+
+    from ansinh.core.cli import _print_logins_when_up
+
+    rows = [{"username": "pheduyet", "password": "ansinh-demo", "role_label": "Người phê duyệt", "scope": "Tỉnh"}]
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    thread = _print_logins_when_up(f"127.0.0.1:{port}", rows, timeout=10)
+    thread.join(0.5)
+    assert thread.is_alive() and capsys.readouterr().out == ""  # nothing before the server listens
+    print("Starting development server at …")  # the banner
+    srv.listen()
+    thread.join(10)
+    srv.close()
+    out = capsys.readouterr().out.splitlines()
+    head = next(i for i, ln in enumerate(out) if ln.startswith("Tài khoản dùng thử — mở http://127.0.0.1:"))
+    assert out[0].startswith("Starting") and head > 0
+    assert any(ln.startswith("  pheduyet ") for ln in out[head:]) and out[-1].startswith("Dừng máy chủ")

@@ -61,7 +61,7 @@ def test_demo_lists_every_row_accounted_for(demo_lists):
     assert not ImportRow.objects.exclude(outcome=RowOutcome.REJECTED).filter(person__isnull=True).exists()
     # the faults of the generator are found
     rules_seen = set(QualityIssue.objects.values_list("rule", flat=True))
-    assert {"ID_GENDER", "ID_BIRTH_YEAR", "CATEGORY_UNMAPPED", "ACCOUNT_FIELDS", "RESIDENCE"} <= rules_seen
+    assert {"ID_GENDER", "ID_BIRTH_YEAR", "CATEGORY_UNMAPPED", "ACCOUNT_FIELDS", "ACCOUNT_MISSING", "RESIDENCE"} <= rules_seen
     # a person listed by two communes is matched by ID and flagged, not duplicated
     assert QualityIssue.objects.filter(rule="DUPLICATE_LISTED").exists()
     ids = list(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))
@@ -166,7 +166,7 @@ def test_next_month_updates_and_keeps_history(small_list):
     assert (log.old, log.new, log.source) == ("0912345678", "0987654321", f"import:{rep['batch']}")
     assert ChangeLog.objects.filter(person=p, model="registry.paymentaccount").exists()
     # the account warning of the first import is closed by the second
-    issue = QualityIssue.objects.get(person=p, rule="ACCOUNT_FIELDS")
+    issue = QualityIssue.objects.get(person=p, rule="ACCOUNT_MISSING")
     assert issue.status == IssueStatus.FIXED
     assert Enrolment.objects.filter(person=p).count() == 1
 
@@ -260,7 +260,7 @@ def test_fix_and_waive_are_recorded(small_list, officer):
     assert issue.status == IssueStatus.FIXED and issue.resolved_by == a
     log = ChangeLog.objects.get(person=p, field="id_number")
     assert (log.old, log.new, log.user, log.source) == ("", "020040001234", a, "web")
-    acct = p.issues.get(rule="ACCOUNT_FIELDS")
+    acct = p.issues.get(rule="ACCOUNT_MISSING")
     with pytest.raises(BadInput):
         waive_issue(acct, a, "  ")
     waive_issue(acct, a, "Nhận tiền mặt tại xã")

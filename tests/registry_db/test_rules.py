@@ -110,9 +110,9 @@ class TestAccountFields:
     def test_lists_what_is_missing(self):
         f = rules.check_account_fields(full_name="A", dob=None, id_number=None, residence_known=False,
                                        account_number=None)
-        assert codes(f) == [("ACCOUNT_FIELDS", "warning")]
-        assert f[0].details["missing"][:3] == ["ngày sinh", "số định danh", "nơi cư trú"]
-        assert "số tài khoản" in f[0].message
+        assert codes(f) == [("ACCOUNT_FIELDS", "warning"), ("ACCOUNT_MISSING", "warning")]
+        assert f[0].details["missing"] == ["ngày sinh", "số định danh", "nơi cư trú"]
+        assert "số tài khoản" in f[1].message and "số tài khoản" not in f[0].message
 
 
 class TestPhone:

@@ -175,7 +175,7 @@ def test_review_fix_and_waive_over_htmx(two_communes):
     assert r.status_code == 200 and f'id="issue-{phone.pk}"' in r.content.decode() and "Đã sửa" in r.content.decode()
     person.refresh_from_db()
     assert person.phone == "0912345678"
-    acct = person.issues.get(rule="ACCOUNT_FIELDS")
+    acct = person.issues.get(rule="ACCOUNT_MISSING")
     r = a.post(reverse("registry:issue_waive", args=[acct.pk]), {"reason": "Nhận tiền mặt"}, HTTP_HX_REQUEST="true")
     assert "Bỏ qua" in r.content.decode()
     acct.refresh_from_db()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ansinh.core.jobs import BadInput
 from ansinh.registry.history import Change, log_changes
 from ansinh.registry.models import PaymentAccount
+from ansinh.registry.recheck import recheck_persons
 
 # Maker-checker on payment accounts (issue 11, item 3): every new account, whatever its source
 # (commune list, bank list, web, CLI), is pending; payroll pays only approved accounts
@@ -100,6 +101,7 @@ def _decide(account, user, decision: str, *, reason: str = "", evidence=None, so
         log_changes([Change("registry.paymentaccount", acc.pk, p.pk, "approval", AccountApproval.PENDING,
                             decision + (f": {reason}" if reason else ""), p.scope_commune_id, p.province_code)],
                     user=user, source=source, at=acc.approved_at)
+        recheck_persons([p.pk], user=user, source=source, at=acc.approved_at)
     return acc
 
 

@@ -23,6 +23,7 @@ from ansinh.core.jobs import BadInput, job_kind
 from ansinh.core.services import recorded_user
 from ansinh.registry import reader
 from ansinh.registry.history import Change, log_changes
+from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.models import (
     AccountHolder,
     AccountStatus,
@@ -312,6 +313,8 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
                            p.province_code) for p, a in new_acc]
         log_changes(changes, user=user, source=source, at=now)
         QualityIssue.objects.bulk_create(issues, batch_size=BATCH)
+        # The registry closes the issues these accounts answer ("no account number", ...).
+        recheck_persons({p.pk for p, _ in new_acc} | {a.person_id for a in upd_acc}, user=user, source=source, at=now)
         days = [r["day"] for r in rows]
         if refresh and days and (new_acc or upd_acc) and CoverageSnapshot.objects.exists():
             refresh_snapshots(since=min(days))

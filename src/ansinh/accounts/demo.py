@@ -16,6 +16,7 @@ from ansinh.accounts.targets import ensure_targets
 from ansinh.core import providers
 from ansinh.core.services import recorded_user
 from ansinh.registry.history import Change, log_changes
+from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.models import AccountHolder, AccountStatus, AuthorisedPerson, Enrolment, PaymentAccount, Person
 from ansinh.text import fold
 
@@ -147,9 +148,12 @@ def demo_setup(today: dt.date | None = None, **kwargs) -> dict:
         # the demo approver, so the demo payroll pays into them.
         from django.contrib.auth import get_user_model
 
-        approved = approve_demo_accounts(get_user_model().objects.filter(username=DEMO_APPROVER).first())
+        approver = get_user_model().objects.filter(username=DEMO_APPROVER).first()
+        approved = approve_demo_accounts(approver)
+        # The registry closes the issues the new accounts answer (every demo person: set-based).
+        closed = recheck_persons(None, user=None, source=DEMO_SOURCE)
         snap = refresh_snapshots(snapshot_days(today))
-    return {"accounts": len(new), "approved": approved, "snapshot_days": snap["days"], "snapshot_rows": snap["rows"],
+    return {"accounts": len(new), "approved": approved, "issues_closed": closed, "snapshot_days": snap["days"], "snapshot_rows": snap["rows"],
             "seconds": round(time.perf_counter() - t0, 2)}
 
 

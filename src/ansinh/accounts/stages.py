@@ -11,6 +11,7 @@ from ansinh.core.jobs import BadInput
 from ansinh.core.scope import scope_for
 from ansinh.registry.history import Change, log_changes
 from ansinh.registry.models import AccountStatus, PaymentAccount
+from ansinh.registry.recheck import recheck_persons
 
 STAGE_FIELDS = {"registered": "registered_on", "confirmed": "confirmed_on", "active": "activated_on",
                 "closed": "closed_on"}
@@ -39,4 +40,5 @@ def set_stage(account: PaymentAccount, stage: str, day: dt.date, user, source: s
         account.save(update_fields=[f, "status"])
         log_changes([Change("registry.paymentaccount", account.pk, p.pk, f, old, day, p.scope_commune_id,
                             p.province_code)], user=user, source=source)
+        recheck_persons([p.pk], user=user, source=source)
     return account

@@ -97,13 +97,19 @@ def check(deploy: bool = typer.Option(False, "--deploy", help="Also the producti
 
 @installation.command("serve")
 def serve(addr: str = typer.Option("127.0.0.1:8000", help="host:port"),
-          with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run the background worker.")) -> None:
+          with_worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run the background worker."),
+          logins: bool = typer.Option(False, "--logins", help="Print the demo logins once the site answers "
+                                                              "(after the server's banner, so they stay in view).")) -> None:
     """Run the web site (development server) and a background worker, restarted if it dies."""
     from django.core.management import call_command
 
     supervisor = WorkerSupervisor() if with_worker else None
     if supervisor:
         supervisor.start()
+    if logins:
+        from ansinh.core.demo import create_demo_users
+
+        _print_logins_when_up(addr, create_demo_users())
     try:
         call_command("runserver", addr, use_reloader=False, verbosity=1)
     finally:
@@ -273,6 +279,8 @@ def demo_steps() -> list[tuple[str, str, object]]:
 @demo.command("setup")
 def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the generated commune lists (0: users only)."),
                seed: int = typer.Option(1, help="Seed of the generated lists."),
+               logins: bool = typer.Option(True, "--logins/--no-logins", help="Print the demo logins at the end "
+                                                                               "(`make demo` prints them after the server starts)."),
                json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Demo organisations and users, then every demo step: commune lists, accounts, payroll, outreach, matching (idempotent)."""
     from ansinh.core.demo import create_demo_users
@@ -289,7 +297,8 @@ def demo_setup(people: int = typer.Option(60000, help="Beneficiaries in the gene
         with progress_bar(line, enabled=not json_out) as listener:
             data[label] = step(people=people, seed=seed, paid_through=DEMO_PAID_THROUGH, listener=listener)
         say(f"      xong sau {time.perf_counter() - t0:.1f} giây".replace(".", ",") + _step_counts(data[label]))
-    emit({"logins": rows, "data": data}, json_out, lambda d: print_logins(d["logins"]))
+    emit({"logins": rows, "data": data}, json_out,
+         lambda d: print_logins(d["logins"]) if logins else print("Dữ liệu dùng thử đã sẵn sàng; đang khởi động máy chủ…"))
 
 
 def _step_counts(counts) -> str:
@@ -300,10 +309,40 @@ def _step_counts(counts) -> str:
     return f": {flat}" if flat else ""
 
 
-def print_logins(rows) -> None:
-    print("Demo logins — open http://127.0.0.1:8000 and sign in as:")
+def print_logins(rows, url: str = "http://127.0.0.1:8000") -> None:
+    print(f"Tài khoản dùng thử — mở {url} và đăng nhập bằng:")
+    print(f"  {'Tên đăng nhập':<14} {'Mật khẩu':<14} {'Vai trò':<22} Phạm vi")
     for r in rows:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
+
+
+def _print_logins_when_up(addr: str, rows: list[dict], timeout: float = 120.0):
+    """In the background: wait until the server accepts connections (it prints its banner just
+    before), then print the demo logins, last on the screen."""
+    import socket
+    import threading
+
+    host, _, port = addr.rpartition(":")
+    host = host or "127.0.0.1"
+
+    def wait_and_print():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host, int(port)), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            return
+        time.sleep(0.3)  # let the banner's last line reach the terminal first
+        print("", flush=True)
+        print_logins(rows, f"http://{addr}")
+        print("Dừng máy chủ: Ctrl+C.", flush=True)
+
+    thread = threading.Thread(target=wait_and_print, name="demo-logins", daemon=True)
+    thread.start()
+    return thread
 
 
 def _ensure_var_dir() -> None:

@@ -31,6 +31,16 @@ def pair_enrolments(user, pk: int) -> dict[str, list]:
             for side, pid in (("a", p.person_a_id), ("b", p.person_b_id))}
 
 
+def pair_accounts(user, pk: int) -> dict[str, list[str]]:
+    """Account numbers of both sides of a pair the user may see (through `pair`)."""
+    from ansinh.registry.models import PaymentAccount
+
+    p = pair(user, pk)
+    return {side: list(PaymentAccount.objects.filter(person_id=pid).order_by("pk")
+                       .values_list("account_number", flat=True))
+            for side, pid in (("a", p.person_a_id), ("b", p.person_b_id))}
+
+
 def proposals(user, status: str | None = ProposalStatus.OPEN):
     """ID proposals from population-data verification, in the user's scope."""
     qs = scoped(IdProposal, user).select_related("person", "person__residence_unit", "decided_by")

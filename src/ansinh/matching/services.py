@@ -20,6 +20,7 @@ from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.history import Change, log_changes, set_enrolment_status
 from ansinh.registry.models import Enrolment, EnrolmentStatus, Person
+from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.routing import covering_keys
 
 DUPLICATE_REASON = "trùng lặp"
@@ -157,6 +158,8 @@ def confirm_pair(pair: MatchPair, user, keep: str = "a", note: str = "") -> Matc
         _check(pair, user)
         duplicate = pair.person_b_id if keep == "a" else pair.person_a_id
         n = terminate_enrolments([duplicate], DUPLICATE_REASON, user)
+        # The stopped record's open issues no longer need anyone's action.
+        recheck_persons([duplicate], user=user, source="matching")
         _record_decision(pair, PairStatus.CONFIRMED, user,
                          note or f"giữ hồ sơ {keep.upper()}; dừng {n} chế độ của hồ sơ #{duplicate}")
     return pair
@@ -276,6 +279,7 @@ def record_death(person_ids_dates: dict, user=None, source: str = "matching.veri
                            for epk, pid, old_end, sc, pc in enr)
             Enrolment.objects.filter(pk__in=[e[0] for e in enr]).update(end_month=month, updated=now)
     log_changes(changes, user=user, source=source, at=now)
+    recheck_persons([p[0] for p in people], user=user, source=source, at=now)
     return len(people)
 
 

@@ -9,24 +9,33 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
-from ansinh.matching import selectors, services
+from ansinh.matching import reasons, selectors, services
 from ansinh.matching.models import IdProposal, MatchPair, PairStatus, ProposalStatus
 
-FIELD_LABELS = {"family": "Họ", "middle": "Tên đệm", "given": "Tên", "dob": "Ngày sinh", "id_number": "Số định danh",
-                "gender": "Giới tính", "residence": "Nơi cư trú", "village": "Thôn/bản"}
+FIELD_LABELS = {"full_name": _l("Họ và tên"), "dob": _l("Ngày sinh"), "id_number": _l("Số định danh"),
+                "gender": _l("Giới tính"), "residence": _l("Nơi cư trú"), "village": _l("Thôn/bản"),
+                "accounts": _l("Số tài khoản")}
+CODE_FIELDS = ("id_number", "accounts")  # identifiers: shown as written, marked data-code
 
 
-def _side(p):
-    parts = (p.full_name or "").split()
+def _side(p, accounts: list[str]) -> dict:
     return {
-        "family": parts[0] if len(parts) > 1 else "", "middle": " ".join(parts[1:-1]) if len(parts) > 2 else "",
-        "given": parts[-1] if parts else "", "dob": p.dob_display, "id_number": p.id_number or p.legacy_cmnd or "",
+        "full_name": p.full_name or "", "dob": p.dob_display, "id_number": p.id_number or p.legacy_cmnd or "",
         "gender": p.get_gender_display() if p.gender else "",
-        "residence": str(p.residence_unit or p.commune or p.scope_commune or ""), "village": p.village,
+        "residence": str(p.commune or p.residence_unit or p.scope_commune or ""), "village": p.village,
+        "accounts": ", ".join(accounts),
     }
+
+
+def _reason_side(p, accounts: list[str]) -> reasons.Side:
+    return reasons.Side(full_name=p.full_name or "", dob=p.dob, dob_precision=p.dob_precision or "day",
+                        id_number=p.id_number or p.legacy_cmnd or "", gender=p.gender or "",
+                        commune=str(p.commune or p.residence_unit or p.scope_commune or ""), village=p.village or "",
+                        accounts=accounts)
 
 
 def _listing(request, fetch, statuses, default: str, template: str, **extra):
@@ -49,14 +58,27 @@ def pair_detail(request, pk: int):
         pair = selectors.pair(request.user, pk)
     except MatchPair.DoesNotExist:
         raise Http404 from None
-    a, b = _side(pair.person_a), _side(pair.person_b)
-    rows = [{"field": f, "label": FIELD_LABELS[f], "a": a[f], "b": b[f],
-             "weight": (pair.contributions or {}).get(f, 0.0)} for f in FIELD_LABELS]
+    accounts = selectors.pair_accounts(request.user, pk)
+    pa, pb = pair.person_a, pair.person_b
+    a, b = _side(pa, accounts["a"]), _side(pb, accounts["b"])
+    rows = []
+    for f, label in FIELD_LABELS.items():
+        sa, sb = reasons.segments(a[f], b[f])
+        rows.append({"field": f, "label": label, "a": sa, "b": sb, "code": f in CODE_FIELDS,
+                     "differs": any(d for _t, d in sa + sb)})
+    why = reasons.reasons(_reason_side(pa, accounts["a"]), _reason_side(pb, accounts["b"]), pair.contributions)
     enrol = selectors.pair_enrolments(request.user, pk)
     return render(request, "matching/pair.html", {
-        "pair": pair, "rows": rows, "enrol": enrol,
+        "pair": pair, "rows": rows, "enrol": enrol, "for_one": [r.text for r in why if r.supports],
+        "against": [r.text for r in why if not r.supports],
         "can_decide": has_role(request.user, *services.DECIDERS) and pair.status == PairStatus.OPEN,
     })
+
+
+def _next_pair_url(request, after: int) -> str:
+    """The next open pair of the user's queue (the queue's order), or the queue when none is left."""
+    nxt = selectors.pairs(request.user).exclude(pk=after).values_list("pk", flat=True).first()
+    return reverse("matching:pair", args=[nxt]) if nxt else reverse("matching:queue")
 
 
 def _decide(request, fetch, missing, pk: int, actions: dict, done: str, failed: str | None = None):
@@ -76,8 +98,8 @@ def _decide(request, fetch, missing, pk: int, actions: dict, done: str, failed: 
         messages.success(request, act(obj, request.POST.get("note", "")))
     except BadInput as exc:
         messages.error(request, str(exc))
-        return redirect(failed or done)
-    return redirect(done)
+        return redirect(failed or (done() if callable(done) else done))
+    return redirect(done() if callable(done) else done)
 
 
 @login_required
@@ -94,7 +116,7 @@ def pair_decide(request, pk: int):
 
     return _decide(request, selectors.pair, MatchPair.DoesNotExist, pk,
                    {"keep_a": keep("a"), "keep_b": keep("b"), "reject": reject},
-                   done=reverse("matching:queue"), failed=reverse("matching:pair", args=[pk]))
+                   done=lambda: _next_pair_url(request, pk), failed=reverse("matching:pair", args=[pk]))
 
 
 @login_required

@@ -142,7 +142,7 @@ def export_persons(
 def quality_list(
     rule: str = typer.Option("", "--rule", help="Rule code, e.g. ID_SHAPE, RESIDENCE."),
     commune: str = typer.Option("", "--commune", help="Current commune code."),
-    status: str = typer.Option("open", "--status", help="open, fixed, waived or all."),
+    status: str = typer.Option("open", "--status", help="open, fixed, waived, note (information, not a queue item) or all."),
     limit: int = typer.Option(1000, "--limit", help="At most this many issues listed (0 = all); counts are complete."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -169,6 +169,18 @@ def quality_list(
              for i in rows]
     data = {"count": sum(by_rule.values()), "by_rule": dict(sorted(by_rule.items())), "issues": items}
     emit(data, json_out, _print_quality)
+
+
+@app.command("recheck")
+def recheck_cmd(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Close every open issue whose condition no longer holds (with history); safe to repeat."""
+    from ansinh.registry.models import IssueStatus, QualityIssue
+    from ansinh.registry.recheck import recheck_persons
+
+    closed = recheck_persons(None, user=None, source="cli:recheck")
+    still = QualityIssue.objects.filter(status=IssueStatus.OPEN).count()
+    emit({"closed": closed, "open": still}, json_out,
+         lambda d: print(f"Đã tự đóng {d['closed']:,} vấn đề; còn {d['open']:,} vấn đề chưa xử lý".replace(",", ".")))
 
 
 def _print_quality(d: dict) -> None:

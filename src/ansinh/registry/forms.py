@@ -32,6 +32,18 @@ class FixForm(forms.Form):
     value = forms.CharField(label=_("Giá trị đúng"), max_length=300)
 
 
+class AccountForm(forms.Form):
+    provider = forms.ChoiceField(label=_("Ngân hàng/ví điện tử"), choices=lambda: provider_choices())
+    number = forms.CharField(label=_("Số tài khoản"), max_length=40)
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """Banks and e-wallets an account may be recorded with (ansinh.core.providers), by name."""
+    from ansinh.core import providers
+
+    return sorted(((code, p.short_name) for code, p in providers.ACCOUNT_PROVIDERS.items()), key=lambda c: c[1])
+
+
 class WaiveForm(forms.Form):
     reason = forms.CharField(label=_("Lý do bỏ qua"), max_length=500)
 

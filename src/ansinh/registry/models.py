@@ -77,15 +77,23 @@ class AccountApproval(models.TextChoices):
 
 
 class Severity(models.TextChoices):
-    ERROR = "error", _("Lỗi")
-    WARNING = "warning", _("Cảnh báo")
-    INFO = "info", _("Thông tin")
+    """What an officer must do: an error blocks paying the person right (fix it first), a warning
+    asks for a check, information is a note (kept on the person, never in the review queue)."""
+
+    ERROR = "error", _("Chặn chi trả")
+    WARNING = "warning", _("Cần kiểm tra")
+    INFO = "info", _("Ghi chú")
+
+
+#: The review queue's order: what blocks payment first.
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 
 class IssueStatus(models.TextChoices):
     OPEN = "open", _("Chưa xử lý")
     FIXED = "fixed", _("Đã sửa")
     WAIVED = "waived", _("Bỏ qua")
+    NOTE = "note", _("Ghi chú")  # an informational finding (severity info): not a queue item
 
 
 class BatchStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from ansinh.registry.categories import coefficient as category_coefficient
 from ansinh.registry.history import log_change
 from ansinh.registry.importing.residence import resolve_for_person
 from ansinh.registry.models import IssueStatus, Person, Programme, QualityIssue
+from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.routing import IdNumberTaken, OutsideScope, follow_person_scope, route_id_taken
 from ansinh.text import fold, normalize_name
 from ansinh.units.models import AdminUnit, Level
@@ -166,6 +167,11 @@ def _fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssu
             if field == "full_name":
                 person.name_key = fold(val)
     person.save()
+    if issue.rule in ("ACCOUNT_FIELDS",):
+        # Several things may be missing: the issue closes (recheck_persons below) once none is.
+        recheck_persons([person.pk], user=user, source="web", at=now)
+        issue.refresh_from_db()
+        return issue
     issue.status = IssueStatus.FIXED
     issue.resolved_by = recorded_user(user)
     issue.resolved_at = now
@@ -174,6 +180,43 @@ def _fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssu
     log_change(person, "registry.qualityissue", issue.pk, "status", IssueStatus.OPEN, IssueStatus.FIXED, user=user)
     if field in ("id_number", "dob", "gender"):
         _recheck_id_rules(person, user, field, now)
+    recheck_persons([person.pk], user=user, source="web", at=now)
+    return issue
+
+
+@transaction.atomic
+def add_account(issue: QualityIssue, user, provider: str, number: str) -> QualityIssue:
+    """Record the account a person will be paid into, from their "no account" issue (the review
+    queue's fix of ACCOUNT_MISSING): checked like a bank list's number, pending until a second
+    user approves it (ansinh.accounts.approval), recorded in history; the issue then closes
+    itself (recheck_persons), as it would after a bank list or an import."""
+    from ansinh.accounts.rules import check_account_number, clean_account_number
+    from ansinh.core import providers
+    from ansinh.registry.history import Change, log_changes
+    from ansinh.registry.models import AccountStatus, PaymentAccount
+
+    issue = QualityIssue.objects.select_for_update().select_related("person").get(pk=issue.pk)
+    person = issue.person
+    _check_can_touch(person, user=user)
+    if issue.status != IssueStatus.OPEN:
+        raise BadInput("vấn đề này đã được xử lý")
+    if provider not in providers.ACCOUNT_PROVIDERS:
+        raise BadInput("chọn ngân hàng hoặc ví điện tử")
+    number = clean_account_number(number)
+    err = check_account_number(provider, number)
+    if err:
+        raise BadInput(err)
+    if PaymentAccount.objects.filter(person=person, account_number=number).exists():
+        raise BadInput("tài khoản này đã có trong hồ sơ")
+    now = timezone.now()
+    acc = PaymentAccount.objects.create(
+        person=person, provider=provider, provider_name=providers.ACCOUNT_PROVIDERS[provider].short_name,
+        account_number=number, holder_name=fold(person.full_name), source="web", status=AccountStatus.REGISTERED,
+        registered_on=timezone.localdate(), made_by=recorded_user(user))
+    log_changes([Change("registry.paymentaccount", acc.pk, person.pk, "", None, f"tạo mới: {acc}",
+                        person.scope_commune_id, person.province_code)], user=user, source="web", at=now)
+    recheck_persons([person.pk], user=user, source="web", at=now)
+    issue.refresh_from_db()
     return issue
 
 
@@ -268,5 +311,6 @@ def resolve_residence(person: Person, unit: AdminUnit, user) -> Person:
         issue.reason = f"Chọn {unit.name}"
         issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
         log_change(person, "registry.qualityissue", issue.pk, "status", IssueStatus.OPEN, IssueStatus.FIXED, user=user)
+    recheck_persons([person.pk], user=user, source="web", at=now)
     return person
 

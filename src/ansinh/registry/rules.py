@@ -14,7 +14,9 @@ ID_BIRTH_YEAR     century + YY of a 12-digit number vs the year of birth.
 DOB_PLAUSIBLE     not in the future, age ≤ 120, age consistent with the category at the
                   payment month.
 NAME_NORMALISED   the name was rewritten (NFC, tone placement, case, spaces): info.
-ACCOUNT_FIELDS    Dispatch 5234/LĐTBXH-TTTT minimum for opening/recording an account.
+ACCOUNT_FIELDS    Dispatch 5234/LĐTBXH-TTTT minimum for opening an account: name, date of birth,
+                  ID number, residence.
+ACCOUNT_MISSING   no account number recorded (of the beneficiary or the authorised person).
 PHONE             10-digit mobile number (old 11-digit mobile prefixes converted) or an 11-digit
                   fixed line (02xx …).
 RESIDENCE         the residence resolves to one current commune.
@@ -50,7 +52,8 @@ RULES: dict[str, tuple[str, str]] = {
     "ID_BIRTH_YEAR": (WARNING, _("Số định danh không khớp năm sinh")),
     "DOB_PLAUSIBLE": (WARNING, _("Ngày sinh không hợp lý")),
     "NAME_NORMALISED": (INFO, _("Họ tên đã được chuẩn hóa")),
-    "ACCOUNT_FIELDS": (WARNING, _("Thiếu thông tin để mở/ghi nhận tài khoản")),
+    "ACCOUNT_FIELDS": (WARNING, _("Thiếu thông tin để mở tài khoản")),
+    "ACCOUNT_MISSING": (WARNING, _("Chưa có số tài khoản nhận tiền")),
     "PHONE": (WARNING, _("Số điện thoại")),
     "RESIDENCE": (ERROR, _("Nơi cư trú chưa xác định được xã mới")),
     "CATEGORY_UNMAPPED": (ERROR, _("Không nhận diện được diện đối tượng")),
@@ -64,6 +67,23 @@ RULES: dict[str, tuple[str, str]] = {
     "ID_TAKEN": (WARNING, _("Số định danh đã được đăng ký cho đối tượng khác")),
     "LISTED_ELSEWHERE": (WARNING, _("Đã có trong danh sách của đơn vị khác")),
 }
+
+# A rule raised at another severity than its usual one reads differently (the review queue's
+# chips count by rule and severity: two chips never read the same).
+SEVERITY_TITLES: dict[tuple[str, str], str] = {
+    ("ID_SHAPE", WARNING): _("Mã tỉnh đầu số định danh không có trong bảng mã"),
+    ("DOB_PLAUSIBLE", ERROR): _("Ngày sinh sai hoặc không đọc được"),
+    ("DOB_PLAUSIBLE", WARNING): _("Tuổi không khớp diện hưởng"),
+    ("PHONE", INFO): _("Số điện thoại đầu số cũ đã đổi"),
+    ("PHONE", WARNING): _("Số điện thoại không hợp lệ"),
+    ("RESIDENCE", WARNING): _("Địa bàn đã chia tách: cần chọn xã/phường mới"),
+}
+
+
+def rule_title(rule: str, severity: str | None = None):
+    """The words for a rule (at a severity, when it reads differently there); the code when unknown."""
+    return SEVERITY_TITLES.get((rule, severity or "")) or RULES.get(rule, ("", rule))[1]
+
 
 #: Issues filed under the unit covering both persons: they do not follow the person's keys.
 ROUTED_RULES = ("ID_TAKEN", "LISTED_ELSEWHERE")
@@ -253,11 +273,19 @@ def check_name(written: str | None, normalised: str | None) -> list[Finding]:
 
 # --------------------------------------------------------------------------- accounts
 
+ACCOUNT_MISSING_MESSAGE = "Chưa có số tài khoản (của đối tượng hoặc người được ủy quyền)"
+
+
 def check_account_fields(*, full_name: str | None, dob: dt.date | None, id_number: str | None,
                          residence_known: bool, account_number: str | None,
                          authorised_account: bool = False) -> list[Finding]:
-    """ACCOUNT_FIELDS: Dispatch 5234/LĐTBXH-TTTT minimum (full name, dob, ID number,
-    residence, an account of the beneficiary or of the authorised person)."""
+    """ACCOUNT_FIELDS: Dispatch 5234/LĐTBXH-TTTT minimum to open an account (full name, dob, ID
+    number, residence); ACCOUNT_MISSING: no account of the beneficiary or of the authorised
+    person is recorded. Two issues, so that recording an account closes the second one
+    (ansinh.registry.recheck) whatever is still missing for the first."""
+    found = []
+    if not account_number and not authorised_account:
+        found.append(_f("ACCOUNT_MISSING", ACCOUNT_MISSING_MESSAGE, "account"))
     missing = []
     if not full_name:
         missing.append("họ tên")
@@ -267,12 +295,10 @@ def check_account_fields(*, full_name: str | None, dob: dt.date | None, id_numbe
         missing.append("số định danh")
     if not residence_known:
         missing.append("nơi cư trú")
-    if not account_number and not authorised_account:
-        missing.append("số tài khoản (của đối tượng hoặc người được ủy quyền)")
     if missing:
-        return [_f("ACCOUNT_FIELDS", "Thiếu " + ", ".join(missing) + " (CV 5234/LĐTBXH-TTTT)", "",
-                   missing=missing)]
-    return []
+        found.insert(0, _f("ACCOUNT_FIELDS", "Thiếu " + ", ".join(missing) + " để mở tài khoản (CV 5234/LĐTBXH-TTTT)",
+                           "", missing=missing))
+    return found
 
 
 # --------------------------------------------------------------------------- phones

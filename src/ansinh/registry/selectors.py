@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from ansinh.core.scope import scoped, visible_units, with_predecessors
 from ansinh.registry.models import (
@@ -21,6 +21,7 @@ from ansinh.registry.models import (
     Person,
     QualityIssue,
     RowOutcome,
+    SEVERITY_ORDER,
 )
 from ansinh.text import fold
 from ansinh.units.models import AdminUnit, Level
@@ -118,7 +119,14 @@ def issues(user, *, rule: str | None = None, severity: str | None = None, status
         qs = qs.filter(Q(person__commune_id__in=ids) | Q(person__commune__isnull=True, scope_commune_id__in=ids))
     if q:
         qs = qs.filter(person__name_key__contains=fold(q))
-    return qs.order_by("person__name_key", "person_id", "rule")
+    # What blocks payment first (models.SEVERITY_ORDER), then by person.
+    return qs.annotate(severity_rank=severity_rank()).order_by("severity_rank", "person__name_key", "person_id", "rule")
+
+
+def severity_rank():
+    """0 for what blocks payment, 1 for what needs a check, 2 for notes (SEVERITY_ORDER)."""
+    return Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)],
+                default=Value(len(SEVERITY_ORDER)), output_field=IntegerField())
 
 
 def issue_for(user, pk) -> QualityIssue | None:
@@ -128,7 +136,7 @@ def issue_for(user, pk) -> QualityIssue | None:
 def issue_counts(user, status: str = IssueStatus.OPEN) -> list[dict]:
     """[{rule, severity, n}] of the user's issues."""
     return list(scoped(QualityIssue.objects.filter(status=status), user).values("rule", "severity")
-                .annotate(n=Count("id")).order_by("rule", "severity"))
+                .annotate(n=Count("id"), rank=severity_rank()).order_by("rank", "-n", "rule"))
 
 
 # --------------------------------------------------------------------------- export

@@ -15,4 +15,5 @@ urlpatterns = [
     path("review/", views.review, name="review"),
     path("issues/<int:pk>/fix/", views.issue_fix, name="issue_fix"),
     path("issues/<int:pk>/waive/", views.issue_waive, name="issue_waive"),
+    path("issues/<int:pk>/account/", views.issue_account, name="issue_account"),
 ]

@@ -16,7 +16,7 @@ from ansinh.core.jobs import BadInput
 from ansinh.core.roles import can_edit
 from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
-from ansinh.registry.forms import FIELD_LABELS, FixForm, UploadForm, WaiveForm, category_choices
+from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
 from ansinh.registry.jobs import start_import
 from ansinh.registry.models import (
     EnrolmentStatus,
@@ -24,19 +24,26 @@ from ansinh.registry.models import (
     PersonStatus,
     Severity,
 )
-from ansinh.registry.review import FIXABLE_FIELDS, fix_issue, residence_choices, resolve_residence, waive_issue
+from ansinh.registry.review import (
+    FIXABLE_FIELDS,
+    add_account,
+    fix_issue,
+    residence_choices,
+    resolve_residence,
+    waive_issue,
+)
 from ansinh.units.models import AdminUnit
 
 PAGE_SIZE = 50
 
 
-def _rule_title(code: str) -> str:
-    return rules.RULES.get(code, ("", code))[1]
+def _rule_title(code: str, severity: str | None = None) -> str:
+    return rules.rule_title(code, severity)
 
 
 def _decorate(issues):
     for i in issues:
-        i.rule_title = _rule_title(i.rule)
+        i.rule_title = _rule_title(i.rule, i.severity)
         i.candidates = [c for c in (i.details or {}).get("candidates", []) if not c.get("old")]
     return issues
 
@@ -82,13 +89,17 @@ def person_detail(request, pk: int):
     person = selectors.person_for(request.user, pk)
     if person is None:
         raise Http404
-    issues = _decorate(list(person.issues.order_by("status", "rule")))
+    from ansinh.registry.selectors import severity_rank
+
+    all_issues = _decorate(list(person.issues.annotate(rank=severity_rank()).order_by("status", "rank", "rule")))
+    issues = [i for i in all_issues if i.status != IssueStatus.NOTE]
+    notes = [i for i in all_issues if i.status == IssueStatus.NOTE]
     ctx = {
         "person": person,
         "enrolments": list(person.enrolments.order_by("programme", "category")),
         "accounts": list(person.accounts.order_by("pk")),
         "authorised": list(person.authorised.order_by("pk")),
-        "issues": issues,
+        "issues": issues, "notes": notes,
         "history": list(selectors.person_history(request.user, person)[:200]),
         "category_labels": CATEGORY_LABELS,
         "residence_choices": residence_choices(person) if person.commune_id is None else [],
@@ -219,12 +230,16 @@ def review(request):
                           status=None if status == "all" else status)
     page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
     _decorate(page.object_list)
-    counts = [dict(c, title=_rule_title(c["rule"])) for c in selectors.issue_counts(request.user)]
+    counts = [dict(c, title=_rule_title(c["rule"], c["severity"])) for c in selectors.issue_counts(request.user)]
+    by_severity = [(code, label, [c for c in counts if c["severity"] == code], sum(c["n"] for c in counts
+                                                                                if c["severity"] == code))
+                   for code, label in Severity.choices if code != Severity.INFO]
     ctx = {
-        "page": page, "total": page.paginator.count, "counts": counts,
+        "page": page, "total": page.paginator.count, "counts": counts, "by_severity": by_severity,
         "f": {"rule": rule, "severity": severity, "status": status, "commune": commune, "q": q},
         "qs": _querystring(request), "rules": [(c, t) for c, (_s, t) in rules.RULES.items()],
-        "severities": Severity.choices, "statuses": list(IssueStatus.choices) + [("all", _("Tất cả"))],
+        "severities": [c for c in Severity.choices if c[0] != Severity.INFO],
+        "statuses": list(IssueStatus.choices) + [("all", _("Tất cả"))], "providers": provider_choices(),
         "communes": selectors.commune_choices(request.user),
         "can_edit": can_edit(request.user), "field_labels": FIELD_LABELS,
         "categories": category_choices(), "fixable": FIXABLE_FIELDS,
@@ -236,7 +251,7 @@ def _issue_row(request, issue, error: str = "", status: int = 200):
     issue.refresh_from_db()
     _decorate([issue])
     ctx = {"i": issue, "error": error, "can_edit": can_edit(request.user), "field_labels": FIELD_LABELS,
-           "categories": category_choices(), "fixable": FIXABLE_FIELDS}
+           "categories": category_choices(), "fixable": FIXABLE_FIELDS, "providers": provider_choices()}
     return render(request, "registry/_issue_row.html", ctx, status=status)
 
 
@@ -280,6 +295,18 @@ def issue_fix(request, pk: int):
         if not form.is_valid():
             raise BadInput(_("Cần chọn trường và nhập giá trị đúng."))
         fix_issue(issue, request.user, form.cleaned_data["field"], form.cleaned_data["value"])
+
+    return _issue_action(request, pk, act)
+
+
+@login_required
+def issue_account(request, pk: int):
+    """The fix of a "no account number" issue: record the account (pending approval)."""
+    def act(issue):
+        form = AccountForm(request.POST)
+        if not form.is_valid():
+            raise BadInput(_("Cần chọn ngân hàng/ví và nhập số tài khoản."))
+        add_account(issue, request.user, form.cleaned_data["provider"], form.cleaned_data["number"])
 
     return _issue_action(request, pk, act)
 

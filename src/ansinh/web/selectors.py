@@ -336,7 +336,7 @@ def issue_summary(user) -> IssueSummary:
     return IssueSummary(
         blocking=blocking, warnings=warnings, blocking_url=f"{base}?severity={Severity.ERROR}",
         warnings_url=f"{base}?severity={Severity.WARNING}",
-        top=[{"title": str(registry_rules.RULES.get(c["rule"], ("", c["rule"]))[1]), "n": c["n"],
+        top=[{"title": str(registry_rules.rule_title(c["rule"], c["severity"])), "n": c["n"],
               "url": f"{base}?severity={Severity.ERROR}&rule={c['rule']}"} for c in top])
 
 

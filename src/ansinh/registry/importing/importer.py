@@ -17,6 +17,7 @@ from ansinh.core.scope import scope_for
 from ansinh.core.services import recorded_user
 from ansinh.registry import rules
 from ansinh.registry.history import Change, log_changes
+from ansinh.registry.recheck import has_account_q, recheck_persons
 from ansinh.registry.importing.prepare import NamelessRow, Row, nameless_rows, prepare
 from ansinh.registry.importing.residence import Residence, ResidenceResolver, hint_texts, province_context, unit_maps
 from ansinh.registry.importing.writer import BATCH, Writer
@@ -171,6 +172,9 @@ class Importer:
         self._write_accounts(prepared)
         self._write_issues(prepared, enrol_ids)
         self._route_outside()
+        # The persons of this list: their open issues that no longer hold close (one home: recheck).
+        recheck_persons([r.person.pk for r in prepared if r.ok], user=self.user, source=self.source, at=self.now,
+                        insert=self.writer.insert)
         lap("issues")
         log_changes(self.changes, user=self.user, source=self.source, at=self.now, insert=self.writer.insert)
         lap("history")
@@ -501,11 +505,11 @@ class Importer:
         matched = self._matched(rows)
         has_account = set(self._has_account)
         for i in range(0, len(matched), BATCH):
-            has_account |= set(PaymentAccount.objects.filter(person_id__in=matched[i:i + BATCH])
+            has_account |= set(PaymentAccount.objects.filter(has_account_q(), person_id__in=matched[i:i + BATCH])
                                .values_list("person_id", flat=True))
         for r in live:
             p = r.person
-            r.evaluated.add("ACCOUNT_FIELDS")
+            r.evaluated |= {"ACCOUNT_FIELDS", "ACCOUNT_MISSING"}
             r.findings += rules.check_account_fields(
                 full_name=p.full_name, dob=p.dob, id_number=p.id_number or p.legacy_cmnd,
                 residence_known=bool(p.commune_id or p.residence_unit_id),
@@ -526,8 +530,11 @@ class Importer:
                 found_keys.add(key)
                 if key in have and have[key].status != IssueStatus.FIXED:
                     continue  # open or waived: keep as it is
+                # Information (a name normalised, an old phone prefix converted) is a note on the
+                # person, not a queue item.
+                status = IssueStatus.NOTE if f.severity == rules.INFO else IssueStatus.OPEN
                 values.append((p.pk, self.batch.pk, f.rule, f.severity, f.field, f.message[:500], f.details,
-                               IssueStatus.OPEN, "", self.now, p.scope_commune_id, p.province_code))
+                               status, "", self.now, p.scope_commune_id, p.province_code))
             for (rule, fld), issue in have.items():
                 if issue.status == IssueStatus.OPEN and rule in r.evaluated and (rule, fld) not in found_keys:
                     issue.status = IssueStatus.FIXED

@@ -1,0 +1,71 @@
+"""Issue 12: the duplicate-pair page says why in words (matching/reasons.py), marks the characters
+that differ, links to both records and goes on to the next pair after a decision."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ansinh.matching import reasons
+from ansinh.matching.reasons import Side
+
+from .test_pair_scope import DONG_KINH, PROVINCE, commune, login, person
+
+
+def texts(a, b, weights=None):
+    return [(r.text, r.supports) for r in reasons.reasons(a, b, weights)]
+
+
+def test_reasons_in_words():
+    a = Side("Hoàng Thị Mai", dt.date(1941, 3, 5), "day", "020141001234", "F", "Phường Đông Kinh", "Khối 4",
+             ["8300111122223"])
+    b = Side("HOANG THI MAI", dt.date(1951, 3, 5), "day", "020141001234", "F", "Xã Hồng Phong", "khối 4",
+             ["8300111122223"])
+    got = texts(a, b, {"dob": -4.0})
+    assert got == [("cùng số CCCD", True), ("cùng số tài khoản", True), ("năm sinh lệch 10 năm", False),
+                   ("cùng họ tên", True), ("khác xã/phường", False), ("cùng thôn/bản", True)]
+    # day and month swapped; an ID one digit off; another given name; the weight's sign decides
+    b = Side("Hoàng Thị Mơ", dt.date(1941, 5, 3), "day", "020141001235", "M")
+    got = dict(texts(a, b, {"id_number": 2.5}))
+    assert got == {"số CCCD chỉ khác 1 chữ số": True, "cùng năm sinh; ngày và tháng bị đảo chỗ": True,
+                   "tên khác nhau": False, "khác giới tính": False}
+    assert dict(texts(Side(id_number="123456789"), Side(id_number="123456789"))) == {"cùng số CMND": True}
+    assert dict(texts(Side(dob=dt.date(1940, 1, 1), dob_precision="year"), Side(dob=dt.date(1940, 6, 2)))) == {
+        "cùng năm sinh": True}
+    assert texts(Side(), Side()) == []
+
+
+def test_differing_characters_are_marked():
+    a, b = reasons.segments("Hoàng Thị Mai", "HOANG THI MAI")
+    assert "".join(t for t, _ in a) == "Hoàng Thị Mai" and "".join(t for t, _ in b) == "HOANG THI MAI"
+    assert [t for t, d in a if d] == ["à", "ị"]  # case is not a difference; tone marks are
+    a, b = reasons.segments("020141001234", "020141002134")
+    assert [t for t, d in a if d] and all(not d for t, d in a[:1])
+    assert reasons.segments("", "x") == ([], [("x", True)])
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_next_pair():
+    from ansinh.matching.models import MatchPair, MatchRun
+
+    unit = commune(DONG_KINH)
+    run = MatchRun.objects.create()
+    pairs = []
+    for i, prob in enumerate((0.99, 0.95)):
+        pa = person(f"Lý Văn Tư{i}", unit, legacy_cmnd=f"08004{i}234", dob=dt.date(1940, 1, 2))
+        pb = person(f"Lý Văn Tứ{i}", unit, legacy_cmnd=f"08004{i}234", dob=dt.date(1950, 1, 2))
+        pairs.append(MatchPair.objects.create(run=run, person_a=pa, person_b=pb, cluster=pa.pk,
+                                              match_probability=prob, match_weight=9.0,
+                                              contributions={"given": 1.5, "dob": -3.0},
+                                              scope_commune=unit, province_code=PROVINCE))
+    c = login("xa_pair", "commune_officer", DONG_KINH)
+    first, second = pairs
+    html = c.get(f"/matching/pairs/{first.pk}/").content.decode()
+    assert "cùng số CMND" in html and "năm sinh lệch 10 năm" in html and "log2" not in html
+    assert f'href="/registry/persons/{first.person_a_id}/"' in html
+    assert f'href="/registry/persons/{first.person_b_id}/"' in html
+    assert "<mark" in html and "data-code" in html
+    r = c.post(f"/matching/pairs/{first.pk}/decide/", {"action": "reject"})
+    assert r.status_code == 302 and r["Location"] == f"/matching/pairs/{second.pk}/"
+    r = c.post(f"/matching/pairs/{second.pk}/decide/", {"action": "reject"})
+    assert r["Location"] == "/matching/"  # none left: back to the queue
