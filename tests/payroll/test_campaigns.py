@@ -245,3 +245,69 @@ def test_two_concurrent_generations_pay_each_person_once(transactional_db_with_u
     got = PayrollLine.objects.filter(campaign=c)
     assert got.count() == len(people) == got.values("person_id").distinct().count()
     assert sum(ln.amount for ln in got) == 60 * 300_000
+
+
+def test_cli_create_and_generate(make_person, users, capsys):
+    import json
+
+    from ansinh.cli import main
+
+    make_person(D(1938, 6, 1), [("tcxh", "5.5c", "2020-01")], account=("970405", "123456789"))
+    make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2023-01")])
+    assert main(["campaign", "create", "--name", "Quà Tết Giáp Thìn", "--decision", "25/QĐ-UBND",
+                 "--reference-date", "2024-01-15", "--amount", "300.000", "--category", "5.5c=500000",
+                 "--province", "20", "--as", "maker1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["amount_kind"] == "per_category" and out["category_amounts"] == {"5.5c": 500_000}
+    assert main(["campaign", "generate", str(out["campaign"]), "--as", "maker1", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    # 500.000 đ (5.5c, into the account) + 300.000 đ (5.6-severe, cash) = 800.000 đ
+    assert (run["lines"], run["total_vnd"], run["campaign"]) == (2, 800_000, out["campaign"])
+    assert run["by_channel"]["bank"]["total_vnd"] == 500_000 and run["by_channel"]["cash"]["total_vnd"] == 300_000
+    assert main(["campaign", "generate", str(out["campaign"]), "--as", "maker1", "--json"]) == 2
+    assert "already has run" in capsys.readouterr().err
+    assert main(["campaign", "create", "--name", "X", "--decision", "1", "--reference-date", "15/01/2024",
+                 "--amount", "1", "--as", "maker1"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["campaign", "generate", "999999", "--as", "maker1"]) == 2
+
+
+def test_pages_create_generate_and_run(make_person, users, commune, settings):
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from ansinh.core.services import upsert_user
+
+    maker, checker = users
+    make_person(D(1938, 6, 1), [("tcxh", "5.5c", "2020-01")])
+    make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2023-01")], account=("970405", "123456789"))
+    m, a = Client(), Client()
+    assert m.login(username="maker1", password="Mk-thu-nghiem-2024")
+    assert a.login(username="checker1", password="Mk-thu-nghiem-2024")
+    form = {"name": "Quà Tết Giáp Thìn 2024", "decision_number": "25/QĐ-UBND", "decision_date": "10/01/2024",
+            "reference_date": "15/01/2024", "pay_from": "20/01/2024", "pay_to": "08/02/2024",
+            "programme": ["tcxh", "nd176"], "amount": "300.000", "cat_5.5c": "500.000"}
+    assert a.post(reverse("payroll:campaigns"), form).status_code == 403  # an approver does not create them
+    r = m.post(reverse("payroll:campaigns"), form)
+    c = Campaign.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("payroll:campaign", args=[c.pk])
+    assert (c.amount_kind, c.amount, c.category_amounts, c.province_code) == ("per_category", 300_000,
+                                                                              {"5.5c": 500_000}, "20")
+    r = m.post(reverse("payroll:campaigns"), {**form, "reference_date": "2024-01-15"})
+    assert r.status_code == 302 and Campaign.objects.count() == 1  # a message, nothing made
+    page = m.get(reverse("payroll:campaign", args=[c.pk])).content.decode()
+    assert "Quà Tết Giáp Thìn 2024" in page and "500.000" in page and "Người từ đủ 80 tuổi" in page
+    r = m.post(reverse("payroll:campaign_generate", args=[c.pk]), {"commune": commune.pk})
+    assert r.status_code == 302 and "/jobs/" in r["Location"]
+    run = PayrollRun.objects.filter(campaign=c).first() or campaigns.generate(c, commune=commune, user=maker)
+    page = a.get(reverse("payroll:run", args=[run.pk])).content.decode()
+    assert 'id="run-campaign"' in page and "Quà Tết Giáp Thìn 2024" in page
+    assert re.sub(r"\D", "", re.search(r'id="run-total">([^<]*)<', page).group(1)) == str(500_000 + 300_000)
+    outsider = upsert_user("qn1", "Mk-thu-nghiem-2024", roles=["province_officer"], unit_codes=["22"])
+    o = Client()
+    assert o.login(username=outsider.username, password="Mk-thu-nghiem-2024")
+    assert o.get(reverse("payroll:campaign", args=[c.pk])).status_code == 404
+    assert o.post(reverse("payroll:campaign_generate", args=[c.pk])).status_code == 404
+    assert "25/QĐ-UBND" not in o.get(reverse("payroll:campaigns")).content.decode()
