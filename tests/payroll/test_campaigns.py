@@ -30,7 +30,7 @@ def due(campaign, person):
     """What the pure rule owes `person` (the reference the SQL is checked against)."""
     from ansinh.payroll.rates import rate_rows
 
-    enrols = [R.Enrolment(e.programme, e.category, e.start_month, e.end_month, e.status)
+    enrols = [R.Enrolment(e.programme, e.category, e.start_month, e.end_month, e.status, e.decision_date)
               for e in person.enrolments.all()]
     d = R.campaign_due(campaigns.spec(campaign), enrols, person.dob, alive=person.status == "alive",
                        deceased_on=person.deceased_on, rates=rate_rows(), province_code=person.province_code)
@@ -48,9 +48,12 @@ def test_fixed_gift_worked_by_hand(make_person, users):
     later = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2024-03")])
     ended = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "2022-01", "2023-12")])
     care = make_person(D(1980, 1, 1), [("art20", "ART20", "2023-01", "", "1.50")])  # not a listed programme
+    decided_later = make_person(D(1980, 1, 1), [("tcxh", "5.6-severe", "")])
+    decided_later.enrolments.update(decision_date=D(2024, 2, 1))  # no start month: decided after 01/2024
     c = campaigns.create_campaign(user=maker, amount=300_000, **TET)
     run = campaigns.generate(c, user=maker)
     got = lines(run)
+    assert decided_later.pk not in got
     # 300.000 đ each for the six persons alive on 15/01/2024 with a TCXH or social-pension enrolment in
     # force in 01/2024 (dead_after died after the reference date); one line for the person in two categories.
     assert got == {disabled.pk: ("5.6-severe", 300_000, "bank"), elderly.pk: ("5.5c", 300_000, "cash"),
@@ -195,10 +198,13 @@ def test_sql_equals_pure_rule_on_random_population(kw, make_person, users):
         dob = None if rnd.random() < 0.1 else D(rnd.randint(1925, 2020), rnd.randint(1, 12), 1)
         dead = rnd.choice([None, None, None, D(2024, 1, 15), D(2024, 1, 16), D(2023, 6, 1)])
         p = make_person(dob, enrols, deceased_on=dead)
-        if rnd.random() < 0.15:
-            from ansinh.registry.models import Enrolment
+        from ansinh.registry.models import Enrolment
 
+        if rnd.random() < 0.15:
             Enrolment.objects.filter(person=p).update(status=rnd.choice(["suspended", "terminated"]))
+        if rnd.random() < 0.3:  # no start month written: the decision's date decides
+            Enrolment.objects.filter(person=p).update(start_month="", decision_date=rnd.choice(
+                [D(2023, 5, 1), D(2024, 1, 31), D(2024, 2, 1)]))
         people.append(p)
     c = campaigns.create_campaign(user=maker, **{**TET, **kw})
     try:

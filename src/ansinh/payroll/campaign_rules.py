@@ -43,12 +43,15 @@ class Enrolment:
     start_month: str = ""
     end_month: str = ""
     status: str = "active"
+    decision_date: dt.date | None = None
 
 
 def in_force(e: Enrolment, month: str) -> bool:
-    """The registry's "enrolment in force in a month" (registry.models.active_in_q)."""
+    """The registry's "enrolment in force in a month" (registry.models.active_in_q), and, when no
+    start month is written, decided by then (the decision's month is the start, as payroll reads it)."""
     return ((not e.start_month or e.start_month <= month) and (not e.end_month or e.end_month >= month)
-            and (e.status == "active" or bool(e.end_month)))
+            and (e.status == "active" or bool(e.end_month))
+            and (bool(e.start_month) or e.decision_date is None or E.ym(e.decision_date) <= month))
 
 
 def covers(code: str, category: str) -> bool:

@@ -180,7 +180,9 @@ def lines_sql(run: PayrollRun) -> tuple[str, list]:
         amt = "%s"
         params.append(int(s.amount))
         level_sql, milli_sql = "x.amt", "NULL"
-    conds = [active_in_sql(f"'{month}'")]
+    next_month = E.first_day(E.add_months(month, 1))
+    conds = [active_in_sql(f"'{month}'"), "(e.start_month <> '' OR e.decision_date IS NULL OR e.decision_date < %s)"]
+    params.append(next_month)
     if s.programmes:
         conds.append(f"e.programme IN ({', '.join(['%s'] * len(s.programmes))})")
         params += list(s.programmes)
@@ -227,8 +229,9 @@ per AS (
 {account_cte}
 picked AS (
   SELECT ch.*, {account_expr} AS account_id FROM per ch {account_join}
-  WHERE ch.amt > 0 AND NOT EXISTS (SELECT 1 FROM payroll_payrollline l WHERE l.person_id = ch.person_id
-                                   AND l.campaign_id = %s AND l.active)
+  -- uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted
+  WHERE ch.amt > 0 AND ch.person_id NOT IN (SELECT l.person_id FROM payroll_payrollline l
+                                            WHERE l.campaign_id = %s AND l.active)
 )
 INSERT INTO payroll_payrollline (run_id, campaign_id, person_id, programme, period_month, category,
   coefficient_milli, level, amount, channel, payee, account_id, provider, provider_name, account_number,
