@@ -137,6 +137,13 @@ class Campaign(ScopeKeys):
         return self.name
 
     @property
+    def level_multiple(self):
+        """level_milli as a number (1500 -> 1.5), for the pages."""
+        from decimal import Decimal
+
+        return Decimal(self.level_milli) / 1000 if self.level_milli else None
+
+    @property
     def period(self) -> str:
         """The month its runs are filed under (the first day of the pay window)."""
         return f"{self.pay_from:%Y-%m}"
