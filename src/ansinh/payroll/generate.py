@@ -145,11 +145,12 @@ WITH months(ym, idx, lvl, pension) AS (VALUES {', '.join(month_rows)}),
 coefs(category, ym_from, ym_to, min_age, max_age, milli) AS (VALUES {', '.join(coef_values)}),
 cand AS (
   SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension, p.scope_commune_id, p.province_code,
+         -- (a per-child coefficient of 0 is none written: the table's 1.0; a coefficient of 0 pays nothing)
          CASE WHEN e.programme = 'nd176' THEN NULL
-              WHEN e.category IN ({per_child}) AND e.coefficient IS NOT NULL
+              WHEN e.category IN ({per_child}) AND e.coefficient > 0
                 THEN CAST(ROUND(e.coefficient * 1000) AS INTEGER)
-              WHEN e.category IN ({cat_in}) THEN c.milli
-              ELSE CAST(ROUND(e.coefficient * 1000) AS INTEGER) END AS milli
+              WHEN e.category IN ({cat_in}) THEN NULLIF(c.milli, 0)
+              ELSE NULLIF(CAST(ROUND(e.coefficient * 1000) AS INTEGER), 0) END AS milli
   FROM registry_enrolment e
   JOIN registry_person p ON p.id = e.person_id
   -- A month is paid when the enrolment is in force then (the registry's active_in), still active
