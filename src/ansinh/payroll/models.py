@@ -216,6 +216,9 @@ class PayrollLine(models.Model):
     result = models.CharField(max_length=8, choices=LineResult.choices, default=LineResult.PENDING)
     result_reason = models.CharField(max_length=200, blank=True)
     paid_on = models.DateField(null=True, blank=True)
+    # A transfer returned by the bank after it was confirmed (a reversal on the programme account's
+    # statement): the line is unpaid again (its month or campaign is free), the day is kept here.
+    reversed_on = models.DateField(null=True, blank=True)
 
     class ScopeMeta:
         commune = "scope_commune"
@@ -287,3 +290,28 @@ class ResultCorrection(ScopeKeys):
                                    | ~Q(status="approved") & Q(approved_by__isnull=True),
                                    name="payroll_correction_approved_has_approver"),
         ]
+
+
+class StatementImport(ScopeKeys):
+    """One bank statement of the programme account (MT940) read against the payroll lines it
+    names (ansinh.payroll.statements): debits confirm lines as paid, returned transfers reverse
+    them. A statement is read once (sha256); its counts say what it changed."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=40, blank=True)  # :20:
+    account = models.CharField(max_length=60, blank=True)  # :25:
+    opening_vnd = models.BigIntegerField(default=0)
+    closing_vnd = models.BigIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    reversed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField(default=0)  # entries that name no payroll line (funding, fees)
+    runs = models.JSONField(default=list)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
