@@ -134,3 +134,31 @@ def test_campaign_run_reconciled_from_a_statement(make_person, users, tmp_path):
     s.write_text(mt940([("D", 300_000, f"L{line.pk}", "QUA TET")]), encoding="utf-8")
     rep = statements.import_statement(s, user=checker)
     assert rep["runs"][run.pk]["confirmed"] == {"lines": 1, "total_vnd": 300_000}
+
+
+def test_cli_and_page(sent_run, tmp_path, capsys):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from ansinh.cli import main
+
+    run, (a, b, c, d), checker = sent_run
+    s = tmp_path / "cli.sta"
+    s.write_text(mt940([("D", 750_000, f"L{a.pk}", "")]), encoding="utf-8")
+    assert main(["payroll", "statement", str(s), "--as", "checker1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["confirmed"] == 1
+    assert main(["payroll", "statement", str(s), "--as", "checker1"]) == 2
+    assert "already read" in capsys.readouterr().err
+    web = Client()
+    assert web.login(username="checker1", password="Mk-thu-nghiem-2024")
+    page = web.get(reverse("payroll:run", args=[run.pk])).content.decode()
+    assert 'id="statement-form"' in page and 'id="run-states"' in page
+    bad = SimpleUploadedFile("sao-ke.sta", mt940([("D", 1, f"L{b.pk}", "")]).encode())
+    r = web.post(reverse("payroll:statement", args=[run.pk]), {"statement": bad}, follow=True)
+    assert "sao-ke.sta: line 5: 1 đ for L" in r.content.decode()
+    good = SimpleUploadedFile("sao-ke2.sta", mt940([("D", 750_000, f"L{b.pk}", "")], ref="S9").encode())
+    r = web.post(reverse("payroll:statement", args=[run.pk]), {"statement": good}, follow=True)
+    assert "1 dòng xác nhận đã chi" in r.content.decode()

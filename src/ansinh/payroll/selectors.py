@@ -94,6 +94,8 @@ def run_actions(user, run: PayrollRun) -> dict:
         "can_export": has_role(user, *access.EXPORTERS) and run.status == RunStatus.APPROVED,
         "can_download": run.status in DOWNLOADABLE,
         "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *access.RECONCILERS) and not_maker,
+        # a bank statement may still reverse a reconciled run's payments
+        "can_statement": run.status in DOWNLOADABLE and has_role(user, *access.RECONCILERS) and not_maker,
         "can_correct": confirmed and has_role(user, *access.CORRECTORS),
         "can_decide_corrections": has_role(user, *access.APPROVERS),
         "open_corrections": CorrectionStatus.REQUESTED,
