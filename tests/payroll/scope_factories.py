@@ -60,3 +60,13 @@ def _campaign(b, i):
 
 
 FACTORIES["payroll.Campaign"] = _campaign
+
+
+def _statement(b, i):
+    from ansinh.payroll.models import StatementImport
+
+    return StatementImport.objects.create(file_name=f"{MARKER}-{i}.sta", sha256=f"{MARKER}{i:054d}"[:64],
+                                          reference=MARKER, scope_commune=b, province_code=b.province_code)
+
+
+FACTORIES["payroll.StatementImport"] = _statement
