@@ -157,6 +157,19 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
 
 
+@app.command("followup")
+def followup_cmd(run_id: int = typer.Argument(...),
+                 rule: str = typer.Option("retry", "--rule", help="retry (the same account; cash when the account "
+                                                                  "failed) or cash"),
+                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """A follow-up run paying again only the run's unpaid lines (never one already paid or carried over)."""
+    from ansinh.payroll import followup
+
+    user = _user(as_user)
+    run = followup.generate_followup(_run(run_id), user=user, rule=rule)
+    emit({**_out(run), "followup_of": run_id}, json_out, _print_run)
+
+
 @app.command("statement")
 def statement_cmd(statement_file: Path = typer.Argument(..., help="MT940 statement of the programme account."),
                   as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:

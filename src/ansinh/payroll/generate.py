@@ -266,7 +266,11 @@ ON CONFLICT (person_id, programme, period_month) WHERE {MONTH_CLAIM} DO NOTHING"
 
 
 def _fill(run: PayrollRun) -> int:
-    if run.campaign_id is not None:  # a one-off payment: its own eligibility and amounts
+    if run.followup_of_id is not None:  # the failed lines of another run, paid again
+        from ansinh.payroll.followup import insert_lines as followup_lines
+
+        n = followup_lines(run)
+    elif run.campaign_id is not None:  # a one-off payment: its own eligibility and amounts
         from ansinh.payroll.campaigns import insert_lines
 
         n = insert_lines(run)

@@ -152,6 +152,8 @@ class Campaign(ScopeKeys):
 class PayrollRun(models.Model):
     period = models.CharField(max_length=7)  # "YYYY-MM"
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    # A follow-up run pays again only the lines of this run reported unpaid (payroll.followup).
+    followup_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="followups")
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
     province_code = models.CharField(max_length=3, db_index=True)

@@ -96,6 +96,8 @@ def run_actions(user, run: PayrollRun) -> dict:
         "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *access.RECONCILERS) and not_maker,
         # a bank statement may still reverse a reconciled run's payments
         "can_statement": run.status in DOWNLOADABLE and has_role(user, *access.RECONCILERS) and not_maker,
+        "can_followup": run.status in DOWNLOADABLE and has_role(user, *access.MAKERS)
+        and PayrollLine.objects.filter(run=run, result=LineResult.UNPAID).exists(),
         "can_correct": confirmed and has_role(user, *access.CORRECTORS),
         "can_decide_corrections": has_role(user, *access.APPROVERS),
         "open_corrections": CorrectionStatus.REQUESTED,

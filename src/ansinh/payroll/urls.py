@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/reconcile/", views.run_reconcile, name="reconcile"),
     path("runs/<int:pk>/suspend/", views.run_suspend, name="suspend"),
     path("runs/<int:pk>/statement/", views.run_statement, name="statement"),
+    path("runs/<int:pk>/followup/", views.run_followup, name="followup"),
     path("runs/<int:pk>/corrections/", views.run_correction_request, name="correction_request"),
     path("runs/<int:pk>/corrections/<int:correction>/", views.run_correction_decide, name="correction_decide"),
     path("runs/<int:pk>/demo-result.csv", views.run_demo_result, name="demo_result"),

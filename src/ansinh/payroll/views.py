@@ -190,6 +190,25 @@ def run_reconcile(request, pk):
 
 
 @login_required
+def run_followup(request, pk):
+    """A follow-up run of this run's unpaid lines (POST by a maker; rule retry or cash)."""
+    from ansinh.payroll import followup
+
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    try:
+        f = followup.generate_followup(run, user=request.user, rule=request.POST.get("rule") or "retry")
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect("payroll:run", pk=run.pk)
+    messages.success(request, _("Đã lập bảng chi lại #%(n)s cho các dòng chưa chi.") % {"n": f.pk})
+    return redirect("payroll:run", pk=f.pk)
+
+
+@login_required
 def run_statement(request, pk):
     """Upload the programme account's bank statement (MT940): it confirms, fails and reverses the
     lines it names (ansinh.payroll.statements; all or nothing)."""
