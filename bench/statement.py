@@ -44,7 +44,7 @@ def write_statement(run, path: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=60_000)
+    ap.add_argument("--n", type=int, default=70_000, help="beneficiaries (70,000 give about 60,600 lines)")
     ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()

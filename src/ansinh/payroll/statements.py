@@ -105,10 +105,10 @@ def read_mt940(path, name: str | None = None) -> Statement:
     closing_row = 0
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
-        where = f"{fname}: line {n}"
         if not line or line in ("-", "-}") or line.startswith(("{1:", "{2:", "{4:", "{5:")):
             continue
         m = TAG.match(line)
+        where = f"{fname}: line {n}"
         if m is None:
             if last_tag == "86" and last is not None:  # :86: goes on over several lines
                 last.details += " " + line.strip()
@@ -254,21 +254,29 @@ def _check(cur, st: Statement, user) -> list[PayrollRun]:
 
 
 def _apply(cur) -> dict:
-    """Debits confirm pending lines; returns (credits) reverse paid lines (and fail pending ones)."""
+    """One pass per line named: a debit confirms a pending line; a return (credit) reverses a line that
+    was paid (before, or by a debit of this statement) and fails a pending one never debited."""
     t = PayrollLine._meta.db_table
+    agg = (f"SELECT line_id, MAX(CASE WHEN sign = 'D' THEN day END) AS d_day,"
+           f" MAX(CASE WHEN sign = 'C' THEN day END) AS c_day, MAX(CASE WHEN sign = 'C' THEN reason END) AS reason"
+           f" FROM {TABLE} GROUP BY line_id")
+    was_paid = f"({t}.result = 'paid' OR s.d_day IS NOT NULL)"
     cur.execute(f"""
-UPDATE {t} SET result = 'paid', paid_on = s.day, result_reason = ''
-FROM {TABLE} s WHERE {t}.id = s.line_id AND s.sign = 'D' AND {t}.result = 'pending'""")
-    confirmed = cur.rowcount
-    # a transfer returned after it was paid: unpaid again, with the bank's reason and the day
+SELECT SUM(CASE WHEN s.c_day IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN s.c_day IS NOT NULL AND {was_paid} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN s.c_day IS NOT NULL AND NOT {was_paid} THEN 1 ELSE 0 END)
+FROM ({agg}) s JOIN {t} ON {t}.id = s.line_id
+WHERE {t}.result = 'pending' OR ({t}.result = 'paid' AND s.c_day IS NOT NULL)""")
+    confirmed, reversed_, failed = (int(x or 0) for x in cur.fetchone())
     cur.execute(f"""
-UPDATE {t} SET result = 'unpaid', active = FALSE, reversed_on = s.day,
-  result_reason = SUBSTR('reversed: ' || s.reason, 1, 200)
-FROM {TABLE} s WHERE {t}.id = s.line_id AND s.sign = 'C' AND {t}.result = 'paid'""")
-    reversed_ = cur.rowcount
-    # a return of a transfer never confirmed: the payment failed
-    cur.execute(f"""
-UPDATE {t} SET result = 'unpaid', active = FALSE, paid_on = NULL,
-  result_reason = SUBSTR('rejected: ' || s.reason, 1, 200)
-FROM {TABLE} s WHERE {t}.id = s.line_id AND s.sign = 'C' AND {t}.result = 'pending'""")
-    return {"confirmed": confirmed, "reversed": reversed_, "failed": cur.rowcount}
+UPDATE {t} SET
+  result = CASE WHEN s.c_day IS NULL THEN 'paid' ELSE 'unpaid' END,
+  active = (s.c_day IS NULL),
+  paid_on = CASE WHEN s.c_day IS NULL THEN s.d_day WHEN {was_paid} THEN COALESCE({t}.paid_on, s.d_day) END,
+  reversed_on = CASE WHEN s.c_day IS NOT NULL AND {was_paid} THEN s.c_day END,
+  result_reason = CASE WHEN s.c_day IS NULL THEN ''
+                       WHEN {was_paid} THEN SUBSTR('reversed: ' || s.reason, 1, 200)
+                       ELSE SUBSTR('rejected: ' || s.reason, 1, 200) END
+FROM ({agg}) s
+WHERE {t}.id = s.line_id AND ({t}.result = 'pending' OR ({t}.result = 'paid' AND s.c_day IS NOT NULL))""")
+    return {"confirmed": confirmed, "reversed": reversed_, "failed": failed}
