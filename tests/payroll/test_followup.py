@@ -76,3 +76,26 @@ def test_cash_rule(july):
     assert set(PayrollLine.objects.filter(run=f).values_list("channel", flat=True)) == {"cash"}
     with pytest.raises(BadInput, match="rule"):
         followup.generate_followup(run, user=maker, rule="later")
+
+
+def test_followup_cli_and_page(july, capsys):
+    import json
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from ansinh.cli import main
+
+    run, people, maker, checker = july
+    web = Client()
+    assert web.login(username="checker1", password="Mk-thu-nghiem-2024")
+    assert web.post(reverse("payroll:followup", args=[run.pk])).status_code == 403  # an approver is no maker
+    assert main(["payroll", "followup", str(run.pk), "--rule", "cash", "--as", "maker1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["lines"], out["total_vnd"], out["followup_of"]) == (3, 2_250_000, run.pk)
+    m = Client()
+    assert m.login(username="maker1", password="Mk-thu-nghiem-2024")
+    r = m.post(reverse("payroll:followup", args=[run.pk]), follow=True)
+    assert "no unpaid line is left" in r.content.decode()
+    page = m.get(reverse("payroll:run", args=[out["run"]])).content.decode()
+    assert 'id="run-followup-of"' in page
