@@ -33,6 +33,7 @@ GROUPS = (
     ("matching", "ansinh.matching.cli"),
     ("accounts", "ansinh.accounts.cli"),
     ("payroll", "ansinh.payroll.cli"),
+    ("campaign", "ansinh.payroll.campaign_cli"),
     ("outreach", "ansinh.outreach.cli"),
     ("client", "ansinh.interop.client_cli"),
     ("interop", "ansinh.interop.cli"),

@@ -48,3 +48,25 @@ FACTORIES = {
     "payroll.PayrollLine": _line,
     "payroll.ResultCorrection": _correction,
 }
+
+
+def _campaign(b, i):
+    from ansinh.payroll.models import Campaign
+
+    return Campaign.objects.create(name=f"{MARKER} Quà Tết {i}", decision_number=f"{i}/QĐ-{MARKER}",
+                                   decision_date=dt.date(2024, 1, 10), reference_date=dt.date(2024, 1, 15),
+                                   programmes=["tcxh"], amount=300_000, pay_from=dt.date(2024, 1, 20),
+                                   pay_to=dt.date(2024, 2, 8), scope_commune=b, province_code=b.province_code)
+
+
+FACTORIES["payroll.Campaign"] = _campaign
+
+
+def _statement(b, i):
+    from ansinh.payroll.models import StatementImport
+
+    return StatementImport.objects.create(file_name=f"{MARKER}-{i}.sta", sha256=f"{MARKER}{i:054d}"[:64],
+                                          reference=MARKER, scope_commune=b, province_code=b.province_code)
+
+
+FACTORIES["payroll.StatementImport"] = _statement

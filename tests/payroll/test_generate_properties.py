@@ -24,10 +24,10 @@ D = dt.date
 MONTHS = E.months_between("2023-10", "2025-10")
 PERIODS = E.months_between("2024-01", "2025-09")
 TCXH = sorted({c for c, *_ in COEFFICIENTS if c.startswith("5.")}) + ["5.9-unmapped"]
-# (the care-support rows longer than Enrolment.category's 20 characters cannot be an enrolment's
-# category: the importer writes "ART20" with the enrolment's own coefficient)
-ART20 = sorted({c for c, *_ in COEFFICIENTS if c.startswith("ART20") and len(c) <= 20}) + ["ART20"]
-COEFS = [None, "1.00", "1.50", "2.00", "2.50", "3.00"]
+# (every care-support code fits Enrolment.category since it holds 40 characters; the importer writes
+# "ART20" with the enrolment's own coefficient)
+ART20 = sorted({c for c, *_ in COEFFICIENTS if c.startswith("ART20")}) + ["ART20"]
+COEFS = [None, "0.00", "1.00", "1.50", "2.00", "2.50", "3.00"]
 
 enrolments = st.fixed_dictionaries({
     "programme": st.sampled_from(["tcxh", "tcxh", "art20", "nd176"]),

@@ -245,7 +245,7 @@ def demo_users(json_out: bool = typer.Option(False, "--json", help="Machine-read
 DEMO_STEPS = (
     ("registry", "Sổ đối tượng: tạo danh sách các xã và nhập vào sổ"),
     ("accounts", "Tài khoản: lịch sử mở tài khoản năm 2024"),
-    ("payroll", "Chi trả: bảng chi tháng 11/2024, đã phê duyệt và đối soát"),
+    ("payroll", "Chi trả: quà Tết Giáp Thìn 01/2024 và bảng chi tháng 11/2024, đã phê duyệt và đối soát"),
     ("interop", "Liên thông: máy khách ngân hàng demo (G2P Connect)"),
     ("outreach", "Tuyên truyền: văn bản chỉ đạo và báo cáo của các đơn vị"),
     ("matching", "Rà soát trùng lặp đối tượng"),

@@ -16,6 +16,7 @@ EXPORTERS = MAKERS + APPROVERS  # export an approved run (never the auditor)
 RECONCILERS = MAKERS + APPROVERS  # record the provider's results (not the run's maker)
 CORRECTORS = MAKERS + APPROVERS  # request a result correction
 SUSPENDERS = ("approver", "province_officer", "admin")  # confirm suspensions for uncollected months
+CAMPAIGN_EDITORS = ("province_officer", "admin")  # create a one-off payment campaign (the province decides it)
 
 
 class NotAllowed(BadInput):
@@ -32,6 +33,16 @@ def require(user, roles: tuple[str, ...], what: str) -> None:
         raise NotAllowed(f"{what}: a named user is required (--as USER)")
     if not has_role(user, *roles):
         raise NotAllowed(f"{what}: user {user.get_username()} does not have the role for this")
+
+
+def require_maker(user, commune, province_code: str, what: str = "generate") -> None:
+    """A maker whose scope covers the commune (an AdminUnit) or, without one, the province."""
+    require(user, MAKERS, what)
+    scope = scope_for(user)
+    inside = scope.covers(commune.pk, province_code) if commune else scope.allows_province(province_code)
+    if not inside:
+        raise NotAllowed(f"{what}: {'commune' if commune else 'province'} outside the scope of user "
+                         f"{user.get_username()}")
 
 
 def require_run(user, run: PayrollRun, roles: tuple[str, ...], what: str) -> None:

@@ -6,4 +6,5 @@ class PayrollConfig(AppConfig):
     label = "payroll"
 
     def ready(self) -> None:
-        from ansinh.payroll import generate  # noqa: F401 - registers the "payroll.generate" job kind
+        from ansinh.payroll import campaigns, followup, generate  # noqa: F401 - register the "payroll.generate"
+        # and "payroll.campaign_generate" job kinds, and the campaign and follow-up line fillers (generate.FILLERS)

@@ -157,6 +157,35 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
         f"{r['unpaid']['total_vnd']:,} đ; chờ {r['pending']['lines']}; khớp: {r['balanced']}"))
 
 
+@app.command("followup")
+def followup_cmd(run_id: int = typer.Argument(...),
+                 rule: str = typer.Option("retry", "--rule", help="retry (the same account; cash when the account "
+                                                                  "failed) or cash"),
+                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """A follow-up run paying again only the run's unpaid lines (never one already paid or carried over)."""
+    from ansinh.payroll import followup
+
+    user = _user(as_user)
+    run = followup.generate_followup(_run(run_id), user=user, rule=rule)
+    emit({**_out(run), "followup_of": run_id}, json_out, _print_run)
+
+
+@app.command("statement")
+def statement_cmd(statement_file: Path = typer.Argument(..., help="MT940 statement of the programme account."),
+                  as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Read the programme account's bank statement (MT940): debits naming a line (L<line id>) confirm it
+    paid, returned transfers reverse it (unpaid again). All or nothing; not by the runs' maker."""
+    from ansinh.payroll import statements
+
+    user = _user(as_user)
+    if not statement_file.is_file():
+        fail(f"{statement_file.name}: file not found")
+    rep = statements.import_statement(statement_file, user=user)
+    emit(rep, json_out, lambda r: print(
+        f"Sao kê {r['statement']}: {r['entries']} bút toán; xác nhận đã chi {r['confirmed']}, không chi được "
+        f"{r['failed']}, bị hoàn trả {r['reversed']}, khác {r['other']}"))
+
+
 @app.command("suspend")
 def suspend_cmd(period: str = typer.Option(..., "--period", help="YYYY-MM: a month whose runs are reconciled."),
                 as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:

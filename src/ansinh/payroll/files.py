@@ -96,11 +96,28 @@ def checksum(rows: list[list]) -> str:
     return h.hexdigest()
 
 
-def _qr(provider: str, channel: str, account: str, amount: int, month: str) -> str:
+def purpose(run: PayrollRun | None, month: str) -> str:
+    """The transfer's purpose (VietQR tag 62/08, ASCII): the month of a monthly run, the
+    campaign of a one-off payment ("DOT CHI 7" = campaign 7, whose name the files print)."""
+    if run is not None and run.campaign_id is not None:
+        return f"DOT CHI {run.campaign_id}"
+    return f"TCXH {month}"
+
+
+def run_title(run: PayrollRun) -> str:
+    """What every file and PDF of a run says it is: the month, or the campaign's name and decision."""
+    scope = run_scope_label(run)
+    if run.campaign_id is not None:
+        c = run.campaign
+        return f"{c.name} (QĐ số {c.decision_number} ngày {c.decision_date:%d/%m/%Y}) — {scope} — bảng #{run.pk}"
+    return f"Tháng {run.period[5:7]} năm {run.period[:4]} — {scope} — bảng #{run.pk}"
+
+
+def _qr(provider: str, channel: str, account: str, amount: int, month: str, run: PayrollRun | None = None) -> str:
     if channel not in ("bank", "ewallet") or not account or not provider.isdigit():
         return ""
     try:
-        return vietqr.payload(provider, account, amount, f"TCXH {month}")
+        return vietqr.payload(provider, account, amount, purpose(run, month))
     except ValueError:
         return ""
 
@@ -111,7 +128,8 @@ class _ProviderFiles:
 
     def __init__(self, out: Path, run: PayrollRun, provider: str, n_lines: int, pdf: bool):
         self.run, self.provider, self.cash = run, provider, provider == providers.CASH_CODE
-        self.stem = out / f"run{run.pk}-{run.period}-{providers.file_label(provider)}"
+        kind = f"dotchi{run.campaign_id}-" if run.campaign_id is not None else ""
+        self.stem = out / f"run{run.pk}-{kind}{run.period}-{providers.file_label(provider)}"
         self.n, self.total, self.hash = 0, 0, hashlib.sha256()
         self.fh = open(self.stem.with_suffix(".csv"), "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.csv = csv.writer(self.fh, delimiter=";", lineterminator="\n")
@@ -122,7 +140,7 @@ class _ProviderFiles:
         if self.cash:
             self.sheet = StreamSheet(xlsx, "Danh sach chi tien mat", (6, 9, 28, 9, 20, 16, 9, 15, 18, 22),
                                      landscape=True, row_height=28, print_title_row=4)
-            self.sheet.row(["DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"], BOLD)
+            self.sheet.row([cash_heading(run)], BOLD)
             self.sheet.row([self._scope()])
             self.sheet.row([])
             self.sheet.row(CASH_HEAD, HEAD)
@@ -138,15 +156,13 @@ class _ProviderFiles:
         self.sheet.row(HEADER, HEAD)
 
     def _scope(self) -> str:
-        run = self.run
-        scope = run_scope_label(run)
-        return f"Tháng {run.period[5:7]} năm {run.period[:4]} — {scope} — bảng #{run.pk}"
+        return run_title(self.run)
 
     def add(self, r) -> None:
         lid, provider, id_number, name, ccode, cname, month, amount, channel, payee, account, dob, village, holder = r
         self.n += 1
         self.total += amount
-        qr = _qr(provider, channel, account, amount, month)
+        qr = _qr(provider, channel, account, amount, month, self.run)
         # Text cells (the name above all) never start a formula; numbers and amounts stay numbers.
         row = safe_row([self.n, lid, id_number, name, ccode, month, amount, channel, payee,
                         provider if provider.isdigit() else "", account, qr, holder if account else ""])
@@ -169,6 +185,8 @@ class _ProviderFiles:
         digest = self.hash.hexdigest()
         check = f"#CHECKSUM;lines={self.n};total_vnd={self.total};sha256={digest}"
         self.csv.writerow(["TONG", "", "", "", "", "", self.total, "", "", "", "", "", ""])
+        if self.run.campaign_id is not None:  # a comment line: readers skip it
+            self.csv.writerow(["#DOT_CHI", *safe_row([run_title(self.run)])])
         self.fh.write(check + "\n")
         self.fh.close()
         if self.cash:
@@ -206,7 +224,7 @@ def write_all(run: PayrollRun, out_dir, pdf: bool = True) -> list[Path]:
 
 def qr_payload(line: PayrollLine) -> str:
     """The VietQR payload of a line (empty for cash or an unusable account)."""
-    return _qr(line.provider, line.channel, line.account_number, line.amount, line.period_month)
+    return _qr(line.provider, line.channel, line.account_number, line.amount, line.period_month, line.run)
 
 
 def qr_png(text: str, scale: int = 4, border: int = 4, mask: int | None = None) -> bytes:
@@ -220,6 +238,12 @@ def qr_png(text: str, scale: int = 4, border: int = 4, mask: int | None = None) 
 
 
 # --------------------------------------------------------------------------- cash list PDF
+
+def cash_heading(run: PayrollRun) -> str:
+    if run.campaign_id is not None:
+        return f"DANH SÁCH CHI TRẢ BẰNG TIỀN MẶT (điểm bưu điện) — {run.campaign.name}"
+    return "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)"
+
 
 class _CashPdf:
     """The cash list for signatures, A4 landscape, drawn straight on a reportlab canvas (a
@@ -249,8 +273,7 @@ class _CashPdf:
         self.margin = 10 * mm
         used = sum(self.WIDTHS) * mm
         self.cols = [w * mm for w in self.WIDTHS[:-1]] + [self.w - 2 * self.margin - used]
-        self.scope = run_scope_label(run)
-        self.title = f"Tháng {run.period[5:7]} năm {run.period[:4]} — {self.scope} — bảng #{run.pk}"
+        self.title, self.heading = run_title(run), cash_heading(run)
         self.page, self.y, self.page_top, self.rows_y, self.text = 0, 0.0, 0.0, [], None
         if self.c:
             self._new_page()
@@ -268,8 +291,7 @@ class _CashPdf:
         top = self.h - self.margin
         if self.page == 1:
             c.setFont(bold, 12)
-            c.drawCentredString(self.w / 2, top - 5 * mm,
-                                "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT (điểm bưu điện)")
+            c.drawCentredString(self.w / 2, top - 5 * mm, self.heading)
             c.setFont(regular, 9)
             c.drawCentredString(self.w / 2, top - 10 * mm, self.title)
             top -= 14 * mm

@@ -21,10 +21,10 @@ from django.utils import timezone
 from ansinh.core import providers
 from ansinh.core.db import refresh_statistics
 from ansinh.core.jobs import BadInput, job_kind
-from ansinh.core.scope import scope_for, scope_from_units
+from ansinh.core.scope import scope_from_units
 from ansinh.core.services import recorded_user
 from ansinh.payroll import entitlement as E
-from ansinh.payroll.access import APPROVERS, MAKERS, NotAllowed, lock, parse_period, require, require_run
+from ansinh.payroll.access import APPROVERS, MAKERS, lock, parse_period, require_maker, require_run
 from ansinh.payroll.models import Coefficient, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
 from ansinh.registry.models import Enrolment, PaymentAccount, Person, active_in_sql, usable_account_sql
@@ -50,10 +50,15 @@ def _month_idx(expr: str) -> str:
     return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER) - 1)"
 
 
+def commune_sql(unit) -> tuple[str, list]:
+    """Persons `p` filed under a commune or the units it came from / became (its succession)."""
+    ids = sorted(scope_from_units([unit]).commune_ids | {unit.pk})
+    return f"p.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 def _scope_sql(run: PayrollRun) -> tuple[str, list]:
     if run.scope_commune_id:
-        ids = sorted(scope_from_units([run.scope_commune]).commune_ids | {run.scope_commune_id})
-        return f"p.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
+        return commune_sql(run.scope_commune)
     return "p.province_code = %s", [run.province_code]
 
 
@@ -66,6 +71,35 @@ def _account_usable_sql() -> str:
     # Uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted.
     return (f"{usable_account_sql('a')} AND a.id NOT IN (SELECT f.account_id FROM payroll_payrollline f"
             f" WHERE f.account_id IS NOT NULL AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))")
+
+
+# The partial unique index a monthly line claims its person-month through (a campaign's line claims
+# (person, campaign) instead: models.PayrollLine's constraints).
+MONTH_CLAIM = "active AND campaign_id IS NULL"
+
+
+def account_choice_sql(alias: str) -> tuple[str, str, str]:
+    """The account a line pays into, for rows named `alias` with a ``person_id``: (a CTE to put in
+    the WITH list, or ""; the expression of the chosen account id; the join the expression needs).
+    The highest usable account (``_account_usable_sql``) of the person, else none (cash)."""
+    if _vendor() == "postgresql":  # one hashed pass over the accounts
+        cte = (f"usable AS (SELECT a.person_id, MAX(a.id) AS account_id FROM registry_paymentaccount a"
+               f" WHERE {_account_usable_sql()} GROUP BY a.person_id),")
+        return cte, "u.account_id", f"LEFT JOIN usable u ON u.person_id = {alias}.person_id"
+    # SQLite scans a materialised CTE per row; an indexed probe per line is fast there
+    return "", (f"(SELECT MAX(a.id) FROM registry_paymentaccount a WHERE a.person_id = {alias}.person_id"
+                f" AND {_account_usable_sql()})"), ""
+
+
+# The channel, payee and account snapshot of a line, from the chosen account row `a` (none: cash at
+# the post office): the columns channel, payee, account_id, provider, provider_name, account_number,
+# holder_name of payroll_payrollline, in that order.
+_WALLETS = ", ".join(f"'{c}'" for c in providers.WALLET_CODES)
+ACCOUNT_COLUMNS = (
+    f"CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ({_WALLETS}) THEN 'ewallet' ELSE 'bank' END,"
+    f" CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,"
+    f" a.id, COALESCE(a.provider, '{providers.CASH_CODE}'), COALESCE(a.provider_name, ''),"
+    f" COALESCE(a.account_number, ''), COALESCE(a.holder_name, '')")
 
 
 def _first_month(run: PayrollRun, scope_sql: str, scope_params: list) -> str:
@@ -106,24 +140,18 @@ def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
     cat_in = ", ".join(["%s"] * len(coef_cats))
     per_child = ", ".join(f"'{c}'" for c in E.PER_CHILD)
     period = run.period
-    if _vendor() == "postgresql":  # one hashed pass over the accounts
-        account_cte = (f"usable AS (SELECT a.person_id, MAX(a.id) AS account_id FROM registry_paymentaccount a"
-                       f" WHERE {_account_usable_sql()} GROUP BY a.person_id),")
-        account_expr, account_join = "u.account_id", "LEFT JOIN usable u ON u.person_id = ch.person_id"
-    else:  # SQLite scans a materialised CTE per row; an indexed probe per line is fast there
-        account_cte, account_join = "", ""
-        account_expr = (f"(SELECT MAX(a.id) FROM registry_paymentaccount a WHERE a.person_id = ch.person_id"
-                        f" AND {_account_usable_sql()})")
+    account_cte, account_expr, account_join = account_choice_sql("ch")
     sql = f"""
 WITH months(ym, idx, lvl, pension) AS (VALUES {', '.join(month_rows)}),
 coefs(category, ym_from, ym_to, min_age, max_age, milli) AS (VALUES {', '.join(coef_values)}),
 cand AS (
   SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension, p.scope_commune_id, p.province_code,
+         -- (a per-child coefficient of 0 is none written: the table's 1.0; a coefficient of 0 pays nothing)
          CASE WHEN e.programme = 'nd176' THEN NULL
-              WHEN e.category IN ({per_child}) AND e.coefficient IS NOT NULL
+              WHEN e.category IN ({per_child}) AND e.coefficient > 0
                 THEN CAST(ROUND(e.coefficient * 1000) AS INTEGER)
-              WHEN e.category IN ({cat_in}) THEN c.milli
-              ELSE CAST(ROUND(e.coefficient * 1000) AS INTEGER) END AS milli
+              WHEN e.category IN ({cat_in}) THEN NULLIF(c.milli, 0)
+              ELSE NULLIF(CAST(ROUND(e.coefficient * 1000) AS INTEGER), 0) END AS milli
   FROM registry_enrolment e
   JOIN registry_person p ON p.id = e.person_id
   -- A month is paid when the enrolment is in force then (the registry's active_in), still active
@@ -184,16 +212,12 @@ picked AS (
 INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, category, coefficient_milli, level,
   amount, channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id,
   province_code, active, result, result_reason, paid_on)
-SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount,
-  CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ('{"', '".join(providers.WALLET_CODES)}') THEN 'ewallet' ELSE 'bank' END,
-  CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,
-  a.id, COALESCE(a.provider, '{providers.CASH_CODE}'), COALESCE(a.provider_name, ''), COALESCE(a.account_number, ''),
-  COALESCE(a.holder_name, ''), x.scope_commune_id, x.province_code,
-  TRUE, 'pending', '', NULL
+SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount, {ACCOUNT_COLUMNS},
+  x.scope_commune_id, x.province_code, TRUE, 'pending', '', NULL
 FROM picked x
 LEFT JOIN registry_paymentaccount a ON a.id = x.account_id
 WHERE TRUE
-ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING
+ON CONFLICT (person_id, programme, period_month) WHERE {MONTH_CLAIM} DO NOTHING
 """
     all_params = params + coef_params + coef_cats + [period] + scope_params + [run.pk]
     return sql, all_params
@@ -237,12 +261,32 @@ FROM registry_person p JOIN f ON f.ym = {_ym('p.deceased_on')}
 WHERE f.mult > 0 AND f.lvl > 0 AND p.id IN (SELECT p.id {cand})
   AND NOT EXISTS (SELECT 1 FROM payroll_payrollline l WHERE l.person_id = p.id AND l.programme = '{E.FUNERAL}'
                   AND l.active)
-ON CONFLICT (person_id, programme, period_month) WHERE active DO NOTHING""",
+ON CONFLICT (person_id, programme, period_month) WHERE {MONTH_CLAIM} DO NOTHING""",
                     params + [run.pk, run.period, *scope_params])
         return cur.rowcount
 
 
+# How the lines of the other kinds of run are made — a campaign's (payroll/campaigns.py), a
+# follow-up's (payroll/followup.py): each module registers its filler here when it is imported
+# (payroll/apps.py imports both), so generate.py stays below them in the import graph.
+FILLERS: dict = {}
+
+
 def _fill(run: PayrollRun) -> int:
+    if run.followup_of_id is not None:  # the failed lines of another run, paid again
+        n = FILLERS["followup"](run)
+    elif run.campaign_id is not None:  # a one-off payment: its own eligibility and amounts
+        n = FILLERS["campaign"](run)
+    else:
+        n = _fill_month(run)
+    refresh_statistics(PayrollLine)  # the run's pages and the coverage read these lines next (core/db.py)
+    run.summary = summarize(run)
+    run.generated_at = timezone.now()
+    run.save(update_fields=["summary", "generated_at"])
+    return n
+
+
+def _fill_month(run: PayrollRun) -> int:
     scope_sql, scope_params = _scope_sql(run)
     months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
     sql, params = _generation_sql(run, months)
@@ -251,17 +295,12 @@ def _fill(run: PayrollRun) -> int:
             cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(sql, params)
         n = cur.rowcount
-    n += _fill_funeral(run, scope_sql, scope_params)
-    refresh_statistics(PayrollLine)  # the run's pages and the coverage read these lines next (core/db.py)
-    run.summary = summarize(run)
-    run.generated_at = timezone.now()
-    run.save(update_fields=["summary", "generated_at"])
-    return n
+    return n + _fill_funeral(run, scope_sql, scope_params)
 
 
 def _overlapping_runs(period: str, commune, province_code: str):
     """Runs of `period` (not cancelled) whose scope overlaps a commune's or a province's run."""
-    qs = PayrollRun.objects.filter(period=period).exclude(status=RunStatus.CANCELLED)
+    qs = PayrollRun.objects.filter(period=period, campaign__isnull=True).exclude(status=RunStatus.CANCELLED)
     if commune is None:
         return qs.filter(province_code=province_code)
     return qs.filter(Q(scope_commune__isnull=True, province_code=commune.province_code) | Q(scope_commune=commune))
@@ -279,12 +318,7 @@ def generate(period: str, *, commune=None, province_code: str = "", user=None) -
     if not province_code:  # the province is data: never a default
         raise BadInput("a run needs a commune or a province code")
     if user is not None:
-        require(user, MAKERS, "generate")
-        scope = scope_for(user)
-        inside = scope.covers(commune.pk, province_code) if commune else scope.allows_province(province_code)
-        if not inside:
-            raise NotAllowed(f"generate: {'commune' if commune else 'province'} outside the scope of user "
-                             f"{user.get_username()}")
+        require_maker(user, commune, province_code)
     ensure_seed_data()
     # a province's lists imported minutes ago (or a restore) must not be planned as empty tables
     refresh_statistics(Person, Enrolment, PaymentAccount, PayrollLine)

@@ -91,8 +91,69 @@ class LineResult(models.TextChoices):
     UNPAID = "unpaid", _("Chưa chi trả")
 
 
+class AmountKind(models.TextChoices):
+    FIXED = "fixed", _("Một mức cho mọi người")
+    PER_CATEGORY = "per_category", _("Theo diện đối tượng")
+    LEVEL_MULTIPLE = "level_multiple", _("Số lần mức chuẩn trợ giúp xã hội")
+
+
+CAMPAIGN_PROGRAMME = "campaign"  # the programme of a campaign's payroll lines
+
+
+class Campaign(ScopeKeys):
+    """A one-off payment (a Tết Nguyên đán gift from the province's budget, a national gift, an
+    emergency support) as data: the decision, who is eligible on the reference date (programmes,
+    categories, age, the enrolment in force then; the whole province or one commune:
+    ``scope_commune``), the amount per person (fixed, per category, or × the standard level in
+    force), and the pay window. Paid by runs (``PayrollRun.campaign``) under the same
+    maker-checker, files and reconciliation as the monthly runs; the pure rule is
+    ``ansinh.payroll.campaign_rules.campaign_due``, the set-based one ``ansinh.payroll.campaigns``."""
+
+    name = models.CharField(_("Tên đợt chi"), max_length=200)
+    decision_number = models.CharField(_("Số quyết định"), max_length=100)
+    decision_date = models.DateField(_("Ngày quyết định"))
+    reference_date = models.DateField(_("Ngày xét đối tượng"))
+    programmes = models.JSONField(default=list)  # registry Programme values; [] = every programme
+    categories = models.JSONField(default=list, blank=True)  # category codes (a code covers its sub-codes); [] = all
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)  # whole years in the reference month
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)  # exclusive
+    amount_kind = models.CharField(max_length=16, choices=AmountKind.choices, default=AmountKind.FIXED)
+    amount = models.PositiveIntegerField(default=0)  # đồng: fixed, or the default of per-category amounts
+    category_amounts = models.JSONField(default=dict, blank=True)  # {"5.5c": 300000, ...}
+    level_milli = models.PositiveIntegerField(null=True, blank=True)  # × standard level, thousandths
+    pay_from = models.DateField(_("Chi từ ngày"))
+    pay_to = models.DateField(_("Chi đến ngày"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reference_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pay_to__gte=F("pay_from")), name="payroll_campaign_window"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def level_multiple(self):
+        """level_milli as a number (1500 -> 1.5), for the pages."""
+        from decimal import Decimal
+
+        return Decimal(self.level_milli) / 1000 if self.level_milli else None
+
+    @property
+    def period(self) -> str:
+        """The month its runs are filed under (the first day of the pay window)."""
+        return f"{self.pay_from:%Y-%m}"
+
+
 class PayrollRun(models.Model):
     period = models.CharField(max_length=7)  # "YYYY-MM"
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    # A follow-up run pays again only the lines of this run reported unpaid (payroll.followup).
+    followup_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="followups")
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
     province_code = models.CharField(max_length=3, db_index=True)
@@ -150,10 +211,16 @@ class PayrollLine(models.Model):
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
     province_code = models.CharField(max_length=3, blank=True)
+    # A campaign's line (one-off payment): programme "campaign", claims (person, campaign) instead.
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
     active = models.BooleanField(default=True)  # claims (person, programme, period_month)
     result = models.CharField(max_length=8, choices=LineResult.choices, default=LineResult.PENDING)
     result_reason = models.CharField(max_length=200, blank=True)
     paid_on = models.DateField(null=True, blank=True)
+    # A transfer returned by the bank after it was confirmed (a reversal on the programme account's
+    # statement): the line is unpaid again (its month or campaign is free), the day is kept here.
+    reversed_on = models.DateField(null=True, blank=True)
 
     class ScopeMeta:
         commune = "scope_commune"
@@ -162,13 +229,17 @@ class PayrollLine(models.Model):
     class Meta:
         ordering = ["run_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "programme", "period_month"], condition=Q(active=True),
-                                    name="payroll_line_pays_once"),
+            models.UniqueConstraint(fields=["person", "programme", "period_month"],
+                                    condition=Q(active=True, campaign__isnull=True), name="payroll_line_pays_once"),
             # The obligation is (person, what is owed, month): the monthly allowance is one obligation
             # whether it is paid as TCXH or as social pension (the higher is paid, never both).
             models.UniqueConstraint(F("person"), Case(When(programme__in=ALLOWANCE_PROGRAMMES, then=Value("allowance")),
                                                       default=F("programme")),
-                                    F("period_month"), condition=Q(active=True), name="payroll_line_obligation_once"),
+                                    F("period_month"), condition=Q(active=True, campaign__isnull=True),
+                                    name="payroll_line_obligation_once"),
+            # A person is paid at most once per campaign (a line reported unpaid frees it, as a month).
+            models.UniqueConstraint(fields=["person", "campaign"], condition=Q(active=True, campaign__isnull=False),
+                                    name="payroll_line_campaign_once"),
             # A paid or pending line claims its month, an unpaid one does not.
             models.CheckConstraint(condition=Q(active=True, result__in=["pending", "paid"])
                                    | Q(active=False, result="unpaid"),
@@ -221,3 +292,28 @@ class ResultCorrection(ScopeKeys):
                                    | ~Q(status="approved") & Q(approved_by__isnull=True),
                                    name="payroll_correction_approved_has_approver"),
         ]
+
+
+class StatementImport(ScopeKeys):
+    """One bank statement of the programme account (MT940) read against the payroll lines it
+    names (ansinh.payroll.statements): debits confirm lines as paid, returned transfers reverse
+    them. A statement is read once (sha256); its counts say what it changed."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=40, blank=True)  # :20:
+    account = models.CharField(max_length=60, blank=True)  # :25:
+    opening_vnd = models.BigIntegerField(default=0)
+    closing_vnd = models.BigIntegerField(default=0)
+    entries = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    reversed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    other = models.PositiveIntegerField(default=0)  # entries that name no payroll line (funding, fees)
+    runs = models.JSONField(default=list)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]

@@ -143,6 +143,14 @@ def reconciliation_report(run: PayrollRun) -> dict:
     for res in LineResult.values:
         out[res] = agg(lines.filter(result=res))
     out["balanced"] = out["total"]["total_vnd"] == sum(out[r]["total_vnd"] for r in LineResult.values)
+    # What the bank did with what was sent: confirmed (paid), failed (never paid), reversed (paid, then
+    # returned: unpaid again), pending — to the đồng, and sent = their sum once the run is exported.
+    out["sent"] = out["total"] if run.exported_at else {"lines": 0, "total_vnd": 0}
+    out["confirmed"] = out["paid"]
+    out["failed"] = agg(lines.filter(result=LineResult.UNPAID, reversed_on__isnull=True))
+    out["reversed"] = agg(lines.filter(result=LineResult.UNPAID, reversed_on__isnull=False))
+    out["states_balanced"] = not run.exported_at or out["sent"]["total_vnd"] == sum(
+        out[k]["total_vnd"] for k in ("confirmed", "failed", "reversed", "pending"))
     out["by_provider"] = _grouped(lines, "provider")
     out["by_commune"] = _grouped(lines, "scope_commune__code")
     return out

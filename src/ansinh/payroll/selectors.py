@@ -73,7 +73,7 @@ def runs(user) -> QuerySet:
 
     province = (AdminUnit.objects.filter(code=OuterRef("province_code"), level=Level.PROVINCE,
                                          valid_to__isnull=True).values("short_name")[:1])
-    return (scoped(PayrollRun, user).select_related("scope_commune", "generated_by", "approved_by")
+    return (scoped(PayrollRun, user).select_related("scope_commune", "generated_by", "approved_by", "campaign")
             .annotate(province_name=Subquery(province)))
 
 
@@ -123,6 +123,10 @@ def run_actions(user, run: PayrollRun) -> dict:
         "can_export": has_role(user, *access.EXPORTERS) and run.status == RunStatus.APPROVED,
         "can_download": run.status in DOWNLOADABLE,
         "can_reconcile": run.status == RunStatus.EXPORTED and has_role(user, *access.RECONCILERS) and not_maker,
+        # a bank statement may still reverse a reconciled run's payments
+        "can_statement": run.status in DOWNLOADABLE and has_role(user, *access.RECONCILERS) and not_maker,
+        "can_followup": run.status in DOWNLOADABLE and has_role(user, *access.MAKERS)
+        and PayrollLine.objects.filter(run=run, result=LineResult.UNPAID).exists(),
         "can_correct": confirmed and has_role(user, *access.CORRECTORS),
         "can_decide_corrections": has_role(user, *access.APPROVERS),
         "open_corrections": CorrectionStatus.REQUESTED,
@@ -186,3 +190,34 @@ def noncash_paid_by_period(periods) -> dict[str, dict[int, int]]:
     for r in qs:
         out.setdefault(r["run__period"], {})[r["scope_commune_id"]] = r["n"]
     return out
+
+
+def campaigns(user) -> QuerySet:
+    """The campaigns the user sees (the province's, or one commune's), newest first."""
+    from ansinh.payroll.models import Campaign
+
+    return scoped(Campaign, user).select_related("scope_commune", "created_by")
+
+
+def campaign_for(user, pk):
+    return campaigns(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+
+
+def campaign_runs(user, campaign) -> QuerySet:
+    return runs(user).filter(campaign=campaign).order_by("-id")
+
+
+def campaign_totals(user, campaign) -> dict:
+    """Lines and đồng of the campaign's runs (cancelled ones have no lines) by result."""
+    qs = scoped(PayrollLine, user).filter(campaign=campaign)
+    agg = qs.aggregate(n=Count("id"), total=Sum("amount"), persons=Count("person_id", distinct=True))
+    return {"lines": agg["n"], "total_vnd": agg["total"] or 0, "persons": agg["persons"],
+            "by_result": {r["result"]: {"lines": r["n"], "total_vnd": r["total"] or 0}
+                          for r in qs.values("result").annotate(n=Count("id"), total=Sum("amount")).order_by()}}
+
+
+def campaign_category_choices() -> list[tuple[str, str]]:
+    """(code, words) of the categories a campaign may name, in code order."""
+    from ansinh.registry.categories import CATEGORY_LABELS
+
+    return sorted(CATEGORY_LABELS.items())

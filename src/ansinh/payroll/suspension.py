@@ -27,7 +27,7 @@ def months_ending(period: str) -> list[str]:
 def uncollected_persons(period: str) -> QuerySet:
     """Person ids (a subquery) with an uncollected line in the runs of each of the months ending
     with `period` and no paid line in those runs (cancelled runs do not count)."""
-    return (PayrollLine.objects.filter(run__period__in=months_ending(period))
+    return (PayrollLine.objects.filter(run__period__in=months_ending(period), run__campaign__isnull=True)
             .exclude(run__status=RunStatus.CANCELLED)
             .values("person_id")
             .annotate(periods=Count("run__period", distinct=True,
@@ -50,7 +50,7 @@ def to_suspend(runs) -> QuerySet:
 
 def persons_to_suspend(run: PayrollRun) -> int:
     """How many persons would be suspended after this run (0 until it is reconciled)."""
-    if run.status != RunStatus.RECONCILED:
+    if run.status != RunStatus.RECONCILED or run.campaign_id is not None:  # one-off payments decide nothing
         return 0
     return to_suspend([run]).values("person_id").distinct().count()
 
@@ -65,12 +65,15 @@ def suspend_uncollected(period: str, *, user, run: PayrollRun | None = None) -> 
     period = parse_period(period)
     require(user, SUSPENDERS, "suspend")
     if run is not None:
+        if run.campaign_id is not None:
+            raise BadInput(f"suspend: run {run.pk} is a one-off payment; suspensions follow the monthly runs")
         if run.period != period:
             raise BadInput(f"suspend: run {run.pk} is for {run.period}, not {period}")
         require_run(user, run, SUSPENDERS, "suspend")
         runs = [run]
     else:
-        runs = list(scoped(PayrollRun, user).filter(period=period, status=RunStatus.RECONCILED).order_by("pk"))
+        runs = list(scoped(PayrollRun, user).filter(period=period, status=RunStatus.RECONCILED, campaign__isnull=True)
+                    .order_by("pk"))
         if not runs:
             raise BadInput(f"period {period}: no reconciled run in the scope of user {user.get_username()}; "
                            f"the month's results decide a suspension")

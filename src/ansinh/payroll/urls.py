@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ansinh.payroll import views
+from ansinh.payroll import campaign_views, views
 
 app_name = "payroll"
 urlpatterns = [
@@ -12,9 +12,14 @@ urlpatterns = [
     path("runs/<int:pk>/files.zip", views.run_download, name="download"),
     path("runs/<int:pk>/reconcile/", views.run_reconcile, name="reconcile"),
     path("runs/<int:pk>/suspend/", views.run_suspend, name="suspend"),
+    path("runs/<int:pk>/statement/", views.run_statement, name="statement"),
+    path("runs/<int:pk>/followup/", views.run_followup, name="followup"),
     path("runs/<int:pk>/corrections/", views.run_correction_request, name="correction_request"),
     path("runs/<int:pk>/corrections/<int:correction>/", views.run_correction_decide, name="correction_decide"),
     path("runs/<int:pk>/demo-result.csv", views.run_demo_result, name="demo_result"),
     path("runs/<int:pk>/lines/<int:line>/vietqr.png", views.run_line_qr, name="line_qr"),
     path("rates/", views.rate_list, name="rates"),
+    path("campaigns/", campaign_views.campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/generate/", campaign_views.campaign_generate, name="campaign_generate"),
 ]

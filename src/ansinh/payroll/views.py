@@ -191,6 +191,49 @@ def run_reconcile(request, pk):
 
 
 @login_required
+def run_followup(request, pk):
+    """A follow-up run of this run's unpaid lines (POST by a maker; rule retry or cash)."""
+    from ansinh.payroll import followup
+
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    try:
+        f = followup.generate_followup(run, user=request.user, rule=request.POST.get("rule") or "retry")
+    except NotAllowed as exc:
+        return _refused(request, exc, run)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+        return redirect("payroll:run", pk=run.pk)
+    messages.success(request, _("Đã lập bảng chi lại #%(n)s cho các dòng chưa chi.") % {"n": f.pk})
+    return redirect("payroll:run", pk=f.pk)
+
+
+@login_required
+def run_statement(request, pk):
+    """Upload the programme account's bank statement (MT940): it confirms, fails and reverses the
+    lines it names (ansinh.payroll.statements; all or nothing)."""
+    from ansinh.payroll import statements
+
+    run, refused = _post_on_run(request, pk)
+    if refused:
+        return refused
+    f = request.FILES.get("statement")
+    if f is None:
+        messages.error(request, _("Chọn tệp sao kê tài khoản (MT940)."))
+        return redirect("payroll:run", pk=run.pk)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d) / safe_stored_name(f.name, default="sao-ke.sta")
+        with open(tmp, "wb") as fh:
+            for chunk in f.chunks():
+                fh.write(chunk)
+        return _act(request, run, lambda: statements.import_statement(tmp, user=request.user, name=tmp.name),
+                    lambda rep: _("Đã đọc sao kê: %(c)s dòng xác nhận đã chi, %(f)s dòng không chi được, "
+                                  "%(r)s dòng bị hoàn trả.") % {"c": rep["confirmed"], "f": rep["failed"],
+                                                                "r": rep["reversed"]})
+
+
+@login_required
 def run_correction_request(request, pk):
     """Ask to change a confirmed line result (applied when an approver approves it)."""
     run, refused = _post_on_run(request, pk)

@@ -206,7 +206,7 @@ class EnrolmentQuerySet(models.QuerySet):
 class Enrolment(ScopeKeys):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
     programme = models.CharField(max_length=10, choices=Programme.choices, default=Programme.TCXH)
-    category = models.CharField(max_length=20, blank=True)  # ansinh.registry.categories code; "" = unmapped
+    category = models.CharField(max_length=40, blank=True)  # ansinh.registry.categories code; "" = unmapped
     category_label = models.CharField(max_length=300, blank=True)  # as written in the list
     sub_case = models.CharField(max_length=20, blank=True)
     coefficient = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)

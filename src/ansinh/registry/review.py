@@ -142,7 +142,9 @@ def _fix_issue(issue: QualityIssue, user, field: str, value: str) -> QualityIssu
             raise BadInput("đối tượng chưa có diện hưởng nào")
         log_change(person, "registry.enrolment", enrol.pk, "category", enrol.category, val, user=user)
         enrol.category = val
-        programme = {"ND176": Programme.ND176, "ART20": Programme.ART20}.get(val, Programme.TCXH)
+        from ansinh.registry.importing.prepare import programme_of
+
+        programme = programme_of(val)
         enrol.programme = programme
         if enrol.coefficient is None and person.dob:
             coef = category_coefficient(val, rules.age_on(person.dob, timezone.localdate()))

@@ -162,16 +162,18 @@ class Importer:
         lap("prepare")
         self._scope_rows(prepared)
         self._dedupe_in_file(prepared)
-        self._match(prepared)
+        work = [r for r in prepared if r.merged_into is None]  # rows merged into an earlier row wait
+        self._match(work)
         lap("match")
         self.progress.update(n // 2, f"{self.file_name}: ghi dữ liệu")
-        self._write_persons(prepared)
+        self._write_persons(work)
         lap("persons")
-        enrol_ids = self._write_enrolments(prepared)
+        enrol_ids = self._write_enrolments(work)
         lap("enrolments")
-        self._write_accounts(prepared)
-        self._write_issues(prepared, enrol_ids)
+        self._write_accounts(work)
+        self._write_issues(work, enrol_ids)
         self._route_outside()
+        self._settle_merged(prepared)
         # The persons of this list: their open issues that no longer hold close (one home: recheck).
         recheck_persons([r.person.pk for r in prepared if r.ok], user=self.user, source=self.source, at=self.now,
                         insert=self.writer.insert)
@@ -212,11 +214,38 @@ class Importer:
                     continue
                 if kind == "nd" and (d["id_number"] or d["legacy_cmnd"]) and first[1]:
                     continue  # same name and dob but both rows carry IDs: the IDs decide
+                if self._merge_categories(first[2], r):  # the same person in another category (Art. 6.2)
+                    break
                 r.reasons.append(f"Trùng {label} với dòng {first[0]} của cùng tệp")
                 break
-            if r.ok:
+            if r.ok and r.merged_into is None:
                 for kind, key, _ in keys:
-                    seen.setdefault((kind, key), (r.src.row, bool(d["id_number"] or d["legacy_cmnd"])))
+                    seen.setdefault((kind, key), (r.src.row, bool(d["id_number"] or d["legacy_cmnd"]), r))
+
+    def _merge_categories(self, first: Row, r: Row) -> bool:
+        """A later row of the same person that adds a category: its enrolments join the first
+        row's (one person, every category; payroll applies Decree 20 Art. 6.2). A row that adds
+        nothing is not merged (it is rejected as a repeat)."""
+        have = {self._enrol_key(e["programme"], e["category"], e["category_label"])
+                for e in [first.enrol, *first.extra_enrols] if e}
+        new = [e for e in [r.enrol, *r.extra_enrols]
+               if e and e["category"] and self._enrol_key(e["programme"], e["category"], "") not in have]
+        if not new:
+            return False
+        first.extra_enrols.extend(new)
+        r.merged_into = first
+        return True
+
+    def _settle_merged(self, rows: list[Row]) -> None:
+        """A merged row follows the row it joined: the same person (updated), or rejected with it."""
+        for r in rows:
+            f = r.merged_into
+            if f is None:
+                continue
+            if f.ok:
+                r.person, r.outcome = f.person, RowOutcome.UPDATED
+            else:
+                r.reasons.append(f"Cùng người với dòng {f.src.row} của cùng tệp, dòng đó bị loại")
 
     def _match(self, rows: list[Row]) -> None:
         """Exact keys, in order: id_number, legacy CMND, (name_key, dob, commune)."""
@@ -435,20 +464,20 @@ class Importer:
         updates: dict[int, Enrolment] = {}
         upd_fields: set[str] = set()
         row_enrol: dict[int, int] = {}
-        for r in live:
-            e = r.enrol
+        for r, e in ((r, e) for r in live for e in [r.enrol, *r.extra_enrols]):
             p = r.person
             key = self._enrol_key(e["programme"], e["category"], e["category_label"])
             found = next((x for x in existing.get(p.pk, [])
                           if self._enrol_key(x.programme, x.category, x.category_label) == key), None)
             if found is None:
-                creates.append(r)
+                creates.append((r, e))
                 values.append((p.pk, e["programme"], e["category"], e["category_label"], "", e["coefficient"],
                                e["amount"], e["decision_number"], e["decision_date"], e["start_month"], "",
                                EnrolmentStatus.ACTIVE, "", self.batch.pk, self.now, self.now, p.scope_commune_id,
                                p.province_code))
                 continue
-            row_enrol[r.src.row] = found.pk
+            if e is r.enrol:  # a row's issues name its first enrolment
+                row_enrol[r.src.row] = found.pk
             for fld in ENROL_FIELDS:
                 val = e[fld]
                 if val not in (None, "") and val != getattr(found, fld):
@@ -458,11 +487,12 @@ class Importer:
                     upd_fields.add(fld)
                     updates[found.pk] = found
         ids = self.writer.insert(Enrolment, _ENROL_INSERT, values, returning=True)
-        for r, pk in zip(creates, ids):
-            row_enrol[r.src.row] = pk
-            if r.outcome == RowOutcome.UPDATED:
+        for (r, e), pk in zip(creates, ids):
+            if e is r.enrol:
+                row_enrol[r.src.row] = pk
+            if r.outcome == RowOutcome.UPDATED or e is not r.enrol:
                 self._log("registry.enrolment", pk, r.person.pk, "", "",
-                          f"tạo mới: {r.enrol['category'] or r.enrol['category_label']}",
+                          f"tạo mới: {e['category'] or e['category_label']}",
                           r.person.scope_commune_id, r.person.province_code)
         if updates:
             for o in updates.values():

@@ -4,6 +4,7 @@ database except the residence resolver's cached units."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -83,6 +84,11 @@ class Row:
     person: Person | None = None
     outcome: str = ""
     texts: list = field(default_factory=list)
+    # Decree 20 Art. 6.2: a person in several categories. More enrolments of the same person: the
+    # other labels of a cell naming several ("…; …"), or later rows of the same person that add a
+    # category (the importer merges those rows into this one: ``merged_into`` on them).
+    extra_enrols: list = field(default_factory=list)
+    merged_into: "Row | None" = None
 
     @property
     def ok(self) -> bool:
@@ -99,6 +105,35 @@ def _reader_errors(src) -> dict[str, str]:
 @lru_cache(maxsize=64)
 def _month_end(month: str) -> dt.date:
     return rules.month_bounds(month)[1]
+
+
+def programme_of(code: str | None) -> str:
+    """The programme a category code is paid under."""
+    code = code or ""
+    if code == "ND176":
+        return Programme.ND176
+    return Programme.ART20 if code.startswith("ART20") else Programme.TCXH
+
+
+_SEPARATORS = re.compile(r"\s*(?:;|\n|\r|\|)\s*")
+
+
+def split_categories(label: str) -> list[tuple[str, str]]:
+    """A cell naming several categories ("…; …", one per line): [(label, code)] in the order
+    written, one per distinct code, when every part maps to a code and there are at least two
+    codes; [] otherwise (the cell is read as one label)."""
+    pieces = [x for x in _SEPARATORS.split(label or "") if x.strip()]
+    if len(pieces) < 2:
+        return []
+    out, seen = [], set()
+    for piece in pieces:
+        code = map_category(piece)
+        if code is None:
+            return []
+        if code not in seen:
+            seen.add(code)
+            out.append((piece.strip(), code))
+    return out if len(out) >= 2 else []
 
 
 def prepare(src, res: ResidenceResolver, at_month: str, default_paid: str, today: dt.date) -> Row:
@@ -152,9 +187,13 @@ def prepare(src, res: ResidenceResolver, at_month: str, default_paid: str, today
         phone, f = rules.normalise_phone(v.get("phone"))
         row.findings += f
 
-    # category
+    # category (a cell may name several: "Người đơn thân nghèo đang nuôi con; Người khuyết tật nặng")
     label = v.get("category") or v.get("section") or ""
-    code = map_category(label) if label else None
+    parts = split_categories(label)
+    if parts:
+        label, code = parts[0]
+    else:
+        code = map_category(label) if label else None
     cat = CATEGORIES.get(code) if code else None
     row.evaluated |= {"CATEGORY_UNMAPPED", "CATEGORY_INCOMPLETE"}
     row.findings += rules.check_category(label, code, cat.complete if cat else True)
@@ -195,20 +234,25 @@ def prepare(src, res: ResidenceResolver, at_month: str, default_paid: str, today
         "ethnicity": v.get("ethnicity") or "", "phone": phone, "village": village,
         "address_text": address, "paid_through": default_paid,
     }
-    programme = {"ND176": Programme.ND176, "ART20": Programme.ART20}.get(code or "", Programme.TCXH)
     coef = v.get("coefficient")
     age = rules.age_on(dob, _month_end(at_month)) if dob else None
-    if coef is None and code:
-        coef = category_coefficient(code, age)
     dd = v.get("decision_date")
-    row.enrol = {
-        "programme": programme, "category": code or "", "category_label": (label or "")[:300],
-        "coefficient": Decimal(coef).quantize(Decimal("0.01")) if coef is not None else None,
-        "amount": v.get("amount") if isinstance(v.get("amount"), int) and v.get("amount") >= 0 else None,
-        "decision_number": (v.get("decision_number") or "")[:100],
-        "decision_date": dd[0] if dd else None,
-        "start_month": v.get("start_month") or "",
-    }
+
+    def enrol(code, label, coef, amount):
+        if coef is None and code:
+            coef = category_coefficient(code, age)
+        return {
+            "programme": programme_of(code), "category": code or "", "category_label": (label or "")[:300],
+            "coefficient": Decimal(coef).quantize(Decimal("0.01")) if coef is not None else None,
+            "amount": amount if isinstance(amount, int) and amount >= 0 else None,
+            "decision_number": (v.get("decision_number") or "")[:100],
+            "decision_date": dd[0] if dd else None,
+            "start_month": v.get("start_month") or "",
+        }
+
+    row.enrol = enrol(code, label, coef, v.get("amount"))
+    # the list's coefficient and amount are the whole row's: the other categories take their own
+    row.extra_enrols = [enrol(c, lab, None, None) for lab, c in parts[1:]]
     acct = v.get("account_number")
     holder_name = v.get("account_holder") or ""
     authorised = v.get("authorised_person") or ""
