@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ansinh.accounts",
     "ansinh.payroll",
     "ansinh.outreach",
+    "ansinh.complaints",
     "ansinh.web",
 ]
 

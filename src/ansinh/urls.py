@@ -8,10 +8,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("public/directives/", include("ansinh.outreach.public_urls")),
+    path("public/feedback/", include("ansinh.complaints.public_urls")),
     path("registry/", include("ansinh.registry.urls")),
     path("matching/", include("ansinh.matching.urls")),
     path("accounts/", include("ansinh.accounts.urls")),
     path("payroll/", include("ansinh.payroll.urls")),
     path("outreach/", include("ansinh.outreach.urls")),
+    path("complaints/", include("ansinh.complaints.urls")),
     path("", include("ansinh.web.urls")),
 ]
