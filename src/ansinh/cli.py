@@ -34,6 +34,7 @@ GROUPS = (
     ("accounts", "ansinh.accounts.cli"),
     ("payroll", "ansinh.payroll.cli"),
     ("outreach", "ansinh.outreach.cli"),
+    ("complaint", "ansinh.complaints.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
 )

@@ -135,7 +135,7 @@ def posting_for(user, pk: int) -> Posting | None:
 def postable_runs(user):
     from ansinh.payroll.models import PayrollRun, RunStatus
 
-    return (scoped(PayrollRun, user).filter(scope_commune__isnull=False).exclude(status=RunStatus.CANCELLED)
+    return (scoped(PayrollRun, user).exclude(status=RunStatus.CANCELLED)
             .select_related("scope_commune").order_by("-period", "-id")[:50])
 
 
@@ -145,7 +145,7 @@ def posting_rows(posting: Posting, village: str | None = None) -> list[dict]:
     from ansinh.payroll.models import PayrollLine
 
     acc: dict[int, dict] = {}
-    qs = (PayrollLine.objects.filter(run_id=posting.run_id)
+    qs = (PayrollLine.objects.filter(run_id=posting.run_id, scope_commune_id=posting.scope_commune_id)
           .values_list("person_id", "person__full_name", "person__village", "category", "amount")
           .order_by("person__village", "person__name_key", "person_id", "id"))
     for pid, name, vil, cat, amount in qs:
@@ -162,7 +162,8 @@ def posting_rows(posting: Posting, village: str | None = None) -> list[dict]:
 def posting_villages(posting: Posting) -> list[str]:
     from ansinh.payroll.models import PayrollLine
 
-    return sorted({v or "" for v in PayrollLine.objects.filter(run_id=posting.run_id)
+    return sorted({v or "" for v in PayrollLine.objects.filter(run_id=posting.run_id,
+                                                               scope_commune_id=posting.scope_commune_id)
                    .values_list("person__village", flat=True)})
 
 

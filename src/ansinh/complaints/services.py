@@ -251,17 +251,24 @@ def add_attachment(case: Case, user, name: str, content: bytes) -> Attachment:
     return a
 
 
-def create_posting(run, user, start: dt.date) -> Posting:
-    """Post a commune's run (its list) for 2 working days from `start`."""
+def create_posting(run, user, start: dt.date, commune=None) -> Posting:
+    """Post a commune's list (its lines of `run`: a commune's run, or a province's run for one
+    commune) for 2 working days from `start`."""
     from ansinh.payroll.models import RunStatus
 
     _require(user, what=_("niêm yết danh sách"))
-    if run.scope_commune_id is None:
-        raise BadInput(_("Chỉ niêm yết danh sách của một xã/phường."))
-    if not scope_for(user).covers(run.scope_commune_id, run.province_code):
+    commune = commune or run.scope_commune
+    if commune is None:
+        raise BadInput(_("Chọn xã/phường niêm yết."))
+    if run.scope_commune_id is not None and commune.pk != run.scope_commune_id:
+        raise BadInput(_("Bảng chi trả này là của xã/phường khác."))
+    if commune.province_code != run.province_code:
+        raise BadInput(_("Xã/phường không thuộc tỉnh của bảng chi trả."))
+    scope = scope_for(user)
+    if not scope.covers(run.scope_commune_id, run.province_code) or not scope.covers(commune.pk, commune.province_code):
         raise NotAllowed(_("Danh sách này ngoài phạm vi của bạn."))
     if run.status == RunStatus.CANCELLED:
         raise BadInput(_("Bảng chi trả đã hủy."))
     first, last = rules.posting_period(start)
     return Posting.objects.create(run=run, token=rules.new_token(), starts=first, ends=last, created_by=_user(user),
-                                  scope_commune_id=run.scope_commune_id, province_code=run.province_code)
+                                  scope_commune=commune, province_code=commune.province_code)

@@ -58,6 +58,13 @@ def case_list(request):
     return render(request, "complaints/list.html", ctx)
 
 
+def _communes(user):
+    from ansinh.core.scope import visible_units
+    from ansinh.units.models import Level
+
+    return visible_units(user).filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("name")
+
+
 def _subject_choices(user):
     from ansinh.core.scope import scoped
     from ansinh.payroll.models import PayrollLine, RunStatus
@@ -186,8 +193,13 @@ def posting_list(request):
         run = scoped(PayrollRun, request.user).filter(pk=_int(request.POST.get("run")) or 0).first()
         if run is None:
             raise Http404
+        commune = None
+        if _int(request.POST.get("commune")):
+            commune = _communes(request.user).filter(pk=_int(request.POST.get("commune"))).first()
+            if commune is None:
+                raise Http404
         try:
-            posting = services.create_posting(run, request.user, _date(request.POST.get("start"), _today()))
+            posting = services.create_posting(run, request.user, _date(request.POST.get("start"), _today()), commune)
         except services.NotAllowed as exc:
             return HttpResponseForbidden(str(exc))
         except BadInput as exc:
@@ -197,6 +209,7 @@ def posting_list(request):
             return redirect("complaints:posting", pk=posting.pk)
     ctx = {"postings": list(selectors.visible_postings(request.user)[:100]),
            "runs": list(selectors.postable_runs(request.user)) if selectors.is_handler_role(request.user) else [],
+           "communes": list(_communes(request.user)[:500]),
            "today": _today()}
     return render(request, "complaints/postings.html", ctx)
 

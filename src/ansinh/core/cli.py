@@ -242,6 +242,7 @@ DEMO_STEPS = (
     ("payroll", "Chi trả: bảng chi tháng 11/2024, đã phê duyệt và đối soát"),
     ("outreach", "Tuyên truyền: văn bản chỉ đạo và báo cáo của các đơn vị"),
     ("matching", "Rà soát trùng lặp đối tượng"),
+    ("complaints", "Đơn thư: danh sách niêm yết, ý kiến, khiếu nại và thời hạn giải quyết"),
 )
 
 # The payroll step reconciles November 2024; the demo user generates and approves December 2024 themselves.
