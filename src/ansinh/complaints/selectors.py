@@ -191,3 +191,15 @@ def may_release(user) -> bool:
     from ansinh.payroll.holds import RELEASERS
 
     return has_role(user, *RELEASERS)
+
+
+def posting_lines(user, case: Case) -> list:
+    """Lines of the posted list a case is about (to hold one): pending, in the user's scope."""
+    from ansinh.payroll.holds import HELD
+    from ansinh.payroll.models import PayrollLine
+
+    if case.posting_id is None:
+        return []
+    return list(scoped(PayrollLine, user).filter(run_id=case.posting.run_id, result="pending",
+                                                 scope_commune_id=case.posting.scope_commune_id)
+                .exclude(result_reason=HELD).select_related("person").order_by("person__name_key", "id")[:500])

@@ -203,17 +203,29 @@ def decide(case: Case, user, day: dt.date, *, outcome: str, decision: str) -> Ca
     return case
 
 
-def hold(case: Case, user) -> LineHold:
-    """Hold the payroll line the case is about (payroll.holds), while the case is open."""
+def hold(case: Case, user, line=None) -> LineHold:
+    """Hold the payroll line the case is about (payroll.holds), while the case is open. A case
+    about a posted list names the line when it is held (a line of that list, in the user's scope)."""
     from ansinh.payroll import holds
 
     _require_case(user, case, what=_("tạm giữ dòng chi trả"))
-    if case.line_id is None:
-        raise BadInput(_("Đơn không gắn với dòng chi trả nào."))
     if case.status in (Status.REFUSED, Status.DECIDED):
         raise BadInput(_("Đơn đã đóng."))
+    if line is None:
+        line = case.line
+    elif case.line_id is not None and line.pk != case.line_id:
+        raise BadInput(_("Đơn đã gắn với một dòng chi trả khác."))
+    if line is None:
+        raise BadInput(_("Đơn không gắn với dòng chi trả nào."))
+    if not scope_for(user).covers(line.scope_commune_id, line.province_code) or (
+            case.posting_id is not None and (line.run_id != case.posting.run_id
+                                             or line.scope_commune_id != case.posting.scope_commune_id)):
+        raise NotAllowed(_("Dòng chi trả này ngoài phạm vi của đơn."))
     with transaction.atomic():
-        line = holds.hold_line(case.line, user=user)
+        if case.line_id is None:
+            Case.objects.filter(pk=case.pk).update(line=line, person=case.person or line.person)
+            case.line, case.person = line, case.person or line.person
+        line = holds.hold_line(line, user=user)
         h = LineHold.objects.create(case=case, line=line, period_month=line.period_month, held_by=user,
                                     scope_commune_id=case.scope_commune_id, province_code=case.province_code)
         _event(case, "held", user, line.period_month)

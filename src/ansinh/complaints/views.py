@@ -124,7 +124,8 @@ def case_detail(request, pk: int):
            "holds": selectors.holds_of(request.user, case), "attachments": selectors.attachments_of(request.user, case),
            "events": selectors.timeline(request.user, case), "outcomes": Outcome.choices, "today": today,
            "can_handle": selectors.is_handler_role(request.user), "open": case.status in selectors.OPEN,
-           "may_release": selectors.may_release(request.user)}
+           "may_release": selectors.may_release(request.user),
+           "posting_lines": selectors.posting_lines(request.user, case) if case.line_id is None else []}
     return render(request, "complaints/detail.html", ctx)
 
 
@@ -147,7 +148,15 @@ def case_action(request, pk: int, action: str):
                             decision=p.get("decision", ""))
             messages.success(request, _("Đã ghi kết quả giải quyết."))
         elif action == "hold":
-            services.hold(case, user)
+            line = None
+            if _int(p.get("line")):
+                from ansinh.core.scope import scoped
+                from ansinh.payroll.models import PayrollLine
+
+                line = scoped(PayrollLine, user).filter(pk=_int(p.get("line"))).first()
+                if line is None:
+                    raise Http404
+            services.hold(case, user, line)
             messages.success(request, _("Đã tạm giữ dòng chi trả."))
         elif action == "release":
             from ansinh.complaints.models import LineHold
