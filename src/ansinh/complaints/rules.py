@@ -76,5 +76,7 @@ def new_token() -> str:
 
 # --------------------------------------------------------------------------- public page anti-spam
 PUBLIC_PER_HOUR = 5  # feedback messages from one address per hour
+PUBLIC_LOOKUPS_PER_HOUR = 30  # status look-ups from one address per hour (codes are ~50 bits: no guessing)
+PUBLIC_PER_POSTING_DAY = 200  # feedback messages about one posted list per day, all addresses
 PUBLIC_MIN_SECONDS = 3  # a form sent faster than this after it was shown is a robot
 PUBLIC_MAX_TEXT = 2000

@@ -264,19 +264,36 @@ FORM_SALT = "ansinh.complaints.public"
 
 
 def _client(request) -> str:
+    """The sender's address: behind nginx (ANSINH_BEHIND_TLS_PROXY) the last X-Forwarded-For entry,
+    the one nginx itself appended (earlier entries are the client's to forge)."""
+    from django.conf import settings
+
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = (request.META.get("HTTP_X_FORWARDED_FOR") or "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded[:64]
     return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
 
 
-def _rate_ok(request) -> bool:
-    key = f"complaints:public:{_client(request)}:{int(time.time() // 3600)}"
-    n = cache.get_or_set(key, 0, 3700)
-    if n >= rules.PUBLIC_PER_HOUR:
+def _count_ok(key: str, limit: int, seconds: int) -> bool:
+    n = cache.get_or_set(key, 0, seconds + 100)
+    if n >= limit:
         return False
     try:
         cache.incr(key)
     except ValueError:
-        cache.set(key, 1, 3700)
+        cache.set(key, 1, seconds + 100)
     return True
+
+
+def _rate_ok(request, posting=None) -> bool:
+    """At most PUBLIC_PER_HOUR messages an hour from one address, and PUBLIC_PER_POSTING_DAY a day
+    about one posted list (whatever the addresses)."""
+    hour, day = int(time.time() // 3600), int(time.time() // 86400)
+    if not _count_ok(f"complaints:public:{_client(request)}:{hour}", rules.PUBLIC_PER_HOUR, 3600):
+        return False
+    return posting is None or _count_ok(f"complaints:posting:{posting.pk}:{day}", rules.PUBLIC_PER_POSTING_DAY,
+                                        86400)
 
 
 def _form_stamp() -> str:
@@ -302,7 +319,7 @@ def public_posting(request, token: str):
         if p.get("website") or not _stamp_ok(p.get("stamp", "")):
             # a robot (the hidden field filled, or sent too fast): answered like a refusal, nothing stored
             return render(request, "complaints/public_refused.html", status=400)
-        if not _rate_ok(request):
+        if not _rate_ok(request, posting):
             return render(request, "complaints/public_refused.html", {"limited": True}, status=429)
         try:
             case = services.public_feedback(posting, text=p.get("text", ""), name=p.get("name", ""),
@@ -317,7 +334,8 @@ def public_status(request):
     code = request.GET.get("code", "")
     case = None
     if code:
-        if not _rate_ok(request):
+        hour = int(time.time() // 3600)
+        if not _count_ok(f"complaints:status:{_client(request)}:{hour}", rules.PUBLIC_LOOKUPS_PER_HOUR, 3600):
             return render(request, "complaints/public_refused.html", {"limited": True}, status=429)
         case = selectors.public_status(code)
     return render(request, "complaints/public_status.html", {"case": case, "asked": bool(code)})
