@@ -175,3 +175,21 @@ def test_public_page_records_feedback_without_echo_and_limits_rate(users, run, s
     assert last.status_code == 429
     assert Case.objects.count() <= 5
     assert cl.get("/public/feedback/not-a-token/").status_code == 404
+
+
+def test_rate_limit_behind_nginx_counts_the_address_nginx_saw(users, run, settings):
+    """Behind the TLS proxy the address is the last X-Forwarded-For entry (nginx appends it); the
+    entries before it are the client's own and cannot buy a fresh budget."""
+    from django.core import signing
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    posting = services.create_posting(run, users["commune"], d(2026, 2, 13))
+    url = f"/public/feedback/{posting.token}/"
+    stamp = signing.dumps(int(time.time()) - 10, salt="ansinh.complaints.public")
+    cl = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    codes = [cl.post(url, {"stamp": stamp, "text": "x", "category": "other"},
+                     HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7", secure=True).status_code for i in range(7)]
+    assert codes == [200] * 5 + [429] * 2
+    other = cl.post(url, {"stamp": stamp, "text": "x", "category": "other"},
+                    HTTP_X_FORWARDED_FOR="203.0.113.8", secure=True)
+    assert other.status_code == 200
