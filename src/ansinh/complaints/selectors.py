@@ -47,8 +47,10 @@ def case_for(user, pk: int) -> Case | None:
 
 
 def may_see_sensitive(user, case: Case) -> bool:
-    return rules.may_see_sensitive(roles_of(user), is_handler=case.handler_id is not None
-                                   and case.handler_id == getattr(user, "pk", None))
+    """The handler; before a case has one, the officer who received it (who wrote the detail down)."""
+    uid = getattr(user, "pk", None)
+    handler = case.handler_id if case.handler_id is not None else case.created_by_id
+    return rules.may_see_sensitive(roles_of(user), is_handler=uid is not None and handler == uid)
 
 
 def due_state(case: Case, today: dt.date) -> dict:

@@ -219,7 +219,7 @@ def posting_list(request):
     ctx = {"postings": list(selectors.visible_postings(request.user)[:100]),
            "runs": list(selectors.postable_runs(request.user)) if selectors.is_handler_role(request.user) else [],
            "communes": list(_communes(request.user)[:500]),
-           "today": _today()}
+           "today": _today(), "can_handle": selectors.is_handler_role(request.user)}
     return render(request, "complaints/postings.html", ctx)
 
 
@@ -235,7 +235,7 @@ def posting_detail(request, pk: int):
     ctx = {"posting": posting, "rows": selectors.posting_rows(posting), "villages": selectors.posting_villages(posting),
            "public_url": _public_url(request, posting),
            "feedback": selectors.rows(selectors.visible_cases(request.user).filter(posting=posting), _today()),
-           "labels": selectors.STATE_LABELS}
+           "labels": selectors.STATE_LABELS, "can_handle": selectors.is_handler_role(request.user)}
     return render(request, "complaints/posting.html", ctx)
 
 
@@ -312,8 +312,9 @@ def public_posting(request, token: str):
     posting = selectors.public_posting(token)
     if posting is None:
         raise Http404
-    ctx = {"posting": posting, "stamp": _form_stamp(), "categories": [
-        (c, lbl) for c, lbl in Category.choices if c in ("eligibility", "amount", "data", "other")]}
+    labels = dict(Category.choices)
+    ctx = {"posting": posting, "stamp": _form_stamp(),
+           "categories": [(c, labels[c]) for c in ("eligibility", "amount", "data", "other")]}
     if request.method == "POST":
         p = request.POST
         if p.get("website") or not _stamp_ok(p.get("stamp", "")):
