@@ -97,6 +97,10 @@ def test_sensitive_part_only_for_handler_and_above(users, people):
     c = services.create_case(users["commune"], kind="complaint", channel="phone", category="eligibility",
                              text="Bị đưa ra khỏi danh sách", received=d(2026, 1, 9), person=people[0],
                              complainant_name="Bà Hoa", sensitive="SECRETHIVNOTE")
+    for key, sees in (("commune", True), ("commune2", False)):  # before acceptance: the officer who received it
+        cl = Client()
+        cl.force_login(users[key])
+        assert ("SECRETHIVNOTE" in cl.get(f"/complaints/{c.pk}/").content.decode()) is sees, key
     services.accept(c, users["commune"], d(2026, 1, 12))
     for key, sees in (("commune", True), ("commune2", False), ("province", True), ("auditor", False),
                       ("approver", False)):
