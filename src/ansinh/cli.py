@@ -38,6 +38,7 @@ GROUPS = (
     ("client", "ansinh.interop.client_cli"),
     ("interop", "ansinh.interop.cli"),
     ("report", "ansinh.reports.cli"),
+    ("complaint", "ansinh.complaints.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
 )

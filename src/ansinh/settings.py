@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "ansinh.outreach",
     "ansinh.interop",
     "ansinh.reports",
+    "ansinh.complaints",
     "ansinh.web",
 ]
 

@@ -249,6 +249,7 @@ DEMO_STEPS = (
     ("interop", "Liên thông: máy khách ngân hàng demo (G2P Connect)"),
     ("outreach", "Tuyên truyền: văn bản chỉ đạo và báo cáo của các đơn vị"),
     ("matching", "Rà soát trùng lặp đối tượng"),
+    ("complaints", "Đơn thư: danh sách niêm yết, ý kiến, khiếu nại và thời hạn giải quyết"),
 )
 
 # The payroll step reconciles November 2024; the demo user generates and approves December 2024 themselves.

@@ -28,7 +28,8 @@ from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
 from ansinh.formats import vn_number
 from ansinh.payroll import vietqr
-from ansinh.payroll.models import PayrollLine, PayrollRun
+from ansinh.payroll.holds import HELD
+from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun
 from ansinh.payroll.xlsx import AMOUNT, BOLD, BORDER, INT, MONTH, TEXT, Sheet, StreamSheet
 from ansinh.payroll.xlsx import HEADER as HEAD
 from ansinh.text.dates import parse_iso
@@ -61,6 +62,11 @@ def run_scope_label(run: PayrollRun) -> str:
     return f"Toàn tỉnh {province_short_name(run.province_code) or run.province_code}".strip()
 
 
+def _sent_lines(run: PayrollRun):
+    """The lines that go to the providers: all but those held by a complaint (payroll/holds.py)."""
+    return PayrollLine.objects.filter(run=run).exclude(result=LineResult.PENDING, result_reason=HELD)
+
+
 def _line_rows(run: PayrollRun):
     """Every line of the run with what the files print, ordered by provider, commune, name: one
     query read in chunks (a server-side cursor on PostgreSQL), no model instances. The account
@@ -75,9 +81,10 @@ def _line_rows(run: PayrollRun):
            f" COALESCE(p.village, ''), l.holder_name"
            f" FROM {PayrollLine._meta.db_table} l JOIN {Person._meta.db_table} p ON p.id = l.person_id"
            f" LEFT JOIN {AdminUnit._meta.db_table} u ON u.id = l.scope_commune_id"
-           f" WHERE l.run_id = %s ORDER BY l.provider, COALESCE(u.code, ''), p.name_key, l.id")
+           f" WHERE l.run_id = %s AND NOT (l.result = %s AND l.result_reason = %s)"
+           f" ORDER BY l.provider, COALESCE(u.code, ''), p.name_key, l.id")
     with connection.chunked_cursor() as cur:
-        cur.execute(sql, [run.pk])
+        cur.execute(sql, [run.pk, LineResult.PENDING, HELD])
         while chunk := cur.fetchmany(5000):
             yield from chunk
 
@@ -85,7 +92,7 @@ def _line_rows(run: PayrollRun):
 def _provider_counts(run: PayrollRun) -> dict[str, int]:
     from django.db.models import Count
 
-    return {r["provider"]: r["n"] for r in PayrollLine.objects.filter(run=run).values("provider")
+    return {r["provider"]: r["n"] for r in _sent_lines(run).values("provider")
             .annotate(n=Count("id")).order_by()}
 
 
@@ -379,7 +386,7 @@ def g2p_request(run: PayrollRun, payer_fa: str = "account:SOCIAL-PROTECTION-FUND
     """A G2P Connect disburse request (message part) for the account lines of a run."""
     disb = []
     for pk, account, provider, amount, month in (
-            PayrollLine.objects.filter(run=run, channel__in=["bank", "ewallet"]).order_by("id")
+            _sent_lines(run).filter(channel__in=["bank", "ewallet"]).order_by("id")
             .values_list("id", "account_number", "provider", "amount", "period_month").iterator(chunk_size=5000)):
         disb.append({"reference_id": f"line-{pk}", "payer_fa": payer_fa,
                      "payee_fa": f"account:{account}@{provider}",
@@ -494,7 +501,7 @@ def write_demo_result(run: PayrollRun, path, unpaid_every: int = 10) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";", lineterminator="\n")
         w.writerow(["line_id", "status", "reason", "paid_date", "amount"])
-        for i, (pk, amount) in enumerate(PayrollLine.objects.filter(run=run).order_by("id")
+        for i, (pk, amount) in enumerate(_sent_lines(run).order_by("id")
                                          .values_list("id", "amount"), start=1):
             if unpaid_every and i % unpaid_every == 0:
                 w.writerow([pk, "unpaid", "not_collected", "", amount])

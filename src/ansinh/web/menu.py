@@ -46,6 +46,10 @@ MENU: tuple[Group, ...] = (
         Entry("payroll:runs", _("Bảng chi trả hằng tháng")),
         Entry("payroll:rates", _("Mức chuẩn, hệ số")),
     )),
+    Group(_("Đơn thư"), (
+        Entry("complaints:list", _("Khiếu nại, kiến nghị")),
+        Entry("complaints:postings", _("Niêm yết danh sách")),
+    )),
     Group(_("Tuyên truyền"), (
         Entry("outreach:home", _("Nhiệm vụ tuyên truyền")),
         Entry("outreach:directives", _("Văn bản chỉ đạo")),

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from ansinh.complaints import views
+
+app_name = "complaints"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/<str:action>/", views.case_action, name="action"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path("postings/", views.posting_list, name="postings"),
+    path("postings/<int:pk>/", views.posting_detail, name="posting"),
+    path("postings/<int:pk>/list.pdf", views.posting_pdf, name="posting_pdf"),
+]
