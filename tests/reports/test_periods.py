@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from ansinh.reports.periods import first_working_day, parse_period
+from ansinh.core.workdays import first_working_day
+from ansinh.reports.periods import parse_period
 
 D = dt.date
 
@@ -50,6 +51,7 @@ def test_bad(bad):
 
 def test_first_working_day():
     assert first_working_day(2024, 6) == D(2024, 6, 3)   # 1 June 2024 is a Saturday
-    assert first_working_day(2024, 9) == D(2024, 9, 2)   # Sunday → Monday
+    assert first_working_day(2024, 9) == D(2024, 9, 4)   # National Day 2 and 3/9/2024 (and the weekend before)
     assert first_working_day(2024, 7) == D(2024, 7, 1)   # a Monday
     assert first_working_day(2025, 3) == D(2025, 3, 3)
+    assert first_working_day(2025, 1) == D(2025, 1, 2)   # New Year's Day is a holiday

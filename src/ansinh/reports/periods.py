@@ -108,14 +108,3 @@ def parse_period(text: str) -> Period:
         raise ValueError(f"not a period (2024-06, 06/2024, 2024-Q2, 2024, 2024-01-01..2024-03-31): {t[:40]!r}") \
             from None
     return month_period(dt.date(int(month[:4]), int(month[5:]), 1))
-
-
-def first_working_day(year: int, month: int) -> dt.date:
-    """The first day of the month that is not a Saturday or a Sunday.
-
-    Public holidays are not known here: core/workdays.py (the working-day calendar) should
-    replace this at merge, so 01/01 and the Tết days are skipped as well."""
-    d = dt.date(year, month, 1)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d

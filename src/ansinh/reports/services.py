@@ -10,7 +10,8 @@ import hashlib
 from ansinh.core.jobs import BadInput
 from ansinh.reports import outputs, selectors
 from ansinh.reports.models import KeptReport
-from ansinh.reports.periods import Period, first_working_day, month_period
+from ansinh.core.workdays import first_working_day
+from ansinh.reports.periods import Period, month_period
 
 MONTHLY_JOB = "reports.monthly"
 MONTHLY_REPORT = "progress"
