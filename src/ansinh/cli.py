@@ -36,6 +36,7 @@ GROUPS = (
     ("outreach", "ansinh.outreach.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
+    ("audit", "ansinh.audit.cli"),
 )
 # The module of the installation-level verbs (its `installation` Typer) and of the first demo commands.
 CORE = "ansinh.core.cli"
@@ -205,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     from ansinh.core.jobs import BadInput
 
     args = resolve_alias(sys.argv[1:] if argv is None else argv)
+    from ansinh.audit.services import set_source
+
+    set_source("cli ansinh " + " ".join(a for a in args[:2] if not a.startswith("-")))  # never the arguments
     try:
         rv = build_app()(args=args, standalone_mode=False, prog_name="ansinh")
     except click.exceptions.Exit as exc:

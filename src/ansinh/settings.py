@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ansinh.accounts",
     "ansinh.payroll",
     "ansinh.outreach",
+    "ansinh.audit",
     "ansinh.web",
 ]
 
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ansinh.web.middleware.SessionTimeoutMiddleware",
+    # Names the screen of the audit entries a request writes (ansinh.audit).
+    "ansinh.audit.middleware.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

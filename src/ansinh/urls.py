@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("ansinh.accounts.urls")),
     path("payroll/", include("ansinh.payroll.urls")),
     path("outreach/", include("ansinh.outreach.urls")),
+    path("audit/", include("ansinh.audit.urls")),
     path("", include("ansinh.web.urls")),
 ]
