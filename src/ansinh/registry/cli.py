@@ -116,6 +116,7 @@ def export_persons(
 ) -> None:
     """One row per person: id, full name, dob (ISO), gender, ID number, current commune code, category,
     status, open issue codes."""
+    from ansinh.audit import reads as audit_reads
     from ansinh.registry import selectors
 
     suffix = out.suffix.lower()
@@ -135,6 +136,7 @@ def export_persons(
         n -= 1  # header
     else:
         n = selectors.export_xlsx(qs, out)
+    audit_reads.people_exported(OPERATOR, qs, out, out.name)
     emit({"out": str(out), "rows": n}, json_out, lambda d: print(f"{d['rows']} đối tượng → {d['out']}"))
 
 
