@@ -37,9 +37,9 @@ def test_person_page_records_who_looked():
     p = person()
     c = client_for("canbo", "commune_officer")
     assert c.get(f"/registry/persons/{p.pk}/").status_code == 200
-    e = AuditEntry.objects.get()
+    e = AuditEntry.objects.get(action=Action.PERSON_VIEW)
     assert (e.action, e.user_name, e.source) == (Action.PERSON_VIEW, "canbo", "web registry:person")
-    assert list(AuditSubject.objects.values_list("person_id", flat=True)) == [p.pk]
+    assert list(AuditSubject.objects.filter(entry=e).values_list("person_id", flat=True)) == [p.pk]
 
 
 def test_export_records_the_file_and_its_people():
@@ -82,3 +82,16 @@ def test_who_saw_outside_scope_is_404():
 def test_bad_dates_say_so():
     page = client_for("kiemtoan", "auditor", unit="20").get("/audit/", {"from": "31/02/2026"}).content.decode()
     assert "Ngày không hợp lệ" in page
+
+
+def test_role_change_is_recorded_before_and_after():
+    import json
+
+    upsert_user("nguoi", PASSWORD, roles=["commune_officer"], unit_codes=[COMMUNE])
+    upsert_user("nguoi", None, roles=["approver"], unit_codes=[COMMUNE])
+    upsert_user("nguoi", None, roles=["approver"], unit_codes=[COMMUNE])  # nothing changes: no entry
+    es = list(AuditEntry.objects.filter(action=Action.ROLE_CHANGE, object="user nguoi").order_by("seq"))
+    assert len(es) == 2
+    d = json.loads(es[1].detail)
+    assert d == {"before": {"roles": ["commune_officer"], "units": [COMMUNE]},
+                 "after": {"roles": ["approver"], "units": [COMMUNE]}}
