@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed a TOTP code (ansinh.core.twofactor)?
+    "django_otp.middleware.OTPMiddleware",
     "ansinh.web.middleware.SessionTimeoutMiddleware",
     # Names the screen of the audit entries a request writes (ansinh.audit).
     "ansinh.audit.middleware.AuditSourceMiddleware",
@@ -116,6 +120,8 @@ MIDDLEWARE = [
     "ansinh.web.middleware.NoStoreMiddleware",
     "ansinh.web.middleware.LoginRequiredMiddleware",
     "ansinh.web.middleware.RoleRequiredMiddleware",
+    # Approving money needs a TOTP code first (ansinh.core.twofactor.STEP_UP_VIEWS).
+    "ansinh.web.twofactor.StepUpMiddleware",
     # Last: turns an axes lock-out (raised during authentication) into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,6 +181,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "ansinh.web.views.locked_out"
 AXES_VERBOSE = True
+# Two factors (django-otp TOTP) before approving money: ansinh.core.twofactor. Off only in the test suite's
+# default (tests/conftest.py), never on a site (`ansinh check --deploy` fails).
+ANSINH_TOTP_REQUIRED = _env_bool("ANSINH_TOTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "ansinh"
+OTP_TOTP_THROTTLE_FACTOR = 1
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -212,6 +212,23 @@ def users_unlock(username: str, json_out: bool = typer.Option(False, "--json")) 
          lambda d: print(f"user {d['username']}: {d['cleared']} lock-out record(s) cleared"))
 
 
+@app.command("totp-reset")
+def users_totp_reset(username: str, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Remove the TOTP devices of USERNAME (a lost phone): they enrol a new one at the next approval."""
+    from django.contrib.auth import get_user_model
+
+    from ansinh.core import twofactor
+    from ansinh.core.roles import OPERATOR
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        fail(f"no user {username!r}")
+    n = twofactor.reset(user, by=OPERATOR)
+    emit({"username": username, "removed": n}, json_out,
+         lambda d: print(f"user {d['username']}: {d['removed']} two-factor device(s) removed; "
+                         "a new one is enrolled at the next approval"))
+
+
 @app.command("list")
 def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users with roles and scope."""
@@ -303,6 +320,26 @@ def print_logins(rows) -> None:
     print("Demo logins — open http://127.0.0.1:8000 and sign in as:")
     for r in rows:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
+    keyed = [r for r in rows if r.get("totp")]
+    if keyed:
+        print("Two-factor keys (asked before approving money): add one to an authenticator app, "
+              "or print the current code with `ansinh demo totp LOGIN`:")
+        for r in keyed:
+            print(f"  {r['username']:<14} {r['totp']}")
+
+
+@demo.command("totp")
+def demo_totp(username: str, json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The current TOTP code of a demo user (their device has a published demo key)."""
+    from django.contrib.auth import get_user_model
+
+    from ansinh.core import twofactor
+
+    user = get_user_model().objects.filter(username=username).first()
+    device = twofactor.device_of(user) if user else None
+    if device is None or device.key != twofactor.demo_key(username):
+        fail(f"{username}: not a demo user with a demo TOTP key (ansinh demo users)")
+    emit({"username": username, "code": twofactor.current_code(device.key)}, json_out, lambda d: print(d["code"]))
 
 
 def _ensure_var_dir() -> None:
