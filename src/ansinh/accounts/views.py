@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.accounts import kpi, lists, rules
 from ansinh.audit import reads as audit_reads
-from ansinh.core import providers
+from ansinh.core import masking, providers
 from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
 
@@ -170,7 +170,7 @@ def outreach_xlsx(request, pk: int):
     from ansinh.accounts.exports import outreach_xlsx as build
 
     unit, day, rows = _outreach_rows(request, pk)
-    resp = HttpResponse(audit_reads.people_exported(request, rows, build(unit, rows, day), _filename(unit, "xlsx")),
+    resp = HttpResponse(audit_reads.people_exported(request, rows, build(unit, rows, day, masking.for_user(request.user)), _filename(unit, "xlsx")),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "xlsx")}"'
     return resp
@@ -183,7 +183,7 @@ def outreach_pdf(request, pk: int):
 
     unit, day, rows = _outreach_rows(request, pk)
     try:
-        pdf = build(unit, rows, day)
+        pdf = build(unit, rows, day, masking.for_user(request.user))
     except NoFont as exc:
         return HttpResponse(_("Không tạo được PDF: ") + str(exc), status=503, content_type="text/plain")
     resp = HttpResponse(audit_reads.people_exported(request, rows, pdf, _filename(unit, "pdf")), content_type="application/pdf")

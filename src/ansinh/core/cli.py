@@ -322,10 +322,10 @@ def print_logins(rows) -> None:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
     keyed = [r for r in rows if r.get("totp")]
     if keyed:
-        print("Two-factor keys (asked before approving money): add one to an authenticator app, "
+        print("  Two-factor keys (asked before approving money): add one to an authenticator app, "
               "or print the current code with `ansinh demo totp LOGIN`:")
         for r in keyed:
-            print(f"  {r['username']:<14} {r['totp']}")
+            print(f"    {r['username']:<14} {r['totp']}")
 
 
 @demo.command("totp")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ansinh.core import masking
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.matching import selectors, services
@@ -19,11 +20,11 @@ FIELD_LABELS = {"family": "Họ", "middle": "Tên đệm", "given": "Tên", "dob
                 "gender": "Giới tính", "residence": "Nơi cư trú", "village": "Thôn/bản"}
 
 
-def _side(p):
+def _side(p, show):
     parts = (p.full_name or "").split()
     return {
         "family": parts[0] if len(parts) > 1 else "", "middle": " ".join(parts[1:-1]) if len(parts) > 2 else "",
-        "given": parts[-1] if parts else "", "dob": p.dob_display, "id_number": p.id_number or p.legacy_cmnd or "",
+        "given": parts[-1] if parts else "", "dob": p.dob_display, "id_number": show(p.id_number or p.legacy_cmnd or "", "id"),
         "gender": p.get_gender_display() if p.gender else "",
         "residence": str(p.residence_unit or p.commune or p.scope_commune or ""), "village": p.village,
     }
@@ -49,7 +50,8 @@ def pair_detail(request, pk: int):
         pair = selectors.pair(request.user, pk)
     except MatchPair.DoesNotExist:
         raise Http404 from None
-    a, b = _side(pair.person_a), _side(pair.person_b)
+    show = masking.for_user(request.user)
+    a, b = _side(pair.person_a, show), _side(pair.person_b, show)
     rows = [{"field": f, "label": FIELD_LABELS[f], "a": a[f], "b": b[f],
              "weight": (pair.contributions or {}).get(f, 0.0)} for f in FIELD_LABELS]
     enrol = selectors.pair_enrolments(request.user, pk)
@@ -122,7 +124,7 @@ def proposals(request):
 def proposal_decide(request, pk: int):
     def accept(prop, note):
         services.accept_proposal(prop, request.user, note=note)
-        return _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": prop.proposed_id}
+        return _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": masking.for_user(request.user)(prop.proposed_id, "id")}
 
     def reject(prop, note):
         services.reject_proposal(prop, request.user, note=note)

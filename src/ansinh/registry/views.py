@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from ansinh.audit import reads as audit_reads
+from ansinh.core import masking
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import can_edit
 from ansinh.registry import rules, selectors
@@ -108,12 +109,13 @@ def person_export(request):
         import io
 
         buf = io.BytesIO()
-        selectors.export_xlsx(qs, buf)
+        selectors.export_xlsx(qs, buf, masking.for_user(request.user))
         resp = HttpResponse(audit_reads.people_exported(request, qs, buf.getvalue(), "doi-tuong.xlsx"),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         resp["Content-Disposition"] = 'attachment; filename="doi-tuong.xlsx"'
         return resp
-    body = audit_reads.people_exported(request, qs, "".join(selectors.export_csv_lines(qs)), "doi-tuong.csv")
+    text = "".join(selectors.export_csv_lines(qs, masking.for_user(request.user)))
+    body = audit_reads.people_exported(request, qs, text, "doi-tuong.csv")
     resp = HttpResponse(body, content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="doi-tuong.csv"'
     return resp
