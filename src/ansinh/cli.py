@@ -192,6 +192,8 @@ def resolve_alias(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files this process makes (the embedded database, uploads, exports, backups) are the owner's only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 import sys
 import time
 
@@ -343,9 +344,18 @@ def demo_totp(username: str, json_out: bool = typer.Option(False, "--json", help
 
 
 def _ensure_var_dir() -> None:
+    """var/ (database, uploads, job files) readable by its owner only, and the embedded database file too."""
     from django.conf import settings
+    from django.db import connection
 
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.VAR_DIR.chmod(0o700)
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and Path(name).is_absolute():  # not an in-memory test database
+        db = Path(name)
+        if not db.exists():
+            db.touch(mode=0o600)  # before SQLite makes it (its -wal and -shm files take its mode)
+        db.chmod(0o600)
 
 
 def _register_backup() -> None:
