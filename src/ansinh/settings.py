@@ -259,6 +259,8 @@ if _env_bool("ANSINH_BEHIND_TLS_PROXY", False):
     SECURE_SSL_REDIRECT = True
     # The health probe may ask the application server directly over plain http.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Uploaded lists are deleted this many days after upload (`ansinh uploads purge`, daily by the worker).
+ANSINH_UPLOAD_RETENTION_DAYS = int(os.environ.get("ANSINH_UPLOAD_RETENTION_DAYS", "90"))
 # Free space below which /healthz answers 503 (var/ and media/), in MB.
 ANSINH_HEALTH_MIN_FREE_MB = int(os.environ.get("ANSINH_HEALTH_MIN_FREE_MB", "500"))
 

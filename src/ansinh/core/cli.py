@@ -78,6 +78,10 @@ def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs,
     if not once:
         threading.Thread(target=watch_stale_jobs, args=(stop,), name="stale-jobs", daemon=True).start()
         threading.Thread(target=worker_heartbeat, args=(stop,), name="worker-heartbeat", daemon=True).start()
+        # once a day: uploads past their retention deleted, the audit log's checkpoint (core/housekeeping.py)
+        from ansinh.core.housekeeping import watch_daily
+
+        threading.Thread(target=watch_daily, args=(stop,), name="daily", daemon=True).start()
     args = ["--queue-name", "*", "--no-reload", "--no-startup-delay"]
     if once:
         args.append("--batch")
