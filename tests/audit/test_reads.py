@@ -95,3 +95,13 @@ def test_role_change_is_recorded_before_and_after():
     d = json.loads(es[1].detail)
     assert d == {"before": {"roles": ["commune_officer"], "units": [COMMUNE]},
                  "after": {"roles": ["approver"], "units": [COMMUNE]}}
+
+
+def test_auditor_of_another_province_sees_no_entry_about_these_people():
+    p = person()
+    client_for("canbo", "commune_officer").get(f"/registry/persons/{p.pk}/")
+    other = client_for("kiemtoan_qn", "auditor", unit="22")
+    page = other.get("/audit/", {"action": Action.PERSON_VIEW}).content.decode()
+    assert "Không có mục nào" in page
+    assert "Xem hồ sơ đối tượng" in client_for("kiemtoan", "auditor", unit="20").get(
+        "/audit/", {"action": Action.PERSON_VIEW}).content.decode().split("<tbody>")[1]

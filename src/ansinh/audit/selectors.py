@@ -70,10 +70,25 @@ def verify(expect: tuple[int, str] | None = None) -> dict:
             "reason": str(brk) if brk else ""}
 
 
-def search(*, person: int | None = None, user: str = "", action: str = "", day_from: dt.date | None = None,
-           day_to: dt.date | None = None):
-    """Entries, newest first, filtered by a person (id), a user (login, part of it), an action and days."""
-    qs = AuditEntry.objects.all()
+def visible(viewer, qs=None):
+    """The entries `viewer` may read: those naming at least one person in their scope
+    (ansinh.core.scope), and those naming nobody (role changes, two-factor events, checkpoints)."""
+    from django.db.models import Exists, OuterRef
+
+    from ansinh.core.scope import scoped
+    from ansinh.registry.models import Person
+
+    qs = AuditEntry.objects.all() if qs is None else qs
+    persons = scoped(Person.objects.all(), viewer).values("pk")
+    return qs.filter(Q(subjects=0) | Exists(AuditSubject.objects.filter(entry=OuterRef("pk"),
+                                                                       person_id__in=persons)))
+
+
+def search(viewer, *, person: int | None = None, user: str = "", action: str = "",
+           day_from: dt.date | None = None, day_to: dt.date | None = None):
+    """Entries `viewer` may read, newest first, filtered by a person (id), a user (login, part of it),
+    an action and days."""
+    qs = visible(viewer)
     if person:
         qs = qs.filter(pk__in=AuditSubject.objects.filter(person_id=person).values("entry_id"))
     if user:
@@ -87,6 +102,6 @@ def search(*, person: int | None = None, user: str = "", action: str = "", day_f
     return qs.order_by("-seq")
 
 
-def who_saw(person_id: int):
+def who_saw(viewer, person_id: int):
     """A person's data-subject list: every entry naming them (views, exports, changes), newest first."""
-    return search(person=person_id)
+    return search(viewer, person=person_id)

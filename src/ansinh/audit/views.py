@@ -51,7 +51,7 @@ def log(request):
     f = {"person": int(person) if person.isdigit() else None, "user": (g.get("user") or "").strip()[:150],
          "action": g.get("action") if g.get("action") in Action.values else "",
          "day_from": _day(g.get("from", ""), errors, _("từ ngày")), "day_to": _day(g.get("to", ""), errors, _("đến ngày"))}
-    page = Paginator(selectors.search(**f), PAGE_SIZE).get_page(g.get("page"))
+    page = Paginator(selectors.search(request.user, **f), PAGE_SIZE).get_page(g.get("page"))
     _rows(page.object_list)
     params = g.copy()
     params.pop("page", None)
@@ -67,6 +67,6 @@ def person(request, pk: int):
     p = person_for(request.user, pk)
     if p is None:
         raise Http404
-    page = Paginator(selectors.who_saw(p.pk), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.who_saw(request.user, p.pk), PAGE_SIZE).get_page(request.GET.get("page"))
     _rows(page.object_list)
     return render(request, "audit/person.html", {"person": p, "page": page, "total": page.paginator.count})
