@@ -35,7 +35,7 @@ SKIP_PATHS = ("/logout/", "/static/", "/i18n/")
 # ID numbers shown in registry tables whose cells are not yet marked data-code (registry's templates);
 # the other roles see them masked (ansinh.core.masking: the last 4 digits only):
 KNOWN_UNFORMATTED: set[tuple[str, str]] = {
-    (u, v) for u in ("tinh", "dongkinh")
+    (u, v) for u in ("admin", "tinh", "dongkinh")  # the demo admin is also a province officer
     for v in ("registry:persons", "registry:review")
 }
 

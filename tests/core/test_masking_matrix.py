@@ -136,6 +136,12 @@ def test_mask_rules():
         masking.mask("1", "name")
 
 
+def test_long_numbers_in_messages_are_masked():
+    msg = "Số điện thoại đầu số cũ 01889580394 đã đổi thành 0589580394 (2024)"
+    assert masking.text_masked(msg, {"auditor"}) == "Số điện thoại đầu số cũ ••••0394 đã đổi thành ••••0394 (2024)"
+    assert masking.text_masked(msg, {"commune_officer"}) == msg
+
+
 def test_history_values_of_identifier_fields_are_masked():
     show = lambda v, k: masking.shown(v, k, {"auditor"})  # noqa: E731
     assert masking.change_value("id_number", "020040001234", show) == "••••1234"

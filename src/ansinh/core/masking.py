@@ -17,6 +17,8 @@ their sha256 is recorded in the audit log (docs/decisions/0023).
 Pure: no database. Template tags: ansinh/core/templatetags/masking.py ({% whole_or_masked v "id" %})."""
 from __future__ import annotations
 
+import re
+
 from ansinh.core.models import Role
 
 ID, ACCOUNT, PHONE = "id", "account", "phone"
@@ -66,6 +68,18 @@ def for_user(user):
 
     roles, operator = frozenset(roles_of(user)), user is OPERATOR
     return lambda value, kind: shown(value, kind, roles, operator=operator)
+
+
+_LONG_NUMBER = re.compile(r"(?<!\d)\d{8,}(?!\d)")
+
+
+def text_masked(text, roles, *, operator: bool = False) -> str:
+    """A free text (a data-quality message) with every run of 8 or more digits masked, unless these
+    roles see ID and phone numbers whole (such a run is an ID, phone or account number)."""
+    text = "" if text is None else str(text)
+    if may_see_whole(roles, ID, operator=operator) and may_see_whole(roles, PHONE, operator=operator):
+        return text
+    return _LONG_NUMBER.sub(lambda m: mask(m.group(0), ID), text)
 
 
 def change_value(field: str, value, user_show) -> str:

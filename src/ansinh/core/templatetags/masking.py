@@ -25,5 +25,15 @@ def whole_or_masked(context, value, kind: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def text_masked(context, text) -> str:
+    """A message with the long numbers in it masked for the roles that see them masked."""
+    from ansinh.core.roles import OPERATOR, roles_of
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return masking.text_masked(text, roles_of(user), operator=user is OPERATOR)
+
+
+@register.simple_tag(takes_context=True)
 def history_value(context, field: str, value) -> str:
     return masking.change_value(field, value, _show(context))
