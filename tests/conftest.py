@@ -37,3 +37,16 @@ def _reference_data_present(request, django_db_blocker):
 
             load_units()
             ensure_role_groups()
+
+
+@pytest.fixture(autouse=True)
+def _totp_step_up(request, settings):
+    """Approving money needs a TOTP code on every site (ansinh.core.twofactor); tests of other rules
+    approve without one, and the tests of the step itself ask for it with the `totp_on` fixture."""
+    settings.ANSINH_TOTP_REQUIRED = "totp_on" in request.fixturenames
+
+
+@pytest.fixture
+def totp_on():
+    """The TOTP step is enforced in this test (as on every real site)."""
+    return True

@@ -41,6 +41,8 @@ GROUPS = (
     ("complaint", "ansinh.complaints.cli"),
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
+    ("audit", "ansinh.audit.cli"),
+    ("uploads", "ansinh.core.uploads_cli"),
 )
 # The module of the installation-level verbs (its `installation` Typer) and of the first demo commands.
 CORE = "ansinh.core.cli"
@@ -196,6 +198,8 @@ def resolve_alias(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files this process makes (the embedded database, uploads, exports, backups) are the owner's only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ansinh.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured
@@ -210,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     from ansinh.core.jobs import BadInput
 
     args = resolve_alias(sys.argv[1:] if argv is None else argv)
+    from ansinh.audit.services import set_source
+
+    set_source("cli ansinh " + " ".join(a for a in args[:2] if not a.startswith("-")))  # never the arguments
     try:
         rv = build_app()(args=args, standalone_mode=False, prog_name="ansinh")
     except click.exceptions.Exit as exc:

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
     "ansinh.interop",
     "ansinh.reports",
     "ansinh.complaints",
+    "ansinh.audit",
     "ansinh.web",
 ]
 
@@ -109,13 +112,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed a TOTP code (ansinh.core.twofactor)?
+    "django_otp.middleware.OTPMiddleware",
     "ansinh.web.middleware.SessionTimeoutMiddleware",
+    # Names the screen of the audit entries a request writes (ansinh.audit).
+    "ansinh.audit.middleware.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "ansinh.web.middleware.NoStoreMiddleware",
     "ansinh.web.middleware.LoginRequiredMiddleware",
     "ansinh.web.middleware.RoleRequiredMiddleware",
+    # Approving money needs a TOTP code first (ansinh.core.twofactor.STEP_UP_VIEWS).
+    "ansinh.web.twofactor.StepUpMiddleware",
     # Last: turns an axes lock-out (raised during authentication) into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,6 +184,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "ansinh.web.views.locked_out"
 AXES_VERBOSE = True
+# Two factors (django-otp TOTP) before approving money: ansinh.core.twofactor. Off only in the test suite's
+# default (tests/conftest.py), never on a site (`ansinh check --deploy` fails).
+ANSINH_TOTP_REQUIRED = _env_bool("ANSINH_TOTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "ansinh"
+OTP_TOTP_THROTTLE_FACTOR = 1
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -248,6 +262,8 @@ if _env_bool("ANSINH_BEHIND_TLS_PROXY", False):
     SECURE_SSL_REDIRECT = True
     # The health probe may ask the application server directly over plain http.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Uploaded lists are deleted this many days after upload (`ansinh uploads purge`, daily by the worker).
+ANSINH_UPLOAD_RETENTION_DAYS = int(os.environ.get("ANSINH_UPLOAD_RETENTION_DAYS", "90"))
 # Free space below which /healthz answers 503 (var/ and media/), in MB.
 ANSINH_HEALTH_MIN_FREE_MB = int(os.environ.get("ANSINH_HEALTH_MIN_FREE_MB", "500"))
 

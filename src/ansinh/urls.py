@@ -18,5 +18,6 @@ urlpatterns = [
     path("outreach/", include("ansinh.outreach.urls")),
     path("reports/", include("ansinh.reports.urls")),
     path("complaints/", include("ansinh.complaints.urls")),
+    path("audit/", include("ansinh.audit.urls")),
     path("", include("ansinh.web.urls")),
 ]

@@ -71,6 +71,10 @@ A_RANGE = range(50, 53)  # factory indexes for A's rows (disjoint from B's 0..6:
 # Lower bound of the number of (role, route, object) cases: the matrix may grow, never shrink silently.
 MIN_CASES = 12000
 
+# Pages that record their own reading (the audit log, docs/decisions/0023): every rendering in the
+# matrix adds entries, so they are not compared before/after; B's marker and B's objects still are.
+SELF_RECORDING = {"audit/", "audit/persons/<int:pk>/"}
+
 # Known leaks that are being fixed elsewhere: ("reads"|"writes", role, route) -> reason. Empty: the
 # cross-commune pairs (issue 11 item 2) and the fix form's identity oracle (item 7) are closed.
 XFAIL: dict[tuple[str, str, str], str] = {}
@@ -708,7 +712,7 @@ def test_reads(world, role, route):
         for key, before in w.before[role][route].items():
             after = w.after[role][route][key]
             CASES["reads", role] += 1
-            if after != before:
+            if after != before and route not in SELF_RECORDING:
                 problems.append(f"GET {key[0]} {dict(key[1]) or ''}: changed when commune B got data "
                                 f"({before[0]} -> {after[0]})")
             if after[0] >= 500:

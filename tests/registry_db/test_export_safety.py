@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from ansinh.core.masking import for_user
 from ansinh.core.models import Job
 from ansinh.core.roles import OPERATOR
 from ansinh.registry import selectors
@@ -80,9 +81,9 @@ def test_person_export_csv_and_xlsx_have_no_live_formula(hostile, tmp_path):
     values = _no_formula(wb.active)
     assert "'" + stored in values
     # the CLI writes the same: `ansinh export persons --out FILE.xlsx|.csv`
-    selectors.export_xlsx(selectors.persons(OPERATOR), tmp_path / "p.xlsx")
+    selectors.export_xlsx(selectors.persons(OPERATOR), tmp_path / "p.xlsx", for_user(OPERATOR))
     assert "'" + stored in _no_formula(openpyxl.load_workbook(tmp_path / "p.xlsx").active)
-    text = "".join(selectors.export_csv_lines(selectors.persons(OPERATOR)))
+    text = "".join(selectors.export_csv_lines(selectors.persons(OPERATOR), for_user(OPERATOR)))
     assert f"'{stored}".replace('"', '""') in text
 
 

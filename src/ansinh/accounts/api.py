@@ -7,6 +7,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from ansinh.accounts import kpi, lists
+from ansinh.audit import reads as audit_reads
 
 router = Router(tags=["accounts"])
 
@@ -31,6 +32,7 @@ def approvals(request, limit: int = 50, offset: int = 0):
     """The account approval queue of the user's scope (masked numbers): {total, accounts: [...]}."""
     rows, total = lists.pending_accounts(request.user, limit=max(1, min(limit, 500)), offset=max(0, offset))
     keys = ("provider", "masked", "holder_name")
+    audit_reads.people_exported(request, rows, None, "api accounts/approvals")
     return {"total": total, "accounts": [
         {"account": r["account"].pk, "person": r["person"].pk, "new": {k: r["new"][k] for k in keys},
          "old": {k: r["old"][k] for k in keys} if r["old"] else None, "holder_ok": r["holder_ok"],

@@ -16,14 +16,15 @@ HEADER = ["STT", "Thôn/bản", "Họ và tên", "Ngày sinh", "Số định dan
           "Cần mang theo", "Người được ủy quyền"]
 
 
-def _row(i: int, r: dict) -> list:
+def _row(i: int, r: dict, show) -> list:
     p = r["person"]
-    return [i, r["village"], p.full_name, p.dob_display, p.id_number or "", p.phone, "; ".join(r["missing_labels"]),
+    return [i, r["village"], p.full_name, p.dob_display, show(p.id_number or "", "id"), show(p.phone, "phone"), "; ".join(r["missing_labels"]),
             r["bring"], ", ".join(f"{a.full_name} ({a.relationship})" if a.relationship else a.full_name
                                   for a in r["authorised"])]
 
 
-def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
+def outreach_xlsx(unit, rows: list[dict], day: dt.date, show) -> bytes:
+    """`show`: the reader's view of ID and phone numbers (ansinh.core.masking.for_user)."""
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
@@ -40,7 +41,7 @@ def outreach_xlsx(unit, rows: list[dict], day: dt.date) -> bytes:
     for _village, items in group_by_village(rows):
         for r in items:
             i += 1
-            ws.append(safe_row(_row(i, r)))
+            ws.append(safe_row(_row(i, r, show)))
     for col, width in zip("ABCDEFGHI", (5, 18, 26, 11, 14, 12, 30, 50, 28)):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=4):
@@ -66,7 +67,7 @@ def _fonts() -> tuple[str, str]:
     return fonts
 
 
-def outreach_pdf(unit, rows: list[dict], day: dt.date) -> bytes:
+def outreach_pdf(unit, rows: list[dict], day: dt.date, show) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -95,7 +96,7 @@ def outreach_pdf(unit, rows: list[dict], day: dt.date) -> bytes:
                   "Người được ủy quyền")]]
         for r in items:
             i += 1
-            cells = _row(i, r)
+            cells = _row(i, r, show)
             data.append([Paragraph(para_text(c), body) for c in (cells[0], *cells[2:])])
         t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ansinh.accounts import kpi, lists, rules
-from ansinh.core import providers
+from ansinh.audit import reads as audit_reads
+from ansinh.core import masking, providers
 from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
 
@@ -175,7 +176,7 @@ def outreach_xlsx(request, pk: int):
     from ansinh.accounts.exports import outreach_xlsx as build
 
     unit, day, rows = _outreach_rows(request, pk)
-    resp = HttpResponse(build(unit, rows, day),
+    resp = HttpResponse(audit_reads.people_exported(request, rows, build(unit, rows, day, masking.for_user(request.user)), _filename(unit, "xlsx")),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "xlsx")}"'
     return resp
@@ -188,10 +189,10 @@ def outreach_pdf(request, pk: int):
 
     unit, day, rows = _outreach_rows(request, pk)
     try:
-        pdf = build(unit, rows, day)
+        pdf = build(unit, rows, day, masking.for_user(request.user))
     except NoFont as exc:
         return HttpResponse(_("Không tạo được PDF: ") + str(exc), status=503, content_type="text/plain")
-    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp = HttpResponse(audit_reads.people_exported(request, rows, pdf, _filename(unit, "pdf")), content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{_filename(unit, "pdf")}"'
     return resp
 
@@ -388,6 +389,7 @@ def approval_evidence(request, pk: int):
     path = (root / account.approval_evidence).resolve()
     if root not in path.parents or not path.is_file():
         raise Http404
+    audit_reads.file_downloaded(request, f"minh-chung-{account.pk}{path.suffix}", path, persons=[account.person_id])
     resp = FileResponse(open(path, "rb"), as_attachment=True, filename=f"minh-chung-{account.pk}{path.suffix}",  # noqa: SIM115
                         content_type="application/octet-stream")
     resp["X-Content-Type-Options"] = "nosniff"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 import sys
 import time
 
@@ -77,6 +78,10 @@ def worker(once: bool = typer.Option(False, "--once", help="Run the queued jobs,
     if not once:
         threading.Thread(target=watch_stale_jobs, args=(stop,), name="stale-jobs", daemon=True).start()
         threading.Thread(target=worker_heartbeat, args=(stop,), name="worker-heartbeat", daemon=True).start()
+        # once a day: uploads past their retention deleted, the audit log's checkpoint (core/housekeeping.py)
+        from ansinh.core.housekeeping import watch_daily
+
+        threading.Thread(target=watch_daily, args=(stop,), name="daily", daemon=True).start()
     args = ["--queue-name", "*", "--no-reload", "--no-startup-delay"]
     if once:
         args.append("--batch")
@@ -218,6 +223,23 @@ def users_unlock(username: str, json_out: bool = typer.Option(False, "--json")) 
          lambda d: print(f"user {d['username']}: {d['cleared']} lock-out record(s) cleared"))
 
 
+@app.command("totp-reset")
+def users_totp_reset(username: str, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Remove the TOTP devices of USERNAME (a lost phone): they enrol a new one at the next approval."""
+    from django.contrib.auth import get_user_model
+
+    from ansinh.core import twofactor
+    from ansinh.core.roles import OPERATOR
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        fail(f"no user {username!r}")
+    n = twofactor.reset(user, by=OPERATOR)
+    emit({"username": username, "removed": n}, json_out,
+         lambda d: print(f"user {d['username']}: {d['removed']} two-factor device(s) removed; "
+                         "a new one is enrolled at the next approval"))
+
+
 @app.command("list")
 def users_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users with roles and scope."""
@@ -315,6 +337,26 @@ def print_logins(rows, url: str = "http://127.0.0.1:8000") -> None:
     print(f"  {'Tên đăng nhập':<14} {'Mật khẩu':<14} {'Vai trò':<22} Phạm vi")
     for r in rows:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
+    keyed = [r for r in rows if r.get("totp")]
+    if keyed:
+        print("  Two-factor keys (asked before approving money): add one to an authenticator app, "
+              "or print the current code with `ansinh demo totp LOGIN`:")
+        for r in keyed:
+            print(f"    {r['username']:<14} {r['totp']}")
+
+
+@demo.command("totp")
+def demo_totp(username: str, json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The current TOTP code of a demo user (their device has a published demo key)."""
+    from django.contrib.auth import get_user_model
+
+    from ansinh.core import twofactor
+
+    user = get_user_model().objects.filter(username=username).first()
+    device = twofactor.device_of(user) if user else None
+    if device is None or device.key != twofactor.demo_key(username):
+        fail(f"{username}: not a demo user with a demo TOTP key (ansinh demo users)")
+    emit({"username": username, "code": twofactor.current_code(device.key)}, json_out, lambda d: print(d["code"]))
 
 
 def _print_logins_when_up(addr: str, rows: list[dict], timeout: float = 120.0):
@@ -347,9 +389,18 @@ def _print_logins_when_up(addr: str, rows: list[dict], timeout: float = 120.0):
 
 
 def _ensure_var_dir() -> None:
+    """var/ (database, uploads, job files) readable by its owner only, and the embedded database file too."""
     from django.conf import settings
+    from django.db import connection
 
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.VAR_DIR.chmod(0o700)
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and Path(name).is_absolute():  # not an in-memory test database
+        db = Path(name)
+        if not db.exists():
+            db.touch(mode=0o600)  # before SQLite makes it (its -wal and -shm files take its mode)
+        db.chmod(0o600)
 
 
 def _register_backup() -> None:

@@ -49,6 +49,20 @@ USERS = [
 ]
 
 
+def _demo_device(user, roles) -> str:
+    """Demo users who may approve or check money get a TOTP device with a published key (its base32
+    text, for an authenticator app; `ansinh demo totp LOGIN` prints the current code). "": none."""
+    from ansinh.core import twofactor
+
+    if not set(roles) & {Role.APPROVER, Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER}:
+        return ""
+    key = twofactor.demo_key(user.username)
+    device = twofactor.device_of(user)
+    if device is None or device.key != key:
+        twofactor.enrol_known_key(user, key)
+    return twofactor.b32(key)
+
+
 @transaction.atomic
 def create_demo_orgs() -> dict[str, Organisation]:
     orgs = {}
@@ -71,9 +85,10 @@ def create_demo_users() -> list[dict]:
     labels = dict(Role.choices)
     rows = []
     for username, full_name, roles, units, org_key in USERS:
-        upsert_user(username, DEMO_PASSWORD, roles=list(roles), unit_codes=units, organisation=orgs[org_key],
-                    full_name=full_name)
+        user = upsert_user(username, DEMO_PASSWORD, roles=list(roles), unit_codes=units, organisation=orgs[org_key],
+                           full_name=full_name)
         scope = ", ".join(current_unit(c).name for c in units) or "—"
         rows.append({"username": username, "password": DEMO_PASSWORD, "roles": [str(r) for r in roles],
-                     "role_label": str(labels[roles[0]]), "scope": scope, "organisation": orgs[org_key].name})
+                     "role_label": str(labels[roles[0]]), "scope": scope, "organisation": orgs[org_key].name,
+                     "totp": _demo_device(user, roles)})
     return rows

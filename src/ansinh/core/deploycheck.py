@@ -2,7 +2,7 @@
 
 Our checks (ids ansinh.W0xx) cover what Django cannot know about this application:
 the demo switch, the database engine, a cache the worker cannot share, log format, a wildcard host,
-folders the processes must write. docs/deploy.md lists the environment under which the command is clean.
+folders the processes must write, the two-factor step switched off. docs/deploy.md lists the environment under which the command is clean.
 """
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def ansinh_deploy_checks(app_configs=None, **kwargs) -> list[checks.CheckMessage
         out.append(checks.Warning("ANSINH_BEHIND_TLS_PROXY is not set: the site must be served over HTTPS by "
                                   "nginx (deploy/nginx/ansinh.conf), which sets X-Forwarded-Proto",
                                   id="ansinh.W006"))
+    if not getattr(settings, "ANSINH_TOTP_REQUIRED", True):
+        out.append(checks.Warning("ANSINH_TOTP_REQUIRED is off: approving money must need a TOTP code "
+                                  "(ansinh.core.twofactor)", id="ansinh.W008"))
     for name, folder in (("ANSINH_VAR", settings.VAR_DIR), ("MEDIA_ROOT", settings.MEDIA_ROOT)):
         probe = folder
         while not probe.exists() and probe != probe.parent:

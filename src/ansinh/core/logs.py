@@ -41,6 +41,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_QUERY = re.compile(r"\?[^\s\"']*")
+
+
+class NoQueryFilter(logging.Filter):
+    """No query string in any log line (searches carry names and ID numbers there): the development
+    server's request line (`ansinh serve`) and a request attached to a record (Django's error and
+    warning records, `extra={"request": …}`) keep the method and path only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.server" and record.args and isinstance(record.args, tuple):
+            record.args = tuple(_QUERY.sub("", a) if isinstance(a, str) else a for a in record.args)
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "path") and hasattr(request, "method"):
+            record.request = f"{request.method} {request.path}"
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {
@@ -66,11 +83,15 @@ def logging_config(fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "ansinh.core.logs.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "ansinh.core.logs.RequestIdFilter"},
+                    "no_query": {"()": "ansinh.core.logs.NoQueryFilter"}},
         "formatters": {"main": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main",
+                                "filters": ["request_id", "no_query"]}},
         "root": {"handlers": ["console"], "level": level},
         # One access line per request (RequestIdMiddleware) when logs are structured; the
         # development server prints its own.
-        "loggers": {"ansinh.request": {"level": "INFO" if fmt == "json" else "WARNING"}},
+        "loggers": {"ansinh.request": {"level": "INFO" if fmt == "json" else "WARNING"},
+                    # the development server's request lines, through the handler above (no query strings)
+                    "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     }

@@ -93,8 +93,12 @@ def outreach_may_open(view_name: str, path: str) -> bool:
 # view's own checks of scope and of the action still apply). The list import is an upload form: only
 # those who may change the registry (the registry's editors) open it; the others read the imports on
 # registry:batches.
+# Who reads the audit log (every read, export and change of personal data): the auditor and the administrator.
+AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
+
 STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
     "registry:import": frozenset(EDITORS),  # the registry's editors (can_edit)
+    "audit:log": AUDIT_ROLES,
 }
 
 

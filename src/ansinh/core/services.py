@@ -44,7 +44,10 @@ def unlock_user(username: str) -> int:
 
 @transaction.atomic
 def upsert_user(username: str, password: str | None, *, roles: list[str], unit_codes: list[str],
-                organisation_name: str = "", full_name: str = "", organisation: Organisation | None = None):
+                organisation_name: str = "", full_name: str = "", organisation: Organisation | None = None,
+                by=None):
+    """Create or update a user with exactly these roles and scope units. `by`: who does it (None: the
+    command line); a change of roles or scope is written to the audit log."""
     bad = [r for r in roles if r not in Role.values]
     if bad:
         raise ValueError(f"unknown role {bad[0]!r} (known: {', '.join(Role.values)})")
@@ -55,6 +58,7 @@ def upsert_user(username: str, password: str | None, *, roles: list[str], unit_c
         # The same password rules as the web (settings.AUTH_PASSWORD_VALIDATORS), for every caller.
         check_password_strength(password, User.objects.filter(username=username).first() or User(username=username))
     user, _ = User.objects.get_or_create(username=username)
+    before = _access_of(user)
     if password:
         user.set_password(password)
     user.is_staff = Role.ADMIN in roles
@@ -67,7 +71,22 @@ def upsert_user(username: str, password: str | None, *, roles: list[str], unit_c
     profile.full_name = full_name or profile.full_name
     profile.save()
     profile.scope_units.set(units)
+    after = _access_of(user)
+    if after != before:  # roles or scope changed: chained into the audit log (who, before → after)
+        from ansinh.audit.models import Action
+        from ansinh.audit.services import append
+
+        append(Action.ROLE_CHANGE, user=by, object=f"user {username}", detail={"before": before, "after": after})
     return user
+
+
+def _access_of(user) -> dict:
+    """A user's roles and scope units as the audit log records them."""
+    if user.pk is None:
+        return {"roles": [], "units": []}
+    units = Profile.objects.filter(user=user).values_list("scope_units__code", flat=True)
+    return {"roles": sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True)),
+            "units": sorted(u for u in units if u)}
 
 
 @transaction.atomic

@@ -357,3 +357,38 @@ def uploader_scope(user):
     if u.level == Level.PROVINCE:
         return None, u.province_code
     return u, u.province_code
+
+
+# Uploaded lists (commune lists, bank lists, population extracts) hold ID and account numbers: once
+# imported they are kept ANSINH_UPLOAD_RETENTION_DAYS (default 90), then deleted by `ansinh uploads
+# purge`, which the worker runs daily. Evidence of an account approval is a record and is kept.
+PURGED_AREAS = ("registry", "accounts", "population")
+
+
+def purge_uploads(days: int | None = None, now: float | None = None) -> dict:
+    """Delete uploaded files older than `days` (their random folder too), except those a queued or
+    running job still reads. Returns {"days", "deleted", "kept_for_jobs"}."""
+    import time
+
+    from ansinh.core.models import Job, JobStatus
+
+    days = settings.ANSINH_UPLOAD_RETENTION_DAYS if days is None else days
+    if days < 0:
+        raise ValueError("days: 0 or more")
+    cutoff = (time.time() if now is None else now) - days * 86400
+    busy = {str(Path(p).resolve()) for p in Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            .values_list("params__path", flat=True) if p}
+    root = Path(settings.VAR_DIR) / "uploads"
+    deleted = kept = 0
+    for area in PURGED_AREAS:
+        for f in sorted((root / area).glob("*/*")):
+            if not f.is_file() or f.stat().st_mtime >= cutoff:
+                continue
+            if str(f.resolve()) in busy:
+                kept += 1
+                continue
+            f.unlink()
+            deleted += 1
+            if not any(f.parent.iterdir()):
+                f.parent.rmdir()
+    return {"days": days, "deleted": deleted, "kept_for_jobs": kept}

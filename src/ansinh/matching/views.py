@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from ansinh.core import masking
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.matching import reasons, selectors, services
@@ -22,12 +23,12 @@ FIELD_LABELS = {"full_name": _l("Họ và tên"), "dob": _l("Ngày sinh"), "id_n
 CODE_FIELDS = ("id_number", "accounts")  # identifiers: shown as written, marked data-code
 
 
-def _side(p, accounts: list[str]) -> dict:
+def _side(p, accounts: list[str], show) -> dict:
     return {
-        "full_name": p.full_name or "", "dob": p.dob_display, "id_number": p.id_number or p.legacy_cmnd or "",
+        "full_name": p.full_name or "", "dob": p.dob_display, "id_number": show(p.id_number or p.legacy_cmnd or "", "id"),
         "gender": p.get_gender_display() if p.gender else "",
         "residence": str(p.commune or p.residence_unit or p.scope_commune or ""), "village": p.village,
-        "accounts": ", ".join(accounts),
+        "accounts": ", ".join(show(a, "account") for a in accounts),
     }
 
 
@@ -60,7 +61,8 @@ def pair_detail(request, pk: int):
         raise Http404 from None
     accounts = selectors.pair_accounts(request.user, pk)
     pa, pb = pair.person_a, pair.person_b
-    a, b = _side(pa, accounts["a"]), _side(pb, accounts["b"])
+    show = masking.for_user(request.user)
+    a, b = _side(pa, accounts["a"], show), _side(pb, accounts["b"], show)
     rows = []
     for f, label in FIELD_LABELS.items():
         sa, sb = reasons.segments(a[f], b[f])
@@ -144,7 +146,7 @@ def proposals(request):
 def proposal_decide(request, pk: int):
     def accept(prop, note):
         services.accept_proposal(prop, request.user, note=note)
-        return _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": prop.proposed_id}
+        return _("Đã ghi số định danh %(id)s vào hồ sơ.") % {"id": masking.for_user(request.user)(prop.proposed_id, "id")}
 
     def reject(prop, note):
         services.reject_proposal(prop, request.user, note=note)

@@ -13,6 +13,7 @@ import re
 from django.http import Http404, JsonResponse
 from ninja import Router, Schema
 
+from ansinh.audit import reads as audit_reads
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
@@ -41,7 +42,7 @@ def g2p_disburse(request, run_id: int):
     run = selectors.run_for(request.user, run_id)
     if run is None or run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED, RunStatus.RECONCILED):
         raise Http404
-    return files.g2p_request(run)
+    return audit_reads.people_exported(request, run.lines.all(), files.g2p_request(run), f"g2p-disburse-{run.pk}.json")
 
 
 @router.post("/g2p/on-disburse")

@@ -133,10 +133,15 @@ def export_cmd(run_id: int = typer.Argument(...), out: Path = typer.Option(..., 
                pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="PDF of the cash list for signatures."),
                as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """Export an approved run and write its provider files (.csv/.xlsx per provider, cash list, G2P JSON)."""
+    from ansinh.audit import reads as audit_reads
+    from ansinh.core.roles import OPERATOR
     from ansinh.payroll import approval
 
     user = _user(as_user)
-    paths = approval.export(_run(run_id), out, user=user, pdf=pdf)
+    run = _run(run_id)
+    paths = approval.export(run, out, user=user, pdf=pdf)
+    for p in paths:  # each file written, with its sha256 and the people it pays
+        audit_reads.file_downloaded(user or OPERATOR, Path(p).name, Path(p), persons=run.lines.all())
     emit({"run": run_id, "files": [str(p) for p in paths]}, json_out,
          lambda d: print("\n".join(d["files"])))
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ansinh.audit import reads as audit_reads
 from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
@@ -164,8 +165,10 @@ def run_download(request, pk):
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for p in paths:
                 z.write(p, Path(p).name)
-    resp = HttpResponse(buf.getvalue(), content_type="application/zip")
-    resp["Content-Disposition"] = f'attachment; filename="bang-chi-{run.pk}-{run.period}.zip"'
+    name = f"bang-chi-{run.pk}-{run.period}.zip"
+    resp = HttpResponse(audit_reads.file_downloaded(request, name, buf.getvalue(), persons=run.lines.all()),
+                        content_type="application/zip")
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp
 
 
@@ -299,7 +302,7 @@ def run_demo_result(request, pk):
     run = _run_or_404(request, pk)
     with tempfile.TemporaryDirectory() as d:
         p = write_demo_result(run, Path(d) / "ket-qua.csv")
-        data = p.read_bytes()
+        data = audit_reads.file_downloaded(request, f"ket-qua-{run.pk}.csv", p.read_bytes(), persons=run.lines.all())
     resp = HttpResponse(data, content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="ket-qua-{run.pk}.csv"'
     return resp

@@ -116,6 +116,8 @@ def export_persons(
 ) -> None:
     """One row per person: id, full name, dob (ISO), gender, ID number, current commune code, category,
     status, open issue codes."""
+    from ansinh.audit import reads as audit_reads
+    from ansinh.core import masking
     from ansinh.registry import selectors
 
     suffix = out.suffix.lower()
@@ -129,12 +131,13 @@ def export_persons(
     n = 0
     if suffix == ".csv":
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            for line in selectors.export_csv_lines(qs):
+            for line in selectors.export_csv_lines(qs, masking.for_user(OPERATOR)):
                 fh.write(line)
                 n += 1
         n -= 1  # header
     else:
-        n = selectors.export_xlsx(qs, out)
+        n = selectors.export_xlsx(qs, out, masking.for_user(OPERATOR))
+    audit_reads.people_exported(OPERATOR, qs, out, out.name)
     emit({"out": str(out), "rows": n}, json_out, lambda d: print(f"{d['rows']} đối tượng → {d['out']}"))
 
 

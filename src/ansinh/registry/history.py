@@ -2,7 +2,9 @@
 
 Every app that changes a person, an enrolment or an account (import, fixes, matching, payroll's
 suspension, accounts) calls these functions, so who, when, why and old → new are recorded the same
-way, set-based, in the caller's transaction.
+way, set-based, in the caller's transaction. Each call is chained into the tamper-evident audit log as one
+entry holding the digest of the rows it wrote (ansinh.audit.services.record_changes): the rows are not
+copied, but `ansinh audit verify` sees one changed or removed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from ansinh.core.services import recorded_user
@@ -59,14 +62,32 @@ def log_changes(changes, *, user, source: str, at=None, insert=None) -> int:
         uid = u.pk if u is not None else None
         rows = [(c.model, c.object_id, c.person_id, c.field, as_text(c.old), as_text(c.new), uid, at, source,
                  c.scope_commune_id, c.province_code or "") for c in changes]
+        before = ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0  # the id index's last entry
         insert(ChangeLog, LOG_COLUMNS, rows)
+        if rows:
+            span = ChangeLog.objects.filter(pk__gt=before, at=at, source=source, user_id=uid).aggregate(
+                Min("pk"), Max("pk"))
+            _audit(span["pk__min"], span["pk__max"], at, source, user)
         return len(rows)
     rows = [ChangeLog(model=c.model, object_id=c.object_id, person_id=c.person_id, field=c.field,
                       old=as_text(c.old), new=as_text(c.new), user=u, at=at, source=source,
                       scope_commune_id=c.scope_commune_id, province_code=c.province_code or "")
             for c in changes]
     ChangeLog.objects.bulk_create(rows, batch_size=BATCH)
+    if rows:
+        pks = [r.pk for r in rows if r.pk is not None]
+        if len(pks) != len(rows):  # a backend that does not return ids from a bulk insert
+            span = ChangeLog.objects.filter(at=at, source=source, user=u).aggregate(Min("pk"), Max("pk"))
+            pks = [span["pk__min"], span["pk__max"]]
+        _audit(min(pks), max(pks), at, source, user)
     return len(rows)
+
+
+def _audit(first: int, last: int, at, source: str, user) -> None:
+    """Chain the rows just written into the audit log: one entry with their digest (ansinh.audit)."""
+    from ansinh.audit.services import record_changes
+
+    record_changes(first=first, last=last, at=at, source=source, user=user)
 
 
 def log_change(person, model: str, object_id: int, field: str, old, new, *, user, source: str = "web") -> None:

@@ -145,8 +145,9 @@ EXPORT_HEADER = ["id", "full_name", "dob", "gender", "id_number", "commune_code"
                  "open_issues"]
 
 
-def export_rows(qs: QuerySet) -> Iterator[list]:
-    """One row per person of a (scoped) queryset, in chunks: a constant amount of memory."""
+def export_rows(qs: QuerySet, show) -> Iterator[list]:
+    """One row per person of a (scoped) queryset, in chunks: a constant amount of memory. `show`: the
+    reader's view of identifiers (ansinh.core.masking.for_user)."""
     last = 0
     base = qs.order_by("pk")
     while True:
@@ -164,7 +165,7 @@ def export_rows(qs: QuerySet) -> Iterator[list]:
                 "person_id", "rule"):
             open_[pid].add(rule)
         for pk, name, dob, gender, idn, cmnd, commune, status in chunk:
-            yield [pk, name, dob.isoformat() if dob else "", gender or "", idn or cmnd or "", commune or "",
+            yield [pk, name, dob.isoformat() if dob else "", gender or "", show(idn or cmnd or "", "id"), commune or "",
                    ";".join(cats.get(pk, [])), status, ";".join(sorted(open_.get(pk, ())))]
         last = ids[-1]
 
@@ -174,17 +175,17 @@ class _Echo:
         return value
 
 
-def export_csv_lines(qs: QuerySet) -> Iterator[str]:
+def export_csv_lines(qs: QuerySet, show) -> Iterator[str]:
     """CSV text (UTF-8 BOM first so Excel reads Vietnamese), one line at a time."""
     from ansinh.core.exports import safe_row
 
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(EXPORT_HEADER)
-    for row in export_rows(qs):
+    for row in export_rows(qs, show):
         yield writer.writerow(safe_row(row))
 
 
-def export_xlsx(qs: QuerySet, out) -> int:
+def export_xlsx(qs: QuerySet, out, show) -> int:
     """Write an .xlsx (write-only, streamed rows) to a path or file object; returns the row count."""
     import openpyxl
 
@@ -194,7 +195,7 @@ def export_xlsx(qs: QuerySet, out) -> int:
     ws = wb.create_sheet("Doi tuong")
     ws.append(EXPORT_HEADER)
     n = 0
-    for row in export_rows(qs):
+    for row in export_rows(qs, show):
         ws.append(safe_row(row))
         n += 1
     wb.save(out)

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from ansinh.audit import reads as audit_reads
+from ansinh.core import masking
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import can_edit
 from ansinh.registry import rules, selectors
@@ -89,6 +91,7 @@ def person_detail(request, pk: int):
     person = selectors.person_for(request.user, pk)
     if person is None:
         raise Http404
+    audit_reads.person_viewed(request, person)
     from ansinh.registry.selectors import severity_rank
 
     all_issues = _decorate(list(person.issues.annotate(rank=severity_rank()).order_by("status", "rank", "rule")))
@@ -117,12 +120,14 @@ def person_export(request):
         import io
 
         buf = io.BytesIO()
-        selectors.export_xlsx(qs, buf)
-        resp = HttpResponse(buf.getvalue(),
+        selectors.export_xlsx(qs, buf, masking.for_user(request.user))
+        resp = HttpResponse(audit_reads.people_exported(request, qs, buf.getvalue(), "doi-tuong.xlsx"),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         resp["Content-Disposition"] = 'attachment; filename="doi-tuong.xlsx"'
         return resp
-    resp = HttpResponse("".join(selectors.export_csv_lines(qs)), content_type="text/csv; charset=utf-8")
+    text = "".join(selectors.export_csv_lines(qs, masking.for_user(request.user)))
+    body = audit_reads.people_exported(request, qs, text, "doi-tuong.csv")
+    resp = HttpResponse(body, content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="doi-tuong.csv"'
     return resp
 
@@ -203,7 +208,7 @@ def batch_rejected_xlsx(request, pk: int):
     batch = selectors.batch_for(request.user, pk)
     if batch is None:
         raise Http404
-    data = selectors.rejected_xlsx(batch)
+    data = audit_reads.file_downloaded(request, f"{batch.file_name} (dòng bị loại)", selectors.rejected_xlsx(batch))
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stem = batch.file_name.rsplit(".", 1)[0]
     resp["Content-Disposition"] = f'attachment; filename="{_ascii(stem)}-dong-bi-loai.xlsx"'

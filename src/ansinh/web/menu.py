@@ -61,6 +61,7 @@ MENU: tuple[Group, ...] = (
     Group(_("Hệ thống"), (
         Entry("units:browse", _("Đơn vị hành chính")),
         Entry("jobs:list", _("Tác vụ nền")),
+        Entry("audit:log", _("Nhật ký truy cập và thay đổi")),
     )),
 )
 

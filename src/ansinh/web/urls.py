@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ansinh.web import views
+from ansinh.web import twofactor, views
 
 units_patterns = ([
     path("", views.units_browse, name="browse"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("totp/", twofactor.totp, name="totp"),
     path("units/", include(units_patterns)),
     path("jobs/", include(jobs_patterns)),
 ]
