@@ -14,6 +14,7 @@ untrained prior) -> predict -> cluster.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -28,13 +29,20 @@ from ansinh.matching.prepare import prepare_sql, to_arrow
 MAX_BLOCK_ROWS = 2000
 
 
+#: Comparisons that are contact details: a pair linked only through them goes to review
+#: (``shared_contact``), see :func:`ansinh.matching.comparisons.account`.
+CONTACT_FIELDS = ("account", "phone")
+
+
 class BlockTooLarge(ValueError):
     """A blocking rule would create a block larger than the cap (skewed data)."""
 
 
 @dataclass
 class Result:
-    pairs: list[dict]                  # unique_id_l, unique_id_r, match_probability, match_weight, bf_<field>...
+    # unique_id_l, unique_id_r, match_probability, match_weight, w_<field> (comparisons.FIELDS),
+    # shared_contact (linked only through a shared account/phone: review, not clustered), same_cluster
+    pairs: list[dict]
     clusters: dict[int, int]           # unique_id -> cluster id (the smallest unique_id of the cluster)
     best: dict[int, float]             # unique_id -> highest match probability to another member
     block_sizes: dict[str, int] = field(default_factory=dict)
@@ -138,23 +146,35 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
 
     t = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
-    clus = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold)
-    secs["predict_cluster"] = round(time.perf_counter() - t, 2)
-
     # Pairs with the per-field match weights (log2 Bayes factors incl. the term-frequency adjustment).
     cols = be.columns(pred.physical_name)
 
     def w(f):
-        e = f"p.mw_{f}" if f"mw_{f}" in cols else "0"
+        e = f"coalesce(p.mw_{f}, 0)" if f"mw_{f}" in cols else "0"
         if f"mw_tf_adj_{f}" in cols:
             e += f" + coalesce(p.mw_tf_adj_{f}, 0)"
-        return f"{e} AS w_{f}"
+        return e
+
+    # A pair linked only through a shared account or phone (without their weight it would stay
+    # under the threshold) may be two people paid through one authorised person: reviewed, never
+    # linked (not an edge of the clustering).
+    contact = " + ".join(f"greatest({w(f)}, 0)" for f in CONTACT_FIELDS)
+    limit = math.log2(threshold / (1 - threshold)) if 0 < threshold < 1 else 0.0
+    be.create(f"{x}scored", f"""
+        SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
+               {", ".join(f"{w(f)} AS w_{f}" for f in cmp.FIELDS)},
+               (p.match_probability >= {threshold} AND p.match_weight - ({contact}) < {limit!r})
+                 AS shared_contact
+        FROM {pred.physical_name} p""")
+    be.view(f"{x}edges", f"SELECT unique_id_l, unique_id_r, match_probability FROM {x}scored "
+                         "WHERE NOT shared_contact")
+    edges = db_api.register(f"{x}edges", table_name=f"{x}edges_tbl")
+    clus = linker.clustering.cluster_pairwise_predictions_at_threshold(edges, threshold)
+    secs["predict_cluster"] = round(time.perf_counter() - t, 2)
 
     names, got = be.query(f"""
-        SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
-               {", ".join(w(f) for f in cmp.FIELDS)},
-               cl.cluster_id = cr.cluster_id AS same_cluster
-        FROM {pred.physical_name} p
+        SELECT p.*, cl.cluster_id = cr.cluster_id AS same_cluster
+        FROM {x}scored p
         JOIN {clus.physical_name} cl ON cl.unique_id = p.unique_id_l
         JOIN {clus.physical_name} cr ON cr.unique_id = p.unique_id_r
     """)
