@@ -187,7 +187,7 @@ def account() -> cl.CustomComparison:
     """Account number (+ bank).  The same account paid to an authorised person (or held by
     someone other than the person) on either row is its own level: one authorised person is
     often paid for several beneficiaries.  Whatever its weight, a pair that reaches the
-    link threshold only through a shared account or phone is not linked but reviewed
+    link threshold only through a shared account is not linked but reviewed
     (``engine.CONTACT_FIELDS``)."""
     return cl.CustomComparison(
         output_column_name="account",
