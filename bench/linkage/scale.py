@@ -73,7 +73,7 @@ def generate(n: int, seed: int = 1):
             v["full_name"] = v["full_name"].lower().translate(_STRIP).upper()
         elif k == 1 and v["id_number"]:
             s = list(v["id_number"])
-            a = rng.randrange(6, 11)
+            a = rng.randrange(len(s) - 6, len(s) - 1)
             s[a], s[a + 1] = s[a + 1], s[a]
             v["id_number"] = "".join(s)
         elif k == 2:

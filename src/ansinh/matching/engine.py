@@ -171,13 +171,10 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     names, got = be.query(f"SELECT * FROM {x}scored")
     pairs = [dict(zip(names, r)) for r in got]
     linked = [p for p in pairs if p["match_probability"] >= threshold and not p["shared_contact"]]
-    ends = sorted({k for p in linked for k in (p["unique_id_l"], p["unique_id_r"])})
-    witness = {}
-    for k in range(0, len(ends), 50_000):
-        chunk = ", ".join(str(int(u)) for u in ends[k:k + 50_000])
-        witness.update((r[0], r[1:]) for r in be.query(
-            f"SELECT unique_id, id_number, id_ok, dob_str, dob_precision FROM {x}records "
-            f"WHERE unique_id IN ({chunk})")[1])
+    edge = f"FROM {x}scored WHERE match_probability >= {threshold} AND NOT shared_contact"
+    witness = {r[0]: r[1:] for r in be.query(f"""
+        SELECT r.unique_id, r.id_number, r.id_ok, r.dob_str, r.dob_precision FROM {x}records r
+        JOIN (SELECT unique_id_l AS u {edge} UNION SELECT unique_id_r AS u {edge}) e ON e.u = r.unique_id""")[1]}
     ids = [r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]]
     clusters = cluster(ids, linked, witness)
     for p in pairs:
