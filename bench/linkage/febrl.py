@@ -286,7 +286,7 @@ def main() -> None:
                  "prepared columns, its usual training, same threshold)\n",
                  "| set | ansinh | " + " | ".join(baselines) + " |", "|---" * (2 + len(baselines)) + "|",
                  *base_lines, ""]
-    text += ["Pairs linked only through a shared account or phone (`shared_contact`: sent to review, not "
+    text += ["Pairs linked only through a shared account (`shared_contact`: sent to review, not "
              "clustered): " + "; ".join(f"{k} {n} ({t} truly one person)" for k, (n, t) in reviews.items()) + "\n"]
     if cal:
         names = list(cal)
