@@ -226,12 +226,46 @@ def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_
             try:
                 tr.estimate_parameters_using_expectation_maximisation(
                     rule, fix_probability_two_random_records_match=True)
+                _floor_m(linker)
                 break
             except Exception as e:  # noqa: BLE001 - too few pairs / degenerate: try the next rule
                 logging.getLogger(__name__).warning("EM session %s failed: %s", rule, e)
+    _floor_m(linker)
     _check_trained(linker)
     # Splink re-derives λ from the EM sessions even when fixed; keep the deterministic one.
     linker._settings_obj._probability_two_random_records_match = lam
+
+
+#: Lowest m probability of a level: Splink's own value for a level never observed among the
+#: pairs a session trains on.  A difference that never occurs among one session's duplicates
+#: (a changed phone or account in a generated set, a changed gender when blocking on the ID)
+#: otherwise drives EM's m towards 0 (1e-150 after one session), which (a) underflows to 0 in
+#: the next session (Splink then aborts that session: training is left incomplete) and (b)
+#: makes one differing field veto a pair whatever the rest says.  1e-6 is a weight of about
+#: -20 bits against a random pair: still strong evidence, never an absolute veto.
+M_FLOOR = 1e-6
+
+
+def _floor_m(linker: Linker) -> None:
+    """Raise every trained m probability under :data:`M_FLOOR` to it and fix it there (later
+    EM sessions start from it and do not train it again; a session that observes the level
+    among its duplicates cannot lower it below the floor either way), renormalising the
+    comparison's other trained levels so its m probabilities still sum to 1."""
+    for cc in linker._settings_obj.comparisons:
+        levels = [cl for cl in cc._comparison_levels_excluding_null
+                  if isinstance(cl._m_probability, (int, float))]
+        low = [cl for cl in levels if cl._m_probability < M_FLOOR]
+        if not low:
+            continue
+        rest = [cl for cl in levels if cl not in low and not cl._fix_m_probability]
+        total = sum(cl._m_probability for cl in rest)
+        want = 1.0 - sum(M_FLOOR if cl in low else cl._m_probability for cl in levels if cl not in rest)
+        for cl in low:
+            cl.m_probability = M_FLOOR
+            cl._fix_m_probability = True
+        if total > 0 and want > 0:
+            for cl in rest:
+                cl.m_probability = cl._m_probability * want / total
 
 
 def _edits(a: str, b: str) -> int:
