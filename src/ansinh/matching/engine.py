@@ -148,6 +148,7 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
 
     t = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
+    secs["predict"] = round(time.perf_counter() - t, 2)
     # Pairs with the per-field match weights (log2 Bayes factors incl. the term-frequency adjustment).
     cols = be.columns(pred.physical_name)
 
@@ -175,11 +176,13 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     witness = {r[0]: r[1:] for r in be.query(f"""
         SELECT r.unique_id, r.id_number, r.id_ok, r.dob_str, r.dob_precision FROM {x}records r
         JOIN (SELECT unique_id_l AS u {edge} UNION SELECT unique_id_r AS u {edge}) e ON e.u = r.unique_id""")[1]}
-    ids = [r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]]
-    clusters = cluster(ids, linked, witness)
+    # Only the ids of linked pairs are clustered; every other record is its own cluster.
+    clusters = {r[0]: r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]}
+    clusters.update(cluster(list(witness), linked, witness))
     for p in pairs:
         p["same_cluster"] = clusters[p["unique_id_l"]] == clusters[p["unique_id_r"]]
     secs["predict_cluster"] = round(time.perf_counter() - t, 2)
+    secs["cluster"] = round(secs["predict_cluster"] - secs["predict"], 2)
 
     best: dict[int, float] = {}
     for p in pairs:
@@ -231,6 +234,7 @@ def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_
             except Exception as e:  # noqa: BLE001 - too few pairs / degenerate: try the next rule
                 logging.getLogger(__name__).warning("EM session %s failed: %s", rule, e)
     _floor_m(linker)
+    _neutral_if_untrained(linker)
     _check_trained(linker)
     # Splink re-derives λ from the EM sessions even when fixed; keep the deterministic one.
     linker._settings_obj._probability_two_random_records_match = lam
@@ -266,6 +270,28 @@ def _floor_m(linker: Linker) -> None:
         if total > 0 and want > 0:
             for cl in rest:
                 cl.m_probability = cl._m_probability * want / total
+
+
+#: Evidence most registries hold for few persons (an account or phone on a handful of rows): when
+#: no EM session sees it on both rows of a pair, it cannot be trained and is left out (m = u on
+#: every level: weight 0), instead of refusing the whole run.  The names, birth date and ID are
+#: never left out (:func:`_check_trained` refuses).
+OPTIONAL_FIELDS = ("account", "phone")
+
+
+def _neutral_if_untrained(linker: Linker) -> None:
+    for cc in linker._settings_obj.comparisons:
+        if cc.output_column_name not in OPTIONAL_FIELDS:
+            continue
+        levels = cc._comparison_levels_excluding_null
+        if any(isinstance(cl._m_probability, (int, float)) for cl in levels):
+            continue
+        for cl in levels:
+            if isinstance(cl._u_probability, (int, float)):
+                cl.m_probability = cl._u_probability
+                cl._fix_m_probability = True
+        logging.getLogger(__name__).warning("comparison %s not trained (too few rows carry it): left out",
+                                            cc.output_column_name)
 
 
 def _edits(a: str, b: str) -> int:
