@@ -188,3 +188,34 @@ def test_decision_views_record_who_when_why_and_refuse_bad_requests():
     prop.refresh_from_db()
     assert (prop.status, prop.decided_by, prop.note) == (ProposalStatus.REJECTED, officer, "không phải")
     assert "1 đề xuất" in c.get("/matching/proposals/?status=rejected").content.decode()
+
+
+def test_person_rows_carry_phone_and_open_account_and_the_run_stores_shared_contact(registry):
+    from ansinh.matching import engine
+    from ansinh.registry.models import AccountHolder, AccountStatus, PaymentAccount
+
+    p1, p2, p3 = Person.objects.order_by("pk")[:3]
+    Person.objects.filter(pk=p1.pk).update(phone="0912 345 678")
+    PaymentAccount.objects.create(person=p1, account_number="1111222233334", provider="970405",
+                                  status=AccountStatus.CLOSED)
+    PaymentAccount.objects.create(person=p1, account_number="5555666677778", provider="970405")
+    # two persons paid into one account held by an authorised person
+    for p in (p2, p3):
+        PaymentAccount.objects.create(person=p, account_number="9999888877776", provider_name="Agribank",
+                                      holder=AccountHolder.AUTHORISED, holder_name="Lương Thị Mìn")
+    rows = {r["unique_id"]: r for r in services.person_rows(Person.objects.all())}
+    assert rows[p1.pk]["phone"] == "0912 345 678" and rows[p1.pk]["account_number"] == "5555666677778"
+    assert rows[p1.pk]["bank"] == "970405" and rows[p1.pk]["paid_to"] is None
+    assert rows[p2.pk]["account_number"] == "9999888877776" and rows[p2.pk]["bank"] == "Agribank"
+    assert rows[p2.pk]["paid_to"] == "Lương Thị Mìn"
+    last = Person.objects.order_by("-pk").first()
+    assert rows[last.pk]["account_number"] is None and rows[last.pk]["phone"] is None
+    # the stored review flag is the engine's (a pair linked only through the account is never clustered)
+    run = services.run_registry_dedupe(threshold=0.9)
+    res = engine.dedupe(list(rows.values()), threshold=0.9)
+    want = {tuple(sorted((p["unique_id_l"], p["unique_id_r"]))): bool(p["shared_contact"])
+            for p in res.pairs if p["match_probability"] >= services.REVIEW_FROM}
+    got = {(p.person_a_id, p.person_b_id): p.shared_contact for p in MatchPair.objects.filter(run=run)}
+    assert got == want
+    for p in MatchPair.objects.filter(run=run, shared_contact=True):
+        assert p.match_probability >= 0.9

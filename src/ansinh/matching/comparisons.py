@@ -18,6 +18,14 @@ commune_old     the unit as written / resolved (old map)
 commune_new     the current (new-map) commune
 village         folded village / street
 name_key        family + middle + given (blocking only)
+id_kind         "cccd" (12 digits) / "cmnd" (9 digits) / null
+id_ok           a CCCD whose century/sex and birth-year digits agree with the row's own
+                birth year and gender (null: not a CCCD, or no birth date)
+given_simple    given name with its initial consonant cluster reduced (NGAN -> NAN)
+account_number  digits (null when shorter than 6 or on more than 10 rows)
+bank            provider code or folded bank name
+phone           digits (null when shorter than 9 or on more than 10 rows)
+paid_other      the row names an authorised person / account holder other than the person
 =============== ===============================================================
 
 A full-name Jaro-Winkler is misleading for Vietnamese names (NGUYEN VAN HOA vs
@@ -52,6 +60,8 @@ def given_name() -> cl.CustomComparison:
             cll.ExactMatchLevel("given").configure(tf_adjustment_column="given", tf_adjustment_weight=1.0),
             cll.CustomLevel("given_l = middle_r OR middle_l = given_r OR given_l = family_r OR family_l = given_r",
                             label_for_charts="given name in another position"),
+            cll.CustomLevel("given_simple_l = given_simple_r",
+                            label_for_charts="same but for the initial consonant cluster (Ngần/Nần)"),
             cll.JaroWinklerLevel("given", 0.92),
             cll.LevenshteinLevel("given", 1),
             cll.ElseLevel(),
@@ -76,7 +86,8 @@ def middle_name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="middle",
         comparison_levels=[
-            cll.NullLevel("middle"),
+            cll.CustomLevel("middle_l IS NULL AND middle_r IS NULL").configure(is_null_level=True),
+            cll.CustomLevel("middle_l IS NULL OR middle_r IS NULL", label_for_charts="middle name on one row only"),
             cll.ExactMatchLevel("middle").configure(tf_adjustment_column="middle", tf_adjustment_weight=1.0),
             cll.JaroWinklerLevel("middle", 0.88),
             cll.ElseLevel(),
@@ -153,13 +164,47 @@ def id_number(u_exact: float | None = None) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="id_number",
         comparison_levels=[
-            cll.NullLevel("id_number"),
+            # An old 9-digit CMND beside a 12-digit CCCD says nothing either way.
+            cll.CustomLevel("id_number_l IS NULL OR id_number_r IS NULL OR "
+                            "(id_kind_l <> id_kind_r)").configure(
+                is_null_level=True, label_for_charts="missing, or a CMND beside a CCCD"),
             exact,
             DialectLevel(ID_ONE_EDIT, "1 edit (transposition = 1)"),
             cll.LevenshteinLevel("id_number", 2),
+            cll.CustomLevel("id_ok_l AND id_ok_r",
+                            label_for_charts="two different CCCDs, each matching its own row's birth year and gender"),
             cll.CustomLevel("id_yg_l = id_yg_r", label_for_charts="same birth-year/gender digits"),
             cll.ElseLevel(),
         ],
+    )
+
+
+#: Same account (and not a different bank): the account is compared as a number at one bank.
+_SAME_ACCOUNT = "account_number_l = account_number_r AND (bank_l IS NULL OR bank_r IS NULL OR bank_l = bank_r)"
+
+
+def account() -> cl.CustomComparison:
+    """Account number (+ bank).  The same account paid to an authorised person (or held by
+    someone other than the person) on either row is its own level: one authorised person is
+    often paid for several beneficiaries.  Whatever its weight, a pair that reaches the
+    link threshold only through a shared account is not linked but reviewed
+    (``engine.CONTACT_FIELDS``)."""
+    return cl.CustomComparison(
+        output_column_name="account",
+        comparison_levels=[
+            cll.NullLevel("account_number"),
+            cll.CustomLevel(f"{_SAME_ACCOUNT} AND NOT paid_other_l AND NOT paid_other_r",
+                            label_for_charts="same account, the person's own"),
+            cll.CustomLevel(_SAME_ACCOUNT, label_for_charts="same account, paid to an authorised person"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def phone() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="phone",
+        comparison_levels=[cll.NullLevel("phone"), cll.ExactMatchLevel("phone"), cll.ElseLevel()],
     )
 
 
@@ -197,11 +242,12 @@ def village() -> cl.CustomComparison:
 
 def comparisons(u_exact_id: float | None = None) -> list:
     return [given_name(), family_name(), middle_name(), date_of_birth(), id_number(u_exact_id), gender(),
-            residence(), village()]
+            residence(), village(), account(), phone()]
 
 
-#: Fields shown side by side in the review queue, in this order (= comparison output names).
-FIELDS = ("family", "middle", "given", "dob", "id_number", "gender", "residence", "village")
+#: Comparison output names, in the review queue's order (each pair's match weight per field:
+#: ``w_<field>``; stored as ``MatchPair.contributions``).
+FIELDS = ("family", "middle", "given", "dob", "id_number", "gender", "residence", "village", "account", "phone")
 
 
 def blocking_rules() -> list:
@@ -226,4 +272,7 @@ def blocking_rules() -> list:
         block_on("commune_new", "dob_year"),
         block_on("given", "village", "commune_old"),
         "l.given = r.family AND l.family = r.given",  # family and given name swapped
+        block_on("account_number"),
+        block_on("phone"),
+        block_on("family", "given_simple", "commune_old"),  # middle name dropped, Ngần/Nần
     ]

@@ -14,6 +14,7 @@ untrained prior) -> predict -> cluster.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -28,13 +29,22 @@ from ansinh.matching.prepare import prepare_sql, to_arrow
 MAX_BLOCK_ROWS = 2000
 
 
+#: Comparisons whose agreement may be an authorised person's, not the person's: a pair linked
+#: only through them goes to review (``shared_contact``), see
+#: :func:`ansinh.matching.comparisons.account`.  The phone is ordinary evidence (on the demo
+#: set every pair linked only through a shared phone was one person).
+CONTACT_FIELDS = ("account",)
+
+
 class BlockTooLarge(ValueError):
     """A blocking rule would create a block larger than the cap (skewed data)."""
 
 
 @dataclass
 class Result:
-    pairs: list[dict]                  # unique_id_l, unique_id_r, match_probability, match_weight, bf_<field>...
+    # unique_id_l, unique_id_r, match_probability, match_weight, w_<field> (comparisons.FIELDS),
+    # shared_contact (linked only through a shared account/phone: review, not clustered), same_cluster
+    pairs: list[dict]
     clusters: dict[int, int]           # unique_id -> cluster id (the smallest unique_id of the cluster)
     best: dict[int, float]             # unique_id -> highest match probability to another member
     block_sizes: dict[str, int] = field(default_factory=dict)
@@ -138,31 +148,42 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
 
     t = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
-    clus = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, threshold)
-    secs["predict_cluster"] = round(time.perf_counter() - t, 2)
-
+    secs["predict"] = round(time.perf_counter() - t, 2)
     # Pairs with the per-field match weights (log2 Bayes factors incl. the term-frequency adjustment).
     cols = be.columns(pred.physical_name)
 
     def w(f):
-        e = f"p.mw_{f}" if f"mw_{f}" in cols else "0"
+        e = f"coalesce(p.mw_{f}, 0)" if f"mw_{f}" in cols else "0"
         if f"mw_tf_adj_{f}" in cols:
             e += f" + coalesce(p.mw_tf_adj_{f}, 0)"
-        return f"{e} AS w_{f}"
+        return e
 
-    names, got = be.query(f"""
+    # A pair linked only through a shared account (without its weight it would stay
+    # under the threshold) may be two people paid through one authorised person: reviewed, never
+    # linked (not an edge of the clustering).
+    contact = " + ".join(f"greatest({w(f)}, 0)" for f in CONTACT_FIELDS)
+    limit = math.log2(threshold / (1 - threshold)) if 0 < threshold < 1 else 0.0
+    be.create(f"{x}scored", f"""
         SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight,
-               {", ".join(w(f) for f in cmp.FIELDS)},
-               cl.cluster_id = cr.cluster_id AS same_cluster
-        FROM {pred.physical_name} p
-        JOIN {clus.physical_name} cl ON cl.unique_id = p.unique_id_l
-        JOIN {clus.physical_name} cr ON cr.unique_id = p.unique_id_r
-    """)
+               {", ".join(f"{w(f)} AS w_{f}" for f in cmp.FIELDS)},
+               (p.match_probability >= {threshold} AND p.match_weight - ({contact}) < {limit!r})
+                 AS shared_contact
+        FROM {pred.physical_name} p""")
+    names, got = be.query(f"SELECT * FROM {x}scored")
     pairs = [dict(zip(names, r)) for r in got]
+    linked = [p for p in pairs if p["match_probability"] >= threshold and not p["shared_contact"]]
+    edge = f"FROM {x}scored WHERE match_probability >= {threshold} AND NOT shared_contact"
+    witness = {r[0]: r[1:] for r in be.query(f"""
+        SELECT r.unique_id, r.id_number, r.id_ok, r.dob_str, r.dob_precision FROM {x}records r
+        JOIN (SELECT unique_id_l AS u {edge} UNION SELECT unique_id_r AS u {edge}) e ON e.u = r.unique_id""")[1]}
+    # Only the ids of linked pairs are clustered; every other record is its own cluster.
+    clusters = {r[0]: r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]}
+    clusters.update(cluster(list(witness), linked, witness))
+    for p in pairs:
+        p["same_cluster"] = clusters[p["unique_id_l"]] == clusters[p["unique_id_r"]]
+    secs["predict_cluster"] = round(time.perf_counter() - t, 2)
+    secs["cluster"] = round(secs["predict_cluster"] - secs["predict"], 2)
 
-    # cluster id = smallest unique_id of the cluster
-    clusters = dict(be.query(f"""
-        SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) FROM {clus.physical_name}""")[1])
     best: dict[int, float] = {}
     for p in pairs:
         if p["same_cluster"]:
@@ -208,12 +229,116 @@ def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_
             try:
                 tr.estimate_parameters_using_expectation_maximisation(
                     rule, fix_probability_two_random_records_match=True)
+                _floor_m(linker)
                 break
             except Exception as e:  # noqa: BLE001 - too few pairs / degenerate: try the next rule
                 logging.getLogger(__name__).warning("EM session %s failed: %s", rule, e)
+    _floor_m(linker)
+    _neutral_if_untrained(linker)
     _check_trained(linker)
     # Splink re-derives λ from the EM sessions even when fixed; keep the deterministic one.
     linker._settings_obj._probability_two_random_records_match = lam
+
+
+#: Lowest m probability of a level: Splink's own value for a level never observed among the
+#: pairs a session trains on.  A difference that never occurs among one session's duplicates
+#: (a changed phone or account in a generated set, a changed gender when blocking on the ID)
+#: otherwise drives EM's m towards 0 (1e-150 after one session), which (a) underflows to 0 in
+#: the next session (Splink then aborts that session: training is left incomplete) and (b)
+#: makes one differing field veto a pair whatever the rest says.  1e-6 is a weight of about
+#: -20 bits against a random pair: still strong evidence, never an absolute veto.
+M_FLOOR = 1e-6
+
+
+def _floor_m(linker: Linker) -> None:
+    """Raise every trained m probability under :data:`M_FLOOR` to it and fix it there (later
+    EM sessions start from it and do not train it again; a session that observes the level
+    among its duplicates cannot lower it below the floor either way), renormalising the
+    comparison's other trained levels so its m probabilities still sum to 1."""
+    for cc in linker._settings_obj.comparisons:
+        levels = [cl for cl in cc._comparison_levels_excluding_null
+                  if isinstance(cl._m_probability, (int, float))]
+        low = [cl for cl in levels if cl._m_probability < M_FLOOR]
+        if not low:
+            continue
+        rest = [cl for cl in levels if cl not in low and not cl._fix_m_probability]
+        total = sum(cl._m_probability for cl in rest)
+        want = 1.0 - sum(M_FLOOR if cl in low else cl._m_probability for cl in levels if cl not in rest)
+        for cl in low:
+            cl.m_probability = M_FLOOR
+            cl._fix_m_probability = True
+        if total > 0 and want > 0:
+            for cl in rest:
+                cl.m_probability = cl._m_probability * want / total
+
+
+#: Evidence most registries hold for few persons (an account or phone on a handful of rows): when
+#: no EM session sees it on both rows of a pair, it cannot be trained and is left out (m = u on
+#: every level: weight 0), instead of refusing the whole run.  The names, birth date and ID are
+#: never left out (:func:`_check_trained` refuses).
+OPTIONAL_FIELDS = ("account", "phone")
+
+
+def _neutral_if_untrained(linker: Linker) -> None:
+    for cc in linker._settings_obj.comparisons:
+        if cc.output_column_name not in OPTIONAL_FIELDS:
+            continue
+        levels = cc._comparison_levels_excluding_null
+        if any(isinstance(cl._m_probability, (int, float)) for cl in levels):
+            continue
+        for cl in levels:
+            if isinstance(cl._u_probability, (int, float)):
+                cl.m_probability = cl._u_probability
+                cl._fix_m_probability = True
+        logging.getLogger(__name__).warning("comparison %s not trained (too few rows carry it): left out",
+                                            cc.output_column_name)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (short strings: IDs, dates)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def conflict(a, b) -> bool:
+    """Two records that cannot be one person, whatever their names and places say: two CCCDs
+    more than two edits apart, each consistent with its own row's birth year and gender.
+    (Birth dates are not used: FEBRL's date typos go well beyond one edit, and a conflict on
+    them cost 3-6 % of its recall.)  ``a``, ``b``: (id_number, id_ok, dob_str, dob_precision)."""
+    return bool(a[1] and b[1] and a[0] != b[0] and _edits(a[0], b[0]) > 2)
+
+
+def cluster(ids, linked: list[dict], witness: dict) -> dict:
+    """Connected components of the linked pairs, strongest first, never joining two groups
+    that hold a :func:`conflict` (a chain through a row without ID or birth date must not
+    join two namesakes).  Returns unique_id -> smallest unique_id of its cluster."""
+    parent = {i: i for i in ids}
+    members = {}
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for p in sorted(linked, key=lambda p: (-p["match_probability"], p["unique_id_l"], p["unique_id_r"])):
+        a, b = find(p["unique_id_l"]), find(p["unique_id_r"])
+        if a == b:
+            continue
+        ma, mb = members.get(a, [p["unique_id_l"]]), members.get(b, [p["unique_id_r"]])
+        if any(conflict(witness[u], witness[v]) for u in ma for v in mb):
+            continue
+        if a > b:
+            a, b, ma, mb = b, a, mb, ma
+        parent[b] = a
+        members[a] = ma + mb
+        members.pop(b, None)
+    return {i: find(i) for i in ids}
 
 
 class NotTrained(RuntimeError):

@@ -8,9 +8,12 @@ def records_from_files(paths) -> tuple[list[dict], list[tuple[str, int]]]:
     """Read list files exactly as ``ansinh import`` does (``ansinh.registry.reader.read_list``).
 
     Returns (raw-schema rows, [(file name, 1-based sheet row)] indexed by unique_id).
-    The commune is the file's commune hint (title) as text; no unit lookup."""
+    The commune is the file's commune hint (title) as text; no unit lookup.  The bank is its
+    provider code when recognised (``ansinh.core.providers.provider_of``), else as written;
+    ``paid_to`` is the authorised person (else the account holder) the list names."""
     from pathlib import Path
 
+    from ansinh.core.providers import provider_of
     from ansinh.registry.reader import read_list
 
     rows: list[dict] = []
@@ -35,6 +38,10 @@ def records_from_files(paths) -> tuple[list[dict], list[tuple[str, int]]]:
                 "commune_old": commune,
                 "commune_new": None,
                 "village": v.get("village") or None,
+                "account_number": v.get("account_number") or None,
+                "bank": provider_of(v.get("bank")) or v.get("bank") or None,
+                "phone": v.get("phone") or None,
+                "paid_to": v.get("authorised_person") or v.get("account_holder") or None,
             })
     return rows, where
 

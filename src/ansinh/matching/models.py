@@ -50,6 +50,9 @@ class MatchPair(ScopeKeys):
     match_probability = models.FloatField()
     match_weight = models.FloatField()
     contributions = models.JSONField(default=dict, blank=True)  # field -> match weight (log2 Bayes factor)
+    # Reaches the threshold only through a shared account: two people paid through one authorised
+    # person, perhaps; reviewed, never clustered (engine.CONTACT_FIELDS).
+    shared_contact = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=PairStatus.choices, default=PairStatus.OPEN)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

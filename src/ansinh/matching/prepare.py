@@ -4,7 +4,14 @@ the same definition as ``ansinh.text.fold`` in Python), for DuckDB and Spark SQL
 
 Raw schema: unique_id INTEGER (required), full_name TEXT *or* family/given TEXT (already
 split, e.g. FEBRL), dob DATE, dob_precision TEXT ('day'/'month'/'year'), gender TEXT,
-id_number TEXT, commune_old TEXT, commune_new TEXT, village TEXT.  Missing columns are null.
+id_number TEXT, commune_old TEXT, commune_new TEXT, village TEXT, account_number TEXT, bank TEXT
+(a provider code, ``ansinh.core.providers.provider_of``, or the bank as written), phone TEXT,
+paid_to TEXT (the name of an authorised person or account holder other than the person, when the
+list names one).  Missing columns are null.
+
+Contact details shared by many rows are not a person's own: an account number or phone number
+on more than :data:`SHARED_CONTACT_ROWS` rows (a commune officer's phone typed for everyone, a
+placeholder) is treated as missing.
 """
 from __future__ import annotations
 
@@ -24,7 +31,16 @@ RAW_COLUMNS = {
     "commune_old": pa.string(),
     "commune_new": pa.string(),
     "village": pa.string(),
+    "account_number": pa.string(),
+    "bank": pa.string(),
+    "phone": pa.string(),
+    "paid_to": pa.string(),
 }
+
+#: An account or phone number on more rows than this is nobody's own (treated as missing).
+SHARED_CONTACT_ROWS = 10
+#: Fewer digits than this is not an account number (placeholders such as "0").
+MIN_ACCOUNT_DIGITS = 6
 
 
 def to_arrow(rows) -> pa.Table:
@@ -46,7 +62,7 @@ def to_arrow(rows) -> pa.Table:
     return pa.table(cols)
 
 
-_TEXT = ("full_name", "family", "given", "commune_old", "commune_new", "village")
+_TEXT = ("full_name", "family", "given", "commune_old", "commune_new", "village", "bank", "paid_to")
 
 #: The few list/date/regex functions whose spelling differs between DuckDB and Spark SQL
 #: (everything else in :func:`prepare_sql` is common SQL).  Arrays are 1-based in both.
@@ -72,6 +88,29 @@ _FN = {
 }
 
 
+#: Initial consonant clusters written with or without their second letter in Tày/Nùng (and
+#: some Kinh) given names ("Ngần"/"Nần", "Slằn"/"Sằn", "Thuỷ"/"Tuỷ"): the cluster -> its first
+#: letter gives ``given_simple``, a name-variant level (never equality).
+CLUSTERS = ("NGH", "NG", "NH", "GH", "KH", "PH", "TH", "TR", "CH", "SL", "BL", "PL")
+
+
+def simple_initial(expr: str) -> str:
+    """SQL (DuckDB and Spark alike): ``expr`` with its initial consonant cluster reduced."""
+    whens = " ".join(f"WHEN substr({expr}, 1, {len(c)}) = '{c}' THEN concat('{c[0]}', substr({expr}, {len(c) + 1}))"
+                     for c in CLUSTERS)
+    return f"CASE {whens} ELSE {expr} END"
+
+
+def simple_initial_py(s: str | None) -> str | None:
+    """Python twin of :func:`simple_initial` (tests)."""
+    if s is None:
+        return None
+    for c in CLUSTERS:
+        if s.startswith(c):
+            return c[0] + s[len(c):]
+    return s
+
+
 def prepare_sql(source: str, dialect: str = "duckdb") -> str:
     """SELECT turning a raw-schema table into match records (folded, split names).
 
@@ -95,11 +134,15 @@ def prepare_sql(source: str, dialect: str = "duckdb") -> str:
              nullif({fn('digits', "coalesce(s.id_number, '')")}, '') AS id_digits,
              f_full_name.f AS name_f, f_family.f AS family_f, f_given.f AS given_f,
              f_commune_old.f AS commune_old_f, f_commune_new.f AS commune_new_f, f_village.f AS village_f,
-             {fn('split_words', "coalesce(f_full_name.f, '')")} AS toks
+             {fn('split_words', "coalesce(f_full_name.f, '')")} AS toks,
+             nullif({fn('digits', "coalesce(s.account_number, '')")}, '') AS acct,
+             nullif({fn('digits', "coalesce(s.phone, '')")}, '') AS phone_d,
+             f_bank.f AS bank_f, f_paid_to.f AS paid_to_f
       FROM {source} s
       {j}
     ), p AS (
       SELECT unique_id, dob, gender, id_digits, dob_precision, commune_old_f, commune_new_f, village_f,
+        acct, phone_d, bank_f, paid_to_f, name_f,
         coalesce(family_f, CASE WHEN {fn('size', toks)} >= 2 THEN {fn('at', toks, 1)} END) AS family,
         CASE WHEN family_f IS NULL AND given_f IS NULL AND {fn('size', toks)} >= 3
              THEN {fn('middle', toks)} END AS middle,
@@ -117,9 +160,24 @@ def prepare_sql(source: str, dialect: str = "duckdb") -> str:
       CASE WHEN length(id_digits) = 12
            THEN concat(substr(id_digits, 1, 6), {fn('sorted_chars', 'substr(id_digits, 7)')})
            ELSE {fn('sorted_chars', 'id_digits')} END AS id_anagram,
+      CASE WHEN length(id_digits) = 12 THEN 'cccd' WHEN length(id_digits) = 9 THEN 'cmnd' END AS id_kind,
+      CASE WHEN length(id_digits) = 12 AND dob IS NOT NULL THEN
+        cast(substr(id_digits, 5, 2) AS INT) = year(dob) % 100
+        AND floor(cast(substr(id_digits, 4, 1) AS INT) / 2) = floor(year(dob) / 100) - 19
+        AND (nullif(gender, '') IS NULL
+             OR cast(substr(id_digits, 4, 1) AS INT) % 2 = CASE WHEN gender = 'F' THEN 1 ELSE 0 END)
+      END AS id_ok,
+      {simple_initial('given')} AS given_simple,
       commune_old_f AS commune_old,
       commune_new_f AS commune_new,
-      village_f AS village
+      village_f AS village,
+      CASE WHEN length(acct) >= {MIN_ACCOUNT_DIGITS}
+                AND count(*) OVER (PARTITION BY acct) <= {SHARED_CONTACT_ROWS} THEN acct END AS account_number,
+      bank_f AS bank,
+      CASE WHEN length(phone_d) >= 9
+                AND count(*) OVER (PARTITION BY phone_d) <= {SHARED_CONTACT_ROWS} THEN phone_d END AS phone,
+      coalesce(paid_to_f IS NOT NULL AND paid_to_f <> coalesce(name_f, concat_ws(' ', family, middle, given)),
+               false) AS paid_other
     FROM p
     """
 

@@ -19,7 +19,7 @@ from ansinh.core.services import recorded_user
 from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.history import Change, log_changes, set_enrolment_status
-from ansinh.registry.models import Enrolment, EnrolmentStatus, Person
+from ansinh.registry.models import AccountHolder, AccountStatus, Enrolment, EnrolmentStatus, PaymentAccount, Person
 from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.routing import covering_keys
 
@@ -31,14 +31,28 @@ BATCH = 5000
 
 
 def person_rows(qs) -> list[dict]:
-    """Registry persons -> the engine's raw schema (one query, no per-row work in SQL)."""
+    """Registry persons -> the engine's raw schema (two queries, no per-row work in SQL): the
+    person's phone, and the account of their latest open payment account (its bank; the holder's
+    name when an authorised person holds it)."""
+    accounts = {}
+    for pid, number, provider, provider_name, holder, holder_name in PaymentAccount.objects.filter(
+            person__in=qs, closed_on__isnull=True).exclude(status=AccountStatus.CLOSED).order_by(
+            "person_id", "-created", "-id").values_list("person_id", "account_number", "provider", "provider_name",
+                                                        "holder", "holder_name").iterator(chunk_size=BATCH):
+        if pid not in accounts:
+            accounts[pid] = {"account_number": number or None, "bank": provider or provider_name or None,
+                             # prepare_sql compares it with the person's name (paid_other); an
+                             # authorised holder without a name is still someone else
+                             "paid_to": holder_name or ("?" if holder == AccountHolder.AUTHORISED else None)}
+    none = {"account_number": None, "bank": None, "paid_to": None}
     out = []
-    for pk, name, dob, prec, gender, idn, cmnd, res, com, village in qs.values_list(
+    for pk, name, dob, prec, gender, idn, cmnd, res, com, village, phone in qs.values_list(
             "pk", "full_name", "dob", "dob_precision", "gender", "id_number", "legacy_cmnd",
-            "residence_unit_id", "commune_id", "village").iterator(chunk_size=BATCH):
+            "residence_unit_id", "commune_id", "village", "phone").iterator(chunk_size=BATCH):
         out.append({"unique_id": pk, "full_name": name, "dob": dob, "dob_precision": prec, "gender": gender,
                     "id_number": idn or cmnd, "commune_old": None if res is None else str(res),
-                    "commune_new": None if com is None else str(com), "village": village or None})
+                    "commune_new": None if com is None else str(com), "village": village or None,
+                    "phone": phone or None, **accounts.get(pk, none)})
     return out
 
 
@@ -90,6 +104,7 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
                 run=run, person_a_id=a, person_b_id=b, cluster=res.clusters.get(a, a),
                 match_probability=p["match_probability"], match_weight=p["match_weight"],
                 contributions={f: round(p[f"w_{f}"] or 0.0, 3) for f in comparisons.FIELDS},
+                shared_contact=bool(p["shared_contact"]),
                 scope_commune_id=sc, province_code=pc))
         MatchPair.objects.bulk_create(objs, batch_size=BATCH)
         run.pairs = len(objs)
