@@ -339,8 +339,8 @@ def print_logins(rows, url: str = "http://127.0.0.1:8000") -> None:
         print(f"  {r['username']:<14} {r['password']:<14} {r['role_label']:<22} {r['scope']}")
     keyed = [r for r in rows if r.get("totp")]
     if keyed:
-        print("  Two-factor keys (asked before approving money): add one to an authenticator app, "
-              "or print the current code with `ansinh demo totp LOGIN`:")
+        print("  Khoá xác thực hai lớp (hỏi trước khi phê duyệt tiền): thêm vào ứng dụng xác thực, "
+              "hoặc in mã hiện tại bằng `ansinh demo totp LOGIN`:")
         for r in keyed:
             print(f"    {r['username']:<14} {r['totp']}")
 
