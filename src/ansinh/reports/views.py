@@ -16,13 +16,14 @@ from ansinh.core.uploads import protect
 from ansinh.outreach.rendering import PdfUnavailable
 from ansinh.reports import outputs, selectors
 from ansinh.reports.models import KeptReport
-from ansinh.reports.periods import month_period, parse_period
+from ansinh.reports.periods import parse_period
 from ansinh.units.models import OLD_MAP_LAST_DAY, AdminUnit, Level
 
 
 def _default_period() -> str:
     today = dt.date.today()
-    return month_period(dt.date(today.year, today.month, 1) - dt.timedelta(days=1)).code
+    last = dt.date(today.year, today.month, 1) - dt.timedelta(days=1)
+    return f"{last:%m/%Y}"  # the month as people type it (parse_period reads it)
 
 
 def _form(request) -> dict:

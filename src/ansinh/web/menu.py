@@ -44,6 +44,7 @@ MENU: tuple[Group, ...] = (
     )),
     Group(_("Chi trả"), (
         Entry("payroll:runs", _("Bảng chi trả hằng tháng")),
+        Entry("payroll:campaigns", _("Đợt chi một lần (quà Tết, hỗ trợ)")),
         Entry("payroll:rates", _("Mức chuẩn, hệ số")),
     )),
     Group(_("Đơn thư"), (

@@ -25,3 +25,30 @@ def mark_codes(text, autoescape=True):
         last = m.end()
     out.append(esc(text[last:]))
     return mark_safe("".join(str(x) for x in out))
+
+
+@register.filter
+def change_subject(change):
+    """A history row's model and field in words (registry/history_words.py)."""
+    from ansinh.registry.history_words import change_subject as words
+
+    return words(getattr(change, "model", "") or "", getattr(change, "field", "") or "")
+
+
+@register.filter
+def source_words(source):
+    """Where a change came from, in words (registry/history_words.py)."""
+    from ansinh.registry.history_words import source_words as words
+
+    return words(str(source or ""))
+
+
+@register.filter
+def object_words(text):
+    """An audit entry's object: model labels ("registry.enrolment, registry.person") in words,
+    anything else (a file name, a user) as written."""
+    from ansinh.registry.history_words import MODEL_WORDS, change_subject
+
+    text = str(text or "")
+    labels = [t.strip() for t in text.split(",")]
+    return change_subject(text) if labels and all(t in MODEL_WORDS for t in labels) else text

@@ -1,0 +1,27 @@
+"""History rows in words (registry/history_words.py): codes never reach the person page as they are
+stored, and an unknown code is shown rather than hidden."""
+from __future__ import annotations
+
+from django.utils import translation
+
+from ansinh.registry.history_words import change_subject, source_words
+
+
+def test_subject_and_source_in_vietnamese_and_english():
+    with translation.override("vi"):
+        assert change_subject("registry.person", "phone") == "Hồ sơ — số điện thoại"
+        assert change_subject("registry.enrolment, registry.person") == "Diện hưởng, Hồ sơ"
+        assert change_subject("registry.paymentaccount") == "Tài khoản nhận tiền"
+        assert source_words("import:89") == "Nhập danh sách số 89"
+        assert source_words("payroll:suspend:2024-11") == "Tạm dừng chi trả sau kỳ 11/2024"
+        assert source_words("bank:agribank-t6.xlsx") == "Danh sách của ngân hàng (agribank-t6.xlsx)"
+        assert source_words("cli") == source_words("cli ansinh demo setup") == "Dòng lệnh"
+        assert source_words("web") == "Trang web"
+    with translation.override("en"):
+        assert change_subject("registry.person", "phone") == "Record — phone number"
+        assert source_words("import:89") == "List import no. 89"
+
+
+def test_unknown_codes_are_shown_as_written():
+    assert change_subject("payroll.payrollline", "amount") == "payroll.payrollline — amount"
+    assert source_words("something:else") == "something:else"
