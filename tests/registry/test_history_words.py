@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from ansinh.registry.history_words import change_subject, source_words
+from ansinh.registry.history_words import change_subject, source_words, value_words
 
 
 def test_subject_and_source_in_vietnamese_and_english():
@@ -17,6 +17,9 @@ def test_subject_and_source_in_vietnamese_and_english():
         assert source_words("bank:agribank-t6.xlsx") == "Danh sách của ngân hàng (agribank-t6.xlsx)"
         assert source_words("cli") == source_words("cli ansinh demo setup") == "Dòng lệnh"
         assert source_words("web") == "Trang web"
+        assert source_words("demo:accounts") == "Dữ liệu dùng thử"
+        assert (value_words("open"), value_words("approved"), value_words("2024-07")) == ("đang mở", "đã phê duyệt",
+                                                                                        "2024-07")
     with translation.override("en"):
         assert change_subject("registry.person", "phone") == "Record — phone number"
         assert source_words("import:89") == "List import no. 89"

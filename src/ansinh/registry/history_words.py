@@ -33,6 +33,19 @@ FIELD_WORDS = {
 }
 
 
+VALUE_WORDS = {
+    "open": _l("đang mở"), "fixed": _l("đã sửa"), "waived": _l("bỏ qua"), "note": _l("ghi chú"),
+    "pending": _l("chờ phê duyệt"), "approved": _l("đã phê duyệt"), "rejected": _l("từ chối"),
+    "active": _l("đang hưởng"), "suspended": _l("tạm dừng"), "terminated": _l("thôi hưởng"),
+    "registered": _l("đã đăng ký"), "confirmed": _l("ngân hàng đã xác nhận"), "closed": _l("đã đóng"),
+}
+
+
+def value_words(value: str) -> str:
+    """A status code stored in the history ("open", "approved") in words; other values as written."""
+    return str(VALUE_WORDS.get(value, value))
+
+
 def change_subject(model: str, field: str = "") -> str:
     """'Hồ sơ — số điện thoại'; an unknown code is shown as it is (never hidden)."""
     parts = []
@@ -53,7 +66,7 @@ _SOURCES = (
     (re.compile(r"^cli(\b.*)?$"), lambda m: _("Dòng lệnh")),
     (re.compile(r"^web$"), lambda m: _("Trang web")),
     (re.compile(r"^api$"), lambda m: _("API")),
-    (re.compile(r"^demo$"), lambda m: _("Dữ liệu dùng thử")),
+    (re.compile(r"^demo(:.*)?$"), lambda m: _("Dữ liệu dùng thử")),
     (re.compile(r"^matching$"), lambda m: _("Rà soát trùng lặp")),
 )
 

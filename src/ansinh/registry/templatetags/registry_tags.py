@@ -52,3 +52,22 @@ def object_words(text):
     text = str(text or "")
     labels = [t.strip() for t in text.split(",")]
     return change_subject(text) if labels and all(t in MODEL_WORDS for t in labels) else text
+
+
+@register.filter
+def category_words(code):
+    """A category code in words ("5.5c" → its Decree 20 label); an unknown code as written."""
+    from django.utils.translation import gettext as _
+
+    from ansinh.registry.categories import CATEGORY_LABELS
+
+    code = str(code or "").strip()
+    return _(CATEGORY_LABELS[code]) if code in CATEGORY_LABELS else code
+
+
+@register.filter
+def value_words(value):
+    """A status value of a history row in words (registry/history_words.py)."""
+    from ansinh.registry.history_words import value_words as words
+
+    return words(str(value if value is not None else ""))
