@@ -580,6 +580,93 @@ def cleaning(user, period: Period, t: Target, today: dt.date | None = None) -> R
                   [table], {"total": tot, "rows": rows}, notes)
 
 
+# ----------------------------------------------------------------------------- 4. complaints
+
+COMPLAINT_COLUMNS = [
+    Column("received", N_("Tiếp nhận trong kỳ")), Column("accepted", N_("Thụ lý trong kỳ")),
+    Column("refused", N_("Không thụ lý trong kỳ")), Column("decided", N_("Giải quyết trong kỳ")),
+    Column("decided_in_time", N_("Giải quyết đúng hạn")), Column("decided_late", N_("Giải quyết trễ hạn")),
+    Column("in_time_share", N_("Tỷ lệ đúng hạn (%)"), PCT),
+    Column("open_end", N_("Đang giải quyết (cuối kỳ)")), Column("overdue_end", N_("Quá hạn (cuối kỳ)")),
+]
+
+
+def complaints(user, period: Period, t: Target, today: dt.date | None = None) -> Report:
+    """Complaints, denunciations and feedback of the period by commune, category, channel and
+    kind: received, accepted, refused, decided (in time / late) in the period; open and overdue
+    on its last day. The due dates are the ones kept on each case (computed by
+    complaints/deadlines.py when it was received and accepted); "in time", "open" and "overdue
+    on a day" are complaints/selectors.py's (`decided_in_time_q`, `open_on_q`, `overdue_on_q`)."""
+    from ansinh.complaints import selectors as cs
+    from ansinh.complaints.models import Case, Category, Channel, Kind
+
+    day = period.as_of(today)
+    start, end = period.start, min(period.end, day)
+    idx = kpi.unit_index(frozenset({t.province}))
+    units = [u for u in kpi.map_units(idx, t.level, t.map, frozenset({t.province}), _scope_communes(user, idx))
+             if _keep(t, idx, u)]
+    unit_ids = {u.pk for u in units}
+    within = lambda f: Q(**{f"{f}__range": (start, end)})  # noqa: E731
+    decided = within("decided_on")
+    aggs = {"received": Count("id", filter=within("received_on")),
+            "accepted": Count("id", filter=within("accepted_on")),
+            "refused": Count("id", filter=within("refused_on")),
+            "decided": Count("id", filter=decided),
+            "decided_in_time": Count("id", filter=decided & cs.decided_in_time_q()),
+            "open_end": Count("id", filter=cs.open_on_q(day)),
+            "overdue_end": Count("id", filter=cs.overdue_on_q(day))}
+    fields = list(aggs) + ["decided_late"]
+    qs = scoped(Case, user).filter(province_code=t.province, received_on__lte=end)
+    group = ("scope_commune_id", "category", "channel", "kind")
+    by: dict = {g: defaultdict(lambda: defaultdict(int)) for g in ("unit",) + group[1:]}
+    for r in qs.order_by().values(*group).annotate(**aggs):
+        r["decided_late"] = r["decided"] - r["decided_in_time"]
+        u = _commune_row_unit(idx, t, r["scope_commune_id"])
+        if u not in unit_ids:
+            continue
+        for g, k in (("unit", u), ("category", r["category"]), ("channel", r["channel"]), ("kind", r["kind"])):
+            for f in fields:
+                by[g][k][f] += r[f]
+
+    def with_share(d: dict) -> dict:
+        d["in_time_share"] = rules.share(d["decided_in_time"], d["decided"])
+        return d
+
+    def table(title, groups: dict, label, order, first: list[Column]) -> Table:
+        rows = [with_share({**label(k), "key": k, **{f: groups.get(k, {}).get(f, 0) for f in fields}})
+                for k in order]
+        tot = with_share({c.key: "" for c in first} | {first[-1].key: "Tổng cộng"}
+                         | {f: sum(r[f] for r in rows) for f in fields})
+        return Table(title, first + COMPLAINT_COLUMNS, rows, tot)
+
+    level_word = N_("Xã/phường") if t.level == "commune" else N_("Huyện (bản đồ cũ)")
+    names = {u.pk: u for u in units}
+    lab = [Column("label", "", TEXT)]
+    words = lambda choices: (lambda k: {"label": str(dict(choices).get(k, k))})  # noqa: E731
+    tables = [
+        table(N_("Theo đơn vị"), by["unit"], lambda k: {"code": names[k].code, "name": names[k].name},
+              [u.pk for u in units], [Column("code", N_("Mã"), TEXT), Column("name", level_word, TEXT)]),
+        table(N_("Theo nội dung"), by["category"], words(Category.choices), Category.values, lab),
+        table(N_("Theo hình thức tiếp nhận"), by["channel"], words(Channel.choices), Channel.values, lab),
+        table(N_("Theo loại đơn"), by["kind"], words(Kind.choices), Kind.values, lab),
+    ]
+    total = {k: v for k, v in tables[0].total.items() if k not in ("code", "name")}
+    figures = {"as_of": day.isoformat(), "total": total,
+               "rows": [{k: v for k, v in r.items() if k != "key"} for r in tables[0].rows]}
+    notes = ["Tiếp nhận, thụ lý, không thụ lý, giải quyết: theo ngày ghi trên đơn, trong kỳ. Đúng hạn: giải quyết "
+             "không muộn hơn hạn giải quyết tính theo Luật Khiếu nại 2011, Luật Tố cáo 2018, Thông tư 05/2021/TT-TTCP "
+             "(hạn được tính khi tiếp nhận và thụ lý đơn).",
+             "Đang giải quyết, quá hạn: tại ngày " + f"{day:%d/%m/%Y}" + " (quá hạn thụ lý hoặc quá hạn giải quyết)."]
+    return Report("complaints", N_("Báo cáo tình hình tiếp nhận, giải quyết đơn thư"), period, t.unit, unit_label(t),
+                  t.map, day, tables, figures, notes)
+
+
+def _commune_row_unit(idx, t: Target, sc_id):
+    """The row unit (id) of a row filed under scope commune `sc_id` (either map)."""
+    return _unit_key(idx, {"residence_unit_id": sc_id, "commune_id": None if _old(idx, sc_id) else sc_id,
+                           "scope_commune_id": sc_id, "province_code": t.province}, t)
+
+
 # ----------------------------------------------------------------------------- the catalogue
 
 @dataclass(frozen=True)
@@ -603,6 +690,9 @@ def catalogue() -> list[Entry]:
         Entry("cleaning", N_("Tiến độ làm sạch dữ liệu"),
               N_("Đúng, đủ, sạch, sống: số định danh, đề xuất số định danh, trùng lặp, người mất, lỗi chưa xử lý."),
               cleaning),
+        Entry("complaints", N_("Đơn thư"),
+              N_("Khiếu nại, tố cáo, kiến nghị: tiếp nhận, thụ lý, giải quyết đúng hạn, quá hạn; theo xã, nội dung, "
+                "hình thức tiếp nhận, loại đơn."), complaints),
         Entry("outreach", N_("Kết quả tuyên truyền"),
               N_("Tổng hợp báo cáo của các đơn vị tuyên truyền (tệp .xlsx, .docx trên trang tổng hợp)."), None,
               "outreach:summary"),
