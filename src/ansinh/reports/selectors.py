@@ -436,14 +436,35 @@ PAYROLL_COLUMNS = [
     Column("unpaid", N_("Chưa chi (dòng)")), Column("unpaid_amount", N_("Chưa chi (đồng)"), AMOUNT),
     Column("pending", N_("Chờ kết quả (dòng)")),
     Column("arrears", N_("Truy lĩnh (dòng)")), Column("arrears_amount", N_("Truy lĩnh (đồng)"), AMOUNT),
+    Column("reversed", N_("Bị hoàn trả (dòng)")), Column("reversed_amount", N_("Bị hoàn trả (đồng)"), AMOUNT),
     Column("corrections", N_("Điều chỉnh kết quả đã duyệt")),
 ]
+MONTHLY, CAMPAIGN, FOLLOWUP = "monthly", "campaign", "followup"
+
+
+def run_kind(campaign_name: str | None, followup_of_id: int | None) -> tuple[str, str]:
+    """The kind of a run (monthly, a one-off campaign, a follow-up paying a run's unpaid lines again)
+    and the campaign's name ("" for a monthly run): the rows of the table "by kind of run"."""
+    if followup_of_id is not None:
+        return FOLLOWUP, campaign_name or ""
+    return (CAMPAIGN, campaign_name) if campaign_name is not None else (MONTHLY, "")
+
+
+def run_kind_label(key: tuple[str, str]) -> str:
+    kind, name = key
+    if kind == MONTHLY:
+        return _("Chi trả hằng tháng")
+    if kind == CAMPAIGN:
+        return _("Đợt chi một lần: %(name)s") % {"name": name}
+    return (_("Chi lại dòng chưa chi: %(name)s") % {"name": name}) if name else _("Chi lại dòng chưa chi (hằng tháng)")
 
 
 def payroll_summary(user, period: Period, t: Target, today: dt.date | None = None) -> Report:
-    """Payroll per month of the period: lines and amounts by commune, category and channel; paid,
-    unpaid (carried over into a later month as arrears), pending, arrears (months before the
-    run's), approved result corrections. Runs cancelled are left out."""
+    """Payroll per month of the period: lines and amounts by kind of run (monthly, each one-off
+    campaign by name, follow-ups), commune, category and channel; paid, unpaid (carried over into
+    a later month as arrears), pending, arrears (months before the run's), reversed (a transfer
+    the bank returned after confirming it: payroll/statements.py, the line is unpaid again),
+    approved result corrections. Runs cancelled are left out."""
     from ansinh.payroll.models import CorrectionStatus, LineResult, PayrollLine, RunStatus
 
     months = period.months()
@@ -457,12 +478,10 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
             "unpaid_amount": amt(Q(result=LineResult.UNPAID)),
             "pending": Count("id", filter=Q(result=LineResult.PENDING)),
             "arrears": Count("id", filter=Q(period_month__lt=_F("run__period"))),
-            "arrears_amount": amt(Q(period_month__lt=_F("run__period")))}
+            "arrears_amount": amt(Q(period_month__lt=_F("run__period"))),
+            "reversed": Count("id", filter=Q(reversed_on__isnull=False)),
+            "reversed_amount": amt(Q(reversed_on__isnull=False))}
     fields = list(aggs) + ["corrections"]
-
-    def unit_of(sc_id):
-        return _unit_key(idx, {"residence_unit_id": sc_id, "commune_id": None if _old(idx, sc_id) else sc_id,
-                               "scope_commune_id": sc_id, "province_code": t.province}, t)
 
     units = kpi.map_units(idx, t.level, t.map, frozenset({t.province}), _scope_communes(user, idx))
     units = [u for u in units if _keep(t, idx, u)]
@@ -471,12 +490,13 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
     by_cat: dict = defaultdict(lambda: defaultdict(int))
     by_chan: dict = defaultdict(lambda: defaultdict(int))
     by_month: dict = defaultdict(lambda: defaultdict(int))
-    group = ("run__period", "scope_commune_id", "category", "channel")
+    by_kind: dict = defaultdict(lambda: defaultdict(int))
+    group = ("run__period", "scope_commune_id", "category", "channel", "run__campaign__name", "run__followup_of_id")
     fixes = {tuple(r[g] for g in group): r["n"] for r in qs.filter(corrections__status=CorrectionStatus.APPROVED)
              .order_by().values(*group).annotate(n=Count("corrections", distinct=True))}
     for r in qs.order_by().values(*group).annotate(**aggs):
         r["corrections"] = fixes.get(tuple(r[g] for g in group), 0)
-        u = unit_of(r["scope_commune_id"])
+        u = _commune_row_unit(idx, t, r["scope_commune_id"])
         if u not in unit_ids:
             continue
         for f in fields:
@@ -484,6 +504,7 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
             by_cat[r["category"]][f] += r[f]
             by_chan[r["channel"]][f] += r[f]
             by_month[r["run__period"]][f] += r[f]
+            by_kind[run_kind(r["run__campaign__name"], r["run__followup_of_id"])][f] += r[f]
 
     def table(title, groups: dict, label, order=None) -> Table:
         keys_ = order if order is not None else sorted(groups, key=str)
@@ -494,13 +515,20 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
     names = {u.pk: u.name for u in units}
     tables = [
         table(N_("Theo tháng"), by_month, lambda m: f"{m[5:]}/{m[:4]}", months),
+        table(N_("Theo loại bảng chi trả"), by_kind, run_kind_label,
+              sorted(by_kind, key=lambda k: ([MONTHLY, CAMPAIGN, FOLLOWUP].index(k[0]), k[1]))),
         table(N_("Theo đơn vị"), by_unit, lambda k: names.get(k, ""), [u.pk for u in units]),
         table(N_("Theo diện đối tượng"), by_cat, payroll.category_label),
         table(N_("Theo kênh chi trả"), by_chan, payroll.channel_label),
     ]
-    figures = {"total": tables[0].total, "by_month": {m: dict(by_month.get(m, {})) for m in months}}
+    figures = {"total": tables[0].total, "by_month": {m: dict(by_month.get(m, {})) for m in months},
+               "by_kind": [{"kind": r["key"][0], "campaign": r["key"][1], **{f: r[f] for f in fields}}
+                           for r in tables[1].rows]}
     notes = ["Chưa chi: dòng bên cung ứng báo chưa chi trả; tháng đó được chuyển sang kỳ sau (truy lĩnh).",
-             "Truy lĩnh: dòng của một tháng trước tháng của bảng chi trả."]
+             "Truy lĩnh: dòng của một tháng trước tháng của bảng chi trả.",
+             "Bị hoàn trả: khoản đã chi nhưng ngân hàng hoàn lại (theo sao kê); dòng đó được tính là chưa chi.",
+             "Chi lại dòng chưa chi: bảng chi bổ sung trả lại các dòng của một bảng đã được báo chưa chi; "
+             "các dòng này đã được tính là chưa chi ở bảng gốc."]
     return Report("payroll", N_("Báo cáo tổng hợp chi trả"), period, t.unit, unit_label(t), t.map,
                   period.as_of(today), tables, figures, notes)
 
@@ -685,8 +713,8 @@ def catalogue() -> list[Entry]:
               N_("Đối tượng, có tài khoản, đã xác nhận, đã chi qua tài khoản và bằng tiền mặt; so với chỉ tiêu và kỳ "
                 "trước; theo xã hoặc huyện cũ, diện, tổ chức chi trả, kênh, giới tính, dân tộc, nhóm tuổi."), progress),
         Entry("payroll", N_("Tổng hợp chi trả"),
-              N_("Theo tháng, đơn vị, diện, kênh: số dòng và số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, "
-                "điều chỉnh."), payroll_summary),
+              N_("Theo tháng, loại bảng chi (hằng tháng, đợt chi một lần, chi lại), đơn vị, diện, kênh: số dòng và "
+                "số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, bị hoàn trả, điều chỉnh."), payroll_summary),
         Entry("cleaning", N_("Tiến độ làm sạch dữ liệu"),
               N_("Đúng, đủ, sạch, sống: số định danh, đề xuất số định danh, trùng lặp, người mất, lỗi chưa xử lý."),
               cleaning),
