@@ -79,6 +79,7 @@ def test_complaints_report_figures(cases):
     dk, kl = by_unit["Phường Đông Kinh"], by_unit["Phường Kỳ Lừa"]
     assert (dk["received"], dk["decided"], dk["decided_late"], dk["open_end"], dk["overdue_end"]) == (1, 2, 1, 1, 1)
     assert (kl["received"], kl["refused"], kl["open_end"], kl["overdue_end"], kl["decided"]) == (2, 1, 1, 0, 0)
+    assert kl["in_time_share"] is None and dk["in_time_share"] == 50.0  # nothing decided: blank, not 0 %
     by_cat = _rows(_table(r, "Theo nội dung"), "label")
     assert by_cat["Chưa nhận được tiền"]["decided_in_time"] == 1 and by_cat["Số tiền không đúng"]["decided_late"] == 1
     assert by_cat["Thái độ, việc làm của cán bộ"]["overdue_end"] == 1

@@ -657,7 +657,8 @@ def complaints(user, period: Period, t: Target, today: dt.date | None = None) ->
                 by[g][k][f] += r[f]
 
     def with_share(d: dict) -> dict:
-        d["in_time_share"] = rules.share(d["decided_in_time"], d["decided"])
+        # nothing decided: no share (blank), not 0 %
+        d["in_time_share"] = rules.share(d["decided_in_time"], d["decided"]) if d["decided"] else None
         return d
 
     def table(title, groups: dict, label, order, first: list[Column]) -> Table:
