@@ -64,8 +64,10 @@ def town(db):
     account(p1, D(2024, 3, 1), D(2024, 3, 20))
     account(p2, D(2024, 6, 10), provider="971005")
     account(p3, D(2024, 2, 1))
-    Target.objects.create(province_code="", due=D(2024, 6, 30), low=30, high=40)
-    Target.objects.create(province_code="", due=D(2024, 12, 31), low=70, high=80)
+    # the seeded targets (accounts migration 0002; PostgreSQL's unique constraint treats the
+    # null commune as equal, so create() would collide there)
+    Target.objects.update_or_create(province_code="", commune=None, due=D(2024, 6, 30), defaults={"low": 30, "high": 40})
+    Target.objects.update_or_create(province_code="", commune=None, due=D(2024, 12, 31), defaults={"low": 70, "high": 80})
     run = PayrollRun.objects.create(period="2024-06", province_code=PROVINCE, status="reconciled")
 
     def line(p, month, amount, channel, provider, result, sc):

@@ -113,7 +113,7 @@ def test_payroll_summary(town):
     tot = r.figures["total"]
     assert tot == {"label": "Tổng cộng", "lines": 4, "total_amount": 2_750_000, "paid": 3, "paid_amount": 2_000_000,
                    "unpaid": 1, "unpaid_amount": 750_000, "pending": 0, "arrears": 1, "arrears_amount": 500_000,
-                   "corrections": 1}
+                   "reversed": 0, "reversed_amount": 0, "corrections": 1}
     by_unit = _rows(_table(r, "Theo đơn vị"), "label")
     assert (by_unit["Phường Đông Kinh"]["lines"], by_unit["Phường Đông Kinh"]["total_amount"]) == (3, 1_750_000)
     assert (by_unit["Phường Kỳ Lừa"]["lines"], by_unit["Phường Kỳ Lừa"]["paid_amount"]) == (1, 1_000_000)
@@ -124,6 +124,47 @@ def test_payroll_summary(town):
     from ansinh.payroll.selectors import totals
 
     assert totals(OPERATOR, town["run"])["total_vnd"] == tot["total_amount"]
+
+
+def test_payroll_summary_campaigns_followups_reversals(town):
+    """June 2024 plus: a one-off campaign "Hỗ trợ sau lũ" (p1 300.000 đ by bank, p4 300.000 đ in
+    cash, both paid), a follow-up of the June run paying p2's unpaid 750.000 đ, and p1's June
+    transfer (500.000 đ) returned by the bank on 28/06 (unpaid again). By hand:
+    monthly 4 lines 2.750.000 đ, paid 2 (May's arrears 500.000 + p4 1.000.000), unpaid 2
+    (1.250.000), reversed 1 (500.000); campaign 2 lines 600.000 paid; follow-up 1 line 750.000
+    paid; total 7 lines 4.100.000 đ, paid 5 (2.850.000)."""
+    from ansinh.payroll.models import Campaign, PayrollLine, PayrollRun
+
+    camp = Campaign.objects.create(name="Hỗ trợ sau lũ", decision_number="12/QĐ-UBND", decision_date=dt.date(2024, 6, 1),
+                                   reference_date=dt.date(2024, 6, 1), amount=300_000, pay_from=dt.date(2024, 6, 10),
+                                   pay_to=dt.date(2024, 6, 30), province_code="20")
+    crun = PayrollRun.objects.create(period=camp.period, campaign=camp, province_code="20", status="reconciled")
+    frun = PayrollRun.objects.create(period="2024-06", followup_of=town["run"], province_code="20", status="reconciled")
+    for p, channel, provider, sc in ((town["p1"], "bank", "970405", town["dk"]), (town["p4"], "cash", "VNPOST", town["kl"])):
+        PayrollLine.objects.create(run=crun, campaign=camp, person=p, programme="campaign", period_month="2024-06",
+                                   category=p.enrolments.get().category, amount=300_000, channel=channel,
+                                   provider=provider, scope_commune=sc, province_code="20", result="paid")
+    PayrollLine.objects.create(run=frun, person=town["p2"], programme="tcxh", period_month="2024-06",
+                               category="5.6-severe", amount=750_000, channel="bank", provider="971005",
+                               scope_commune=town["dk"], province_code="20", result="paid")
+    PayrollLine.objects.filter(pk=town["lines"][0].pk).update(result="unpaid", active=False,
+                                                              reversed_on=dt.date(2024, 6, 28))
+    r = S.build("payroll", OPERATOR, JUNE, "20", "new")
+    kinds = _rows(_table(r, "Theo loại bảng chi trả"), "label")
+    assert list(kinds) == ["Chi trả hằng tháng", "Đợt chi một lần: Hỗ trợ sau lũ", "Chi lại dòng chưa chi (hằng tháng)"]
+    m = kinds["Chi trả hằng tháng"]
+    assert (m["lines"], m["total_amount"], m["paid"], m["paid_amount"], m["unpaid"], m["unpaid_amount"]) == \
+        (4, 2_750_000, 2, 1_500_000, 2, 1_250_000)
+    assert (m["reversed"], m["reversed_amount"], m["arrears"]) == (1, 500_000, 1)
+    c = kinds["Đợt chi một lần: Hỗ trợ sau lũ"]
+    assert (c["lines"], c["paid_amount"], c["reversed"], c["arrears"]) == (2, 600_000, 0, 0)
+    f = kinds["Chi lại dòng chưa chi (hằng tháng)"]
+    assert (f["lines"], f["paid_amount"]) == (1, 750_000)
+    tot = r.figures["total"]
+    assert (tot["lines"], tot["total_amount"], tot["paid"], tot["paid_amount"], tot["reversed_amount"]) == \
+        (7, 4_100_000, 5, 2_850_000, 500_000)
+    assert _table(r, "Theo loại bảng chi trả").total["total_amount"] == tot["total_amount"]
+    assert [k["kind"] for k in r.figures["by_kind"]] == ["monthly", "campaign", "followup"]
 
 
 def _two_users():

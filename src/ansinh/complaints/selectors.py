@@ -205,3 +205,30 @@ def posting_lines(user, case: Case) -> list:
     return list(scoped(PayrollLine, user).filter(run_id=case.posting.run_id, result="pending",
                                                  scope_commune_id=case.posting.scope_commune_id)
                 .exclude(result_reason=HELD).select_related("person").order_by("person__name_key", "id")[:500])
+
+
+# --------------------------------------------------------------------------- figures for a period (reports)
+
+def overdue_on_q(day: dt.date) -> Q:
+    """Cases open on `day` and past a due date then, from the dates kept on the case (so a past
+    day reads as it was): received by then, not accepted nor refused by then and past the last day
+    to accept; or accepted by then, not decided by then and past the last day to decide. On today
+    it selects what `overdue_q(today)` selects (tests/reports/test_complaints.py)."""
+    not_accepted = (Q(accepted_on__isnull=True) | Q(accepted_on__gt=day)) & \
+        (Q(refused_on__isnull=True) | Q(refused_on__gt=day))
+    not_decided = Q(decided_on__isnull=True) | Q(decided_on__gt=day)
+    return Q(received_on__lte=day) & (
+        (not_accepted & Q(due_accept__lt=day)) | (Q(accepted_on__lte=day) & not_decided & Q(due_decide__lt=day)))
+
+
+def open_on_q(day: dt.date) -> Q:
+    """Cases received by `day` and not refused nor decided by then."""
+    return Q(received_on__lte=day) & (Q(refused_on__isnull=True) | Q(refused_on__gt=day)) & \
+        (Q(decided_on__isnull=True) | Q(decided_on__gt=day))
+
+
+def decided_in_time_q() -> Q:
+    """Decided on or before the last day to decide: `deadlines.state`'s MET, in SQL."""
+    from django.db.models import F
+
+    return Q(decided_on__isnull=False, decided_on__lte=F("due_decide"))

@@ -1,4 +1,4 @@
-"""`ansinh report progress|payroll|cleaning` (one command per report of the catalogue) and
+"""`ansinh report progress|payroll|cleaning|complaints` (one command per report of the catalogue) and
 `ansinh report monthly` (the scheduled monthly progress report: run it daily, it does the work
 only on or after the month's first working day, once).
 
@@ -112,6 +112,14 @@ def cleaning(period: str = PERIOD, unit: str = UNIT, map_: str = MAP, rows: str 
     """Data cleaning progress (đúng, đủ, sạch, sống) by commune: IDs, ID proposals, duplicates, deaths,
     open blocking issues."""
     _run("cleaning", period, unit, map_, rows, fmt, out, as_user, json_out, outside)
+
+
+@app.command("complaints")
+def complaints(period: str = PERIOD, unit: str = UNIT, map_: str = MAP, rows: str = ROWS, fmt: str = FMT,
+               out: Path | None = OUT, as_user: str = AS, json_out: bool = JSON, outside: bool = OUTSIDE) -> None:
+    """Complaints, denunciations and feedback: received, accepted, decided in time or late in the period,
+    open and overdue at its end; by commune, category, channel and kind."""
+    _run("complaints", period, unit, map_, rows, fmt, out, as_user, json_out, outside)
 
 
 @app.command("monthly")

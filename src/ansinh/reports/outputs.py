@@ -151,6 +151,11 @@ def cover_letter(report: Report, *, user=None, day: dt.date | None = None, numbe
     elif report.code == "payroll" and total:
         body.append(f"Tổng số dòng chi trả: {vn_number(total['lines'])}, tổng số tiền: {vn_number(total['total_amount'])} "
                     f"đồng; đã chi {vn_number(total['paid_amount'])} đồng, chưa chi {vn_number(total['unpaid_amount'])} đồng.")
+    elif report.code == "complaints" and total:
+        body.append(f"Trong kỳ đã tiếp nhận {vn_number(total['received'])} đơn, thụ lý {vn_number(total['accepted'])} đơn, "
+                    f"giải quyết {vn_number(total['decided'])} đơn (đúng hạn {vn_number(total['decided_in_time'])} đơn); "
+                    f"cuối kỳ còn {vn_number(total['open_end'])} đơn đang giải quyết, trong đó "
+                    f"{vn_number(total['overdue_end'])} đơn quá hạn.")
     body.append("Chi tiết tại Phụ lục kèm theo.")
     body.append(f"{R.issuing_body_line(issuer, superior)} báo cáo để Ủy ban nhân dân tỉnh biết, chỉ đạo./.")
     return R.Letter(superior_body=superior, issuing_body=R.issuing_body_line(issuer, superior),

@@ -436,14 +436,35 @@ PAYROLL_COLUMNS = [
     Column("unpaid", N_("Chưa chi (dòng)")), Column("unpaid_amount", N_("Chưa chi (đồng)"), AMOUNT),
     Column("pending", N_("Chờ kết quả (dòng)")),
     Column("arrears", N_("Truy lĩnh (dòng)")), Column("arrears_amount", N_("Truy lĩnh (đồng)"), AMOUNT),
+    Column("reversed", N_("Bị hoàn trả (dòng)")), Column("reversed_amount", N_("Bị hoàn trả (đồng)"), AMOUNT),
     Column("corrections", N_("Điều chỉnh kết quả đã duyệt")),
 ]
+MONTHLY, CAMPAIGN, FOLLOWUP = "monthly", "campaign", "followup"
+
+
+def run_kind(campaign_name: str | None, followup_of_id: int | None) -> tuple[str, str]:
+    """The kind of a run (monthly, a one-off campaign, a follow-up paying a run's unpaid lines again)
+    and the campaign's name ("" for a monthly run): the rows of the table "by kind of run"."""
+    if followup_of_id is not None:
+        return FOLLOWUP, campaign_name or ""
+    return (CAMPAIGN, campaign_name) if campaign_name is not None else (MONTHLY, "")
+
+
+def run_kind_label(key: tuple[str, str]) -> str:
+    kind, name = key
+    if kind == MONTHLY:
+        return _("Chi trả hằng tháng")
+    if kind == CAMPAIGN:
+        return _("Đợt chi một lần: %(name)s") % {"name": name}
+    return (_("Chi lại dòng chưa chi: %(name)s") % {"name": name}) if name else _("Chi lại dòng chưa chi (hằng tháng)")
 
 
 def payroll_summary(user, period: Period, t: Target, today: dt.date | None = None) -> Report:
-    """Payroll per month of the period: lines and amounts by commune, category and channel; paid,
-    unpaid (carried over into a later month as arrears), pending, arrears (months before the
-    run's), approved result corrections. Runs cancelled are left out."""
+    """Payroll per month of the period: lines and amounts by kind of run (monthly, each one-off
+    campaign by name, follow-ups), commune, category and channel; paid, unpaid (carried over into
+    a later month as arrears), pending, arrears (months before the run's), reversed (a transfer
+    the bank returned after confirming it: payroll/statements.py, the line is unpaid again),
+    approved result corrections. Runs cancelled are left out."""
     from ansinh.payroll.models import CorrectionStatus, LineResult, PayrollLine, RunStatus
 
     months = period.months()
@@ -457,12 +478,10 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
             "unpaid_amount": amt(Q(result=LineResult.UNPAID)),
             "pending": Count("id", filter=Q(result=LineResult.PENDING)),
             "arrears": Count("id", filter=Q(period_month__lt=_F("run__period"))),
-            "arrears_amount": amt(Q(period_month__lt=_F("run__period")))}
+            "arrears_amount": amt(Q(period_month__lt=_F("run__period"))),
+            "reversed": Count("id", filter=Q(reversed_on__isnull=False)),
+            "reversed_amount": amt(Q(reversed_on__isnull=False))}
     fields = list(aggs) + ["corrections"]
-
-    def unit_of(sc_id):
-        return _unit_key(idx, {"residence_unit_id": sc_id, "commune_id": None if _old(idx, sc_id) else sc_id,
-                               "scope_commune_id": sc_id, "province_code": t.province}, t)
 
     units = kpi.map_units(idx, t.level, t.map, frozenset({t.province}), _scope_communes(user, idx))
     units = [u for u in units if _keep(t, idx, u)]
@@ -471,12 +490,13 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
     by_cat: dict = defaultdict(lambda: defaultdict(int))
     by_chan: dict = defaultdict(lambda: defaultdict(int))
     by_month: dict = defaultdict(lambda: defaultdict(int))
-    group = ("run__period", "scope_commune_id", "category", "channel")
+    by_kind: dict = defaultdict(lambda: defaultdict(int))
+    group = ("run__period", "scope_commune_id", "category", "channel", "run__campaign__name", "run__followup_of_id")
     fixes = {tuple(r[g] for g in group): r["n"] for r in qs.filter(corrections__status=CorrectionStatus.APPROVED)
              .order_by().values(*group).annotate(n=Count("corrections", distinct=True))}
     for r in qs.order_by().values(*group).annotate(**aggs):
         r["corrections"] = fixes.get(tuple(r[g] for g in group), 0)
-        u = unit_of(r["scope_commune_id"])
+        u = _commune_row_unit(idx, t, r["scope_commune_id"])
         if u not in unit_ids:
             continue
         for f in fields:
@@ -484,6 +504,7 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
             by_cat[r["category"]][f] += r[f]
             by_chan[r["channel"]][f] += r[f]
             by_month[r["run__period"]][f] += r[f]
+            by_kind[run_kind(r["run__campaign__name"], r["run__followup_of_id"])][f] += r[f]
 
     def table(title, groups: dict, label, order=None) -> Table:
         keys_ = order if order is not None else sorted(groups, key=str)
@@ -494,13 +515,20 @@ def payroll_summary(user, period: Period, t: Target, today: dt.date | None = Non
     names = {u.pk: u.name for u in units}
     tables = [
         table(N_("Theo tháng"), by_month, lambda m: f"{m[5:]}/{m[:4]}", months),
+        table(N_("Theo loại bảng chi trả"), by_kind, run_kind_label,
+              sorted(by_kind, key=lambda k: ([MONTHLY, CAMPAIGN, FOLLOWUP].index(k[0]), k[1]))),
         table(N_("Theo đơn vị"), by_unit, lambda k: names.get(k, ""), [u.pk for u in units]),
         table(N_("Theo diện đối tượng"), by_cat, payroll.category_label),
         table(N_("Theo kênh chi trả"), by_chan, payroll.channel_label),
     ]
-    figures = {"total": tables[0].total, "by_month": {m: dict(by_month.get(m, {})) for m in months}}
+    figures = {"total": tables[0].total, "by_month": {m: dict(by_month.get(m, {})) for m in months},
+               "by_kind": [{"kind": r["key"][0], "campaign": r["key"][1], **{f: r[f] for f in fields}}
+                           for r in tables[1].rows]}
     notes = ["Chưa chi: dòng bên cung ứng báo chưa chi trả; tháng đó được chuyển sang kỳ sau (truy lĩnh).",
-             "Truy lĩnh: dòng của một tháng trước tháng của bảng chi trả."]
+             "Truy lĩnh: dòng của một tháng trước tháng của bảng chi trả.",
+             "Bị hoàn trả: khoản đã chi nhưng ngân hàng hoàn lại (theo sao kê); dòng đó được tính là chưa chi.",
+             "Chi lại dòng chưa chi: bảng chi bổ sung trả lại các dòng của một bảng đã được báo chưa chi; "
+             "các dòng này đã được tính là chưa chi ở bảng gốc."]
     return Report("payroll", N_("Báo cáo tổng hợp chi trả"), period, t.unit, unit_label(t), t.map,
                   period.as_of(today), tables, figures, notes)
 
@@ -580,6 +608,94 @@ def cleaning(user, period: Period, t: Target, today: dt.date | None = None) -> R
                   [table], {"total": tot, "rows": rows}, notes)
 
 
+# ----------------------------------------------------------------------------- 4. complaints
+
+COMPLAINT_COLUMNS = [
+    Column("received", N_("Tiếp nhận trong kỳ")), Column("accepted", N_("Thụ lý trong kỳ")),
+    Column("refused", N_("Không thụ lý trong kỳ")), Column("decided", N_("Giải quyết trong kỳ")),
+    Column("decided_in_time", N_("Giải quyết đúng hạn")), Column("decided_late", N_("Giải quyết trễ hạn")),
+    Column("in_time_share", N_("Tỷ lệ đúng hạn (%)"), PCT),
+    Column("open_end", N_("Đang giải quyết (cuối kỳ)")), Column("overdue_end", N_("Quá hạn (cuối kỳ)")),
+]
+
+
+def complaints(user, period: Period, t: Target, today: dt.date | None = None) -> Report:
+    """Complaints, denunciations and feedback of the period by commune, category, channel and
+    kind: received, accepted, refused, decided (in time / late) in the period; open and overdue
+    on its last day. The due dates are the ones kept on each case (computed by
+    complaints/deadlines.py when it was received and accepted); "in time", "open" and "overdue
+    on a day" are complaints/selectors.py's (`decided_in_time_q`, `open_on_q`, `overdue_on_q`)."""
+    from ansinh.complaints import selectors as cs
+    from ansinh.complaints.models import Case, Category, Channel, Kind
+
+    day = period.as_of(today)
+    start, end = period.start, min(period.end, day)
+    idx = kpi.unit_index(frozenset({t.province}))
+    units = [u for u in kpi.map_units(idx, t.level, t.map, frozenset({t.province}), _scope_communes(user, idx))
+             if _keep(t, idx, u)]
+    unit_ids = {u.pk for u in units}
+    within = lambda f: Q(**{f"{f}__range": (start, end)})  # noqa: E731
+    decided = within("decided_on")
+    aggs = {"received": Count("id", filter=within("received_on")),
+            "accepted": Count("id", filter=within("accepted_on")),
+            "refused": Count("id", filter=within("refused_on")),
+            "decided": Count("id", filter=decided),
+            "decided_in_time": Count("id", filter=decided & cs.decided_in_time_q()),
+            "open_end": Count("id", filter=cs.open_on_q(day)),
+            "overdue_end": Count("id", filter=cs.overdue_on_q(day))}
+    fields = list(aggs) + ["decided_late"]
+    qs = scoped(Case, user).filter(province_code=t.province, received_on__lte=end)
+    group = ("scope_commune_id", "category", "channel", "kind")
+    by: dict = {g: defaultdict(lambda: defaultdict(int)) for g in ("unit",) + group[1:]}
+    for r in qs.order_by().values(*group).annotate(**aggs):
+        r["decided_late"] = r["decided"] - r["decided_in_time"]
+        u = _commune_row_unit(idx, t, r["scope_commune_id"])
+        if u not in unit_ids:
+            continue
+        for g, k in (("unit", u), ("category", r["category"]), ("channel", r["channel"]), ("kind", r["kind"])):
+            for f in fields:
+                by[g][k][f] += r[f]
+
+    def with_share(d: dict) -> dict:
+        # nothing decided: no share (blank), not 0 %
+        d["in_time_share"] = rules.share(d["decided_in_time"], d["decided"]) if d["decided"] else None
+        return d
+
+    def table(title, groups: dict, label, order, first: list[Column]) -> Table:
+        rows = [with_share({**label(k), "key": k, **{f: groups.get(k, {}).get(f, 0) for f in fields}})
+                for k in order]
+        tot = with_share({c.key: "" for c in first} | {first[-1].key: "Tổng cộng"}
+                         | {f: sum(r[f] for r in rows) for f in fields})
+        return Table(title, first + COMPLAINT_COLUMNS, rows, tot)
+
+    level_word = N_("Xã/phường") if t.level == "commune" else N_("Huyện (bản đồ cũ)")
+    names = {u.pk: u for u in units}
+    lab = [Column("label", "", TEXT)]
+    words = lambda choices: (lambda k: {"label": str(dict(choices).get(k, k))})  # noqa: E731
+    tables = [
+        table(N_("Theo đơn vị"), by["unit"], lambda k: {"code": names[k].code, "name": names[k].name},
+              [u.pk for u in units], [Column("code", N_("Mã"), TEXT), Column("name", level_word, TEXT)]),
+        table(N_("Theo nội dung"), by["category"], words(Category.choices), Category.values, lab),
+        table(N_("Theo hình thức tiếp nhận"), by["channel"], words(Channel.choices), Channel.values, lab),
+        table(N_("Theo loại đơn"), by["kind"], words(Kind.choices), Kind.values, lab),
+    ]
+    total = {k: v for k, v in tables[0].total.items() if k not in ("code", "name")}
+    figures = {"as_of": day.isoformat(), "total": total,
+               "rows": [{k: v for k, v in r.items() if k != "key"} for r in tables[0].rows]}
+    notes = ["Tiếp nhận, thụ lý, không thụ lý, giải quyết: theo ngày ghi trên đơn, trong kỳ. Đúng hạn: giải quyết "
+             "không muộn hơn hạn giải quyết tính theo Luật Khiếu nại 2011, Luật Tố cáo 2018, Thông tư 05/2021/TT-TTCP "
+             "(hạn được tính khi tiếp nhận và thụ lý đơn).",
+             "Đang giải quyết, quá hạn: tại ngày " + f"{day:%d/%m/%Y}" + " (quá hạn thụ lý hoặc quá hạn giải quyết)."]
+    return Report("complaints", N_("Báo cáo tình hình tiếp nhận, giải quyết đơn thư"), period, t.unit, unit_label(t),
+                  t.map, day, tables, figures, notes)
+
+
+def _commune_row_unit(idx, t: Target, sc_id):
+    """The row unit (id) of a row filed under scope commune `sc_id` (either map)."""
+    return _unit_key(idx, {"residence_unit_id": sc_id, "commune_id": None if _old(idx, sc_id) else sc_id,
+                           "scope_commune_id": sc_id, "province_code": t.province}, t)
+
+
 # ----------------------------------------------------------------------------- the catalogue
 
 @dataclass(frozen=True)
@@ -598,11 +714,14 @@ def catalogue() -> list[Entry]:
               N_("Đối tượng, có tài khoản, đã xác nhận, đã chi qua tài khoản và bằng tiền mặt; so với chỉ tiêu và kỳ "
                 "trước; theo xã hoặc huyện cũ, diện, tổ chức chi trả, kênh, giới tính, dân tộc, nhóm tuổi."), progress),
         Entry("payroll", N_("Tổng hợp chi trả"),
-              N_("Theo tháng, đơn vị, diện, kênh: số dòng và số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, "
-                "điều chỉnh."), payroll_summary),
+              N_("Theo tháng, loại bảng chi (hằng tháng, đợt chi một lần, chi lại), đơn vị, diện, kênh: số dòng và "
+                "số tiền đã chi, chưa chi, chờ kết quả, truy lĩnh, bị hoàn trả, điều chỉnh."), payroll_summary),
         Entry("cleaning", N_("Tiến độ làm sạch dữ liệu"),
               N_("Đúng, đủ, sạch, sống: số định danh, đề xuất số định danh, trùng lặp, người mất, lỗi chưa xử lý."),
               cleaning),
+        Entry("complaints", N_("Đơn thư"),
+              N_("Khiếu nại, tố cáo, kiến nghị: tiếp nhận, thụ lý, giải quyết đúng hạn, quá hạn; theo xã, nội dung, "
+                "hình thức tiếp nhận, loại đơn."), complaints),
         Entry("outreach", N_("Kết quả tuyên truyền"),
               N_("Tổng hợp báo cáo của các đơn vị tuyên truyền (tệp .xlsx, .docx trên trang tổng hợp)."), None,
               "outreach:summary"),
