@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine, record  # noqa: E402
+from app_server import wait_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Tai-thu-nghiem-2024"
@@ -112,23 +113,6 @@ def prepare(workdir: Path, period: str) -> tuple[Path, dict]:
                   "importers": sum(1 for c in conf["communes"] if "file" in c)}
 
 
-def wait_http(port: int, proc, timeout=90) -> None:
-    import http.client
-
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {proc.returncode}")
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/login/", headers={"Host": "127.0.0.1"})
-            c.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("gunicorn did not answer")
-
-
 def wait_jobs(since: dt.datetime, timeout: float) -> dict:
     from ansinh.core.models import Job, JobStatus
 
@@ -183,7 +167,7 @@ def main() -> int:
     started = dt.datetime.now(dt.timezone.utc)
     load0 = os.getloadavg()
     try:
-        wait_http(args.port, web)
+        wait_up(args.port, web, timeout=90)
         users = info["communes"] + 10
         prefix = workdir / "stats"
         t0 = time.time()

@@ -71,6 +71,25 @@ def fail(message: str) -> None:
     raise CliError(message)
 
 
+_REQUIRED = object()
+
+
+def acting_user(username: str, default=_REQUIRED):
+    """The user a command acts as (`--as LOGIN`): an active user, else a one-line refusal (exit 2).
+    Without --as: `default` when the command allows one (a read as ansinh.core.roles.OPERATOR),
+    else refused, since every change is recorded with the user who made it."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        if default is _REQUIRED:
+            fail("--as USER is required: every change is recorded with the user who made it")
+        return default
+    u = get_user_model().objects.filter(username=username, is_active=True).first()
+    if u is None:
+        fail(f"--as: no active user {username!r}")
+    return u
+
+
 def emit(data, as_json: bool, human=None) -> None:
     """Print `data` as JSON (machine output) or with `human(data)` for people."""
     if as_json:

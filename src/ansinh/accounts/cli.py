@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ansinh.cli import emit, fail, progress_bar
+from ansinh.cli import acting_user, emit, fail, progress_bar
 from ansinh.text.dates import parse_iso
 
 app = typer.Typer(no_args_is_help=True, help="Payment accounts of beneficiaries (non-cash campaign).")
@@ -77,12 +77,7 @@ def import_cmd(
 
 
 def _user(username: str):
-    from django.contrib.auth import get_user_model
-
-    u = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
-    if u is None:
-        fail(f"--as: no active user {username!r}")
-    return u
+    return acting_user(username)
 
 
 @app.command("pending")

@@ -8,7 +8,7 @@ import datetime as dt
 
 import typer
 
-from ansinh.cli import emit, fail
+from ansinh.cli import acting_user, emit, fail
 from ansinh.text.dates import parse_iso
 
 app = typer.Typer(no_args_is_help=True,
@@ -18,14 +18,7 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 
 def _user(username: str):
-    from django.contrib.auth import get_user_model
-
-    if not username:
-        fail("--as USER is required: every change is recorded with the user who made it")
-    u = get_user_model().objects.filter(username=username, is_active=True).first()
-    if u is None:
-        fail(f"no active user {username!r}")
-    return u
+    return acting_user(username)
 
 
 def _day(text: str, option: str) -> dt.date:

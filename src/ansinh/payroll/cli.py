@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ansinh.cli import emit, fail
+from ansinh.cli import acting_user, emit, fail
 from ansinh.text.dates import parse_iso
 
 app = typer.Typer(no_args_is_help=True, help="Monthly payroll: generate, approve, export, reconcile.")
@@ -26,16 +26,8 @@ def _run(run_id: int):
 
 
 def _user(username: str):
-    """The acting user of a write (--as): required, and checked by the services exactly as on
-    the web (role, scope, maker-checker)."""
-    from django.contrib.auth import get_user_model
-
-    if not username:
-        fail("--as USER is required: every change is recorded with the user who made it")
-    u = get_user_model().objects.filter(username=username, is_active=True).first()
-    if u is None:
-        fail(f"no active user {username!r}")
-    return u
+    """The maker/checker/approver a command acts as (--as): the same rules as the web."""
+    return acting_user(username)
 
 
 def _out(run) -> dict:

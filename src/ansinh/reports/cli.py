@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from ansinh.cli import emit, fail
+from ansinh.cli import acting_user, emit, fail
 
 app = typer.Typer(no_args_is_help=True, help="Reports: figures for a period and a unit, as .xlsx, .docx or .pdf.")
 
@@ -29,16 +29,9 @@ OUTSIDE = typer.Option(False, "--outside", help="For outside the department: cou
 
 
 def _user(username: str):
-    from django.contrib.auth import get_user_model
-
     from ansinh.core.roles import OPERATOR
 
-    if not username:
-        return OPERATOR
-    u = get_user_model().objects.filter(username=username, is_active=True).first()
-    if u is None:
-        fail(f"no active user {username!r}")
-    return u
+    return acting_user(username, default=OPERATOR)
 
 
 def _run(code: str, period: str, unit: str, map_: str, rows: str, fmt: str, out: Path | None, as_user: str,
