@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "ansinh"
-# The demo's own province lives in core/demo.py; dates.py compares a century prefix ("18", "19", "20");
-# payroll/statements.py reads MT940, whose field tag :20: is the statement's reference.
-ALLOWED = {SRC / "core" / "demo.py", SRC / "text" / "dates.py", SRC / "payroll" / "statements.py"}
+# The demo's own province lives in core/demo.py; dates.py compares a century prefix ("18", "19", "20").
+ALLOWED = {SRC / "core" / "demo.py", SRC / "text" / "dates.py"}
 
 
 def test_no_module_defaults_to_a_province_code():

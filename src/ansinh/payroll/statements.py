@@ -25,10 +25,11 @@ from ansinh.core.jobs import BadInput
 from ansinh.core.services import recorded_user
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus, StatementImport
 
-TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
+# a field as MT940 writes it: its tag with the colons (":61:"), then the value
+TAG = re.compile(r"^(:(?:\d{2}[A-Z]?|NS):)(.*)$")
 REF = re.compile(r"(?<![0-9A-Za-z])L(\d{1,18})(?![0-9])")
-KNOWN = {"20", "21", "25", "25P", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65", "13D", "34F",
-         "90D", "90C", "NS"}
+KNOWN = {":20:", ":21:", ":25:", ":25P:", ":28:", ":28C:", ":60F:", ":60M:", ":61:", ":86:", ":62F:", ":62M:", ":64:",
+         ":65:", ":13D:", ":34F:", ":90D:", ":90C:", ":NS:"}
 MAX_BYTES = 100 * 1024 * 1024
 TABLE = "payroll_statement_in"
 
@@ -110,26 +111,26 @@ def read_mt940(path, name: str | None = None) -> Statement:
         m = TAG.match(line)
         where = f"{fname}: line {n}"
         if m is None:
-            if last_tag == "86" and last is not None:  # :86: goes on over several lines
+            if last_tag == ":86:" and last is not None:  # :86: goes on over several lines
                 last.details += " " + line.strip()
                 continue
-            if last_tag == "NS":
+            if last_tag == ":NS:":
                 continue
             raise BadInput(f"{where}: {line[:30]!r} is not an MT940 field (:tag:value)")
         tag, value = m.group(1), m.group(2)
         if tag not in KNOWN:
-            raise BadInput(f"{where}: field :{tag}: is not a statement field")
+            raise BadInput(f"{where}: field {tag} is not a statement field")
         last_tag = tag
-        seen.setdefault(tag[:2], n)
-        if tag == "20":
+        seen.setdefault(tag[:3], n)  # ":60F:" and ":60M:" are both the opening balance
+        if tag == ":20:":
             st.reference = value.strip()[:40]
-        elif tag == "25":
+        elif tag == ":25:":
             st.account = value.strip()[:60]
-        elif tag in ("60F", "60M"):
+        elif tag in (":60F:", ":60M:"):
             st.opening = _balance(value, pat["60"], where)
-        elif tag in ("62F", "62M"):
+        elif tag in (":62F:", ":62M:"):
             st.closing, closing_row = _balance(value, pat["62"], where), n
-        elif tag == "61":
+        elif tag == ":61:":
             e = pat["61"].match(value)
             if e is None or e.group("status") not in ("D", "C"):
                 raise BadInput(f"{where}: :61: is not a statement line (YYMMDD[MMDD]D|C amount type reference)")
@@ -140,12 +141,12 @@ def read_mt940(path, name: str | None = None) -> Statement:
             last = Entry(n, e.group("status"), _vnd(e.group("amount"), where), day, (e.group("id") or "").strip(),
                          (e.group("customer_reference") or "").strip())
             st.entries.append(last)
-        elif tag == "86":
+        elif tag == ":86:":
             if last is None or last.details:
                 raise BadInput(f"{where}: :86: without the :61: it describes")
             last.details = value.strip()
-    for tag, label in (("20", ":20: (statement reference)"), ("25", ":25: (account)"), ("60", ":60F: (opening "
-                       "balance)"), ("62", ":62F: (closing balance)")):
+    for tag, label in ((":20", ":20: (statement reference)"), (":25", ":25: (account)"), (":60", ":60F: (opening "
+                       "balance)"), (":62", ":62F: (closing balance)")):
         if tag not in seen:
             raise BadInput(f"{fname}: {label} missing")
     moved = sum(e.amount if e.sign == "C" else -e.amount for e in st.entries)
