@@ -22,3 +22,25 @@ def refresh_statistics(*models) -> list[str]:
         for t in tables:
             cur.execute(f"ANALYZE {connection.ops.quote_name(t)}")
     return tables
+
+
+def load_temp_table(cur, table: str, columns: str, rows: list[tuple], index_on: str = "line_id") -> None:
+    """A temporary table `table` (`columns`: "name type, …") holding `rows`, indexed on `index_on` and
+    analysed: COPY on PostgreSQL, one executemany on SQLite (dates as ISO text there). The set-based
+    readers of uploaded results (payroll result files, bank statements) join it to their lines."""
+    import datetime as dt
+
+    names = ", ".join(c.split()[0] for c in columns.split(","))
+    cur.execute(f"DROP TABLE IF EXISTS {table}")
+    cur.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
+    if connection.vendor == "postgresql" and hasattr(cur.cursor, "copy"):
+        with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row(r)
+    else:
+        marks = ", ".join(["%s"] * len(names.split(", ")))
+        cur.executemany(f"INSERT INTO {table} VALUES ({marks})",
+                        [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows])
+    cur.execute(f"CREATE INDEX {table}_{index_on} ON {table} ({index_on})")
+    if connection.vendor == "postgresql":
+        cur.execute(f"ANALYZE {table}")

@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ansinh.core.db import load_temp_table
 from ansinh.core.jobs import BadInput
 from ansinh.payroll.access import RECONCILERS, lock, require_not_maker, require_run
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
@@ -71,20 +72,9 @@ def apply_results(run: PayrollRun, rows: list[dict], *, source: str, user) -> di
 
 
 def _load_results(cur, rows: list[dict]) -> None:
-    cur.execute(f"DROP TABLE IF EXISTS {RESULT_TABLE}")
-    cur.execute(f"CREATE TEMPORARY TABLE {RESULT_TABLE} (rowno integer, line_id bigint, status varchar(8),"
-                f" reason varchar(200), paid_on date, amount bigint)")
-    data = [(r["row"], r["line_id"], r["status"], r["reason"], r["paid_date"], r["amount"]) for r in rows]
-    if connection.vendor == "postgresql" and hasattr(cur.cursor, "copy"):
-        with cur.cursor.copy(f"COPY {RESULT_TABLE} (rowno, line_id, status, reason, paid_on, amount) FROM STDIN") as cp:
-            for d in data:
-                cp.write_row(d)
-    else:
-        cur.executemany(f"INSERT INTO {RESULT_TABLE} VALUES (%s, %s, %s, %s, %s, %s)",
-                        [(a, b, c, d, e.isoformat() if e else None, f) for a, b, c, d, e, f in data])
-    cur.execute(f"CREATE INDEX {RESULT_TABLE}_line ON {RESULT_TABLE} (line_id)")
-    if connection.vendor == "postgresql":
-        cur.execute(f"ANALYZE {RESULT_TABLE}")
+    load_temp_table(cur, RESULT_TABLE, "rowno integer, line_id bigint, status varchar(8), reason varchar(200),"
+                                       " paid_on date, amount bigint",
+                    [(r["row"], r["line_id"], r["status"], r["reason"], r["paid_date"], r["amount"]) for r in rows])
 
 
 def _check_results(cur, run: PayrollRun, source: str) -> None:

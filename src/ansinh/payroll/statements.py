@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from ansinh.core.db import load_temp_table
 from ansinh.core.jobs import BadInput
 from ansinh.core.services import recorded_user
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus, StatementImport
@@ -198,20 +199,9 @@ def import_statement(path, *, user, name: str | None = None) -> dict:
 
 
 def _load(cur, entries: list[Entry]) -> None:
-    cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
-    cur.execute(f"CREATE TEMPORARY TABLE {TABLE} (rowno integer, line_id bigint, sign varchar(1), amount bigint,"
-                f" day date, reason varchar(200))")
-    data = [(e.row, e.line_id, e.sign, e.amount, e.day, (e.details or e.code)[:180]) for e in entries]
-    if connection.vendor == "postgresql" and hasattr(cur.cursor, "copy"):
-        with cur.cursor.copy(f"COPY {TABLE} (rowno, line_id, sign, amount, day, reason) FROM STDIN") as cp:
-            for d in data:
-                cp.write_row(d)
-    else:
-        cur.executemany(f"INSERT INTO {TABLE} VALUES (%s, %s, %s, %s, %s, %s)",
-                        [(a, b, c, d, e.isoformat(), f) for a, b, c, d, e, f in data])
-    cur.execute(f"CREATE INDEX {TABLE}_line ON {TABLE} (line_id)")
-    if connection.vendor == "postgresql":
-        cur.execute(f"ANALYZE {TABLE}")
+    load_temp_table(cur, TABLE, "rowno integer, line_id bigint, sign varchar(1), amount bigint, day date,"
+                                " reason varchar(200)",
+                    [(e.row, e.line_id, e.sign, e.amount, e.day, (e.details or e.code)[:180]) for e in entries])
 
 
 def _check(cur, st: Statement, user) -> list[PayrollRun]:
