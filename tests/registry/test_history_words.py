@@ -28,3 +28,12 @@ def test_subject_and_source_in_vietnamese_and_english():
 def test_unknown_codes_are_shown_as_written():
     assert change_subject("payroll.payrollline", "amount") == "payroll.payrollline — amount"
     assert source_words("something:else") == "something:else"
+
+
+def test_audit_objects_in_words():
+    from ansinh.registry.templatetags.registry_tags import object_words
+
+    with translation.override("vi"):
+        assert object_words("registry.person 5") == "Hồ sơ #5"
+        assert object_words("registry.enrolment, registry.person") == "Diện hưởng, Hồ sơ"
+        assert object_words("doi-tuong.xlsx") == "doi-tuong.xlsx"

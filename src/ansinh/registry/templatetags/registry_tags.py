@@ -50,8 +50,10 @@ def object_words(text):
     from ansinh.registry.history_words import MODEL_WORDS, change_subject
 
     text = str(text or "")
-    labels = [t.strip() for t in text.split(",")]
-    return change_subject(text) if labels and all(t in MODEL_WORDS for t in labels) else text
+    parts = [t.strip().partition(" ") for t in text.split(",")]  # "registry.person 5": a model and its id
+    if not all(label in MODEL_WORDS for label, _sp, _pk in parts):
+        return text
+    return ", ".join(f"{change_subject(label)} #{pk}" if pk else change_subject(label) for label, _sp, pk in parts)
 
 
 @register.filter
