@@ -28,15 +28,21 @@ def transactional_db_with_units(transactional_db):
 
 @pytest.fixture(autouse=True)
 def _reference_data_present(request, django_db_blocker):
-    """Re-load reference data if a transactional test flushed it."""
+    """Re-load reference data (units, role groups, the seed coverage targets of accounts migration
+    0002) if a transactional test flushed it."""
     yield
-    if "transactional_db_with_units" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    flushed = ("transactional_db" in request.fixturenames or "transactional_db_with_units" in request.fixturenames
+               or bool(marker and marker.kwargs.get("transaction")))
+    if flushed:
         with django_db_blocker.unblock():
+            from ansinh.accounts.targets import ensure_targets
             from ansinh.core.roles import ensure_role_groups
             from ansinh.units.loader import load_units
 
             load_units()
             ensure_role_groups()
+            ensure_targets()
 
 
 @pytest.fixture(autouse=True)
