@@ -94,7 +94,7 @@ def test_decision_document_notice_and_sms(users, people):
     xml = _docx_text(documents.decision_docx(c))
     for words in ("QUYẾT ĐỊNH", "Về việc giải quyết khiếu nại lần đầu của Hoàng Văn Thử 0", "Số: 07/QĐ-UBND",
                   "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Hoàng Văn Chủ",
-                  "Điều 1.", "Như Điều 3", "Luật Khiếu nại", "Chủ tịch Ủy ban nhân dân tỉnh"):
+                  "Điều 1. Kết luận nội dung khiếu nại của Hoàng Văn Thử 0 là đúng một phần", "Như Điều 3", "Luật Khiếu nại", "Chủ tịch Ủy ban nhân dân tỉnh"):
         assert words in xml, words
     notice = _pdf_text(documents.notice_pdf(c, "https://x.example/public/feedback/status/"))
     assert "THÔNG BÁO" in notice and c.code in notice

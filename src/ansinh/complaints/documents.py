@@ -53,7 +53,12 @@ def complainant_words(case: Case) -> str:
 
 def issuer(case: Case) -> str:
     """"Ủy ban nhân dân xã Hồng Phong" from the decider's title ("Chủ tịch Ủy ban nhân dân xã Hồng Phong")."""
-    title = case.decider_title or "Chủ tịch Ủy ban nhân dân"
+    title = case.decider_title
+    if not title and case.pk is not None:
+        from ansinh.complaints.services import decider_title
+
+        title = decider_title(case)  # before the decision: who will decide
+    title = title or "Chủ tịch Ủy ban nhân dân"
     return title[len("Chủ tịch "):] if title.startswith("Chủ tịch ") else title
 
 
@@ -110,11 +115,14 @@ def decision_letter(case: Case, *, province_name: str = ""):
         p = case.parent
         bases.append(f"Xét Quyết định giải quyết khiếu nại lần đầu số {R.number_symbol(p.decision_number, p.decision_symbol or 'QĐ-UBND')} "
                      f"ngày {p.decision_date:%d/%m/%Y} của {p.decider_title or 'cấp xã'}.")
+    conclusion = {"upheld": "là đúng", "partly": "là đúng một phần", "rejected": "là sai (không có cơ sở)"}.get(
+        case.outcome, "")
+    noun = "khiếu nại" if is_complaint else lower_first(case.get_kind_display())
     body: list[str] = [
         f"1. Nội dung đơn: {no_numbers(' '.join(case.text.split()))}",
-        f"2. Kết quả xác minh và kết luận: {outcome_words(case)}. {no_numbers(' '.join(case.decision.split()))}",
+        f"2. Kết quả xác minh, giải quyết: {no_numbers(' '.join(case.decision.split()))}",
         R.Heading("QUYẾT ĐỊNH:"),
-        f"Điều 1. Kết luận {outcome_words(case)}. {no_numbers(' '.join(case.decision.split()))}",
+        f"Điều 1. Kết luận nội dung {noun} của {who} {conclusion}; giải quyết như nêu tại mục 2 của Quyết định này.",
         f"Điều 2. {next_step_words(case, appeal_to(case))}",
         f"Điều 3. Công chức phụ trách văn hóa - xã hội, {who} và các cơ quan, đơn vị, cá nhân có liên quan chịu "
         "trách nhiệm thi hành Quyết định này./.",
@@ -124,7 +132,7 @@ def decision_letter(case: Case, *, province_name: str = ""):
         signature = R.signature_lines(case.signing_mode, head, case.signer_title or "Phó Chủ tịch")
     else:
         signature = R.signature_lines("", head, head)
-    cc = [f"{who}", "UBND tỉnh (để báo cáo)" if case.level == 1 else "UBND xã (để thực hiện)",
+    cc = ["UBND tỉnh (để báo cáo)" if case.level == 1 else "UBND xã (để thực hiện)",
           "Thanh tra tỉnh" if case.level == 2 else "Sở Y tế (để báo cáo)"]
     return R.Letter(
         superior_body="", issuing_body=body_issuer,
@@ -160,7 +168,7 @@ def sms_text(case: Case, status_url: str = "") -> str:
     sender = issuer(case)
     if case.status == "refused":
         parts = [f"{sender}: đơn mã {case.code} của ông/bà không được thụ lý (ngày {case.refused_on:%d/%m/%Y}). "
-                 "Lý do được ghi trong văn bản trả lời; ông/bà có thể đến UBND xã để được giải thích."]
+                 "Lý do được ghi trong văn bản trả lời; ông/bà có thể đến trụ sở Ủy ban để được giải thích."]
     elif case.status == "decided":
         parts = [f"{sender}: đơn mã {case.code} của ông/bà đã được giải quyết: {outcome_words(case)} "
                  f"({decision_ref(case)})."]
@@ -170,7 +178,7 @@ def sms_text(case: Case, status_url: str = "") -> str:
                          f"{due:%d/%m/%Y} hoặc khởi kiện tại Tòa án.")
         elif case.kind == Kind.COMPLAINT:
             parts.append("Nếu không đồng ý, ông/bà có thể khởi kiện tại Tòa án.")
-        parts.append("Mời ông/bà nhận quyết định tại UBND xã.")
+        parts.append("Mời ông/bà nhận quyết định tại trụ sở Ủy ban.")
     elif case.status == "accepted":
         parts = [f"{sender}: đơn mã {case.code} của ông/bà đã được thụ lý ngày {case.accepted_on:%d/%m/%Y}, "
                  f"hạn giải quyết {case.due_decide:%d/%m/%Y}."]
@@ -234,7 +242,7 @@ def sms_paragraphs(case: Case) -> list[str]:
                    f"{' '.join(case.decision.split())}")
     if case.status == "decided":
         out.append(f"Kết quả: {outcome_words(case)} ({decision_ref(case)} của {case.decider_title or issuer(case)}). "
-                   "Mời ông/bà đến UBND xã nhận bản quyết định.")
+                   "Mời ông/bà đến trụ sở Ủy ban nhận bản quyết định.")
         if case.kind == Kind.COMPLAINT and case.level == 1:
             due = deadlines.due_appeal(case.decided_on, case.due_decide, received=case.received_on, remote=case.remote)
             out.append(f"Nếu không đồng ý, ông/bà có quyền khiếu nại đến {appeal_to(case)} đến hết ngày "

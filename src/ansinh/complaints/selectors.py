@@ -255,17 +255,18 @@ def overdue_on_q(day: dt.date) -> Q:
     day reads as it was): received by then, not accepted nor refused by then and past the last day
     to accept; or accepted by then, not decided by then and past the last day to decide. On today
     it selects what `overdue_q(today)` selects (tests/reports/test_complaints.py)."""
+    not_in_court = Q(court_on__isnull=True) | Q(court_on__gt=day)  # a case taken to court is closed then
     not_accepted = (Q(accepted_on__isnull=True) | Q(accepted_on__gt=day)) & \
-        (Q(refused_on__isnull=True) | Q(refused_on__gt=day))
-    not_decided = Q(decided_on__isnull=True) | Q(decided_on__gt=day)
+        (Q(refused_on__isnull=True) | Q(refused_on__gt=day)) & not_in_court
+    not_decided = (Q(decided_on__isnull=True) | Q(decided_on__gt=day)) & not_in_court
     return Q(received_on__lte=day) & (
         (not_accepted & Q(due_accept__lt=day)) | (Q(accepted_on__lte=day) & not_decided & Q(due_decide__lt=day)))
 
 
 def open_on_q(day: dt.date) -> Q:
-    """Cases received by `day` and not refused nor decided by then."""
+    """Cases received by `day` and not refused, decided nor taken to court by then."""
     return Q(received_on__lte=day) & (Q(refused_on__isnull=True) | Q(refused_on__gt=day)) & \
-        (Q(decided_on__isnull=True) | Q(decided_on__gt=day))
+        (Q(decided_on__isnull=True) | Q(decided_on__gt=day)) & (Q(court_on__isnull=True) | Q(court_on__gt=day))
 
 
 def decided_in_time_q() -> Q:

@@ -263,6 +263,7 @@ def appeal(case: Case, user, day: dt.date, *, text: str, channel: str = Channel.
     (the province) under the same commune (which reads it); its own deadlines (Art. 36, 37). Filed
     after Art. 33's period only with the obstacle written down (Art. 9)."""
     _require_case(user, case, LEVEL2_HANDLERS, what=_("tiếp nhận khiếu nại lần hai"))
+    case = Case.objects.select_related("scope_commune").get(pk=case.pk)  # as stored now
     if case.kind != Kind.COMPLAINT or case.level != 1:
         raise BadInput(_("Chỉ khiếu nại lần đầu mới có khiếu nại lần hai."))
     if case.status == Status.REFUSED or case.court_on is not None:

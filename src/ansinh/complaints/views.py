@@ -244,7 +244,7 @@ def case_appeal(request, pk: int):
     ctx = {"case": case, "appeal_due": due, "appeals": selectors.appeals_of(request.user, case),
            "opens": deadlines.may_appeal(case.decided_on, case.due_decide, today),
            "may_file": selectors.may_appeal(request.user, case, today), "channels": Channel.choices,
-           "today": today, "labels": selectors.STATE_LABELS,
+           "today": today, "labels": selectors.STATE_LABELS, "can_handle": selectors.is_handler_role(request.user),
            "decider2": services.decider_title_for(2, case), "rows": selectors.rows(
                selectors.visible_cases(request.user).filter(parent=case), today)}
     return render(request, "complaints/appeal.html", ctx)

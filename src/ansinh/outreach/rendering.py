@@ -226,7 +226,7 @@ def render_docx(letter: Letter) -> bytes:
         if letter.authority:
             para(doc, letter.authority.upper(), bold=True, align=center, space_before=12)
         for text in letter.bases:
-            para(doc, text, italic=True, align=justify, indent_first=Mm(10), space_before=6)
+            para(doc, text, italic=True, align=justify, indent_first=Mm(10), space_before=3)
 
     # "Kính gửi:"
     p = para(doc, align=center, space_before=12) if letter.addressees else None
@@ -245,11 +245,13 @@ def render_docx(letter: Letter) -> bytes:
         if isinstance(text, Heading):
             para(doc, str(text), bold=True, align=center, space_before=12)
             continue
-        p = para(doc, text, align=justify, indent_first=Mm(10), space_before=12 if i == 0 else 6)
+        p = para(doc, text, align=justify, indent_first=Mm(10),
+                 space_before=12 if i == 0 else (3 if letter.title else 6))
 
     # Bottom: "Nơi nhận:" (left) | signature (right).
     bottom = doc.add_table(rows=1, cols=2)
     bottom.autofit = False
+    _keep_row_together(bottom.rows[0])
     _set_widths(bottom, (Mm(80), Mm(85)))
     cl, cr = bottom.cell(0, 0), bottom.cell(0, 1)
     p = cl.paragraphs[0]
@@ -275,6 +277,14 @@ def render_docx(letter: Letter) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _keep_row_together(row) -> None:
+    """The signature block is not split across two pages (Word's and LibreOffice's "cantSplit")."""
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))
 
 
 def _set_widths(table, widths) -> None:
