@@ -128,7 +128,8 @@ def case_detail(request, pk: int):
 
     appeal_due = None
     if case.kind == Kind.COMPLAINT and case.level == 1 and case.status in (Status.DECIDED, Status.ACCEPTED,
-                                                                          Status.RECEIVED):
+                                                                          Status.RECEIVED) \
+            and deadlines.may_appeal(case.decided_on, case.due_decide, today):
         appeal_due = deadlines.due_appeal(case.decided_on, case.due_decide, received=case.received_on,
                                           remote=case.remote)
     handles = selectors.may_handle(request.user, case)
