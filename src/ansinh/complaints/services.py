@@ -233,7 +233,7 @@ def decide(case: Case, user, day: dt.date, *, outcome: str, decision: str, numbe
     if number is not None and not (0 < number < 10**6):
         raise BadInput(_("Số quyết định không hợp lệ."))
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("scope_commune").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("scope_commune").get(pk=case.pk)
         if case.status != Status.ACCEPTED:
             raise BadInput(_("Chỉ giải quyết đơn đã thụ lý."))
         if day < case.accepted_on:
