@@ -114,7 +114,7 @@ api.add_router("/", core)
 api.add_router("/units", units)
 
 # Domain apps contribute routers as `ansinh.<app>.api.router`, mounted at /api/<app>/.
-for _app in ("registry", "matching", "accounts", "payroll", "outreach"):
+for _app in ("registry", "matching", "accounts", "payroll", "outreach", "complaints"):
     try:
         _module = __import__(f"ansinh.{_app}.api", fromlist=["router"])
     except ModuleNotFoundError as _exc:

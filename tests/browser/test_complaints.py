@@ -105,3 +105,66 @@ def test_feedback_through_the_posted_list_to_a_released_line(browser_page, _play
     page.goto(page.base_url + "/complaints/?status=all")
     assert page.inner_text("#count-total") == "1"
     assert page.get_by_role("link", name=code).count() == 1
+
+
+def test_decision_document_then_second_level_complaint_at_the_province(browser_page, settings, tmp_path):
+    """The commune decides a complaint with its document's number and signer, downloads the .docx,
+    sees the SMS text to copy; the province files the second-level complaint from the appeal page
+    and decides it; a missed deadline shows as an escalation event on the timeline."""
+    import zipfile
+
+    from ansinh.complaints import services
+    from ansinh.complaints.models import Case
+    from ansinh.core.services import current_unit, upsert_user
+    from ansinh.registry.models import Person
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    page = browser_page
+    unit = current_unit("05977")
+    officer = upsert_user("xa_dk2", "ansinh-demo", roles=["commune_officer"], unit_codes=["05977"])
+    upsert_user("tinh_d", "ansinh-demo", roles=["province_officer"], unit_codes=["20"])
+    p = Person.objects.create(full_name="Hoàng Thị Quyết", name_key="HOANG THI QUYET", dob=dt.date(1950, 1, 1),
+                              id_number="020050123456", commune=unit, residence_unit=unit, scope_commune=unit,
+                              province_code="20", village="Thôn Pò")
+    today = dt.date.today()
+    c = services.create_case(officer, kind="complaint", channel="in_person", category="amount", text="Số tiền sai",
+                             received=today - dt.timedelta(days=20), person=p, complainant_name="Hoàng Thị Quyết")
+    services.accept(c, officer, today - dt.timedelta(days=18))
+    late = services.create_case(officer, kind="complaint", channel="letter", category="payment", text="Chưa nhận",
+                                received=today - dt.timedelta(days=30), person=p, complainant_name="Hoàng Thị Quyết")
+    assert services.escalate_overdue(today) == 1
+
+    login(page, "xa_dk2")
+    page.goto(page.base_url + f"/complaints/{c.pk}/")
+    page.select_option("#outcome", "rejected")
+    page.fill("#decision", "Số tiền đúng theo hệ số.")
+    page.fill("#number", "12")
+    page.select_option("#signing_mode", "KT.")
+    page.fill("#signer_name", "Hoàng Văn Bình")
+    page.get_by_role("button", name="Ghi kết quả giải quyết").click()
+    page.wait_for_selector("text=Đã ghi kết quả giải quyết.")
+    assert "12/QĐ-UBND" in page.inner_text("#case-decision-doc")
+    sms = page.inner_text("#sms-text")
+    assert c.code in sms and p.id_number not in sms
+    href = page.get_by_role("link", name="Quyết định (.docx)").get_attribute("href")
+    data = page.request.get(page.base_url + href).body()
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert "Số: 12/QĐ-UBND" in xml and "KT. CHỦ TỊCH" in xml and "Hoàng Văn Bình" in xml
+    page.goto(page.base_url + f"/complaints/{c.pk}/appeal/")
+    assert page.locator("#text").count() == 0  # the commune reads, the province files
+
+    page.context.clear_cookies()
+    login(page, "tinh_d")
+    page.goto(page.base_url + f"/complaints/{c.pk}/appeal/")
+    page.fill("#text", "Không đồng ý với quyết định lần đầu.")
+    page.get_by_role("button", name="Tiếp nhận khiếu nại lần hai").click()
+    page.wait_for_selector("text=Đã tiếp nhận khiếu nại lần hai")
+    second = Case.objects.get(parent=c)
+    assert second.level == 2 and page.url.endswith(f"/complaints/{second.pk}/")
+    page.get_by_role("button", name="Thụ lý đơn").click()
+    page.wait_for_selector("text=Đã thụ lý.")
+    page.goto(page.base_url + "/complaints/?status=all&escalated=1")
+    assert page.get_by_role("link", name=late.code).count() == 1
+    assert page.get_by_role("link", name=c.code).count() == 0
+    page.get_by_role("link", name=late.code).click()
+    assert "Xã trễ hạn: chuyển tỉnh theo dõi" in page.inner_text("[data-testid=timeline]")

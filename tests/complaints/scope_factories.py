@@ -31,7 +31,17 @@ def _case(b, i):
                                officer_name=f"{MARKER} officer", text=f"{MARKER} complaint {i}",
                                sensitive=f"{MARKER} HIV", received_on=dt.date(2026, 1, 9),
                                due_accept=dt.date(2026, 1, 19), due_decide=dt.date(2026, 2, 23),
-                               decision=f"{MARKER} decision", **_keys(b))
+                               decision=f"{MARKER} decision", **_decided(i), **_keys(b))
+
+
+def _decided(i):
+    """Every other case decided, with its document (the decision .docx and the notice routes serve it)."""
+    if i % 2:
+        return {}
+    return {"status": "decided", "accepted_on": dt.date(2026, 1, 12), "decided_on": dt.date(2026, 2, 2),
+            "outcome": "partly", "decision_number": 5 + i % 90, "decision_symbol": "QĐ-UBND",
+            "decision_date": dt.date(2026, 2, 2), "decider_title": "Chủ tịch Ủy ban nhân dân xã",
+            "signer_name": f"{MARKER} signer"}
 
 
 def _event(b, i):

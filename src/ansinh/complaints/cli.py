@@ -147,12 +147,39 @@ def decide_cmd(case_id: int = typer.Argument(..., metavar="ID"),
                outcome: str = typer.Option(..., "--outcome", help="upheld, partly or rejected."),
                decision: str = typer.Option(..., "--decision", help="The decision's text."),
                day: str = typer.Option("", "--day", help="YYYY-MM-DD (default today)."),
+               number: int | None = typer.Option(None, "--number", help="The decision's number in the register."),
+               signer: str = typer.Option("", "--signer", help="Who signed the decision."),
                as_user: str = AS_USER, json_out: bool = JSON) -> None:
-    """Record the decision on an accepted case."""
+    """Record the decision on an accepted case (and its document's number and signer)."""
     from ansinh.complaints import services
 
-    c = services.decide(_case(case_id), _user(as_user), _day(day, "--day"), outcome=outcome, decision=decision)
+    c = services.decide(_case(case_id), _user(as_user), _day(day, "--day"), outcome=outcome, decision=decision,
+                        number=number, signer_name=signer)
     emit(_case_out(c, dt.date.today()), json_out, lambda r: _print_cases([r]))
+
+
+@app.command("appeal")
+def appeal_cmd(case_id: int = typer.Argument(..., metavar="ID"),
+               text: str = typer.Option(..., "--text", help="Why the complainant disagrees."),
+               received: str = typer.Option("", "--received", help="YYYY-MM-DD (default today)."),
+               late_reason: str = typer.Option("", "--late-reason", help="The obstacle, when filed late (Art. 9)."),
+               as_user: str = AS_USER, json_out: bool = JSON) -> None:
+    """Receive a second-level complaint about a first-level complaint (the province)."""
+    from ansinh.complaints import services
+
+    c = services.appeal(_case(case_id), _user(as_user), _day(received, "--received"), text=text,
+                        late_reason=late_reason)
+    emit(_case_out(c, dt.date.today()), json_out, lambda r: _print_cases([r]))
+
+
+@app.command("escalate")
+def escalate_cmd(today: str = typer.Option("", "--today", help="YYYY-MM-DD (default today)."),
+                 json_out: bool = JSON) -> None:
+    """Record an escalation event on every case whose commune missed a deadline (the worker does it daily)."""
+    from ansinh.complaints import services
+
+    n = services.escalate_overdue(_day(today, "--today"))
+    emit({"escalated": n}, json_out, lambda r: print(f"{r['escalated']} cases escalated"))
 
 
 @app.command("remote")

@@ -147,3 +147,67 @@ def state(due: dt.date, today: dt.date, done_on: dt.date | None = None) -> str:
 def escalates(due: dt.date, today: dt.date, done_on: dt.date | None = None) -> bool:
     """A commune that misses a deadline hands the case to the province (shown on its list)."""
     return state(due, today, done_on) in (BREACHED, LATE)
+
+
+# --------------------------------------------------------------------------- second-level complaint, court
+
+# Law on Complaints 2011 Art. 33: a complainant who disagrees with the first decision, or whose
+# complaint was not decided within Art. 28's period, may complain to the next level within 30 days
+# ("ngày": calendar) of receiving the decision or of the end of that period; remote and extremely
+# difficult areas up to 45. Late filing is accepted for an objective obstacle (Art. 9), written down.
+APPEAL_RULES: tuple[Rule, ...] = (
+    Rule(COMPLAINT, 2, "file", _c(30), None, _c(45), _c(45),
+         "Luật Khiếu nại 2011, Điều 33 (và Điều 9: trở ngại khách quan)", LAW_COMPLAINTS),
+)
+
+
+def may_appeal(decided_on: dt.date | None, due_decide: dt.date, day: dt.date) -> bool:
+    """Art. 33: after a first decision, or once the first period has passed without one."""
+    return decided_on is not None or day > due_decide
+
+
+def due_appeal(decided_on: dt.date | None, due_decide: dt.date, *, received: dt.date, remote: bool = False) -> dt.date:
+    """Last day to file a second-level complaint (Art. 33): 30 days (remote 45) from the first
+    decision (the day it was received is not recorded: the decision's day, the earliest) or, never
+    decided, from the last day of the first period; counted as the Civil Code counts (from the day
+    after). `received`: the first complaint's day of receipt (the rule in force then)."""
+    rule = rule_for(COMPLAINT, 2, "file", received, APPEAL_RULES)
+    return add_period(decided_on or due_decide, period_for(rule, remote=remote))
+
+
+# --------------------------------------------------------------------------- who decides (dated data)
+
+@dataclass(frozen=True)
+class Decider:
+    level: int
+    unit_level: str  # the level of government whose chairman decides: "commune" | "district" | "province"
+    title: str  # "Chủ tịch Ủy ban nhân dân" + the unit's name
+    basis: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+
+TWO_LEVEL_GOVERNMENT = dt.date(2025, 7, 1)  # districts abolished: local government of two levels
+
+# Who decides a complaint about social assistance (the allowance decisions of Decree 20/2021). Until
+# 30/06/2025 the district chairman decided the allowance, so heard the first complaint (Law on
+# Complaints Art. 18) and the province chairman the second (Art. 21). From 01/07/2025 (two-level local
+# government) the commune chairman decides the allowance and the first complaint (Art. 17), the
+# province chairman the second (Art. 21). A new assignment is a new row with valid_from.
+DECIDERS: tuple[Decider, ...] = (
+    Decider(1, "district", "Chủ tịch Ủy ban nhân dân", "Luật Khiếu nại 2011, Điều 18", LAW_COMPLAINTS,
+            TWO_LEVEL_GOVERNMENT - dt.timedelta(days=1)),
+    Decider(2, "province", "Chủ tịch Ủy ban nhân dân", "Luật Khiếu nại 2011, Điều 21", LAW_COMPLAINTS,
+            TWO_LEVEL_GOVERNMENT - dt.timedelta(days=1)),
+    Decider(1, "commune", "Chủ tịch Ủy ban nhân dân", "Luật Khiếu nại 2011, Điều 17; chính quyền địa phương hai cấp",
+            TWO_LEVEL_GOVERNMENT),
+    Decider(2, "province", "Chủ tịch Ủy ban nhân dân", "Luật Khiếu nại 2011, Điều 21; chính quyền địa phương hai cấp",
+            TWO_LEVEL_GOVERNMENT),
+)
+
+
+def decider_for(level: int, received: dt.date) -> Decider:
+    for d in DECIDERS:
+        if d.level == level and d.valid_from <= received and (d.valid_to is None or received <= d.valid_to):
+            return d
+    raise NoRule(f"no decider for level {level} on {received.isoformat()}")

@@ -82,5 +82,30 @@ def demo_setup(**kwargs) -> dict:
                                  person=p, complainant_kind="beneficiary", complainant_person=p, complex_case=True)
         services.accept(c, users["hongphong"], back(5))
         made.append(c)
+    made += decided_and_appealed(officer, tinh, dk_people, today)
     out["complaints"] = len(made) + (Posting.objects.filter(pk=getattr(posting, "pk", 0)).count() and 2)
+    out["escalated"] = services.escalate_overdue(today)
     return out
+
+
+def decided_and_appealed(officer, province_officer, people, today: dt.date) -> list:
+    """A complaint decided by the commune chairman (its decision document numbered and signed), which
+    the complainant took to the province as a second-level complaint."""
+    from ansinh.complaints import services
+
+    if len(people) < 3:
+        return []
+
+    def back(n: int) -> dt.date:
+        return workdays.add_working_days(today, -n)
+
+    first = services.create_case(officer, kind="complaint", channel="in_person", category="amount",
+                                 text="Tháng 10 tôi chỉ nhận được một nửa số tiền trợ cấp.", received=back(30),
+                                 person=people[2], complainant_name="Lương Thị Mai", complainant_kind="authorised")
+    services.accept(first, officer, back(28))
+    first = services.decide(first, officer, back(8), outcome="rejected",
+                    decision="Số tiền tháng 10 đã chi đúng mức theo hệ số; phần chênh lệch là khoản truy lĩnh đã "
+                             "chi trong tháng 9.", number=12, signer_name="Hoàng Văn Bình", signing_mode="KT.")
+    second = services.appeal(first, province_officer, back(2),
+                             text="Gia đình không đồng ý với quyết định giải quyết lần đầu; đề nghị tỉnh xem xét.")
+    return [first, second]

@@ -47,6 +47,7 @@ class Status(models.TextChoices):
     ACCEPTED = "accepted", _("Đã thụ lý")
     REFUSED = "refused", _("Không thụ lý")
     DECIDED = "decided", _("Đã giải quyết")
+    COURT = "court", _("Người khiếu nại đã khởi kiện ra Tòa án")
 
 
 class ComplainantKind(models.TextChoices):
@@ -60,6 +61,11 @@ class Outcome(models.TextChoices):
     UPHELD = "upheld", _("Đúng")
     PARTLY = "partly", _("Đúng một phần")
     REJECTED = "rejected", _("Sai / không có cơ sở")
+
+
+class SigningMode(models.TextChoices):
+    HEAD = "", _("Người đứng đầu ký")
+    FOR_HEAD = "KT.", _("Cấp phó ký thay (KT.)")
 
 
 class Case(ScopeKeys):
@@ -104,6 +110,24 @@ class Case(ScopeKeys):
     decision = models.TextField(blank=True)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
+    # The decision document (Decree 30/2020 format, ansinh.complaints.documents): its number in the
+    # issuing office's register (the office allocates it, the software records it), date and signer.
+    # Who decides is data (deadlines.DECIDERS, by level and date), copied here when decided.
+    decision_number = models.PositiveIntegerField(null=True, blank=True)
+    decision_symbol = models.CharField(max_length=40, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    decider_title = models.CharField(max_length=200, blank=True)  # "Chủ tịch Ủy ban nhân dân xã Hồng Phong"
+    signing_mode = models.CharField(max_length=5, choices=SigningMode.choices, blank=True)
+    signer_title = models.CharField(max_length=120, blank=True)  # "Phó Chủ tịch" when signing for the head
+    signer_name = models.CharField(max_length=120, blank=True)
+    # A second-level complaint (level 2) names the first-level case it follows.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    late_reason = models.CharField(max_length=500, blank=True)  # filed after Art. 33's period: the obstacle
+    # The complainant sued at the administrative court (Law on Complaints Art. 7, 11): recorded, closes the case.
+    court_on = models.DateField(null=True, blank=True)
+    court_note = models.CharField(max_length=500, blank=True)
+    # The day the commune's missed deadline was recorded as an escalation (services.escalate_overdue).
+    escalated_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created = models.DateTimeField(auto_now_add=True)
@@ -121,7 +145,8 @@ class Case(ScopeKeys):
 
 
 class Event(ScopeKeys):
-    """The case's timeline: who did what, when."""
+    """The case's timeline: who did what, when. An escalation is recorded once per case (the
+    constraint), a review opened from the case names its registry issue."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
@@ -129,9 +154,15 @@ class Event(ScopeKeys):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     note = models.TextField(blank=True)
+    issue = models.ForeignKey("registry.QualityIssue", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(action="escalated"),
+                                    name="complaints_event_escalated_once"),
+        ]
 
 
 class Attachment(ScopeKeys):

@@ -27,8 +27,12 @@ def visible_cases(user) -> QuerySet:
 
 
 def cases(user, *, today: dt.date, status: str = "", overdue: bool = False, kind: str = "",
-          commune_id: int | None = None) -> QuerySet:
+          commune_id: int | None = None, level: int = 0, escalated: bool = False) -> QuerySet:
     qs = visible_cases(user)
+    if level in (1, 2):
+        qs = qs.filter(level=level)
+    if escalated:
+        qs = qs.filter(escalated_on__isnull=False)
     if status == "open":
         qs = qs.filter(status__in=OPEN)
     elif status in Status.values:
@@ -56,13 +60,11 @@ def may_see_sensitive(user, case: Case) -> bool:
 def due_state(case: Case, today: dt.date) -> dict:
     """The current step's due date and state (on track / at risk / breached), and whether the
     commune missed a deadline (the case is then the province's too)."""
-    acc = deadlines.state(case.due_accept, today, case.accepted_on or case.refused_on)
-    if case.status == Status.RECEIVED:
-        due, st = case.due_accept, acc
-    elif case.status == Status.REFUSED:
+    acc = deadlines.state(case.due_accept, today, case.accepted_on or case.refused_on or case.court_on)
+    if case.accepted_on is None:  # received, refused, or taken to court before acceptance
         due, st = case.due_accept, acc
     else:
-        due, st = case.due_decide, deadlines.state(case.due_decide, today, case.decided_on)
+        due, st = case.due_decide, deadlines.state(case.due_decide, today, case.decided_on or case.court_on)
     escalated = acc in (deadlines.BREACHED, deadlines.LATE) or st in (deadlines.BREACHED, deadlines.LATE)
     return {"due": due, "state": st, "state_label": STATE_LABELS[st], "escalated": escalated}
 
@@ -116,6 +118,7 @@ def dashboard(user, today: dt.date) -> dict:
     beneficiaries = scoped(Person, user).count()
     return {
         "total": total, "open": open_qs.count(), "overdue": qs.filter(overdue_q(today)).count(),
+        "escalated": qs.filter(escalated_on__isnull=False).count(), "level2": qs.filter(level=2).count(),
         "by_commune": by_commune, "by_category": by_category, "by_channel": by_channel,
         "by_kind": Counter(dict(Kind.choices).get(k, k) for k in qs.values_list("kind", flat=True)).most_common(),
         "median_days": statistics.median(spans) if spans else None,
@@ -183,6 +186,44 @@ def public_status(code: str) -> Case | None:
                                                "refused_on").first()
 
 
+def may_handle(user, case: Case) -> bool:
+    """The user's role may act on this case: a second-level complaint is the next level's."""
+    from ansinh.complaints.services import HANDLERS, LEVEL2_HANDLERS
+
+    return has_role(user, *(LEVEL2_HANDLERS if case.level == 2 else HANDLERS))
+
+
+def may_appeal(user, case: Case, today: dt.date) -> bool:
+    """A second-level complaint may be filed now about this case, by this user (the next level)."""
+    from ansinh.complaints.services import LEVEL2_HANDLERS
+
+    return (case.kind == Kind.COMPLAINT and case.level == 1 and case.status != Status.REFUSED
+            and case.court_on is None and has_role(user, *LEVEL2_HANDLERS)
+            and deadlines.may_appeal(case.decided_on, case.due_decide, today) and not case.appeals.exists())
+
+
+def appeals_of(user, case: Case) -> list[Case]:
+    return list(visible_cases(user).filter(parent=case))
+
+
+REVIEW_CHOICES = [("account", _("Thay đổi tài khoản nhận tiền")), ("category", _("Xem xét lại diện đối tượng")),
+                  ("residence", _("Điều chỉnh nơi cư trú")), ("verify", _("Xác minh trùng lặp, sai người"))]
+
+
+def reviews_of(user, case: Case) -> list:
+    """The registry review-queue items opened from this case (its timeline names them), in scope."""
+    from ansinh.complaints.models import Event
+    from ansinh.registry.models import QualityIssue
+
+    from ansinh.registry.rules import rule_title
+
+    ids = list(scoped(Event, user).filter(case=case, issue__isnull=False).values_list("issue_id", flat=True))
+    out = list(scoped(QualityIssue, user).filter(pk__in=ids).select_related("person").order_by("id"))
+    for i in out:
+        i.rule_title = rule_title(i.rule, i.severity)
+    return out
+
+
 def is_handler_role(user) -> bool:
     from ansinh.complaints.services import HANDLERS
 
@@ -214,17 +255,18 @@ def overdue_on_q(day: dt.date) -> Q:
     day reads as it was): received by then, not accepted nor refused by then and past the last day
     to accept; or accepted by then, not decided by then and past the last day to decide. On today
     it selects what `overdue_q(today)` selects (tests/reports/test_complaints.py)."""
+    not_in_court = Q(court_on__isnull=True) | Q(court_on__gt=day)  # a case taken to court is closed then
     not_accepted = (Q(accepted_on__isnull=True) | Q(accepted_on__gt=day)) & \
-        (Q(refused_on__isnull=True) | Q(refused_on__gt=day))
-    not_decided = Q(decided_on__isnull=True) | Q(decided_on__gt=day)
+        (Q(refused_on__isnull=True) | Q(refused_on__gt=day)) & not_in_court
+    not_decided = (Q(decided_on__isnull=True) | Q(decided_on__gt=day)) & not_in_court
     return Q(received_on__lte=day) & (
         (not_accepted & Q(due_accept__lt=day)) | (Q(accepted_on__lte=day) & not_decided & Q(due_decide__lt=day)))
 
 
 def open_on_q(day: dt.date) -> Q:
-    """Cases received by `day` and not refused nor decided by then."""
+    """Cases received by `day` and not refused, decided nor taken to court by then."""
     return Q(received_on__lte=day) & (Q(refused_on__isnull=True) | Q(refused_on__gt=day)) & \
-        (Q(decided_on__isnull=True) | Q(decided_on__gt=day))
+        (Q(decided_on__isnull=True) | Q(decided_on__gt=day)) & (Q(court_on__isnull=True) | Q(court_on__gt=day))
 
 
 def decided_in_time_q() -> Q:

@@ -51,8 +51,12 @@ def case_list(request):
     status = request.GET.get("status", "open")
     overdue = request.GET.get("overdue") == "1"
     kind = request.GET.get("kind", "")
-    qs = selectors.cases(request.user, today=today, status=status, overdue=overdue, kind=kind)
+    level = _int(request.GET.get("level")) or 0
+    escalated = request.GET.get("escalated") == "1"
+    qs = selectors.cases(request.user, today=today, status=status, overdue=overdue, kind=kind, level=level,
+                         escalated=escalated)
     ctx = {"rows": selectors.rows(qs, today), "status": status, "overdue": overdue, "kind": kind,
+           "level": level, "escalated_only": escalated,
            "statuses": Status.choices, "kinds": Kind.choices, "labels": selectors.STATE_LABELS,
            "dash": selectors.dashboard(request.user, today), "can_handle": selectors.is_handler_role(request.user)}
     return render(request, "complaints/list.html", ctx)
@@ -119,11 +123,27 @@ def case_detail(request, pk: int):
     if case is None:
         raise Http404
     today = _today()
+    from ansinh.complaints import deadlines, documents
+    from ansinh.complaints.models import SigningMode
+
+    appeal_due = None
+    if case.kind == Kind.COMPLAINT and case.level == 1 and case.status in (Status.DECIDED, Status.ACCEPTED,
+                                                                          Status.RECEIVED) \
+            and deadlines.may_appeal(case.decided_on, case.due_decide, today):
+        appeal_due = deadlines.due_appeal(case.decided_on, case.due_decide, received=case.received_on,
+                                          remote=case.remote)
+    handles = selectors.may_handle(request.user, case)
     ctx = {"case": case, **selectors.due_state(case, today), "labels": selectors.STATE_LABELS,
+           "handles": handles, "appeal_due": appeal_due, "appeals": selectors.appeals_of(request.user, case),
+           "may_appeal": selectors.may_appeal(request.user, case, today),
+           "reviews": selectors.reviews_of(request.user, case), "review_kinds": selectors.REVIEW_CHOICES,
+           "sms": documents.sms_text(case, _status_url(request)) if handles else "",
+           "signing_modes": SigningMode.choices,
+           "decider": services.decider_title(case) if case.status == Status.ACCEPTED else "",
            "sensitive": selectors.may_see_sensitive(request.user, case),
            "holds": selectors.holds_of(request.user, case), "attachments": selectors.attachments_of(request.user, case),
            "events": selectors.timeline(request.user, case), "outcomes": Outcome.choices, "today": today,
-           "can_handle": selectors.is_handler_role(request.user), "open": case.status in selectors.OPEN,
+           "can_handle": handles, "open": case.status in selectors.OPEN,
            "may_release": selectors.may_release(request.user),
            "posting_lines": selectors.posting_lines(request.user, case) if case.line_id is None else []}
     return render(request, "complaints/detail.html", ctx)
@@ -144,9 +164,20 @@ def case_action(request, pk: int, action: str):
             services.refuse(case, user, _date(p.get("day"), today), p.get("reason", ""))
             messages.success(request, _("Đã trả lời không thụ lý."))
         elif action == "decide":
+            number = p.get("number", "").strip()
+            if number and _int(number) is None:
+                raise BadInput(_("Số quyết định không hợp lệ."))
             services.decide(case, user, _date(p.get("day"), today), outcome=p.get("outcome", ""),
-                            decision=p.get("decision", ""))
+                            decision=p.get("decision", ""), number=_int(number) if number else None,
+                            symbol=p.get("symbol", ""), signer_name=p.get("signer_name", ""),
+                            signing_mode=p.get("signing_mode", ""), signer_title=p.get("signer_title", ""))
             messages.success(request, _("Đã ghi kết quả giải quyết."))
+        elif action == "court":
+            services.record_court(case, user, _date(p.get("day"), today), p.get("note", ""))
+            messages.success(request, _("Đã ghi nhận người khiếu nại khởi kiện ra Tòa án."))
+        elif action == "review":
+            services.open_review(case, user, p.get("kind", ""), p.get("note", ""))
+            messages.success(request, _("Đã mở yêu cầu trong hàng đợi rà soát."))
         elif action == "hold":
             line = None
             if _int(p.get("line")):
@@ -181,6 +212,72 @@ def case_action(request, pk: int, action: str):
     except BadInput as exc:
         messages.error(request, str(exc))
     return redirect("complaints:case", pk=case.pk)
+
+
+def _status_url(request) -> str:
+    return request.build_absolute_uri(reverse("complaints_public:status"))
+
+
+@login_required
+def case_appeal(request, pk: int):
+    """The second-level complaint page of a first-level complaint: its period (Art. 33), the form the
+    next level fills in (province officer), and the appeal once filed."""
+    from ansinh.complaints import deadlines
+
+    case = selectors.case_for(request.user, pk)
+    if case is None or case.kind != Kind.COMPLAINT or case.level != 1:
+        raise Http404
+    today = _today()
+    if request.method == "POST":
+        p = request.POST
+        try:
+            second = services.appeal(case, request.user, _date(p.get("received"), today), text=p.get("text", ""),
+                                     channel=p.get("channel", Channel.LETTER), late_reason=p.get("late_reason", ""),
+                                     complex_case=p.get("complex_case") == "1")
+        except services.NotAllowed as exc:
+            return HttpResponseForbidden(str(exc))
+        except BadInput as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Đã tiếp nhận khiếu nại lần hai, mã %(code)s.") % {"code": second.code})
+            return redirect("complaints:case", pk=second.pk)
+    due = deadlines.due_appeal(case.decided_on, case.due_decide, received=case.received_on, remote=case.remote)
+    ctx = {"case": case, "appeal_due": due, "appeals": selectors.appeals_of(request.user, case),
+           "opens": deadlines.may_appeal(case.decided_on, case.due_decide, today),
+           "may_file": selectors.may_appeal(request.user, case, today), "channels": Channel.choices,
+           "today": today, "labels": selectors.STATE_LABELS, "can_handle": selectors.is_handler_role(request.user),
+           "decider2": services.decider_title_for(2, case), "rows": selectors.rows(
+               selectors.visible_cases(request.user).filter(parent=case), today)}
+    return render(request, "complaints/appeal.html", ctx)
+
+
+@login_required
+def decision_docx(request, pk: int):
+    from ansinh.audit import reads as audit_reads
+    from ansinh.complaints import documents
+
+    case = selectors.case_for(request.user, pk)
+    if case is None or case.status != Status.DECIDED:
+        raise Http404
+    name = f"quyet-dinh-{case.code}.docx"
+    data = documents.decision_docx(case)
+    audit_reads.file_downloaded(request, name, data, persons=[case.person_id] if case.person_id else None)
+    resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return protect(resp, name)
+
+
+@login_required
+def notice_pdf(request, pk: int):
+    from ansinh.audit import reads as audit_reads
+    from ansinh.complaints import documents
+
+    case = selectors.case_for(request.user, pk)
+    if case is None or case.complainant_kind == ComplainantKind.ANONYMOUS or case.status == Status.RECEIVED:
+        raise Http404
+    name = f"thong-bao-{case.code}.pdf"
+    data = documents.notice_pdf(case, _status_url(request))
+    audit_reads.file_downloaded(request, name, data, persons=[case.person_id] if case.person_id else None)
+    return protect(HttpResponse(data, content_type="application/pdf"), name)
 
 
 @login_required

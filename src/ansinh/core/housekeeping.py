@@ -1,6 +1,7 @@
 """What the worker does once a day: delete uploaded lists past their retention
-(ansinh.core.uploads.purge_uploads) and write the audit log's checkpoint of the day before
-(ansinh.audit.services.checkpoint). Once a day across workers (a cache key per day)."""
+(ansinh.core.uploads.purge_uploads), write the audit log's checkpoint of the day before
+(ansinh.audit.services.checkpoint) and record the escalation of complaints whose commune missed a
+deadline (ansinh.complaints.services.escalate_overdue). Once a day across workers (a cache key per day)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,13 +17,15 @@ def run_daily(today: dt.date | None = None) -> dict | None:
     from django.utils import timezone
 
     from ansinh.audit.services import checkpoint
+    from ansinh.complaints.services import escalate_overdue
     from ansinh.core.roles import OPERATOR
     from ansinh.core.uploads import purge_uploads
 
     today = today or timezone.localdate()
     if not cache.add(f"ansinh:daily:{today.isoformat()}", 1, 2 * 86400):
         return None
-    return {"uploads": purge_uploads(), "checkpoint": checkpoint(user=OPERATOR, day=today - dt.timedelta(days=1))}
+    return {"uploads": purge_uploads(), "checkpoint": checkpoint(user=OPERATOR, day=today - dt.timedelta(days=1)),
+            "escalated": escalate_overdue(today)}
 
 
 def watch_daily(stop) -> None:

@@ -4,7 +4,10 @@
 Page: A4; margins top 20 mm, bottom 20 mm, left 30 mm, right 15 mm; Times New Roman.
 Layout: header table (issuing body under its superior body | national motto), "Số: …" and
 "V/v …" on the left, italic place-date line on the right, "Kính gửi:", body, signature block
-on the right, "Nơi nhận:" bottom-left.
+on the right, "Nơi nhận:" bottom-left. A text with a name (``Letter.title``, e.g. "QUYẾT ĐỊNH",
+used by ansinh.complaints.documents) prints the name and its subject ("Về việc …") centred under
+the header instead of "V/v …", then the authority that issues it and its bases ("Căn cứ …");
+body paragraphs given as ``Heading`` ("QUYẾT ĐỊNH:") print bold and centred.
 
 The small text helpers are pure functions (tested without a database).
 """
@@ -73,9 +76,15 @@ def paragraphs(body: str) -> list[str]:
     return [" ".join(p.split()) for p in body.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
+class Heading(str):
+    """A body paragraph printed bold and centred ("QUYẾT ĐỊNH:")."""
+
+
 @dataclass
 class Letter:
-    """Everything the renderer needs, independent of the database."""
+    """Everything the renderer needs, independent of the database. ``title`` empty: a công văn
+    (subject "V/v …" under the number, "Kính gửi:"); set: a text with a name (Decree 30 Appendix I,
+    e.g. a decision): the name, the subject, ``authority`` and ``bases`` centred/italic above the body."""
 
     superior_body: str
     issuing_body: str
@@ -88,6 +97,10 @@ class Letter:
     signer_name: str
     cc: list[str] = field(default_factory=list)
     archive: str = "VT"
+    title: str = ""
+    authority: str = ""
+    bases: list[str] = field(default_factory=list)
+    cc_first: str = "Như trên"
 
 
 def letter_from_directive(d) -> Letter:
@@ -198,16 +211,28 @@ def render_docx(letter: Letter) -> bytes:
     p.alignment = center
     r = p.add_run(f"Số: {letter.number_symbol}")
     r.font.size = Pt(13)
-    para(c, letter.subject, size=12, align=center)
+    if not letter.title:
+        para(c, letter.subject, size=12, align=center)
     c = table.cell(1, 1)
     p = c.paragraphs[0]
     p.alignment = center
     r = p.add_run(letter.place_date)
     r.italic, r.font.size = True, Pt(14)
 
+    if letter.title:
+        para(doc, letter.title.upper(), bold=True, align=center, space_before=12)
+        para(doc, letter.subject, bold=True, align=center)
+        para(doc, "__________", align=center)
+        if letter.authority:
+            para(doc, letter.authority.upper(), bold=True, align=center, space_before=12)
+        for text in letter.bases:
+            para(doc, text, italic=True, align=justify, indent_first=Mm(10), space_before=3)
+
     # "Kính gửi:"
-    p = para(doc, align=center, space_before=12)
-    if len(letter.addressees) == 1:
+    p = para(doc, align=center, space_before=12) if letter.addressees else None
+    if not letter.addressees:
+        pass
+    elif len(letter.addressees) == 1:
         p.add_run(f"Kính gửi: {letter.addressees[0]}.")
     else:
         p.add_run("Kính gửi:")
@@ -217,18 +242,23 @@ def render_docx(letter: Letter) -> bytes:
             q.paragraph_format.left_indent = Mm(45)
 
     for i, text in enumerate(letter.body):
-        p = para(doc, text, align=justify, indent_first=Mm(10), space_before=12 if i == 0 else 6)
+        if isinstance(text, Heading):
+            para(doc, str(text), bold=True, align=center, space_before=12)
+            continue
+        p = para(doc, text, align=justify, indent_first=Mm(10),
+                 space_before=12 if i == 0 else (3 if letter.title else 6))
 
     # Bottom: "Nơi nhận:" (left) | signature (right).
     bottom = doc.add_table(rows=1, cols=2)
     bottom.autofit = False
+    _keep_row_together(bottom.rows[0])
     _set_widths(bottom, (Mm(80), Mm(85)))
     cl, cr = bottom.cell(0, 0), bottom.cell(0, 1)
     p = cl.paragraphs[0]
     p.paragraph_format.space_before = Pt(12)
     r = p.add_run("Nơi nhận:")
     r.bold, r.italic, r.font.size = True, True, Pt(12)
-    lines = ["- Như trên;"] + [f"- {x.rstrip(';.')};" for x in letter.cc] + [f"- Lưu: {letter.archive}."]
+    lines = ([f"- {letter.cc_first};"] if letter.cc_first else []) + [f"- {x.rstrip(';.')};" for x in letter.cc] + [f"- Lưu: {letter.archive}."]
     for line in lines:
         para(cl, line, size=11)
     p = cr.paragraphs[0]
@@ -247,6 +277,14 @@ def render_docx(letter: Letter) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _keep_row_together(row) -> None:
+    """The signature block is not split across two pages (Word's and LibreOffice's "cantSplit")."""
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))
 
 
 def _set_widths(table, widths) -> None:

@@ -219,6 +219,12 @@ def add_account(issue: QualityIssue, user, provider: str, number: str) -> Qualit
                         person.scope_commune_id, person.province_code)], user=user, source="web", at=now)
     recheck_persons([person.pk], user=user, source="web", at=now)
     issue.refresh_from_db()
+    if issue.status == IssueStatus.OPEN and issue.rule == "COMPLAINT_ACCOUNT":
+        # A change of account asked in a complaint: not a re-read rule, closed by the new account.
+        issue.status, issue.resolved_by, issue.resolved_at = IssueStatus.FIXED, recorded_user(user), now
+        issue.reason = "Đã ghi tài khoản mới (chờ phê duyệt)"
+        issue.save(update_fields=["status", "resolved_by", "resolved_at", "reason"])
+        log_change(person, "registry.qualityissue", issue.pk, "status", IssueStatus.OPEN, IssueStatus.FIXED, user=user)
     return issue
 
 

@@ -66,6 +66,11 @@ RULES: dict[str, tuple[str, str]] = {
     # Routed to a reviewer whose scope covers both persons (see the module docstring).
     "ID_TAKEN": (WARNING, _("Số định danh đã được đăng ký cho đối tượng khác")),
     "LISTED_ELSEWHERE": (WARNING, _("Đã có trong danh sách của đơn vị khác")),
+    # Opened by an officer from a complaint (ansinh.complaints.services.open_review); details["case"].
+    "COMPLAINT_ACCOUNT": (WARNING, _("Theo đơn: thay đổi tài khoản nhận tiền")),
+    "COMPLAINT_CATEGORY": (WARNING, _("Theo đơn: xem xét lại diện đối tượng")),
+    "COMPLAINT_RESIDENCE": (WARNING, _("Theo đơn: điều chỉnh nơi cư trú")),
+    "COMPLAINT_VERIFY": (WARNING, _("Theo đơn: xác minh trùng lặp, sai người")),
 }
 
 # A rule raised at another severity than its usual one reads differently (the review queue's

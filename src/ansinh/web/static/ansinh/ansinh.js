@@ -19,3 +19,12 @@ function ansinhPercent(v, decimals) {
   var s = ansinhNumber(v, decimals === undefined ? 1 : decimals);
   return s === "" ? "" : s + "%";
 }
+
+// <button data-copy="#selector">: copy that element's text to the clipboard (the SMS/Zalo text of a case).
+document.addEventListener("click", function (e) {
+  var b = e.target.closest && e.target.closest("[data-copy]");
+  if (!b) return;
+  var el = document.querySelector(b.getAttribute("data-copy"));
+  if (!el || !navigator.clipboard) return;
+  navigator.clipboard.writeText(el.textContent.trim()).then(function () { b.classList.add("btn-success"); });
+});
