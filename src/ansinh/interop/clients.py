@@ -65,7 +65,7 @@ def _new_key(client: MachineClient, public_key: str | None, *, secret: str | Non
 @transaction.atomic
 def create_client(client_id: str, *, name: str, organisation: str, kind: str, operations: list[str],
                   scope: list[str], provider_code: str = "", base_url: str = "", public_key: str | None = None,
-                  fields: list[str] = (), created_by: str = "", _demo: dict | None = None) -> dict:
+                  fields: list[str] = (), created_by: str = "", by=None, _demo: dict | None = None) -> dict:
     """Register a client; returns its credentials (the secret, and a private key when ansinh made
     the pair) once: only their hashes / the public key are kept."""
     if not CLIENT_ID.fullmatch(client_id or ""):
@@ -105,12 +105,14 @@ def create_client(client_id: str, *, name: str, organisation: str, kind: str, op
                                           operations=sorted(set(operations)), provider_code=provider_code,
                                           base_url=base_url.rstrip("/"), user=user, created_by=created_by,
                                           fields=[f for f in SearchField.values if f in set(fields)])
-    _, creds = _new_key(client, public_key, **(_demo or {}))
+    key, creds = _new_key(client, public_key, **(_demo or {}))
+    _audit(by, client, "create", key=key.key_id, kind=kind, operations=client.operations, fields=client.fields,
+           scope=sorted(scope))
     return {**describe(client), **creds}
 
 
 @transaction.atomic
-def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float = 24) -> dict:
+def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float = 24, by=None) -> dict:
     """A new key generation; the older live keys keep working for `grace_hours` (0: revoked now)."""
     client = get_client(client_id)
     now = timezone.now()
@@ -121,12 +123,13 @@ def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float 
         until = now + dt.timedelta(hours=grace_hours)
         old.filter(expires_at__isnull=True).update(expires_at=until)
         old.filter(expires_at__gt=until).update(expires_at=until)
-    _, creds = _new_key(client, public_key)
+    key, creds = _new_key(client, public_key)
+    _audit(by, client, "rotate", key=key.key_id, grace_hours=grace_hours)
     return {**describe(client), **creds}
 
 
 @transaction.atomic
-def revoke(client_id: str) -> dict:
+def revoke(client_id: str, *, by=None) -> dict:
     """Revoke a client: every key at once (its tokens stop), the client inactive. Its calls and
     messages stay (the audit log names them)."""
     client = get_client(client_id)
@@ -134,7 +137,18 @@ def revoke(client_id: str) -> dict:
     ClientKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
     client.active = False
     client.save(update_fields=["active"])
+    _audit(by, client, "revoke")
     return describe(client)
+
+
+def _audit(by, client: MachineClient, change: str, **detail) -> None:
+    """A client registered, its keys rotated, it revoked: an entry of the audit log (never a secret)."""
+    from ansinh.audit.models import Action
+    from ansinh.audit.services import append
+    from ansinh.core.roles import OPERATOR
+
+    append(Action.CHANGE, user=by if by is not None else OPERATOR, object=f"interop.machineclient {client.pk}",
+           detail={"client": client.client_id, "change": change, **detail})
 
 
 def get_client(client_id: str) -> MachineClient:
