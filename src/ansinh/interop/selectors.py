@@ -73,7 +73,7 @@ def units_for(viewer):
     if not scope.everything:
         qs = qs.filter(Q(province_code__in=sorted(scope.province_codes))
                        | Q(pk__in=sorted(scope.commune_ids), level=Level.COMMUNE))
-    return list(qs.order_by("province_code", "level", "name"))
+    return list(qs.order_by("province_code", "level", "name_key", "name"))
 
 
 def last_calls(clients: list[MachineClient]) -> dict[int, object]:

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from ansinh.core.jobs import BadInput
@@ -17,6 +18,13 @@ from ansinh.interop import clients, selectors
 from ansinh.interop.models import ClientKind, Operation, SearchField
 
 RECENT_CALLS = 50
+# What each recorded call did, in words (ApiCall.operation).
+CALL_WORDS = {
+    "token": _lazy("Xin mã truy cập"), "search": _lazy("Tra cứu đối tượng"),
+    "on-disburse": _lazy("Báo kết quả chi"), "txn/on-status": _lazy("Trả lời tra cứu trạng thái"),
+    "disburse": _lazy("Gửi lệnh chi"), "txn_status": _lazy("Hỏi trạng thái giao dịch"),
+    "runs": _lazy("Xem bảng chi đã gửi"),
+}
 
 
 def _labels(values, choices) -> list[str]:
@@ -93,6 +101,8 @@ def _get(request, pk: int):
 def client_detail(request, pk: int):
     c = _row(_get(request, pk))
     calls = selectors.calls(c, limit=RECENT_CALLS)
+    for x in calls:
+        x.words = CALL_WORDS.get(x.operation, x.operation)
     return render(request, "interop/client.html", {"client": c, "keys": list(c.keys.all()), "calls": calls,
                                                    "now": timezone.now()})
 
