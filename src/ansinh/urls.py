@@ -19,5 +19,6 @@ urlpatterns = [
     path("reports/", include("ansinh.reports.urls")),
     path("complaints/", include("ansinh.complaints.urls")),
     path("audit/", include("ansinh.audit.urls")),
+    path("interop/", include("ansinh.interop.urls")),
     path("", include("ansinh.web.urls")),
 ]

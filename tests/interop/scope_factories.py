@@ -16,7 +16,7 @@ def _disbursement(b, i):
     org, _ = Organisation.objects.get_or_create(name=f"{MARKER} bank", defaults={"kind": "payment_provider"})
     client = MachineClient.objects.filter(client_id=f"matrix-bank-{b.code}").first()
     if client is None:
-        user = upsert_user(f"client:matrix-bank-{b.code}", None, roles=["province_officer"], unit_codes=[b.code])
+        user = upsert_user(f"client:matrix-bank-{b.code}", None, roles=["provider_client"], unit_codes=[b.code])
         client = MachineClient.objects.create(client_id=f"matrix-bank-{b.code}", name=f"{MARKER} bank",
                                               organisation=org, kind="provider", operations=["disburse"],
                                               provider_code="970405", user=user)

@@ -24,11 +24,16 @@ def bearer(db):
     from tests.interop.conftest import make_client
     from tests.interop.helpers import token
 
+    from ansinh.interop import clients
+
     tok = token(Client(), make_client("bank-fuzz"))
+    agency = token(Client(), clients.create_client(
+        "agency-fuzz", name="Cơ quan thử", organisation="Cơ quan thử", kind="agency", operations=["search"],
+        scope=["20"], fields=["name", "birth_year", "commune", "alive", "beneficiary"], created_by="test"))
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:
-        yield tok
+        yield {"provider": tok, "agency": agency}
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
@@ -37,6 +42,8 @@ def bearer(db):
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_error(case, bearer):
-    for headers in ({"Authorization": f"Bearer {bearer}"}, {}):
+    """Every operation, the DCI search (/registry/sync/search) with an agency's token, the rest with a provider's."""
+    tok = bearer["agency" if case.path.startswith("/registry/") else "provider"]
+    for headers in ({"Authorization": f"Bearer {tok}"}, {}):
         response = case.call(headers=headers)
         case.validate_response(response, checks=[not_a_server_error])

@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     ROLE_CHANGE = "role.change", _("Đổi vai trò người dùng")
     TOTP = "totp", _("Xác thực hai lớp")
     CHECKPOINT = "checkpoint", _("Điểm kiểm tra hằng ngày")
+    API_CALL = "api.call", _("Lời gọi API của hệ thống khác")
 
 
 class AuditEntry(models.Model):

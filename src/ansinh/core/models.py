@@ -31,6 +31,9 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Kiểm toán/thanh tra")
     OUTREACH = "outreach", _("Đơn vị truyền thông")
     ADMIN = "admin", _("Quản trị")
+    # The service users of machine clients (ansinh.interop): never a person's role, no password.
+    PROVIDER_CLIENT = "provider_client", _("Hệ thống tổ chức chi trả")
+    AGENCY_CLIENT = "agency_client", _("Hệ thống cơ quan khác")
 
 
 class OrgKind(models.TextChoices):

@@ -75,6 +75,12 @@ OUTREACH_VIEWS = frozenset({
 OUTREACH_API_PREFIXES = ("/api/me", "/api/outreach/", "/api/public/")
 
 
+# The roles of machine clients' service users (ansinh.interop.clients): a payment provider's system
+# records the results of the runs sent to it (payroll/access.RECONCILERS); another agency's system
+# searches the registry within its scope (ansinh.interop.dci). Never held by a person; no web page.
+MACHINE_ROLES = frozenset({Role.PROVIDER_CLIENT, Role.AGENCY_CLIENT})
+
+
 def is_staff_user(user) -> bool:
     return bool(roles_of(user) & STAFF_ROLES)
 
@@ -99,6 +105,12 @@ AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
 STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
     "registry:import": frozenset(EDITORS),  # the registry's editors (can_edit)
     "audit:log": AUDIT_ROLES,
+    # Machine clients (register, rotate keys, revoke, their calls): the administrator only.
+    "interop:clients": frozenset({Role.ADMIN}),
+    "interop:client_new": frozenset({Role.ADMIN}),
+    "interop:client": frozenset({Role.ADMIN}),
+    "interop:client_rotate": frozenset({Role.ADMIN}),
+    "interop:client_revoke": frozenset({Role.ADMIN}),
 }
 
 
@@ -106,6 +118,8 @@ def may_open(user, view_name: str, path: str = "") -> bool:
     """May `user` open the page named `view_name` (at `path`, for the API)? Nobody signed in: no."""
     if not getattr(user, "is_authenticated", False):
         return False
+    if roles_of(user) & MACHINE_ROLES and not is_staff_user(user):
+        return False  # a machine client's service user opens no page (it uses /api/g2p/ with a token)
     if is_staff_user(user):
         needed = STAFF_PAGE_ROLES.get(view_name)
         return needed is None or bool(roles_of(user) & needed)

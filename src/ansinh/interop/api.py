@@ -8,18 +8,18 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Form, NinjaAPI, Schema, Status
 
-from ansinh.interop import clients, receive, selectors, sender
-from ansinh.interop.models import ApiCall, Operation
+from ansinh.interop import calls, clients, dci, receive, selectors, sender
+from ansinh.interop.models import Operation
 
 api = NinjaAPI(title="ansinh G2P Connect API", version="1.0.0", urls_namespace="g2p", docs_url="/docs",
                description="Machine-to-machine API for payment providers (G2P Connect disbursement, "
                            "draft v1.0.0). See docs/api.md.")
 
 
-def _record(request: HttpRequest, client, status: int, operation: str, message_id: str = "", outcome: str = ""):
-    ApiCall.objects.create(client=client, direction="in", method=request.method[:8], path=request.path[:200],
-                           operation=operation, status_code=status, message_id=(message_id or "")[:100],
-                           outcome=(outcome or "")[:300])
+def _record(request: HttpRequest, client, status: int, operation: str, message_id: str = "", outcome: str = "",
+            persons=()):
+    calls.record(client, direction="in", method=request.method, path=request.path, operation=operation,
+                 status=status, message_id=message_id, outcome=outcome, persons=persons)
 
 
 def _client(request: HttpRequest, operation: str):
@@ -162,3 +162,58 @@ class KeysOut(Schema):
 def keys(request):
     """ansinh's public signing keys: verify the signature of every /disburse ansinh sends."""
     return {"sender_id": sender.sender_id(), "keys": sender.public_keys()}
+
+
+# --------------------------------------------------------------------------- DCI social registry search
+
+class HttpErrorItem(Schema):
+    code: str
+    message: str = ""
+
+
+class HttpError(Schema):
+    """The DCI HttpErrorResponse."""
+    errors: list[HttpErrorItem]
+
+
+class SearchEnvelope(Schema):
+    """A DCI message: signature (optional: the bearer token authenticates; verified when given),
+    header (MsgHeader_V1.0.0, action search), message (SearchRequest)."""
+    signature: str | None = None
+    header: dict
+    message: dict
+
+
+class SearchAnswer(Schema):
+    signature: str
+    header: dict
+    message: dict
+
+
+@api.post("/registry/sync/search", response={200: SearchAnswer, 400: HttpError, 401: HttpError, 403: HttpError},
+          tags=["DCI social registry"])
+def registry_sync_search(request, body: SearchEnvelope):
+    """DCI social registry /registry/sync/search: is a person with this identifier (and name, birth
+    year) in the registry, within the client's scope? Answered at once (on-search), with only the
+    fields the client is allowed; every answer is recorded in the audit log with the people shown."""
+    try:
+        client = clients.authenticate(request.headers.get("Authorization", ""))
+    except clients.AuthError as exc:
+        _record(request, None, 401, "search", outcome=str(exc))
+        resp = JsonResponse(dci.http_error(exc.code, str(exc)), status=401)
+        resp["WWW-Authenticate"] = 'Bearer realm="ansinh-g2p"'
+        return resp
+    message_id = str((body.header or {}).get("message_id") or "")[:100]
+    if not client.allows(Operation.SEARCH):
+        _record(request, client, 403, "search", message_id, "operation not allowed")
+        return Status(403, dci.http_error("err.request.forbidden", "client may not search the registry"))
+    try:
+        answer, shown = dci.search(client, body.dict())
+    except dci.Refused as exc:
+        _record(request, client, exc.status, "search", message_id, f"{exc.code}: {exc}")
+        return Status(exc.status, dci.http_error(exc.code, str(exc)))
+    items = answer["message"]["search_response"]
+    found = sum(len(a.get("data", {}).get("reg_records", [])) for a in items)
+    _record(request, client, 200, "search", message_id,
+            f"{len(items)} requests, {found} records, {sum(a['status'] == 'rjct' for a in items)} rejected")
+    return Status(200, answer)

@@ -38,8 +38,12 @@ def create_cmd(
     name: str = typer.Option(..., "--name"),
     organisation: str = typer.Option(..., "--organisation", help="Its organisation (made when new)."),
     kind: str = typer.Option("provider", "--kind", help="provider | agency"),
-    operations: str = typer.Option("disburse,txn_status,runs_read", "--operations",
-                                   help="Comma-separated: disburse, txn_status, runs_read."),
+    operations: str = typer.Option("", "--operations",
+                                   help="Comma-separated: disburse, txn_status, runs_read (provider); search "
+                                        "(agency). Default: all of its kind's."),
+    fields: str = typer.Option("", "--fields", help="Comma-separated fields a search answer may carry: "
+                                                    "name, birth_year, birth_date, sex, commune, address, alive, "
+                                                    "beneficiary (agency clients)."),
     scope: str = typer.Option(..., "--scope", help="Comma-separated province or commune codes it may reach."),
     provider: str = typer.Option("", "--provider", help="Provider code (NAPAS BIN) of the lines it pays."),
     url: str = typer.Option("", "--url", help="Base URL of its G2P Connect API (ansinh POSTs <url>/disburse)."),
@@ -50,8 +54,9 @@ def create_cmd(
     """Register a machine client (an administrator's act; the CLI runs as the operator)."""
     from ansinh.interop import clients
 
-    out = clients.create_client(client_id, name=name, organisation=organisation, kind=kind,
-                                operations=[o.strip() for o in operations.split(",") if o.strip()],
+    ops = [o.strip() for o in operations.split(",") if o.strip()] or list(clients.KIND_OPERATIONS.get(kind, ()))
+    out = clients.create_client(client_id, name=name, organisation=organisation, kind=kind, operations=ops,
+                                fields=[f.strip() for f in fields.split(",") if f.strip()],
                                 scope=[s.strip() for s in scope.split(",") if s.strip()], provider_code=provider,
                                 base_url=url, public_key=_public_key(public_key), created_by="cli")
     emit(out, json_out, _print_creds)
@@ -71,6 +76,14 @@ def rotate_cmd(
         fail("--grace-hours: 0 or more")
     emit(clients.rotate(client_id, public_key=_public_key(public_key), grace_hours=grace_hours), json_out,
          _print_creds)
+
+
+@app.command("revoke")
+def revoke_cmd(client_id: str = typer.Argument(...), json_out: bool = typer.Option(False, "--json")) -> None:
+    """Revoke a client at once: every key, every token; its calls stay in the audit log."""
+    from ansinh.interop import clients
+
+    emit(clients.revoke(client_id), json_out, lambda d: print(f"Máy khách {d['client_id']} đã bị thu hồi."))
 
 
 @app.command("list")

@@ -16,16 +16,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from ansinh.core.jobs import BadInput
-from ansinh.core.models import Organisation, OrgKind
+from ansinh.core.models import Organisation, OrgKind, Role
 from ansinh.core.services import upsert_user
 from ansinh.interop import signing
-from ansinh.interop.models import ClientKey, ClientKind, MachineClient, Operation, active_key_q
+from ansinh.interop.models import ClientKey, ClientKind, MachineClient, Operation, SearchField, active_key_q
 
 TOKEN_SECONDS = 300  # an access token lives five minutes
 ISSUER, AUDIENCE = "ansinh", "ansinh-g2p"
-# The role of a client's service user: recording a provider's results is a reconciler's write
-# (payroll/access.RECONCILERS); the user has no usable password, so it never logs in.
-SERVICE_ROLE = "province_officer"
+# The role of a client's service user, by kind (ansinh.core.roles.MACHINE_ROLES): a provider's
+# system records the results of the runs sent to it (payroll/access.RECONCILERS); an agency's
+# system only searches (dci.py). The user has no usable password, so it never logs in.
+SERVICE_ROLES = {ClientKind.PROVIDER: Role.PROVIDER_CLIENT, ClientKind.AGENCY: Role.AGENCY_CLIENT}
+# What each kind may be allowed to do.
+KIND_OPERATIONS = {ClientKind.PROVIDER: (Operation.DISBURSE, Operation.TXN_STATUS, Operation.RUNS_READ),
+                   ClientKind.AGENCY: (Operation.SEARCH,)}
 CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9.-]{1,62}")
 
 
@@ -61,7 +65,7 @@ def _new_key(client: MachineClient, public_key: str | None, *, secret: str | Non
 @transaction.atomic
 def create_client(client_id: str, *, name: str, organisation: str, kind: str, operations: list[str],
                   scope: list[str], provider_code: str = "", base_url: str = "", public_key: str | None = None,
-                  created_by: str = "", _demo: dict | None = None) -> dict:
+                  fields: list[str] = (), created_by: str = "", by=None, _demo: dict | None = None) -> dict:
     """Register a client; returns its credentials (the secret, and a private key when ansinh made
     the pair) once: only their hashes / the public key are kept."""
     if not CLIENT_ID.fullmatch(client_id or ""):
@@ -73,6 +77,15 @@ def create_client(client_id: str, *, name: str, organisation: str, kind: str, op
     bad = [o for o in operations if o not in Operation.values]
     if bad or not operations:
         raise BadInput(f"--operations: {bad[0] if bad else '(none)'!r}; known: {', '.join(Operation.values)}")
+    wrong = [o for o in operations if o not in KIND_OPERATIONS[kind]]
+    if wrong:
+        raise BadInput(f"--operations: {wrong[0]!r} is not for a client of kind {kind} "
+                       f"(allowed: {', '.join(KIND_OPERATIONS[kind])})")
+    bad = [f for f in fields if f not in SearchField.values]
+    if bad:
+        raise BadInput(f"--fields: {bad[0]!r}; known: {', '.join(SearchField.values)}")
+    if fields and Operation.SEARCH not in operations:
+        raise BadInput("--fields: only a client allowed to search is answered fields")
     if kind == ClientKind.PROVIDER and not provider_code:
         raise BadInput("--provider: a payment provider client needs its provider code (NAPAS BIN)")
     if base_url and not re.fullmatch(r"https?://[^\s]+", base_url):
@@ -82,7 +95,7 @@ def create_client(client_id: str, *, name: str, organisation: str, kind: str, op
     org, _ = Organisation.objects.get_or_create(
         name=organisation, defaults={"kind": OrgKind.PAYMENT_PROVIDER if kind == ClientKind.PROVIDER else OrgKind.OTHER})
     try:
-        user = upsert_user(f"client:{client_id}", None, roles=[SERVICE_ROLE], unit_codes=scope, organisation=org,
+        user = upsert_user(f"client:{client_id}", None, roles=[SERVICE_ROLES[kind]], unit_codes=scope, organisation=org,
                            full_name=name)
     except Exception as exc:  # an unknown unit code (DoesNotExist / ValueError)
         raise BadInput(f"--scope: {exc}") from None
@@ -90,13 +103,16 @@ def create_client(client_id: str, *, name: str, organisation: str, kind: str, op
     user.save(update_fields=["password"])
     client = MachineClient.objects.create(client_id=client_id, name=name, organisation=org, kind=kind,
                                           operations=sorted(set(operations)), provider_code=provider_code,
-                                          base_url=base_url.rstrip("/"), user=user, created_by=created_by)
-    _, creds = _new_key(client, public_key, **(_demo or {}))
+                                          base_url=base_url.rstrip("/"), user=user, created_by=created_by,
+                                          fields=[f for f in SearchField.values if f in set(fields)])
+    key, creds = _new_key(client, public_key, **(_demo or {}))
+    _audit(by, client, "create", key=key.key_id, kind=kind, operations=client.operations, fields=client.fields,
+           scope=sorted(scope))
     return {**describe(client), **creds}
 
 
 @transaction.atomic
-def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float = 24) -> dict:
+def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float = 24, by=None) -> dict:
     """A new key generation; the older live keys keep working for `grace_hours` (0: revoked now)."""
     client = get_client(client_id)
     now = timezone.now()
@@ -107,8 +123,32 @@ def rotate(client_id: str, *, public_key: str | None = None, grace_hours: float 
         until = now + dt.timedelta(hours=grace_hours)
         old.filter(expires_at__isnull=True).update(expires_at=until)
         old.filter(expires_at__gt=until).update(expires_at=until)
-    _, creds = _new_key(client, public_key)
+    key, creds = _new_key(client, public_key)
+    _audit(by, client, "rotate", key=key.key_id, grace_hours=grace_hours)
     return {**describe(client), **creds}
+
+
+@transaction.atomic
+def revoke(client_id: str, *, by=None) -> dict:
+    """Revoke a client: every key at once (its tokens stop), the client inactive. Its calls and
+    messages stay (the audit log names them)."""
+    client = get_client(client_id)
+    now = timezone.now()
+    ClientKey.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now)
+    client.active = False
+    client.save(update_fields=["active"])
+    _audit(by, client, "revoke")
+    return describe(client)
+
+
+def _audit(by, client: MachineClient, change: str, **detail) -> None:
+    """A client registered, its keys rotated, it revoked: an entry of the audit log (never a secret)."""
+    from ansinh.audit.models import Action
+    from ansinh.audit.services import append
+    from ansinh.core.roles import OPERATOR
+
+    append(Action.CHANGE, user=by if by is not None else OPERATOR, object=f"interop.machineclient {client.pk}",
+           detail={"client": client.client_id, "change": change, **detail})
 
 
 def get_client(client_id: str) -> MachineClient:
@@ -122,7 +162,7 @@ def describe(client: MachineClient) -> dict:
     now = timezone.now()
     return {"client_id": client.client_id, "name": client.name, "organisation": client.organisation.name,
             "kind": client.kind, "operations": client.operations, "provider_code": client.provider_code,
-            "base_url": client.base_url, "active": client.active,
+            "base_url": client.base_url, "active": client.active, "fields": client.fields,
             "scope": sorted(client.user.profile.scope_units.values_list("code", flat=True)),
             "keys": [{"key_id": k.key_id, "created": k.created.isoformat(),
                       "expires_at": k.expires_at.isoformat() if k.expires_at else None,

@@ -16,6 +16,10 @@ DEMO_CLIENT = "agribank-demo"
 DEMO_SECRET = "ansinh-demo-client-secret"  # published, as the demo users' password is
 DEMO_KEY_ID = "kdemo"
 DEMO_URL = "http://127.0.0.1:8109"  # `ansinh interop provider-sim` listens there by default
+# Another agency's system (DCI social registry search): the provincial police, published too.
+DEMO_AGENCY = "cong-an-tinh-demo"
+DEMO_AGENCY_SECRET = "ansinh-demo-agency-secret"
+DEMO_AGENCY_FIELDS = ["name", "birth_year", "commune", "alive", "beneficiary"]
 
 
 def key_file():
@@ -39,6 +43,12 @@ def demo_setup(**kwargs) -> dict:
                               _demo={"secret": DEMO_SECRET, "key_id": DEMO_KEY_ID})
         client = clients.get_client(DEMO_CLIENT)
     out = {"client_id": DEMO_CLIENT, "client_secret": DEMO_SECRET, "key_id": DEMO_KEY_ID, "key_file": str(path)}
+    if not MachineClient.objects.filter(client_id=DEMO_AGENCY).exists():
+        clients.create_client(DEMO_AGENCY, name="Hệ thống tra cứu của Công an tỉnh (demo)",
+                              organisation="Công an tỉnh", kind="agency", operations=["search"],
+                              scope=[kwargs.get("province_code", DEMO_PROVINCE)], fields=DEMO_AGENCY_FIELDS,
+                              created_by="demo", _demo={"secret": DEMO_AGENCY_SECRET, "key_id": "kdemo-agency"})
+    out.update({"agency_client_id": DEMO_AGENCY, "agency_client_secret": DEMO_AGENCY_SECRET})
     from ansinh.payroll.models import PayrollRun, RunStatus
 
     run = PayrollRun.objects.filter(status__in=[RunStatus.EXPORTED, RunStatus.RECONCILED]).order_by("-period").first()

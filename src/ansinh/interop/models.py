@@ -19,6 +19,20 @@ class Operation(models.TextChoices):
     DISBURSE = "disburse", _("Nhận lệnh chi (G2P Connect /disburse) và gửi kết quả (/on-disburse)")
     TXN_STATUS = "txn_status", _("Trả lời tra cứu trạng thái (/disburse/txn/on-status)")
     RUNS_READ = "runs_read", _("Xem các bảng chi đã gửi cho mình")
+    SEARCH = "search", _("Tra cứu đối tượng theo số định danh (DCI /registry/sync/search)")
+
+
+class SearchField(models.TextChoices):
+    """What a search answer may tell about a person found (MachineClient.fields): a client is
+    answered only the fields it is allowed (dci.py). The identifier it searched by is echoed."""
+    NAME = "name", _("Họ và tên")
+    BIRTH_YEAR = "birth_year", _("Năm sinh")
+    BIRTH_DATE = "birth_date", _("Ngày sinh")
+    SEX = "sex", _("Giới tính")
+    COMMUNE = "commune", _("Xã/phường cư trú")
+    ADDRESS = "address", _("Địa chỉ")
+    ALIVE = "alive", _("Còn sống/đã mất")
+    BENEFICIARY = "beneficiary", _("Đang hưởng trợ cấp")
 
 
 class MachineClient(models.Model):
@@ -35,6 +49,7 @@ class MachineClient(models.Model):
     operations = models.JSONField(default=list)  # Operation values
     provider_code = models.CharField(max_length=20, blank=True)  # the provider's lines (NAPAS BIN)
     base_url = models.CharField(max_length=300, blank=True)  # where ansinh POSTs /disburse, /disburse/txn/status
+    fields = models.JSONField(default=list, blank=True)  # SearchField values a search answer may carry
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="machine_client")
     active = models.BooleanField(default=True)
     created_by = models.CharField(max_length=150, blank=True)
@@ -71,7 +86,8 @@ class ClientKey(models.Model):
 class ApiCall(models.Model):
     """Every call of a machine client (and every refused one): who, when, what, the answer.
     No identifiers of people: the path, the operation, the message id and counts only.
-    (To be chained into the installation's tamper-evident audit log when it lands.)"""
+    Each row is also written, whole, into the installation's hash-chained audit log
+    (ansinh.interop.calls.record: action api.call), so `ansinh audit verify` covers it."""
 
     client = models.ForeignKey(MachineClient, null=True, blank=True, on_delete=models.PROTECT, related_name="calls")
     at = models.DateTimeField(auto_now_add=True, db_index=True)

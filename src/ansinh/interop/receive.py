@@ -46,7 +46,7 @@ def _now() -> str:
     return timezone.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _verify(client: MachineClient, signature, header: dict, message) -> None:
+def verify_signature(client: MachineClient, signature, header: dict, message) -> None:
     try:
         parsed = signing.parse(signature if isinstance(signature, str) else "")
     except signing.SignatureError as exc:
@@ -98,7 +98,7 @@ def handle(client: MachineClient, body: dict, action: str) -> tuple[int, dict]:
         raise Refused("err.encryption.invalid", "encrypted messages are not accepted; send the message signed")
     if header.get("status") not in STATUSES:
         raise Refused("err.request.bad", "header.status must be one of rcvd, pdng, succ, rjct")
-    _verify(client, signature, header, message)
+    verify_signature(client, signature, header, message)
     digest = signing.digest(header, message)
     seen = ReceivedMessage.objects.filter(client=client, message_id=message_id).first()
     if seen is not None:

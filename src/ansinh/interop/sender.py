@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from ansinh.core.jobs import BadInput
 from ansinh.core.scope import scope_for
-from ansinh.interop import signing
-from ansinh.interop.models import ApiCall, BatchStatus, Disbursement, MachineClient, Operation
+from ansinh.interop import calls, signing
+from ansinh.interop.models import BatchStatus, Disbursement, MachineClient, Operation
 from ansinh.payroll import access, files
 from ansinh.payroll.models import PayrollRun, RunStatus
 
@@ -135,8 +135,8 @@ def _post(url: str, body: bytes, timeout: float) -> tuple[int, dict]:
 
 
 def _log(client, path, status, message_id, outcome, operation):
-    ApiCall.objects.create(client=client, direction="out", method="POST", path=path[:200], operation=operation,
-                           status_code=status, message_id=message_id[:100], outcome=outcome[:300])
+    calls.record(client, direction="out", method="POST", path=path, operation=operation, status=status,
+                 message_id=message_id, outcome=outcome)
 
 
 def deliver(batches: list[Disbursement], *, attempts: int = 3, timeout: float = 30.0, backoff: float = 0.5) -> dict:

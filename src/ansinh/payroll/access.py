@@ -13,7 +13,9 @@ MAKERS = ("commune_officer", "province_officer", "admin")  # generate, regenerat
 APPROVERS = ("approver", "admin")  # approve a run, approve a result correction
 CHECKERS = MAKERS + APPROVERS  # check a draft (not its maker)
 EXPORTERS = MAKERS + APPROVERS  # export an approved run (never the auditor)
-RECONCILERS = MAKERS + APPROVERS  # record the provider's results (not the run's maker)
+# record the provider's results (not the run's maker); provider_client: a payment provider's system
+# (ansinh.interop), only for the runs sent to it, inside its scope
+RECONCILERS = MAKERS + APPROVERS + ("provider_client",)
 CORRECTORS = MAKERS + APPROVERS  # request a result correction
 SUSPENDERS = ("approver", "province_officer", "admin")  # confirm suspensions for uncollected months
 CAMPAIGN_EDITORS = ("province_officer", "admin")  # create a one-off payment campaign (the province decides it)

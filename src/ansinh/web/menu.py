@@ -63,6 +63,7 @@ MENU: tuple[Group, ...] = (
         Entry("units:browse", _("Đơn vị hành chính")),
         Entry("jobs:list", _("Tác vụ nền")),
         Entry("audit:log", _("Nhật ký truy cập và thay đổi")),
+        Entry("interop:clients", _("Hệ thống kết nối (API)")),
     )),
 )
 
