@@ -60,3 +60,30 @@ def test_writes_need_a_user_in_scope(users, people, capsys):
                  "--person", str(people[0].pk), "--name", "Bà Hoa", "--as", "xa_b"]) == 2
     assert main(["complaint", "create", "--channel", "phone", "--category", "payment", "--text", "x",
                  "--person", str(people[0].pk), "--name", "Bà Hoa"]) == 2
+
+
+def test_appeal_and_escalate(users, run, capsys):
+    line = run.lines.order_by("id").first()
+    assert main(["complaint", "create", "--channel", "letter", "--category", "amount", "--line", str(line.pk),
+                 "--text", "Số tiền sai", "--name", "Bà Hoa", "--received", "2026-02-11", "--as", "xa_a",
+                 "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)
+    assert main(["complaint", "escalate", "--today", "2026-02-23", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"escalated": 0}
+    assert main(["complaint", "escalate", "--today", "2026-02-24", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"escalated": 1}
+    assert main(["complaint", "escalate", "--today", "2026-02-25", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"escalated": 0}
+    assert main(["complaint", "accept", str(c["id"]), "--day", "2026-02-24", "--as", "xa_a", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["complaint", "decide", str(c["id"]), "--outcome", "rejected", "--decision", "Đúng mức",
+                 "--day", "2026-03-02", "--number", "9", "--signer", "Hoàng Văn Bình", "--as", "xa_a",
+                 "--json"]) == 0
+    capsys.readouterr()
+    assert main(["complaint", "appeal", str(c["id"]), "--text", "Không đồng ý", "--received", "2026-03-10",
+                 "--as", "xa_a", "--json"]) == 2  # the commune does not take the second level
+    capsys.readouterr()
+    assert main(["complaint", "appeal", str(c["id"]), "--text", "Không đồng ý", "--received", "2026-03-10",
+                 "--as", "tinh", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["level"] == 2 and second["due_accept"] == "2026-03-20"
