@@ -152,6 +152,10 @@ ROLE_SPECS = {  # name -> (roles, scope: "A" = commune A, "P" = another province
     "auditor_other": (["auditor"], "P"),
     "outreach_unit_A": (["outreach"], "A"),  # organisation: the recipient of one of A's tasks
     "admin_other": (["admin"], "P"),
+    # Machine clients' service users (ansinh.interop): no password, no page; even with a session
+    # they open nothing. Their machine API has its own matrix (tests/interop/test_client_scope_matrix.py).
+    "provider_client_A": (["provider_client"], "A"),
+    "agency_client_A": (["agency_client"], "A"),
     "anonymous": (None, None),
 }
 

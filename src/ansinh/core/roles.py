@@ -107,10 +107,10 @@ STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
     "audit:log": AUDIT_ROLES,
     # Machine clients (register, rotate keys, revoke, their calls): the administrator only.
     "interop:clients": frozenset({Role.ADMIN}),
-    "interop:client_new": frozenset({Role.ADMIN}),
-    "interop:client": frozenset({Role.ADMIN}),
-    "interop:client_rotate": frozenset({Role.ADMIN}),
-    "interop:client_revoke": frozenset({Role.ADMIN}),
+}
+# Every page of a URL namespace that only some staff roles open (the pages behind a menu entry above).
+STAFF_NAMESPACE_ROLES: dict[str, frozenset[str]] = {
+    "interop": frozenset({Role.ADMIN}),
 }
 
 
@@ -121,6 +121,6 @@ def may_open(user, view_name: str, path: str = "") -> bool:
     if roles_of(user) & MACHINE_ROLES and not is_staff_user(user):
         return False  # a machine client's service user opens no page (it uses /api/g2p/ with a token)
     if is_staff_user(user):
-        needed = STAFF_PAGE_ROLES.get(view_name)
+        needed = STAFF_PAGE_ROLES.get(view_name) or STAFF_NAMESPACE_ROLES.get(view_name.partition(":")[0])
         return needed is None or bool(roles_of(user) & needed)
     return outreach_may_open(view_name, path)

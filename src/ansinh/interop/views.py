@@ -1,7 +1,8 @@
 """The administrator's pages for machine clients: the list, registering one (its credentials are
 shown once, never stored), a client's keys and recent calls, rotating its keys, revoking it. Thin:
 reads through interop/selectors (only the clients whose scope lies inside the administrator's),
-writes through interop/clients. The role check is RoleRequiredMiddleware's (core/roles.STAFF_PAGE_ROLES)."""
+writes through interop/clients. The role check is RoleRequiredMiddleware's
+(core/roles.STAFF_NAMESPACE_ROLES: the administrator only)."""
 from __future__ import annotations
 
 from django.contrib import messages
