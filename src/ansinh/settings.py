@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # TOTP recovery codes (ansinh.core.twofactor)
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
