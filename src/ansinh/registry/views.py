@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from ansinh.audit import reads as audit_reads
 from ansinh.core import masking
 from ansinh.core.jobs import BadInput
-from ansinh.core.roles import can_edit
+from ansinh.audit.retention import anonymised_on
+from ansinh.core.roles import can_edit, may_open
 from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
@@ -108,6 +109,8 @@ def person_detail(request, pk: int):
         "residence_choices": residence_choices(person) if person.commune_id is None else [],
         "can_edit": can_edit(request.user),
         "field_labels": FIELD_LABELS, "categories": category_choices(),
+        "subject_export": may_open(request.user, "audit:subject_export"),
+        "anonymised_on": anonymised_on(person.pk),
     }
     return render(request, "registry/person_detail.html", ctx)
 
