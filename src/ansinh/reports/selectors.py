@@ -755,7 +755,7 @@ def build(code: str, user, period: Period, unit_code: str | None, map_: str | No
 
 # ----------------------------------------------------------------------------- outside the department
 
-SENSITIVE = ("5.3", "5.6", "5.8")  # HIV (child, adult), disability: Decree 20 Art. 5
+from ansinh.core.masking import SENSITIVE_CATEGORIES as SENSITIVE  # noqa: E402 (HIV, disability: one home)
 SMALL = 5
 
 
