@@ -771,19 +771,24 @@ HIDDEN = "x"  # a cell hidden only so that a "<5" cannot be worked out (compleme
 def cells_to_hide(counts: dict, primary: set) -> tuple[set, bool]:
     """Complementary suppression of one column with a total row (pure). `counts`: row key → count
     (the column's cells; the total is their sum); `primary`: the rows hidden as "<5". Returns (the
-    rows to hide, whether the total must be hidden too). A single hidden cell is the total minus
-    the others, so when exactly one row is hidden the next smallest non-zero row is hidden with it;
-    when there is no such row (the hidden row is the only one counted) the total is hidden.
+    rows to hide, whether the total must be hidden too). The hidden rows' sum is the total minus the
+    rows shown, so a single hidden cell is given away, and two hidden cells summing to 2 are 1 and 1:
+    the next smallest non-zero rows are hidden too until at least two are hidden and they sum to
+    2 × SMALL or more; when the rows run out first, the total is hidden as well.
 
     Worked example: HIV 3 (primary), disabled 40, elderly 120, orphan 7, total 170 → the orphan row
     (7, the next smallest) is hidden too: 170 − 40 − 120 = 10 = HIV + orphan, neither given away."""
     hidden = {k for k in primary if counts.get(k)}
-    if len(hidden) != 1:
+    if not hidden:
         return hidden, False
     others = sorted((n, str(k), k) for k, n in counts.items() if k not in hidden and n)
-    if not others:
-        return hidden, True
-    return hidden | {others[0][2]}, False
+    total = sum(counts[k] for k in hidden)
+    for n, _key, k in others:
+        if len(hidden) >= 2 and total >= 2 * SMALL:
+            break
+        hidden.add(k)
+        total += n
+    return hidden, not (len(hidden) >= 2 and total >= 2 * SMALL)
 
 
 def suppress_sensitive(report: Report) -> Report:
@@ -810,7 +815,8 @@ def suppress_sensitive(report: Report) -> Report:
         if hide_total and t.total:
             for c in t.columns:
                 if c.kind == INT:
-                    t.total[c.key] = "<5" if t.total.get(c.key) else 0
+                    n = t.total.get(c.key) or 0
+                    t.total[c.key] = "<5" if 0 < n < SMALL else (HIDDEN if n else 0)
                 elif c.kind in (AMOUNT, PCT):
                     t.total[c.key] = ""
     report.figures["outside"] = True
