@@ -38,7 +38,14 @@ def sections(viewer, person) -> list[dict]:
     from ansinh.payroll.models import PayrollLine
     from ansinh.payroll.selectors import category_label, channel_label
     from ansinh.registry import rules, selectors
+    from django.utils import timezone
+
     from ansinh.registry.history_words import change_subject, source_words, value_words
+    from ansinh.registry.models import month_display
+    from ansinh.registry.templatetags.registry_tags import object_words
+
+    def at(moment) -> str:
+        return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
 
     p = person
     out = [_section("person", _("Thông tin cá nhân"), [_("Thông tin"), _("Giá trị")], [
@@ -54,7 +61,8 @@ def sections(viewer, person) -> list[dict]:
                          _("Từ tháng"), _("Đến tháng"), _("Trạng thái"), _("Lý do")],
                         [[str(e.get_programme_display()), category_label(e.category) or e.category_label,
                           str(e.coefficient or ""), e.amount or "", e.decision_number, _d(e.decision_date),
-                          e.start_month, e.end_month, str(e.get_status_display()), e.status_reason]
+                          month_display(e.start_month), month_display(e.end_month), str(e.get_status_display()),
+                          e.status_reason]
                          for e in p.enrolments.order_by("programme", "category")]))
     out.append(_section("authorised", _("Người được ủy quyền"), [_("Họ và tên"), _("Số định danh"), _("Quan hệ")],
                         [[a.full_name, a.id_number, a.relationship] for a in p.authorised.order_by("pk")]))
@@ -68,7 +76,7 @@ def sections(viewer, person) -> list[dict]:
     out.append(_section("payments", _("Chi trả"),
                         [_("Bảng chi tháng"), _("Tháng được hưởng"), _("Diện"), _("Số tiền (đồng)"), _("Kênh"),
                          _("Số tài khoản"), _("Kết quả"), _("Ngày chi")],
-                        [[ln.run.period_display, ln.period_month, category_label(ln.category), ln.amount,
+                        [[ln.run.period_display, month_display(ln.period_month), category_label(ln.category), ln.amount,
                           channel_label(ln.channel), ln.account_number, str(ln.get_result_display()), _d(ln.paid_on)]
                          for ln in lines]))
     from django.db.models import Q
@@ -85,7 +93,7 @@ def sections(viewer, person) -> list[dict]:
                          for i in p.issues.order_by("rule", "pk")]))
     out.append(_section("history", _("Lịch sử thay đổi"),
                         [_("Thời điểm"), _("Người sửa"), _("Nguồn"), _("Trường"), _("Giá trị cũ"), _("Giá trị mới")],
-                        [[f"{c.at:%d/%m/%Y %H:%M}", display_name(c.user) if c.user_id else _("Dòng lệnh/hệ thống"),
+                        [[at(c.at), display_name(c.user) if c.user_id else _("Dòng lệnh/hệ thống"),
                           source_words(c.source), change_subject(c.model, c.field), value_words(c.old),
                           value_words(c.new)] for c in selectors.person_history(viewer, p)]))
     labels = dict(Action.choices)
@@ -94,10 +102,10 @@ def sections(viewer, person) -> list[dict]:
 
     names = {u.pk: display_name(u) for u in get_user_model().objects.filter(
         pk__in={e.user_id for e in entries if e.user_id}).select_related("profile")}
-    out.append(_section("readers", _("Ai đã xem, xuất hoặc sửa dữ liệu"),
+    out.append(_section("readers", _("Ai đã xem, xuất, sửa dữ liệu"),
                         [_("Thời điểm"), _("Người"), _("Việc"), _("Tệp hoặc đối tượng")],
-                        [[f"{e.at:%d/%m/%Y %H:%M}", names.get(e.user_id) or e.user_name or _("Dòng lệnh"),
-                          str(labels.get(e.action, e.action)), e.object] for e in entries]))
+                        [[at(e.at), names.get(e.user_id) or e.user_name or _("Dòng lệnh"),
+                          str(labels.get(e.action, e.action)), object_words(e.object)] for e in entries]))
     return out
 
 
