@@ -42,6 +42,7 @@ GROUPS = (
     ("units", "ansinh.units.cli"),
     ("users", "ansinh.core.cli"),
     ("audit", "ansinh.audit.cli"),
+    ("privacy", "ansinh.audit.privacy_cli"),
     ("uploads", "ansinh.core.uploads_cli"),
 )
 # The module of the installation-level verbs (its `installation` Typer) and of the first demo commands.

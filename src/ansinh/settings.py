@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # TOTP recovery codes (ansinh.core.twofactor)
     "ansinh.core",
     "ansinh.units",
     "ansinh.registry",
@@ -264,6 +265,9 @@ if _env_bool("ANSINH_BEHIND_TLS_PROXY", False):
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Uploaded lists are deleted this many days after upload (`ansinh uploads purge`, daily by the worker).
 ANSINH_UPLOAD_RETENTION_DAYS = int(os.environ.get("ANSINH_UPLOAD_RETENTION_DAYS", "90"))
+# People are anonymised this many full years after their allowance ended (`ansinh privacy retention`,
+# ansinh.audit.retention; default 10: the Law on Accounting 2015 Art. 41 keeps payment records 10 years).
+ANSINH_RETENTION_YEARS = int(os.environ.get("ANSINH_RETENTION_YEARS", "10"))
 # Free space below which /healthz answers 503 (var/ and media/), in MB.
 ANSINH_HEALTH_MIN_FREE_MB = int(os.environ.get("ANSINH_HEALTH_MIN_FREE_MB", "500"))
 

@@ -105,3 +105,36 @@ def test_auditor_of_another_province_sees_no_entry_about_these_people():
     assert "Không có mục nào" in page
     assert "Xem hồ sơ đối tượng" in client_for("kiemtoan", "auditor", unit="20").get(
         "/audit/", {"action": Action.PERSON_VIEW}).content.decode().split("<tbody>")[1]
+
+
+def test_person_list_records_the_page_and_filters_never_the_search():
+    import json
+
+    person()
+    c = client_for("canbo_ds", "commune_officer")
+    assert c.get("/registry/", {"q": "020040001234", "commune": COMMUNE, "page": 1}).status_code == 200
+    assert c.get("/registry/", {"q": "Nguyễn Văn"}).status_code == 200
+    es = list(AuditEntry.objects.filter(action=Action.PERSON_LIST).order_by("seq"))
+    assert [json.loads(e.detail) for e in es] == [
+        {"filters": {"commune": COMMUNE, "search": "number"}, "page": 1, "rows": 1, "total": 1},
+        {"filters": {"search": "name"}, "page": 1, "rows": 0, "total": 0}]  # (name_key not folded here)
+    assert all(e.subjects == 0 and e.object == "registry.person" and e.user_name == "canbo_ds" for e in es)
+    assert not any("020040001234" in e.detail or "Nguy" in e.detail for e in es)
+
+
+def test_a_sensitive_category_is_no_filter_for_those_who_do_not_handle_it():
+    from ansinh.registry.models import Enrolment
+
+    p = person()
+    Enrolment.objects.create(person=p, category="5.3", scope_commune=p.scope_commune, province_code=p.province_code)
+    person("Trần Văn Bình", "020040005678")
+    officer = client_for("canbo_hiv", "commune_officer")
+    page = officer.get("/registry/", {"category": "5.3"}).content.decode()
+    assert "Nguyễn Văn An" in page and "Trần Văn Bình" not in page
+    auditor = client_for("kiemtoan_hiv", "auditor", "20")
+    page = auditor.get("/registry/", {"category": "5.3"}).content.decode()
+    assert "Nguyễn Văn An" in page and "Trần Văn Bình" in page  # the filter is ignored: it says nothing
+    assert 'value="5.3"' not in page  # and not offered
+    detail = auditor.get(f"/registry/persons/{p.pk}/").content.decode()
+    assert "Thông tin được bảo vệ" in detail and "HIV" not in detail
+    assert "HIV" in officer.get(f"/registry/persons/{p.pk}/").content.decode()

@@ -57,12 +57,16 @@ def test_approval_waits_for_enrolment_then_code(totp_on):
     device.throttling_failure_timestamp = None
     device.save()
     r = c.post("/totp/", {"code": next_code(device.key), "next": "/accounts/approvals/"})
-    assert r.status_code == 302 and r["Location"] == "/accounts/approvals/"
+    # enrolled: the recovery codes are shown once, then back to the page
+    assert r.status_code == 302 and r["Location"] == "/totp/recovery/?next=%2Faccounts%2Fapprovals%2F"
+    page = c.get(r["Location"]).content.decode()
+    assert page.count("class=\"recovery-code\"") == twofactor.RECOVERY_CODES and 'href="/accounts/approvals/"' in page
+    assert c.get(r["Location"])["Location"] == "/accounts/approvals/"  # not a second time
     assert c.post("/accounts/approvals/", {"account": acc.pk, "action": "approve"}).status_code == 302
     acc.refresh_from_db()
     assert acc.approval == "approved"
-    events = [json.loads(e.detail)["event"] for e in AuditEntry.objects.filter(action=Action.TOTP)]
-    assert events == ["enrolled"]
+    events = [json.loads(e.detail)["event"] for e in AuditEntry.objects.order_by("seq").filter(action=Action.TOTP)]
+    assert events == ["enrolled", "recovery codes made"]
 
 
 def test_api_refuses_until_verified(totp_on):
@@ -112,3 +116,51 @@ def test_deploy_check_flags_the_step_switched_off(settings):
     assert "ansinh.W008" in [m.id for m in ansinh_deploy_checks()]
     settings.ANSINH_TOTP_REQUIRED = True
     assert "ansinh.W008" not in [m.id for m in ansinh_deploy_checks()]
+
+
+def test_recovery_codes_once_each_at_the_totp_step_and_reset(totp_on):
+    """Codes are made at enrolment, kept only as keyed hashes, each accepted once in place of a TOTP
+    code; `ansinh users totp-reset` removes them with the phone."""
+    import re
+
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    acc = pending_account()
+    user, c = approver_client("pd_recovery")
+    c.get("/totp/")
+    device = twofactor.device_of(user, confirmed=False)
+    r = c.post("/totp/", {"code": next_code(device.key), "next": "/accounts/approvals/"})
+    codes = re.findall(r"<li class=\"recovery-code\">([a-z0-9]{5}-[a-z0-9]{5})</li>", c.get(r["Location"]).content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+    stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert not stored & {x.replace("-", "") for x in codes} and not stored & set(codes)  # hashes only
+    # a new session (the phone is lost): a recovery code passes the step, typed in capitals with a space
+    c2 = Client()
+    assert c2.login(username="pd_recovery", password=PASSWORD)
+    r = c2.post("/accounts/approvals/", {"account": acc.pk, "action": "approve"},
+                HTTP_REFERER="http://testserver/accounts/approvals/")
+    assert r["Location"].startswith("/totp/")
+    page = c2.get(r["Location"]).content.decode()
+    assert "data:image/svg+xml" not in page  # asks for a code, does not enrol again
+    r = c2.post("/totp/", {"code": codes[0].upper().replace("-", " "), "next": "/accounts/approvals/"})
+    assert r.status_code == 302 and r["Location"] == "/accounts/approvals/"
+    assert twofactor.recovery_left(user) == 9
+    assert c2.post("/accounts/approvals/", {"account": acc.pk, "action": "approve"}).status_code == 302
+    acc.refresh_from_db()
+    assert acc.approval == "approved"
+    # the same code a second time: refused
+    c3 = Client()
+    assert c3.login(username="pd_recovery", password=PASSWORD)
+    assert c3.post("/totp/", {"code": codes[0], "next": "/"}).status_code == 400
+    assert twofactor.recovery_left(user) == 9
+    events = [json.loads(e.detail) for e in AuditEntry.objects.order_by("seq").filter(action=Action.TOTP)]
+    assert {"event": "recovery code used", "left": 9} in events
+    # reset: the phone and the codes go
+    assert main(["users", "totp-reset", "pd_recovery"]) == 0
+    assert twofactor.recovery_left(user) == 0 and twofactor.device_of(user) is None
+    c4 = Client()
+    assert c4.login(username="pd_recovery", password=PASSWORD)
+    r = c4.post("/totp/", {"code": codes[1], "next": "/"})  # an old code: refused, the enrolment page again
+    assert r.status_code == 400 and "data:image/svg+xml" in r.content.decode()
+    last = json.loads(AuditEntry.objects.filter(action=Action.TOTP).order_by("-seq")[0].detail)
+    assert last == {"event": "reset", "devices": 1, "recovery_codes": 9}

@@ -44,6 +44,11 @@ def test_approver_passes_totp_before_approving(browser_page, totp_on, artifacts_
     key_hex = base64.b32decode(secret).hex()  # what the phone's app reads from the QR
     page.fill("#totp-code", twofactor.current_code(key_hex))
     page.get_by_role("button", name="Xác nhận").click()
+    # the recovery codes, shown this once
+    page.wait_for_url("**/totp/recovery/**")
+    assert page.locator("#recovery-codes li").count() == twofactor.RECOVERY_CODES
+    page.screenshot(path=str(artifacts_dir / "totp-recovery-codes.png"), full_page=True)
+    page.get_by_role("link", name="Đã chép lại, tiếp tục").click()
     page.wait_for_url(f"**/payroll/runs/{run.pk}/")
     page.get_by_role("button", name="Phê duyệt").click()
     page.wait_for_selector("text=Đã phê duyệt bảng chi")

@@ -278,8 +278,8 @@ def test_paths_elsewhere_exist():
 def test_checker_catches_a_moved_function_and_a_removed_file():
     assert problems_in_cell("`core/selectors.organisation_of`") == []
     assert problems_in_cell("`core/selectors.no_such_function`")
-    assert problems_in_cell("`registry/services.py` (bank column)")
-    assert problems_in_cell("`registry.services`")
+    assert problems_in_cell("`registry/bank_columns.py` (bank column)")
+    assert problems_in_cell("`registry.no_such_module`")
     assert problems_in_cell("`registry/models.py` `no_such_q(prefix)`")
     assert problems_in_cell("`core/scope.py` (`succession_links` one step, `nope` two)")
     assert problems_in_cell("`registry/models.py` `usable_account_q(prefix)` (SQL form `nope_sql`)")

@@ -29,6 +29,9 @@ ROLES = {  # name -> roles (all with the scope of commune A or its province)
     "outreach": (["outreach"], "A"),
 }
 # Files for a payment provider carry whole numbers by design (ansinh.core.masking's docstring).
+# The pages and exports that show one person's categories (HIV and disability: handlers only).
+PERSON_ROUTES = {"registry/persons/<int:pk>/", "registry/persons/export/", "payroll/runs/<int:pk>/",
+                 "matching/pairs/<int:pk>/"}
 PAYMENT_FILES = {"payroll/runs/<int:pk>/files.zip", "payroll/runs/<int:pk>/demo-result.csv",
                  "api/payroll/runs/{run_id}/g2p-disburse", "payroll/runs/<int:pk>/lines/<int:line>/vietqr.png"}
 
@@ -60,6 +63,17 @@ def test_numbers_whole_only_where_allowed(tmp_path, settings):
         p.phone = f"09{p.pk % 10**8:08d}"
         p.save(update_fields=["phone"])
     objs = sm._objects(made, a)
+    # rejected import rows hold whole numbers as typed (an ID, an account, in the raw cells and a reason)
+    from ansinh.registry.models import Enrolment, ImportRow, PaymentAccount
+
+    an_id = Person.objects.filter(scope_commune=a).exclude(id_number=None).values_list("id_number", flat=True).first()
+    acc = PaymentAccount.objects.filter(person__scope_commune=a).order_by("pk").first()
+    an_account = "9704050012345678"  # as a bank writes it (the factories' numbers carry a text marker)
+    PaymentAccount.objects.filter(pk=acc.pk).update(account_number=an_account)
+    ImportRow.objects.filter(batch__scope_commune=a).update(raw=["1", "Hoàng Văn A", an_id, f" {an_account} "],
+                                                            reasons=[f"Số định danh {an_id} đã có"])
+    # an HIV category on a person of A: shown only to the roles that handle it
+    Enrolment.objects.filter(scope_commune=a).update(category="5.3")
     numbers = identifiers()
     assert numbers["id"] and numbers["phone"] and numbers["account"], numbers
 
@@ -110,6 +124,10 @@ def test_numbers_whole_only_where_allowed(tmp_path, settings):
                 continue
             cases += 1
             text = sm._binary_text(sm._body(r))
+            if route in PERSON_ROUTES and ("HIV/AIDS" in text or ",5.3," in text):
+                seen_whole["category"].add(name)
+                if not masking.may_see_sensitive(roles):
+                    leaks.append(f"{name} sees an HIV category on {url}")
             for kind, values in numbers.items():
                 hit = next((v for v in values if v in text), None)
                 if hit is None:
@@ -117,7 +135,24 @@ def test_numbers_whole_only_where_allowed(tmp_path, settings):
                 seen_whole[kind].add(name)
                 if not masking.may_see_whole(roles, kind) and route not in PAYMENT_FILES:
                     leaks.append(f"{name} sees a whole {kind} number on {url}")
+    # the data subject's export (POST, a person of A): whole numbers, for the officers who answer requests only
+    from ansinh.core.roles import SUBJECT_REQUEST_ROLES
+
+    pid = Person.objects.filter(scope_commune=a).exclude(id_number=None).values_list("pk", flat=True).first()
+    for name, c in clients.items():
+        roles = set(ROLES[name][0])
+        for fmt in ("json", "xlsx"):
+            r = c.post(f"/audit/persons/{pid}/data/", {"reference": "Đơn 01/12", "format": fmt})
+            assert r.status_code == (200 if roles & SUBJECT_REQUEST_ROLES else 403), (name, r.status_code)
+            if r.status_code == 200:
+                cases += 1
+                text = sm._binary_text(sm._body(r))
+                for kind, values in numbers.items():
+                    if any(v in text for v in values) and not masking.may_see_whole(roles, kind):
+                        leaks.append(f"{name} sees a whole {kind} number in the data subject's {fmt}")
+                assert Person.objects.get(pk=pid).id_number in text  # whole for the data subject
     assert not leaks, "\n".join(sorted(set(leaks)))
+    assert {"commune_officer", "province_officer", "approver"} <= seen_whole["category"], seen_whole["category"]
     for kind in ("id", "phone", "account"):
         assert {"commune_officer", "province_officer"} <= seen_whole[kind], (kind, seen_whole[kind])
     assert "approver" in seen_whole["account"]
@@ -146,3 +181,18 @@ def test_history_values_of_identifier_fields_are_masked():
     show = lambda v, k: masking.shown(v, k, {"auditor"})  # noqa: E731
     assert masking.change_value("id_number", "020040001234", show) == "••••1234"
     assert masking.change_value("note", "020040001234", show) == "020040001234"
+
+
+def test_raw_cells_and_categories_by_role():
+    """Worked examples of the two rules the matrix applies."""
+    assert masking.cell_masked("0201 5000 0044", {"auditor"}) == "••••0044"
+    assert masking.cell_masked("1002-003-004", {"approver"}) == "••••3004"
+    assert masking.cell_masked("Hoàng Văn A", {"auditor"}) == "Hoàng Văn A"
+    assert masking.cell_masked("15/07/1950", {"auditor"}) == "15/07/1950"  # a date is not an identifier
+    assert masking.cell_masked("trùng 020150000044", {"auditor"}) == "trùng ••••0044"
+    assert masking.cell_masked("020150000044", {"commune_officer"}) == "020150000044"
+    assert masking.category_shown("5.6-severe", {"auditor"}) == masking.PROTECTED
+    assert masking.category_shown("5.4+5.3", {"admin"}) == masking.PROTECTED
+    assert masking.category_shown("5.1", {"auditor"}) == "5.1"
+    assert masking.category_shown("5.3", {"approver"}) == "5.3"
+    assert masking.shown("5.8", masking.CATEGORY, {"outreach"}) == masking.PROTECTED

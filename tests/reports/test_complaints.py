@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import Q
 
 from ansinh.core.roles import OPERATOR
 from ansinh.reports import selectors as S
@@ -74,7 +75,8 @@ def test_complaints_report_figures(cases):
     r = S.build("complaints", OPERATOR, JUNE, "20", "new")
     assert r.as_of == D(2024, 6, 30)
     assert r.figures["total"] == {"received": 3, "accepted": 1, "refused": 1, "decided": 2, "decided_in_time": 1,
-                                  "decided_late": 1, "in_time_share": 50.0, "open_end": 2, "overdue_end": 1}
+                                  "decided_late": 1, "in_time_share": 50.0, "open_end": 2, "overdue_end": 1,
+                                  "answered_in_time": 2, "answered_late": 0}
     by_unit = _rows(_table(r, "Theo đơn vị"), "name")
     dk, kl = by_unit["Phường Đông Kinh"], by_unit["Phường Kỳ Lừa"]
     assert (dk["received"], dk["decided"], dk["decided_late"], dk["open_end"], dk["overdue_end"]) == (1, 2, 1, 1, 1)
@@ -145,3 +147,33 @@ def test_files_and_cli(cases, users, tmp_path, capsys):
     c.force_login(users["kyluatv"])
     assert c.get("/reports/file.docx", {"report": "complaints", "period": "2024-06", "map": "new",
                                         "unit": "05977"}).status_code == 403
+
+
+def test_accepted_or_refused_in_time(cases, town):
+    """Answered (accepted or refused) by the last day to accept kept on the case, by hand:
+    c1 complaint received 03/06, due to accept 13/06 (10 days, a Thursday), accepted 05/06: in time;
+    c5 complaint received 10/06, due 20/06 (Thursday), refused 12/06: in time;
+    c8 complaint received 03/06, due 13/06, accepted 17/06: late. c3 (never accepted) is not answered;
+    c2 was accepted in April (not in June). June: 3 answered, 2 in time, 1 late."""
+    from ansinh.complaints import deadlines
+    from ansinh.complaints import selectors as cs
+    from ansinh.complaints.models import Case
+
+    c8 = case(8, town["dk"], "complaint", "amount", "letter", D(2024, 6, 3), D(2024, 6, 17))
+    assert (cases["c1"].due_accept, cases["c5"].due_accept, c8.due_accept) == (D(2024, 6, 13), D(2024, 6, 20),
+                                                                                D(2024, 6, 13))
+    # the due date is read from the case, never recomputed: move c8's and it is in time
+    r = S.build("complaints", OPERATOR, JUNE, "20", "new")
+    tot = r.figures["total"]
+    assert (tot["accepted"] + tot["refused"], tot["answered_in_time"], tot["answered_late"]) == (3, 2, 1)
+    by_unit = _rows(_table(r, "Theo đơn vị"), "name")
+    assert (by_unit["Phường Đông Kinh"]["answered_in_time"], by_unit["Phường Đông Kinh"]["answered_late"]) == (1, 1)
+    assert (by_unit["Phường Kỳ Lừa"]["answered_in_time"], by_unit["Phường Kỳ Lừa"]["answered_late"]) == (1, 0)
+    Case.objects.filter(pk=c8.pk).update(due_accept=D(2024, 6, 30))
+    tot = S.build("complaints", OPERATOR, JUNE, "20", "new").figures["total"]
+    assert (tot["answered_in_time"], tot["answered_late"]) == (3, 0)
+    # one home: the SQL says what deadlines.state says
+    today = dt.date.today()
+    answered = Case.objects.filter(Q(accepted_on__isnull=False) | Q(refused_on__isnull=False))
+    assert set(answered.filter(cs.answered_in_time_q())) == {
+        c for c in answered if deadlines.state(c.due_accept, today, c.accepted_on or c.refused_on) == deadlines.MET}

@@ -218,10 +218,49 @@ def test_outside_the_department_suppresses_small_sensitive_counts(town, tmp_path
     r = S.build("progress", OPERATOR, JUNE, "20", "new", outside=True)
     cats = {row["key"]: row for row in _table(r, "Theo diện đối tượng").rows}
     assert cats["5.6-severe"]["beneficiaries"] == "<5" and cats["5.6-severe"]["with_account_share"] == ""
-    assert cats["5.1"]["beneficiaries"] == 1  # not a sensitive category
+    # complementary suppression: the next smallest row is hidden too ("x"), so the total minus the
+    # rows shown does not give the "<5" away
+    hidden = [k for k, row in cats.items() if row["beneficiaries"] == S.HIDDEN]
+    assert hidden and not any(S.sensitive(k) for k in hidden)
+    plain = {row["key"]: row["beneficiaries"] for row in _table(inside, "Theo diện đối tượng").rows}
+    smallest = sorted(n for k, n in plain.items() if k != "5.6-severe" and n)
+    assert sorted(plain[k] for k in hidden) == smallest[:len(hidden)]  # the smallest rows, in order
+    total = _table(r, "Theo diện đối tượng").total["beneficiaries"]
+    shown = [row["beneficiaries"] for row in cats.values() if isinstance(row["beneficiaries"], int)]
+    assert total in (S.HIDDEN, "<5") or total - sum(shown) >= 2 * S.SMALL
     assert r.figures["total"] == inside.figures["total"] and r.figures["outside"] is True
     pay = S.build("payroll", OPERATOR, JUNE, "20", "new", outside=True)
     row = {x["key"]: x for x in _table(pay, "Theo diện đối tượng").rows}["5.6-severe"]
     assert row["lines"] == "<5" and row["total_amount"] == ""
     for fmt in ("xlsx", "docx"):
         assert outputs.render(r, fmt)[:2] == b"PK"
+
+
+def test_complementary_suppression_worked_example():
+    """HIV 3 (shown "<5"), disabled 40, elderly 120, orphan 7; total 170. Hiding HIV alone gives it
+    away (170 − 40 − 120 − 7 = 3): the orphan row, the next smallest, is hidden too."""
+    counts = {"hiv": 3, "disabled": 40, "elderly": 120, "orphan": 7}
+    assert S.cells_to_hide(counts, {"hiv"}) == ({"hiv", "orphan"}, False)
+    # two small rows summing to 5 (3 + 2): too narrow a range, the next row joins them
+    assert S.cells_to_hide({"hiv": 3, "dis": 2, "elderly": 120}, {"hiv", "dis"}) == ({"hiv", "dis", "elderly"}, False)
+    assert S.cells_to_hide({"hiv": 4, "dis": 6, "elderly": 120}, {"hiv"}) == ({"hiv", "dis"}, False)
+    # 1 + 1 (the demo's Đông Kinh: disabled 1, elderly 1, total 2): both hidden and the total too
+    assert S.cells_to_hide({"dis": 1, "elderly": 1}, {"dis"}) == ({"dis", "elderly"}, True)
+    # the sensitive row is the only one counted: the total would give it away, so it is hidden
+    assert S.cells_to_hide({"hiv": 3, "elderly": 0}, {"hiv"}) == ({"hiv"}, True)
+    # a zero row is never the complement (it would hide nothing); ties: by key
+    assert S.cells_to_hide({"hiv": 2, "a": 0, "b": 9, "c": 9}, {"hiv"}) == ({"hiv", "b"}, False)
+    # nothing small: nothing hidden
+    assert S.cells_to_hide({"hiv": 0, "b": 9}, {"hiv"}) == (set(), False)
+
+
+def test_suppressed_report_cannot_be_worked_back(town):
+    """On the fixture's report for outside the department, no single hidden count can be read as
+    the total minus the cells shown: in every column with a hidden cell, at least two are hidden."""
+    r = S.build("progress", OPERATOR, JUNE, "20", "new", outside=True)
+    t = _table(r, "Theo diện đối tượng")
+    for c in t.columns:
+        if c.kind != S.INT:
+            continue
+        hidden = [row for row in t.rows if row[c.key] in ("<5", S.HIDDEN)]
+        assert len(hidden) != 1, c.key

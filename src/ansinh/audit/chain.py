@@ -80,7 +80,9 @@ def check_chain(entries: Iterable[dict]) -> Iterator[Break]:
     """The breaks of a chain given its entries in sequence order. Each entry: the HASHED fields plus
     `prev_hash`, `hash` and, when recomputed from the rows, `actual_subjects_digest` (the digest of the
     person ids stored with it) and `actual_rows_digest` (of the history rows it covers; None: none
-    to check). An entry that was removed shows as a gap in the sequence; the chain resumes after it."""
+    to check) and, when a later retention entry emptied some of those rows, `expected_rows_digest`
+    (their digest since, chained in that entry) and `redacted_by` (its seq). An entry that was
+    removed shows as a gap in the sequence; the chain resumes after it."""
     expected_prev, expected_seq = GENESIS, 1
     for e in entries:
         if e["seq"] != expected_seq:
@@ -95,9 +97,16 @@ def check_chain(entries: Iterable[dict]) -> Iterator[Break]:
             yield Break(e["seq"], "content changed (hash differs)")
         elif "actual_subjects_digest" in e and e["actual_subjects_digest"] != e["subjects_digest"]:
             yield Break(e["seq"], "the people it names were changed")
-        elif e.get("actual_rows_digest") is not None and e["actual_rows_digest"] != _detail(e).get("rows_digest"):
-            yield Break(e["seq"], "the registry history rows it covers were changed or removed")
+        elif e.get("actual_rows_digest") is not None and e["actual_rows_digest"] != _expected_rows(e):
+            yield Break(e["seq"], "the registry history rows it covers were changed or removed"
+                        + (f" (after their anonymisation by entry {e['redacted_by']})" if e.get("redacted_by") else ""))
         expected_prev, expected_seq = e["hash"], e["seq"] + 1
+
+
+def _expected_rows(e: dict) -> str | None:
+    """The digest an entry's history rows must have: the one written when they were anonymised by a
+    later retention entry (`expected_rows_digest`, given by the reader), else the entry's own."""
+    return e.get("expected_rows_digest") or _detail(e).get("rows_digest")
 
 
 def _detail(e: dict) -> dict:

@@ -17,6 +17,9 @@ class Action(models.TextChoices):
     TOTP = "totp", _("Xác thực hai lớp")
     CHECKPOINT = "checkpoint", _("Điểm kiểm tra hằng ngày")
     API_CALL = "api.call", _("Lời gọi API của hệ thống khác")
+    PERSON_LIST = "person.list", _("Xem danh sách đối tượng")
+    SUBJECT_EXPORT = "person.subject_export", _("Cung cấp dữ liệu cho chủ thể dữ liệu")
+    RETENTION = "retention", _("Ẩn danh khi hết thời hạn lưu trữ")
 
 
 class AuditEntry(models.Model):
@@ -56,3 +59,16 @@ class AuditSubject(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "person_id"], name="audit_subject_once")]
         indexes = [models.Index(fields=["person_id", "entry"])]
+
+
+class Anonymisation(models.Model):
+    """A person anonymised by the retention rule (ansinh.audit.retention): when, and the last month
+    of their allowance. Written set-based by the rule, once per person; read by the person page."""
+
+    person_id = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)  # the run (all its rows share it)
+    ended_month = models.CharField(max_length=7)  # "YYYY-MM": the allowance's last month
+    years = models.PositiveSmallIntegerField()  # the retention period applied
+
+    class Meta:
+        ordering = ["-at", "person_id"]

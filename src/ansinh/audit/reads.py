@@ -4,6 +4,7 @@ person or hands out a file about people.
     audit_reads.person_viewed(request, person)
     audit_reads.people_exported(request, queryset_or_ids, data, "doi-tuong.xlsx")
     audit_reads.file_downloaded(request, "bang-chi-12.zip", data, persons=run_lines)
+    audit_reads.list_read(request, "registry.person", filters, page_number, rows, total)
 
 Each writes one chained entry (ansinh.audit.services.append) naming the people, the file and its
 sha256; the screen is the request's view name (AuditSourceMiddleware)."""
@@ -69,3 +70,19 @@ def file_downloaded(request, file_name: str, data, persons=None):
     append(Action.FILE_DOWNLOAD, user=_user(request), persons=_person_ids(persons), object=file_name,
            sha256=_sha256(data))
     return data
+
+
+def _search_kind(text) -> str:
+    """What a search was for, never what it said: a number (ID, CMND, phone) or a name."""
+    digits = "".join(ch for ch in str(text) if ch.isdigit())
+    return "number" if digits and len(digits) >= 3 and not any(ch.isalpha() for ch in str(text)) else "name"
+
+
+def list_read(request, listing: str, filters: dict, page: int, rows: int, total: int) -> None:
+    """`request.user` read page `page` (`rows` of `total`) of the list `listing` with `filters`:
+    the filters are recorded, a search only as its kind (a number or a name), never its text."""
+    kept = {k: (_search_kind(v) if k == "q" else str(v)[:60]) for k, v in filters.items() if v}
+    if "q" in kept:
+        kept["search"] = kept.pop("q")
+    append(Action.PERSON_LIST, user=_user(request), object=listing,
+           detail={"filters": kept, "page": page, "rows": rows, "total": total})

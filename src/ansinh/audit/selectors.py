@@ -35,7 +35,8 @@ def _subject_digests() -> dict[int, str]:
     return out
 
 
-def _history_digest(e: AuditEntry) -> str | None:
+def history_digest(e: AuditEntry) -> str | None:
+    """The digest of the registry-history rows a change entry covers, as they are now (None: none)."""
     from ansinh.registry.models import ChangeLog
 
     d = json.loads(e.detail or "{}")
@@ -45,13 +46,26 @@ def _history_digest(e: AuditEntry) -> str | None:
     return chain.rows_digest(changelog_rows(qs).iterator(chunk_size=CHUNK))
 
 
+def _redactions() -> dict[int, tuple[int, str]]:
+    """change entry seq → (the retention entry that emptied some of its rows, their digest since):
+    the history rows the retention rule anonymised (ansinh.audit.retention), the latest run wins."""
+    out: dict[int, tuple[int, str]] = {}
+    for seq, detail in AuditEntry.objects.filter(action=Action.RETENTION).order_by("seq").values_list("seq", "detail"):
+        for change_seq, digest in json.loads(detail or "{}").get("redacted", {}).items():
+            out[int(change_seq)] = (seq, digest)
+    return out
+
+
 def _entries() -> Iterator[dict]:
     digests = _subject_digests()
+    redacted = _redactions()
     for e in AuditEntry.objects.order_by("seq").iterator(chunk_size=CHUNK):
         f = e.fields()
         f["actual_subjects_digest"] = digests.get(e.pk, "")
         if e.action == Action.CHANGE:
-            f["actual_rows_digest"] = _history_digest(e)
+            f["actual_rows_digest"] = history_digest(e)
+            if e.seq in redacted:
+                f["redacted_by"], f["expected_rows_digest"] = redacted[e.seq]
         yield f
 
 

@@ -70,3 +70,32 @@ def person(request, pk: int):
     page = Paginator(selectors.who_saw(request.user, p.pk), PAGE_SIZE).get_page(request.GET.get("page"))
     _rows(page.object_list)
     return render(request, "audit/person.html", {"person": p, "page": page, "total": page.paginator.count})
+
+
+@login_required
+def subject_export(request, pk: int):
+    """A data subject's request (POST: the request's reference and a format): all ansinh holds about
+    the person, as a file, recorded in the audit log (ansinh.audit.subject)."""
+    from django.contrib import messages
+    from django.http import HttpResponse, HttpResponseNotAllowed
+    from django.shortcuts import redirect
+
+    from ansinh.audit import subject
+    from ansinh.registry.selectors import person_for
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    p = person_for(request.user, pk)
+    if p is None:
+        raise Http404
+    fmt = request.POST.get("format", "")
+    reference = (request.POST.get("reference") or "").strip()
+    if fmt not in subject.FORMATS or not reference:
+        messages.error(request, _("Ghi số hoặc ngày của đơn yêu cầu trước khi xuất dữ liệu."))
+        return redirect("registry:person", pk=p.pk)
+    data = subject.export(request, p, fmt, reference)
+    types = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "json": "application/json; charset=utf-8"}
+    resp = HttpResponse(data, content_type=types[fmt])
+    resp["Content-Disposition"] = f'attachment; filename="{subject.file_name(p, fmt)}"'
+    return resp

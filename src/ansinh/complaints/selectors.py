@@ -269,6 +269,15 @@ def open_on_q(day: dt.date) -> Q:
         (Q(decided_on__isnull=True) | Q(decided_on__gt=day)) & (Q(court_on__isnull=True) | Q(court_on__gt=day))
 
 
+def answered_in_time_q() -> Q:
+    """Accepted or refused on or before the last day to accept (`due_accept`, kept on the case):
+    `deadlines.state(case.due_accept, …, accepted_on or refused_on)`'s MET, in SQL."""
+    from django.db.models import F
+
+    return (Q(accepted_on__isnull=False, accepted_on__lte=F("due_accept"))
+            | Q(accepted_on__isnull=True, refused_on__isnull=False, refused_on__lte=F("due_accept")))
+
+
 def decided_in_time_q() -> Q:
     """Decided on or before the last day to decide: `deadlines.state`'s MET, in SQL."""
     from django.db.models import F

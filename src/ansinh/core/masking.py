@@ -11,6 +11,11 @@ the people of their communes: "the commune officer of that person" is the role h
     auditor, admin, outreach: no (masked)
 
 The command line's operator (ansinh.core.roles.OPERATOR: someone on the server) sees them whole.
+
+HIV and disability categories (SENSITIVE_CATEGORIES) are shown to the roles that handle them
+(SENSITIVE_FOR: commune and province officers, the approver); the others see PROTECTED in their
+place, and cannot filter a list by them. Raw rows of an imported sheet (rejected rows) are masked
+cell by cell (`cell_masked`).
 Payment files for a provider are not masked: they are the file the provider is paid from, and
 their sha256 is recorded in the audit log (docs/decisions/0023).
 
@@ -56,9 +61,11 @@ def may_see_whole(roles: set[str] | frozenset[str], kind: str, *, operator: bool
 
 
 def shown(value, kind: str, roles, *, operator: bool = False) -> str:
-    """What a user with `roles` is shown of `value`."""
+    """What a user with `roles` is shown of `value` (an identifier, or a CATEGORY code)."""
     if value is None:
         return ""
+    if kind == CATEGORY:
+        return category_shown(value, roles, operator=operator)
     return str(value) if may_see_whole(roles, kind, operator=operator) else mask(value, kind)
 
 
@@ -80,6 +87,51 @@ def text_masked(text, roles, *, operator: bool = False) -> str:
     if may_see_whole(roles, ID, operator=operator) and may_see_whole(roles, PHONE, operator=operator):
         return text
     return _LONG_NUMBER.sub(lambda m: mask(m.group(0), ID), text)
+
+
+# --------------------------------------------------------------------------- sensitive categories
+
+# HIV (children, adults) and disability: Decree 20/2021 Art. 5 clauses 3, 6 and 8. The category of an
+# enrolment in one of them says the person has HIV or a disability (and, for 5.6, how severe).
+SENSITIVE_CATEGORIES = ("5.3", "5.6", "5.8")
+# Who handles them: the officers who enrol and fix people, and the approver who checks the amounts a
+# category gives. The auditor, the administrator and the outreach units see "protected".
+SENSITIVE_FOR = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.APPROVER})
+CATEGORY = "category"
+PROTECTED = "Thông tin được bảo vệ"  # what the others are shown in place of such a category
+
+
+def sensitive_category(code) -> bool:
+    """Is this category code (or a "+"-joined pair, "5.4+5.6-severe") HIV or disability?"""
+    return any(c.strip()[:3] in SENSITIVE_CATEGORIES for c in str(code or "").split("+") if c.strip())
+
+
+def may_see_sensitive(roles, *, operator: bool = False) -> bool:
+    return operator or bool(set(roles) & SENSITIVE_FOR)
+
+
+def category_shown(code, roles, *, operator: bool = False) -> str:
+    """A category code as these roles are shown it: PROTECTED for HIV and disability unless they handle them."""
+    text = "" if code is None else str(code)
+    if sensitive_category(text) and not may_see_sensitive(roles, operator=operator):
+        return PROTECTED
+    return text
+
+
+_ID_LIKE = re.compile(r"^[\d\s.\-]+$")
+
+
+def cell_masked(value, roles, *, operator: bool = False) -> str:
+    """A raw cell of an imported sheet (a rejected row): a cell that is a number of 8 or more digits
+    (an ID, account or phone number, with spaces, dots or dashes) shows its last 4 digits, and long
+    numbers inside a text are masked, unless these roles see IDs and phones whole."""
+    text = "" if value is None else str(value)
+    if may_see_whole(roles, ID, operator=operator) and may_see_whole(roles, PHONE, operator=operator):
+        return text
+    digits = re.sub(r"\D", "", text)
+    if _ID_LIKE.match(text) and len(digits) >= 8:
+        return mask(digits, ID)
+    return text_masked(text, roles, operator=operator)
 
 
 def change_value(field: str, value, user_show) -> str:

@@ -102,11 +102,16 @@ def outreach_may_open(view_name: str, path: str) -> bool:
 # Who reads the audit log (every read, export and change of personal data): the auditor and the administrator.
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
 
+# Who answers a data subject's request with a copy of all their data (ansinh.audit.subject): the
+# officers who hold the record (and see its numbers whole already).
+SUBJECT_REQUEST_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
+
 STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
     "registry:import": frozenset(EDITORS),  # the registry's editors (can_edit)
     "audit:log": AUDIT_ROLES,
     # Machine clients (register, rotate keys, revoke, their calls): the administrator only.
     "interop:clients": frozenset({Role.ADMIN}),
+    "audit:subject_export": SUBJECT_REQUEST_ROLES,
 }
 # Every page of a URL namespace that only some staff roles open (the pages behind a menu entry above).
 STAFF_NAMESPACE_ROLES: dict[str, frozenset[str]] = {

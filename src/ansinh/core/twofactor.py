@@ -9,7 +9,13 @@ log); a page that changes roles must be added to STEP_UP_VIEWS. TOTP_ROLES are t
 holders are shown the enrolment page on log-in.
 
 Writes here: enrol a device (unconfirmed until its first code), confirm it, reset a user's devices
-(`ansinh users totp-reset LOGIN`); each chained into the audit log."""
+(`ansinh users totp-reset LOGIN`); each chained into the audit log.
+
+Recovery codes (django-otp's static device): RECOVERY_CODES codes made when a phone is enrolled,
+shown once (the page after enrolment), each accepted once at the TOTP step in place of a code;
+the database keeps only a keyed hash of each (HMAC with SECRET_KEY, 64 bits: django-otp's
+token column holds 16 characters), so a copy of the database does not give them away. A reset
+removes them with the phone's device; the next enrolment makes new ones."""
 from __future__ import annotations
 
 import hashlib
@@ -99,12 +105,81 @@ def enrol_known_key(user, key_hex: str):
 
 @transaction.atomic
 def reset(user, *, by=None) -> int:
-    """Remove every device of `user` (a lost phone): the next money action asks them to enrol again."""
+    """Remove every device of `user` (a lost phone) and their recovery codes: the next money action
+    asks them to enrol again (and gives new codes)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     n, _ = TOTPDevice.objects.filter(user=user).delete()
-    _audit(user, "reset", by=by, devices=n)
+    codes = _recovery_count(user)
+    StaticDevice.objects.filter(user=user).delete()
+    _audit(user, "reset", by=by, devices=n, recovery_codes=codes)
     return n
+
+
+# --------------------------------------------------------------------------- recovery codes
+
+RECOVERY_CODES = 10
+RECOVERY_NAME = "recovery"
+
+
+def _normal(code: str) -> str:
+    return "".join(ch for ch in (code or "").lower() if ch.isalnum())
+
+
+def recovery_hash(code: str) -> str:
+    """What the database keeps of a recovery code: 16 hex digits of HMAC-SHA256(SECRET_KEY, code)."""
+    import hmac
+
+    return hmac.new(settings.SECRET_KEY.encode(), f"ansinh-recovery:{_normal(code)}".encode(),
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def _recovery_count(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__name=RECOVERY_NAME).count()
+
+
+def recovery_left(user) -> int:
+    """How many unused recovery codes `user` has."""
+    return _recovery_count(user)
+
+
+@transaction.atomic
+def new_recovery_codes(user) -> list[str]:
+    """Replace `user`'s recovery codes with RECOVERY_CODES new ones; returns them (to be shown once:
+    only their keyed hashes are kept)."""
+    import secrets
+
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+    codes = []
+    while len(codes) < RECOVERY_CODES:
+        raw = "".join(secrets.choice(alphabet) for _ in range(10))
+        code = f"{raw[:5]}-{raw[5:]}"
+        if code not in codes and not raw.isdigit():  # a code of digits only would be read as a TOTP code
+            codes.append(code)
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_hash(c)) for c in codes])
+    _audit(user, "recovery codes made", codes=len(codes))
+    return codes
+
+
+def use_recovery_code(user, code: str):
+    """The recovery device when `code` is one of `user`'s unused codes (it is used up), else None."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    code = _normal(code)
+    if len(code) != 10:
+        return None
+    device = StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).first()
+    if device is None or not device.verify_token(recovery_hash(code)):
+        return None
+    _audit(user, "recovery code used", left=recovery_left(user))
+    return device
 
 
 def demo_key(username: str) -> str:

@@ -166,7 +166,7 @@ def export_rows(qs: QuerySet, show) -> Iterator[list]:
             open_[pid].add(rule)
         for pk, name, dob, gender, idn, cmnd, commune, status in chunk:
             yield [pk, name, dob.isoformat() if dob else "", gender or "", show(idn or cmnd or "", "id"), commune or "",
-                   ";".join(cats.get(pk, [])), status, ";".join(sorted(open_.get(pk, ())))]
+                   ";".join(show(c, "category") for c in cats.get(pk, [])), status, ";".join(sorted(open_.get(pk, ())))]
         last = ids[-1]
 
 
@@ -202,8 +202,10 @@ def export_xlsx(qs: QuerySet, out, show) -> int:
     return n
 
 
-def rejected_xlsx(batch: ImportBatch) -> bytes:
-    """The rejected rows in the file's original layout (title, header rows, columns) plus "Lý do"."""
+def rejected_xlsx(batch: ImportBatch, show_cell=None) -> bytes:
+    """The rejected rows in the file's original layout (title, header rows, columns) plus "Lý do";
+    `show_cell`: how the reader is shown a raw cell (ansinh.core.masking.cell_masked for their roles)."""
+    show_cell = show_cell or (lambda v: v)
     import openpyxl
     from openpyxl.styles import Font
 
@@ -226,7 +228,7 @@ def rejected_xlsx(batch: ImportBatch) -> bytes:
     for r in rejected_rows(batch).iterator(chunk_size=BATCH):
         cells = list(r.raw or [])
         cells += [""] * (width - len(cells))
-        ws.append(safe_row(cells + ["; ".join(r.reasons or [])]))
+        ws.append(safe_row([show_cell(c) for c in cells] + [show_cell("; ".join(r.reasons or []))]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

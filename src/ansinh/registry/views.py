@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from ansinh.audit import reads as audit_reads
 from ansinh.core import masking
 from ansinh.core.jobs import BadInput
-from ansinh.core.roles import can_edit
+from ansinh.audit.retention import anonymised_on
+from ansinh.core.roles import can_edit, may_open
 from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
@@ -70,14 +71,31 @@ def _querystring(request, drop=("page",)) -> str:
 
 # --------------------------------------------------------------------------- persons
 
+def _category_filter_allowed(request, f: dict) -> dict:
+    """A user who does not handle HIV and disability may not filter by them (the list would say who)."""
+    from ansinh.core.roles import roles_of
+
+    if f.get("category") and masking.category_shown(f["category"], roles_of(request.user)) != f["category"]:
+        f["category"] = None
+    return f
+
+
+def _categories_for(request) -> list:
+    from ansinh.core.roles import roles_of
+
+    roles = roles_of(request.user)
+    return [(c, label) for c, label in category_choices() if masking.category_shown(c, roles) == c]
+
+
 @login_required
 def person_list(request):
-    f = _filters(request)
+    f = _category_filter_allowed(request, _filters(request))
     qs = selectors.persons(request.user, **f).select_related("commune", "scope_commune").order_by("name_key", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_reads.list_read(request, "registry.person", f, page.number, len(page.object_list), page.paginator.count)
     ctx = {
         "page": page, "total": page.paginator.count, "f": f, "qs": _querystring(request),
-        "communes": selectors.commune_choices(request.user), "categories": category_choices(),
+        "communes": selectors.commune_choices(request.user), "categories": _categories_for(request),
         "statuses": list(PersonStatus.choices) + list(EnrolmentStatus.choices),
         "rules": [(code, title) for code, (_sev, title) in rules.RULES.items()],
         "can_edit": can_edit(request.user),
@@ -108,13 +126,15 @@ def person_detail(request, pk: int):
         "residence_choices": residence_choices(person) if person.commune_id is None else [],
         "can_edit": can_edit(request.user),
         "field_labels": FIELD_LABELS, "categories": category_choices(),
+        "subject_export": may_open(request.user, "audit:subject_export"),
+        "anonymised_on": anonymised_on(person.pk),
     }
     return render(request, "registry/person_detail.html", ctx)
 
 
 @login_required
 def person_export(request):
-    f = _filters(request)
+    f = _category_filter_allowed(request, _filters(request))
     qs = selectors.persons(request.user, **f)
     if request.GET.get("format") == "xlsx":
         import io
@@ -208,7 +228,11 @@ def batch_rejected_xlsx(request, pk: int):
     batch = selectors.batch_for(request.user, pk)
     if batch is None:
         raise Http404
-    data = audit_reads.file_downloaded(request, f"{batch.file_name} (dòng bị loại)", selectors.rejected_xlsx(batch))
+    from ansinh.core.roles import OPERATOR, roles_of
+
+    roles, op = roles_of(request.user), request.user is OPERATOR
+    data = audit_reads.file_downloaded(request, f"{batch.file_name} (dòng bị loại)", selectors.rejected_xlsx(
+        batch, lambda v: masking.cell_masked(v, roles, operator=op)))
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stem = batch.file_name.rsplit(".", 1)[0]
     resp["Content-Disposition"] = f'attachment; filename="{_ascii(stem)}-dong-bi-loai.xlsx"'

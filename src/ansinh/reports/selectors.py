@@ -612,7 +612,9 @@ def cleaning(user, period: Period, t: Target, today: dt.date | None = None) -> R
 
 COMPLAINT_COLUMNS = [
     Column("received", N_("Tiếp nhận trong kỳ")), Column("accepted", N_("Thụ lý trong kỳ")),
-    Column("refused", N_("Không thụ lý trong kỳ")), Column("decided", N_("Giải quyết trong kỳ")),
+    Column("refused", N_("Không thụ lý trong kỳ")),
+    Column("answered_in_time", N_("Thụ lý/không thụ lý đúng hạn")), Column("answered_late", N_("Thụ lý/không thụ lý trễ hạn")),
+    Column("decided", N_("Giải quyết trong kỳ")),
     Column("decided_in_time", N_("Giải quyết đúng hạn")), Column("decided_late", N_("Giải quyết trễ hạn")),
     Column("in_time_share", N_("Tỷ lệ đúng hạn (%)"), PCT),
     Column("open_end", N_("Đang giải quyết (cuối kỳ)")), Column("overdue_end", N_("Quá hạn (cuối kỳ)")),
@@ -636,19 +638,24 @@ def complaints(user, period: Period, t: Target, today: dt.date | None = None) ->
     unit_ids = {u.pk for u in units}
     within = lambda f: Q(**{f"{f}__range": (start, end)})  # noqa: E731
     decided = within("decided_on")
+    # accepted or refused in the period (the first answer; a case is accepted or refused, not both)
+    answered = (Q(accepted_on__isnull=False) & within("accepted_on")) | \
+        (Q(accepted_on__isnull=True) & within("refused_on"))
     aggs = {"received": Count("id", filter=within("received_on")),
             "accepted": Count("id", filter=within("accepted_on")),
             "refused": Count("id", filter=within("refused_on")),
+            "answered_in_time": Count("id", filter=answered & cs.answered_in_time_q()),
             "decided": Count("id", filter=decided),
             "decided_in_time": Count("id", filter=decided & cs.decided_in_time_q()),
             "open_end": Count("id", filter=cs.open_on_q(day)),
             "overdue_end": Count("id", filter=cs.overdue_on_q(day))}
-    fields = list(aggs) + ["decided_late"]
+    fields = list(aggs) + ["decided_late", "answered_late"]
     qs = scoped(Case, user).filter(province_code=t.province, received_on__lte=end)
     group = ("scope_commune_id", "category", "channel", "kind")
     by: dict = {g: defaultdict(lambda: defaultdict(int)) for g in ("unit",) + group[1:]}
     for r in qs.order_by().values(*group).annotate(**aggs):
         r["decided_late"] = r["decided"] - r["decided_in_time"]
+        r["answered_late"] = r["accepted"] + r["refused"] - r["answered_in_time"]
         u = _commune_row_unit(idx, t, r["scope_commune_id"])
         if u not in unit_ids:
             continue
@@ -684,7 +691,8 @@ def complaints(user, period: Period, t: Target, today: dt.date | None = None) ->
                "rows": [{k: v for k, v in r.items() if k != "key"} for r in tables[0].rows]}
     notes = ["Tiếp nhận, thụ lý, không thụ lý, giải quyết: theo ngày ghi trên đơn, trong kỳ. Đúng hạn: giải quyết "
              "không muộn hơn hạn giải quyết tính theo Luật Khiếu nại 2011, Luật Tố cáo 2018, Thông tư 05/2021/TT-TTCP "
-             "(hạn được tính khi tiếp nhận và thụ lý đơn).",
+             "(hạn được tính khi tiếp nhận và thụ lý đơn). Thụ lý hoặc không thụ lý đúng hạn: không muộn hơn hạn "
+             "thụ lý ghi trên đơn.",
              "Đang giải quyết, quá hạn: tại ngày " + f"{day:%d/%m/%Y}" + " (quá hạn thụ lý hoặc quá hạn giải quyết)."]
     return Report("complaints", N_("Báo cáo tình hình tiếp nhận, giải quyết đơn thư"), period, t.unit, unit_label(t),
                   t.map, day, tables, figures, notes)
@@ -747,7 +755,7 @@ def build(code: str, user, period: Period, unit_code: str | None, map_: str | No
 
 # ----------------------------------------------------------------------------- outside the department
 
-SENSITIVE = ("5.3", "5.6", "5.8")  # HIV (child, adult), disability: Decree 20 Art. 5
+from ansinh.core.masking import SENSITIVE_CATEGORIES as SENSITIVE  # noqa: E402 (HIV, disability: one home)
 SMALL = 5
 
 
@@ -757,21 +765,61 @@ def sensitive(category: str | None) -> bool:
     return any(base_code(c) in SENSITIVE for c in (category or "").split("+") if c)
 
 
+HIDDEN = "x"  # a cell hidden only so that a "<5" cannot be worked out (complementary suppression)
+
+
+def cells_to_hide(counts: dict, primary: set) -> tuple[set, bool]:
+    """Complementary suppression of one column with a total row (pure). `counts`: row key → count
+    (the column's cells; the total is their sum); `primary`: the rows hidden as "<5". Returns (the
+    rows to hide, whether the total must be hidden too). The hidden rows' sum is the total minus the
+    rows shown, so a single hidden cell is given away, and two hidden cells summing to 2 are 1 and 1:
+    the next smallest non-zero rows are hidden too until at least two are hidden and they sum to
+    2 × SMALL or more; when the rows run out first, the total is hidden as well.
+
+    Worked example: HIV 3 (primary), disabled 40, elderly 120, orphan 7, total 170 → the orphan row
+    (7, the next smallest) is hidden too: 170 − 40 − 120 = 10 = HIV + orphan, neither given away."""
+    hidden = {k for k in primary if counts.get(k)}
+    if not hidden:
+        return hidden, False
+    others = sorted((n, str(k), k) for k, n in counts.items() if k not in hidden and n)
+    total = sum(counts[k] for k in hidden)
+    for n, _key, k in others:
+        if len(hidden) >= 2 and total >= 2 * SMALL:
+            break
+        hidden.add(k)
+        total += n
+    return hidden, not (len(hidden) >= 2 and total >= 2 * SMALL)
+
+
 def suppress_sensitive(report: Report) -> Report:
     """A report marked for outside the department: in the category tables, a row of a sensitive
     category (HIV, disability) whose count is 1 to 4 shows "<5" for its counts and nothing for
-    its amounts and shares (they would give the count away)."""
+    its amounts and shares (they would give the count away); the next smallest row is hidden too
+    ("x", cells_to_hide) so that the total minus the other rows does not give it away either."""
     for t in report.tables:
         if t.title != "Theo diện đối tượng":
             continue
         first = next(c.key for c in t.columns if c.kind == INT)
-        for r in t.rows:
-            if sensitive(r.get("key")) and 0 < (r.get(first) or 0) < SMALL:
-                for c in t.columns:
-                    if c.kind == INT:
-                        r[c.key] = "<5" if r.get(c.key) else 0
-                    elif c.kind in (AMOUNT, PCT):
-                        r[c.key] = ""
+        primary = {i for i, r in enumerate(t.rows) if sensitive(r.get("key")) and 0 < (r.get(first) or 0) < SMALL}
+        if not primary:
+            continue
+        hide, hide_total = cells_to_hide({i: r.get(first) or 0 for i, r in enumerate(t.rows)}, primary)
+        for i in sorted(hide):
+            r = t.rows[i]
+            for c in t.columns:
+                if c.kind == INT:
+                    # every count of a hidden row, zeros too: a 0 shown beside an "x" would give the "x" away
+                    r[c.key] = "<5" if i in primary else HIDDEN
+                elif c.kind in (AMOUNT, PCT):
+                    r[c.key] = ""
+        if hide_total and t.total:
+            for c in t.columns:
+                if c.kind == INT:
+                    n = t.total.get(c.key) or 0
+                    t.total[c.key] = "<5" if 0 < n < SMALL else (HIDDEN if n else 0)
+                elif c.kind in (AMOUNT, PCT):
+                    t.total[c.key] = ""
     report.figures["outside"] = True
-    report.notes.append("Báo cáo gửi ra ngoài ngành: số dưới 5 của các diện nhạy cảm (HIV, khuyết tật) được ẩn.")
+    report.notes.append("Báo cáo gửi ra ngoài ngành: số dưới 5 của các diện nhạy cảm (HIV, khuyết tật) được ẩn "
+                        "(\"<5\"); một dòng khác nhỏ nhất cũng được ẩn (\"x\") để không suy ra được từ tổng.")
     return report

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 
 from ansinh.core import twofactor
 
+RECOVERY_SESSION_KEY = "ansinh_recovery_codes"
+
 
 def _safe_next(request, candidate: str | None) -> str:
     from urllib.parse import urlsplit
@@ -69,14 +71,28 @@ def totp(request):
     error = ""
     if request.method == "POST":
         code = (request.POST.get("code") or "").replace(" ", "")
-        ok = twofactor.confirm(device, code) if enrolling else device.verify_token(code)
+        if enrolling:
+            ok = twofactor.confirm(device, code)
+        else:
+            ok = device.verify_token(code)
+            if not ok and not code.isdigit():  # a recovery code (letters and digits), each usable once
+                recovery = twofactor.use_recovery_code(user, code)
+                if recovery is not None:
+                    device, ok = recovery, True
+                    messages.warning(request, _("Đã dùng một mã dự phòng; còn %(n)d mã.")
+                                     % {"n": twofactor.recovery_left(user)})
         if ok:
             otp_login(request, device)
-            if not enrolling:
-                twofactor.verified(user)
+            if enrolling:
+                # the recovery codes, shown once on the next page (kept in the session only until then)
+                request.session[RECOVERY_SESSION_KEY] = twofactor.new_recovery_codes(user)
+                from urllib.parse import urlencode
+
+                return redirect(f"/totp/recovery/?{urlencode({'next': nxt})}")
+            twofactor.verified(user)
             messages.success(request, _("Đã xác thực hai lớp."))
             return redirect(nxt)
-        error = _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiện trên ứng dụng xác thực.")
+        error = _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiện trên ứng dụng xác thực hoặc một mã dự phòng.")
     ctx = {"enrolling": enrolling, "next": nxt, "error": error}
     if enrolling:
         import segno
@@ -85,3 +101,14 @@ def totp(request):
         secret = twofactor.b32(device.key)
         ctx["secret"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     return render(request, "web/totp.html", ctx, status=200 if not error else 400)
+
+
+@never_cache
+@login_required
+def recovery(request):
+    """The recovery codes just made at enrolment, shown this once (taken out of the session)."""
+    codes = request.session.pop(RECOVERY_SESSION_KEY, None)
+    nxt = _safe_next(request, request.GET.get("next"))
+    if not codes:
+        return redirect(nxt)
+    return render(request, "web/totp_recovery.html", {"codes": codes, "next": nxt})

@@ -18,6 +18,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("totp/", twofactor.totp, name="totp"),
+    path("totp/recovery/", twofactor.recovery, name="totp_recovery"),
     path("units/", include(units_patterns)),
     path("jobs/", include(jobs_patterns)),
 ]

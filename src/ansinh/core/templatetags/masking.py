@@ -37,3 +37,24 @@ def text_masked(context, text) -> str:
 @register.simple_tag(takes_context=True)
 def history_value(context, field: str, value) -> str:
     return masking.change_value(field, value, _show(context))
+
+
+def _roles(context):
+    from ansinh.core.roles import OPERATOR, roles_of
+
+    user = getattr(context.get("request"), "user", None)
+    return roles_of(user), user is OPERATOR
+
+
+@register.simple_tag(takes_context=True)
+def cell_masked(context, value) -> str:
+    """A raw cell of an imported sheet, masked for the roles that see identifiers masked."""
+    roles, operator = _roles(context)
+    return masking.cell_masked(value, roles, operator=operator)
+
+
+@register.simple_tag(takes_context=True)
+def category_for_role(context, code) -> str:
+    """A category code, or masking.PROTECTED for HIV and disability when the user does not handle them."""
+    roles, operator = _roles(context)
+    return masking.category_shown(code, roles, operator=operator)
