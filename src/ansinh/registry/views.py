@@ -20,6 +20,7 @@ from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
 from ansinh.registry.jobs import start_import
+from ansinh.registry.transfers import transfer_context
 from ansinh.registry.models import (
     EnrolmentStatus,
     IssueStatus,
@@ -108,6 +109,7 @@ def person_detail(request, pk: int):
         "residence_choices": residence_choices(person) if person.commune_id is None else [],
         "can_edit": can_edit(request.user),
         "field_labels": FIELD_LABELS, "categories": category_choices(),
+        **transfer_context(request.user, person),
     }
     return render(request, "registry/person_detail.html", ctx)
 

@@ -34,6 +34,7 @@ MENU: tuple[Group, ...] = (
     Group(_("Đối tượng"), (
         Entry("registry:persons", _("Danh sách đối tượng")),
         Entry("registry:batches", _("Danh sách đã nhập")),
+        Entry("registry:transfers", _("Chuyển nơi cư trú")),
     )),
     Group(_("Nhập danh sách"), (Entry("registry:import", _("Nhập danh sách")),)),
     Group(_("Rà soát"), (
