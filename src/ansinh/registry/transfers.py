@@ -139,7 +139,7 @@ def record_stop(person: Person, *, to_commune: AdminUnit, moved_on: dt.date, num
         sc, pc = person.scope_commune_id, person.province_code
         changes = [Change(MODEL, t.pk, person.pk, "stop_decision", "",
                           decision_words(number, decided_on, t.stop_decider), sc, pc),
-                   Change(MODEL, t.pk, person.pk, "to_commune", old.name, to_commune.name, sc, pc)]
+                   Change(MODEL, t.pk, person.pk, "to_commune", "", f"{to_commune.code} {to_commune.name}", sc, pc)]
         changes += [Change("registry.enrolment", e["pk"], person.pk, "end_month", e["end_month"], last_old,
                            e["scope_commune_id"], e["province_code"]) for e in ending]
         log_changes(changes, user=user, source=source, at=now)
@@ -193,13 +193,16 @@ def accept(transfer: Transfer, *, number: str, decided_on: dt.date, user, villag
                                   scope_commune=new, province_code=new.province_code))
         made = Enrolment.objects.bulk_create(made)  # (ids returned: PostgreSQL, SQLite >= 3.35)
         # the person moves; their rows follow them, except the old commune's own enrolments
-        person_changes = [("commune", person.commune_id, new.pk), ("residence_unit", person.residence_unit_id, new.pk),
-                          ("scope_commune", person.scope_commune_id, new.pk)]
-        if village:
+        def words(unit):
+            return f"{unit.code} {unit.name}" if unit else ""  # as review.resolve_residence writes a commune
+
+        person_changes = [("commune", words(person.commune), words(new)),
+                          ("residence_unit", words(person.residence_unit), words(new))]
+        if village and village != person.village:
             person_changes.append(("village", person.village, village))
         Person.objects.filter(pk=person.pk).update(commune=new, residence_unit=new, scope_commune=new,
                                                    province_code=new.province_code, updated=now,
-                                                   **({"village": village} if village else {}))
+                                                   **({"village": village} if village and village != person.village else {}))
         kept = list(Enrolment.objects.filter(person=person).exclude(pk__in=[e.pk for e in made])
                     .filter(scope_commune_id=old_keys[0]).values_list("pk", flat=True))
         follow_person_scope([person.pk], new.pk, new.province_code)
@@ -208,7 +211,8 @@ def accept(transfer: Transfer, *, number: str, decided_on: dt.date, user, villag
         changes = [Change(MODEL, t.pk, person.pk, "start_decision", "",
                           decision_words(number, decided_on, t.start_decider), sc, pc)]
         changes += [Change("registry.person", person.pk, person.pk, f, o, n, sc, pc) for f, o, n in person_changes]
-        changes += [Change("registry.enrolment", e.pk, person.pk, "", "", e.start_month, sc, pc) for e in made]
+        changes += [Change("registry.enrolment", e.pk, person.pk, "start_month", "", e.start_month, sc, pc)
+                    for e in made]
         log_changes(changes, user=user, source=source, at=now)
     return t
 
