@@ -27,6 +27,7 @@ from ansinh.payroll import entitlement as E
 from ansinh.payroll.access import APPROVERS, MAKERS, lock, parse_period, require_maker, require_run
 from ansinh.payroll.models import Coefficient, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
+from ansinh.registry.authorised import expired_account_ids_sql
 from ansinh.registry.models import Enrolment, PaymentAccount, Person, active_in_sql, usable_account_sql
 
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
@@ -73,8 +74,11 @@ def _account_usable_sql() -> str:
     until the account is fixed)."""
     reasons = ", ".join(f"'{r}'" for r in ACCOUNT_FAILURE_REASONS)
     # Uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted.
+    # An authorised person's account whose authorisation has expired is not paid either (cash until
+    # renewed: ansinh.registry.authorised).
     return (f"{usable_account_sql('a')} AND a.id NOT IN (SELECT f.account_id FROM payroll_payrollline f"
-            f" WHERE f.account_id IS NOT NULL AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))")
+            f" WHERE f.account_id IS NOT NULL AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))"
+            f" AND a.id NOT IN ({expired_account_ids_sql(timezone.localdate())})")
 
 
 # The partial unique index a monthly line claims its person-month through (a campaign's line claims

@@ -26,6 +26,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(quality_app, name="quality")
 app.add_typer(transfer_cli.app, name="transfer")
 app.command("death")(transfer_cli.death_cmd)
+app.command("authorisations")(transfer_cli.authorisations_cmd)
 demo = typer.Typer()  # joins `ansinh demo`
 
 

@@ -239,6 +239,14 @@ class AuthorisedPerson(models.Model):
     id_number = models.CharField(max_length=12, blank=True)
     relationship = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # The authorisation itself (ansinh.registry.authorised): the account in the authorised person's
+    # name it lets payroll pay into, until when (after it payroll pays that account no more and a
+    # review item opens), when to check it again, the signed authorisation (a path under VAR_DIR).
+    account = models.ForeignKey("PaymentAccount", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="authorisations")
+    valid_until = models.DateField(_("Ủy quyền đến ngày"), null=True, blank=True)
+    recheck_on = models.DateField(_("Ngày kiểm tra lại"), null=True, blank=True)
+    evidence = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class ScopeMeta:
         commune = "person__scope_commune"

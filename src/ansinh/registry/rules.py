@@ -66,6 +66,9 @@ RULES: dict[str, tuple[str, str]] = {
     # Routed to a reviewer whose scope covers both persons (see the module docstring).
     "ID_TAKEN": (WARNING, _("Số định danh đã được đăng ký cho đối tượng khác")),
     "LISTED_ELSEWHERE": (WARNING, _("Đã có trong danh sách của đơn vị khác")),
+    # Raised by the authorisation check (ansinh.registry.authorised.flag_authorisations).
+    "AUTH_EXPIRED": (ERROR, _("Giấy ủy quyền nhận tiền đã hết hạn")),
+    "AUTH_RECHECK": (WARNING, _("Đến hạn kiểm tra lại giấy ủy quyền")),
 }
 
 # A rule raised at another severity than its usual one reads differently (the review queue's

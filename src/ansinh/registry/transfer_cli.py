@@ -134,3 +134,12 @@ def death_cmd(
           "last_month_paid": f"{p.deceased_on:%Y-%m}"}, json_out,
          lambda d: typer.echo(f"Đối tượng #{d['person']} đã mất ngày {d['deceased_on']}: "
                               f"chi trả đến hết tháng {d['last_month_paid']}"))
+
+
+def authorisations_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Open review items for authorisations expired (payment to that account stopped) or due for a check; repeatable."""
+    from ansinh.registry.authorised import flag_authorisations
+
+    out = flag_authorisations()
+    emit(out, json_out, lambda d: typer.echo(f"Hết hạn ủy quyền: {d['AUTH_EXPIRED']}; "
+                                             f"đến hạn kiểm tra lại: {d['AUTH_RECHECK']}"))

@@ -47,6 +47,7 @@ MENU: tuple[Group, ...] = (
         Entry("payroll:runs", _("Bảng chi trả hằng tháng")),
         Entry("payroll:campaigns", _("Đợt chi một lần (quà Tết, hỗ trợ)")),
         Entry("payroll:rates", _("Mức chuẩn, hệ số")),
+        Entry("payroll:shared_payees", _("Người nhận thay nhiều đối tượng")),
     )),
     Group(_("Đơn thư"), (
         Entry("complaints:list", _("Khiếu nại, kiến nghị")),
