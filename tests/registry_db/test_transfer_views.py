@@ -112,3 +112,30 @@ def test_cli(world, capsys):
     assert json.loads(listed) == []  # Kỳ Lừa: none of its business
     rc, died, err = _cli(capsys, "registry", "death", p.pk, "--on", "2025-11-02", "--as", "ob", "--json")
     assert rc == 0 and json.loads(died)["last_month_paid"] == "2025-11", err
+
+
+def test_authorisation_form_and_evidence(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ansinh.registry.models import AuthorisedPerson, PaymentAccount
+
+    settings.VAR_DIR = tmp_path / "var"
+    p = world["p"]
+    acc = PaymentAccount.objects.create(person=p, provider="970405", provider_name="Agribank",
+                                        account_number="4400123456789", holder="authorised",
+                                        holder_name="NGUYEN VAN CON", approval="approved")
+    a = _client(world["a"])
+    page = a.get(reverse("registry:person", args=[p.pk])).content.decode()
+    assert 'data-testid="authorisation-form"' in page and "4400123456789" not in page.split("authorisation-form")[1]
+    pdf = SimpleUploadedFile("giấy ủy quyền.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    assert _client(world["b"]).post(reverse("registry:person_authorisation", args=[p.pk]), {}).status_code == 404
+    a.post(reverse("registry:person_authorisation", args=[p.pk]),
+           {"full_name": "Nguyễn Văn Con", "relationship": "con trai", "account": acc.pk,
+            "valid_until": "31/12/2027", "recheck_on": "30/06/2027", "evidence": pdf})
+    ap = AuthorisedPerson.objects.get(person=p)
+    assert (ap.account_id, ap.valid_until, ap.relationship) == (acc.pk, dt.date(2027, 12, 31), "con trai")
+    r = a.get(reverse("registry:authorisation_evidence", args=[ap.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "application/octet-stream"
+    assert b"".join(r.streaming_content).startswith(b"%PDF-")
+    assert _client(world["b"]).get(reverse("registry:authorisation_evidence", args=[ap.pk])).status_code == 404
+    assert "31/12/2027" in a.get(reverse("registry:person", args=[p.pk])).content.decode()

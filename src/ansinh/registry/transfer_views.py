@@ -105,3 +105,55 @@ def person_death(request, pk: int):
         messages.success(request, _("Đã ghi nhận đối tượng đã mất; dừng chi trả từ tháng sau, "
                                     "hỗ trợ mai táng được lập trong bảng chi kế tiếp."))
     return redirect("registry:person", pk=person.pk)
+
+
+@login_required
+def person_authorisation(request, pk: int):
+    """Record or renew an authorisation (POST from the person page, with the signed authorisation)."""
+    from ansinh.registry.authorised import record_authorisation
+
+    person = selectors.person_for(request.user, pk)
+    refused = _gate(request, person)
+    if refused:
+        return refused
+    p = request.POST
+    try:
+        account = person.accounts.filter(pk=p.get("account") or 0).first() if p.get("account") else None
+        recheck = _day(p.get("recheck_on"), _("Ngày kiểm tra lại")) if (p.get("recheck_on") or "").strip() else None
+        record_authorisation(person, full_name=p.get("full_name", ""), relationship=p.get("relationship", ""),
+                             valid_until=_day(p.get("valid_until"), _("Ủy quyền đến ngày")), recheck_on=recheck,
+                             account=account, evidence=request.FILES.get("evidence"), user=request.user)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Đã ghi nhận giấy ủy quyền."))
+    return redirect("registry:person", pk=person.pk)
+
+
+@login_required
+def authorisation_evidence(request, pk: int):
+    """The signed authorisation, always as a download (never rendered on our origin)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import FileResponse
+
+    from ansinh.audit import reads as audit_reads
+    from ansinh.core.scope import scoped
+    from ansinh.registry.models import AuthorisedPerson
+
+    ap = scoped(AuthorisedPerson.objects.all(), request.user).filter(pk=pk).first()
+    if ap is None or not ap.evidence:
+        raise Http404
+    root = Path(settings.VAR_DIR).resolve()
+    path = (root / ap.evidence).resolve()
+    if root not in path.parents or not path.is_file():
+        raise Http404
+    name = f"giay-uy-quyen-{ap.pk}{path.suffix}"
+    audit_reads.file_downloaded(request, name, path, persons=[ap.person_id])
+    resp = FileResponse(open(path, "rb"), as_attachment=True, filename=name,  # noqa: SIM115
+                        content_type="application/octet-stream")
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    resp["Cache-Control"] = "no-store"
+    return resp

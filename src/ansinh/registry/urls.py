@@ -20,4 +20,6 @@ urlpatterns = [
     path("transfers/<int:pk>/accept/", transfer_views.transfer_accept, name="transfer_accept"),
     path("persons/<int:pk>/transfer/", transfer_views.person_transfer, name="person_transfer"),
     path("persons/<int:pk>/death/", transfer_views.person_death, name="person_death"),
+    path("persons/<int:pk>/authorisation/", transfer_views.person_authorisation, name="person_authorisation"),
+    path("authorised/<int:pk>/evidence/", transfer_views.authorisation_evidence, name="authorisation_evidence"),
 ]
