@@ -73,7 +73,25 @@ def _issue(b, i):
                                        province_code=b.province_code)
 
 
+def _transfer(b, i, base=700):
+    """A move of a person of commune `b` within `b`'s side (both ends `b`: A sees neither)."""
+    from ansinh.registry.models import Transfer
+
+    return Transfer.objects.create(person=_person(b, base + i), moved_on=dt.date(2025, 8, 1), last_old_month="2025-08",
+                                   from_commune=b, from_province=b.province_code, to_commune=b,
+                                   to_province=b.province_code, stop_number=f"{MARKER} {i}/QĐ",
+                                   stop_date=dt.date(2025, 8, 2))
+
+
+def _incoming(b, i):
+    from ansinh.registry.models import IncomingTransfer
+
+    return IncomingTransfer.objects.get(pk=_transfer(b, i, base=800).pk)
+
+
 FACTORIES = {
+    "registry.Transfer": _transfer,
+    "registry.IncomingTransfer": _incoming,
     "registry.Person": _person,
     "registry.Enrolment": _enrolment,
     "registry.AuthorisedPerson": _authorised,

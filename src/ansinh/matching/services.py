@@ -20,6 +20,7 @@ from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
 from ansinh.registry.history import Change, log_changes, set_enrolment_status
 from ansinh.registry.models import AccountHolder, AccountStatus, Enrolment, EnrolmentStatus, PaymentAccount, Person
+from ansinh.registry.deaths import record_death  # the one home of "a death stops payment"
 from ansinh.registry.recheck import recheck_persons
 from ansinh.registry.routing import covering_keys
 
@@ -265,43 +266,6 @@ def _differences(person: dict, pop: dict) -> dict:
     if person["gender"] and pop["gender"] and person["gender"] != pop["gender"]:
         diffs["gender"] = [person["gender"], pop["gender"]]
     return diffs
-
-
-def record_death(person_ids_dates: dict, user=None, source: str = "matching.verify") -> int:
-    """Mark persons deceased (status, deceased_on) and end their open enrolments in the month
-    of death, so the payroll stops from the month after; the registry records one ChangeLog row
-    per change. Set-based per distinct date.  Returns how many persons changed."""
-    now = timezone.now()
-    people = list(Person.objects.filter(pk__in=list(person_ids_dates)).exclude(status="deceased")
-                  .values_list("pk", "status", "deceased_on", "scope_commune_id", "province_code"))
-    if not people:
-        return 0
-    changes = []
-    by_date: dict = {}
-    for pk, st, old_on, sc, pc in people:
-        on = person_ids_dates[pk]
-        by_date.setdefault(on, []).append(pk)
-        changes.append(Change("registry.person", pk, pk, "status", st, "deceased", sc, pc))
-        changes.append(Change("registry.person", pk, pk, "deceased_on", old_on, on, sc, pc))
-    for on, pks in by_date.items():
-        Person.objects.filter(pk__in=pks).update(status="deceased", deceased_on=on, updated=now)
-        if on:
-            month = f"{on:%Y-%m}"
-            enr = list(Enrolment.objects.filter(person_id__in=pks).exclude(status=EnrolmentStatus.TERMINATED)
-                       .filter(_end_open_or_after(month))
-                       .values_list("pk", "person_id", "end_month", "scope_commune_id", "province_code"))
-            changes.extend(Change("registry.enrolment", epk, pid, "end_month", old_end, month, sc, pc)
-                           for epk, pid, old_end, sc, pc in enr)
-            Enrolment.objects.filter(pk__in=[e[0] for e in enr]).update(end_month=month, updated=now)
-    log_changes(changes, user=user, source=source, at=now)
-    recheck_persons([p[0] for p in people], user=user, source=source, at=now)
-    return len(people)
-
-
-def _end_open_or_after(month: str):
-    from django.db.models import Q
-
-    return Q(end_month="") | Q(end_month__gt=month)
 
 
 def verify_population(path, user=None, apply: bool = True, threshold: float = 0.9) -> dict:

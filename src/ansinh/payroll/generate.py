@@ -27,6 +27,7 @@ from ansinh.payroll import entitlement as E
 from ansinh.payroll.access import APPROVERS, MAKERS, lock, parse_period, require_maker, require_run
 from ansinh.payroll.models import Coefficient, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
+from ansinh.registry.authorised import expired_account_ids_sql
 from ansinh.registry.models import Enrolment, PaymentAccount, Person, active_in_sql, usable_account_sql
 
 ACCOUNT_FAILURE_REASONS = ("account_invalid", "account_closed")  # unpaid for these -> cash next time
@@ -50,16 +51,20 @@ def _month_idx(expr: str) -> str:
     return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER) - 1)"
 
 
-def commune_sql(unit) -> tuple[str, list]:
-    """Persons `p` filed under a commune or the units it came from / became (its succession)."""
+def commune_sql(unit, alias: str = "p") -> tuple[str, list]:
+    """Rows `alias` (persons `p`, or enrolments `e`) filed under a commune or the units it came
+    from / became (its succession)."""
     ids = sorted(scope_from_units([unit]).commune_ids | {unit.pk})
-    return f"p.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
+    return f"{alias}.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _scope_sql(run: PayrollRun) -> tuple[str, list]:
+def _scope_sql(run: PayrollRun, alias: str = "p") -> tuple[str, list]:
+    """The run's scope on persons (`p`) or, for monthly lines, on enrolments (`e`): a month is
+    paid by the commune of the enrolment in force then, so after a transfer between communes the
+    old commune's months stay its own (ansinh.registry.transfer_rules)."""
     if run.scope_commune_id:
-        return commune_sql(run.scope_commune)
-    return "p.province_code = %s", [run.province_code]
+        return commune_sql(run.scope_commune, alias)
+    return f"{alias}.province_code = %s", [run.province_code]
 
 
 def _account_usable_sql() -> str:
@@ -69,8 +74,11 @@ def _account_usable_sql() -> str:
     until the account is fixed)."""
     reasons = ", ".join(f"'{r}'" for r in ACCOUNT_FAILURE_REASONS)
     # Uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted.
+    # An authorised person's account whose authorisation has expired is not paid either (cash until
+    # renewed: ansinh.registry.authorised).
     return (f"{usable_account_sql('a')} AND a.id NOT IN (SELECT f.account_id FROM payroll_payrollline f"
-            f" WHERE f.account_id IS NOT NULL AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))")
+            f" WHERE f.account_id IS NOT NULL AND f.result = 'unpaid' AND f.result_reason IN ({reasons}))"
+            f" AND a.id NOT IN ({expired_account_ids_sql(timezone.localdate())})")
 
 
 # The partial unique index a monthly line claims its person-month through (a campaign's line claims
@@ -136,7 +144,7 @@ def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
         coef_params += [c.category, E.ym(c.valid_from), E.ym(c.valid_to) if c.valid_to else "9999-12",
                         -1 if c.min_age is None else c.min_age, 999 if c.max_age is None else c.max_age, c.milli]
     coef_cats = sorted({c.category for c in Coefficient.objects.all()}) or ["-"]
-    scope_sql, scope_params = _scope_sql(run)
+    scope_sql, scope_params = _scope_sql(run, "e")
     cat_in = ", ".join(["%s"] * len(coef_cats))
     per_child = ", ".join(f"'{c}'" for c in E.PER_CHILD)
     period = run.period
@@ -145,7 +153,8 @@ def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
 WITH months(ym, idx, lvl, pension) AS (VALUES {', '.join(month_rows)}),
 coefs(category, ym_from, ym_to, min_age, max_age, milli) AS (VALUES {', '.join(coef_values)}),
 cand AS (
-  SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension, p.scope_commune_id, p.province_code,
+  -- filed under the enrolment's commune: the commune that decided this month (transfers)
+  SELECT e.person_id, e.programme, e.category, m.ym, m.lvl, m.pension, e.scope_commune_id, e.province_code,
          -- (a per-child coefficient of 0 is none written: the table's 1.0; a coefficient of 0 pays nothing)
          CASE WHEN e.programme = 'nd176' THEN NULL
               WHEN e.category IN ({per_child}) AND e.coefficient > 0
@@ -288,7 +297,8 @@ def _fill(run: PayrollRun) -> int:
 
 def _fill_month(run: PayrollRun) -> int:
     scope_sql, scope_params = _scope_sql(run)
-    months = E.months_between(_first_month(run, scope_sql, scope_params), run.period)
+    e_sql, e_params = _scope_sql(run, "e")
+    months = E.months_between(_first_month(run, e_sql, e_params), run.period)
     sql, params = _generation_sql(run, months)
     with connection.cursor() as cur:
         if _vendor() == "postgresql":  # sorts and hashes in memory (no external merge at 5,000,000)

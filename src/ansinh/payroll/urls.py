@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ansinh.payroll import campaign_views, views
+from ansinh.payroll import authorised_views, campaign_views, views
 
 app_name = "payroll"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("runs/<int:pk>/demo-result.csv", views.run_demo_result, name="demo_result"),
     path("runs/<int:pk>/lines/<int:line>/vietqr.png", views.run_line_qr, name="line_qr"),
     path("rates/", views.rate_list, name="rates"),
+    path("authorised/", authorised_views.shared_payee_list, name="shared_payees"),
     path("campaigns/", campaign_views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/generate/", campaign_views.campaign_generate, name="campaign_generate"),

@@ -17,12 +17,16 @@ import typer
 
 from ansinh.cli import emit, fail, rows_bar
 from ansinh.core.roles import OPERATOR
+from ansinh.registry import transfer_cli
 
 app = typer.Typer(no_args_is_help=True, help="The registry of beneficiaries: import lists, export, data quality.")
 export_app = typer.Typer(no_args_is_help=True, help="Export registry data.")
 quality_app = typer.Typer(no_args_is_help=True, help="Data-quality issues of the registry.")
 app.add_typer(export_app, name="export")
 app.add_typer(quality_app, name="quality")
+app.add_typer(transfer_cli.app, name="transfer")
+app.command("death")(transfer_cli.death_cmd)
+app.command("authorisations")(transfer_cli.authorisations_cmd)
 demo = typer.Typer()  # joins `ansinh demo`
 
 

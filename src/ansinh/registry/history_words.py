@@ -17,6 +17,7 @@ MODEL_WORDS = {
     "registry.qualityissue": _l("Vấn đề dữ liệu"),
     "registry.importbatch": _l("Lần nhập danh sách"),
     "registry.importrow": _l("Dòng danh sách"),
+    "registry.transfer": _l("Chuyển nơi cư trú"),
 }
 
 FIELD_WORDS = {
@@ -30,6 +31,8 @@ FIELD_WORDS = {
     "registered_on": _l("ngày đăng ký"), "opened_on": _l("ngày mở"), "account_number": _l("số tài khoản"),
     "provider": _l("ngân hàng/ví"), "holder_name": _l("tên chủ tài khoản"), "commune": _l("xã/phường"),
     "residence_unit": _l("nơi cư trú"), "date_of_death": _l("ngày mất"),
+    "stop_decision": _l("quyết định thôi hưởng (nơi cũ)"), "start_decision": _l("quyết định hưởng (nơi mới)"),
+    "to_commune": _l("nơi chuyển đến"), "deceased_on": _l("ngày mất"),
 }
 
 

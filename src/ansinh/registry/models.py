@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.core.models import ScopeKeys
@@ -239,6 +239,14 @@ class AuthorisedPerson(models.Model):
     id_number = models.CharField(max_length=12, blank=True)
     relationship = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # The authorisation itself (ansinh.registry.authorised): the account in the authorised person's
+    # name it lets payroll pay into, until when (after it payroll pays that account no more and a
+    # review item opens), when to check it again, the signed authorisation (a path under VAR_DIR).
+    account = models.ForeignKey("PaymentAccount", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="authorisations")
+    valid_until = models.DateField(_("Ủy quyền đến ngày"), null=True, blank=True)
+    recheck_on = models.DateField(_("Ngày kiểm tra lại"), null=True, blank=True)
+    evidence = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class ScopeMeta:
         commune = "person__scope_commune"
@@ -246,6 +254,76 @@ class AuthorisedPerson(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class TransferStatus(models.TextChoices):
+    STOPPED = "stopped", _("Nơi cũ đã dừng, chờ nơi mới quyết định")
+    ACCEPTED = "accepted", _("Nơi mới đã quyết định hưởng")
+
+
+class Transfer(models.Model):
+    """A beneficiary's move between communes (Decree 20/2021 Art. 9; since 07/2025 the commune
+    chairman decides, ``decider`` is the ``core.Organisation`` that decides allowances there on the
+    decision's day). The old commune records the move and its stop decision: it pays through the
+    month of the move (``last_old_month``). The new commune records its start decision: it pays
+    from the month after. Services: ansinh.registry.transfers; pure rule:
+    ansinh.registry.transfer_rules. Filed under the old commune (its decision); the new commune
+    reads it through ``IncomingTransfer``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
+    moved_on = models.DateField(_("Ngày chuyển đi"))
+    last_old_month = models.CharField(max_length=7)  # "YYYY-MM": the old commune pays through it
+    from_commune = models.ForeignKey("units.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    from_province = models.CharField(max_length=3)
+    to_commune = models.ForeignKey("units.AdminUnit", on_delete=models.PROTECT, related_name="+")
+    to_province = models.CharField(max_length=3)
+    stop_number = models.CharField(_("Số quyết định thôi hưởng"), max_length=100)
+    stop_date = models.DateField(_("Ngày quyết định thôi hưởng"))
+    stop_decider = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_index=False)
+    start_number = models.CharField(_("Số quyết định hưởng"), max_length=100, blank=True)
+    start_date = models.DateField(_("Ngày quyết định hưởng"), null=True, blank=True)
+    start_decider = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)
+    status = models.CharField(max_length=10, choices=TransferStatus.choices, default=TransferStatus.STOPPED)
+    enrolments = models.JSONField(default=list, blank=True)  # [{"id", "start_month", "end_month"}] ended here
+    created = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class ScopeMeta:
+        commune = "from_commune"
+        province = "from_province"
+
+    class Meta:
+        ordering = ["-moved_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(status="stopped"), name="transfer_one_open"),
+            models.CheckConstraint(condition=Q(stop_date__gte=F("moved_on")), name="transfer_stop_after_move"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.moved_on}"
+
+    @property
+    def first_new_month(self) -> str:
+        from ansinh.registry.transfer_rules import next_month
+
+        return next_month(self.last_old_month)
+
+
+class IncomingTransfer(Transfer):
+    """The same transfer as the new commune reads it (filed under the commune moved to)."""
+
+    class ScopeMeta:
+        commune = "to_commune"
+        province = "to_province"
+
+    class Meta:
+        proxy = True
 
 
 def usable_account_q(prefix: str = "") -> Q:

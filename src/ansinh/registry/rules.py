@@ -71,6 +71,9 @@ RULES: dict[str, tuple[str, str]] = {
     "COMPLAINT_CATEGORY": (WARNING, _("Theo đơn: xem xét lại diện đối tượng")),
     "COMPLAINT_RESIDENCE": (WARNING, _("Theo đơn: điều chỉnh nơi cư trú")),
     "COMPLAINT_VERIFY": (WARNING, _("Theo đơn: xác minh trùng lặp, sai người")),
+    # Raised by the authorisation check (ansinh.registry.authorised.flag_authorisations).
+    "AUTH_EXPIRED": (ERROR, _("Giấy ủy quyền nhận tiền đã hết hạn")),
+    "AUTH_RECHECK": (WARNING, _("Đến hạn kiểm tra lại giấy ủy quyền")),
 }
 
 # A rule raised at another severity than its usual one reads differently (the review queue's

@@ -21,6 +21,7 @@ from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
 from ansinh.registry.jobs import start_import
+from ansinh.registry.transfers import transfer_context
 from ansinh.registry.models import (
     EnrolmentStatus,
     IssueStatus,
@@ -128,6 +129,7 @@ def person_detail(request, pk: int):
         "field_labels": FIELD_LABELS, "categories": category_choices(),
         "subject_export": may_open(request.user, "audit:subject_export"),
         "anonymised_on": anonymised_on(person.pk),
+        **transfer_context(request.user, person),
     }
     return render(request, "registry/person_detail.html", ctx)
 

@@ -34,6 +34,7 @@ MENU: tuple[Group, ...] = (
     Group(_("Đối tượng"), (
         Entry("registry:persons", _("Danh sách đối tượng")),
         Entry("registry:batches", _("Danh sách đã nhập")),
+        Entry("registry:transfers", _("Chuyển nơi cư trú")),
     )),
     Group(_("Nhập danh sách"), (Entry("registry:import", _("Nhập danh sách")),)),
     Group(_("Rà soát"), (
@@ -46,6 +47,7 @@ MENU: tuple[Group, ...] = (
         Entry("payroll:runs", _("Bảng chi trả hằng tháng")),
         Entry("payroll:campaigns", _("Đợt chi một lần (quà Tết, hỗ trợ)")),
         Entry("payroll:rates", _("Mức chuẩn, hệ số")),
+        Entry("payroll:shared_payees", _("Người nhận thay nhiều đối tượng")),
     )),
     Group(_("Đơn thư"), (
         Entry("complaints:list", _("Khiếu nại, kiến nghị")),
