@@ -66,6 +66,9 @@ RULES: dict[str, tuple[str, str]] = {
     # Routed to a reviewer whose scope covers both persons (see the module docstring).
     "ID_TAKEN": (WARNING, _("Số định danh đã được đăng ký cho đối tượng khác")),
     "LISTED_ELSEWHERE": (WARNING, _("Đã có trong danh sách của đơn vị khác")),
+    # Raised by payroll (payroll/failures.py) when a payment to the account is refused for a reason of
+    # the account: the account is blocked until it is corrected and approved again.
+    "ACCOUNT_FAILED": (ERROR, _("Tài khoản bị từ chối khi chi trả")),
 }
 
 # A rule raised at another severity than its usual one reads differently (the review queue's
