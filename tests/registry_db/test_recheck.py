@@ -29,6 +29,7 @@ from .conftest import DONG_KINH, PROVINCE, person_row
 
 pytestmark = pytest.mark.django_db
 
+FAILED = dt.datetime(2024, 7, 25, 8, 0, tzinfo=dt.UTC)
 RULES = (*recheck.RECHECKED, "DUPLICATE_LISTED", "DOB_PLAUSIBLE", "ID_TAKEN")
 
 
@@ -58,7 +59,10 @@ def _random_people(n: int, seed: int = 7):
         for _ in range(rnd.randint(0, 2)):
             accounts.append(PaymentAccount(
                 person=p, account_number=f"{i}{len(accounts)}", approval=rnd.choice(list(AccountApproval.values)),
-                status=rnd.choice(list(AccountStatus.values)), closed_on=rnd.choice([None, dt.date(2024, 1, 1)])))
+                status=rnd.choice(list(AccountStatus.values)), closed_on=rnd.choice([None, dt.date(2024, 1, 1)]),
+                # ACCOUNT_FAILED: refused in payment (failed_at), approved again after it or not
+                provider=rnd.choice([None, "970405"]), failed_at=rnd.choice([None, FAILED]),
+                approved_at=rnd.choice([None, FAILED - dt.timedelta(days=1), FAILED + dt.timedelta(days=1)])))
         for _ in range(rnd.randint(0, 2)):
             enrolments.append(Enrolment(person=p, category=rnd.choice(["", "5.5", "5.6", "5.6-severe"]),
                                         status=rnd.choice(list(EnrolmentStatus.values))))

@@ -99,7 +99,8 @@ def campaign_due(spec: CampaignSpec, enrolments: Sequence[Enrolment], dob: dt.da
                 or (spec.max_age is not None and age >= spec.max_age):
             return None
     cats = sorted({e.category for e in enrolments
-                   if (not spec.programmes or e.programme in spec.programmes) and in_force(e, month)
+                   if e.category  # an unmapped category ("") is held until an officer maps it
+                   and (not spec.programmes or e.programme in spec.programmes) and in_force(e, month)
                    and (not spec.categories or any(covers(c, e.category) for c in spec.categories))})
     if not cats:
         return None

@@ -6,8 +6,9 @@ window opens) with ordinary lines (programme ``campaign``): the same maker-check
 (payroll.approval), files and VietQR (payroll.files, with the campaign's name on every file),
 reconciliation and corrections (payroll.reconcile, payroll.corrections) and scope
 (payroll.access) as the monthly runs. A person is paid at most once per campaign: the partial
-unique index ``payroll_line_campaign_once`` on (person, campaign) over the claiming lines, with
-``ON CONFLICT DO NOTHING`` so that two concurrent generations split the work.
+unique index ``payroll_line_campaign_once`` on (person, campaign) over the claiming lines; the
+generations of one campaign take its row lock (``lock_campaign``), so a second one waits and pays
+only whoever the first did not.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ansinh.core.services import recorded_user
 from ansinh.payroll import campaign_rules as R
 from ansinh.payroll import entitlement as E
 from ansinh.payroll.access import CAMPAIGN_EDITORS, NotAllowed, require, require_maker
-from ansinh.payroll.models import CAMPAIGN_PROGRAMME, AmountKind, Campaign, PayrollRun, RunStatus
+from ansinh.payroll.models import CAMPAIGN_PROGRAMME, AmountKind, Campaign, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
 from ansinh.registry.models import Programme, active_in_sql
 
@@ -133,7 +134,13 @@ def generate(campaign: Campaign, *, commune=None, user=None) -> PayrollRun:
     from ansinh.payroll.generate import _fill
 
     ensure_seed_data()
+    from ansinh.core.db import refresh_statistics
+    from ansinh.registry.models import Enrolment, PaymentAccount, Person
+
+    # a province's lists imported minutes ago must not be planned as empty tables (core/db.py)
+    refresh_statistics(Person, Enrolment, PaymentAccount, PayrollLine)
     with transaction.atomic():
+        lock_campaign(campaign)
         run = PayrollRun.objects.create(period=campaign.period, campaign=campaign, scope_commune=commune,
                                         province_code=campaign.province_code, generated_by=recorded_user(user),
                                         status=RunStatus.DRAFT)
@@ -148,6 +155,12 @@ def generate(campaign: Campaign, *, commune=None, user=None) -> PayrollRun:
     return run
 
 
+def lock_campaign(campaign: Campaign) -> None:
+    """Hold the campaign's row until the transaction ends: one writer of its lines at a time (a
+    second generation, or a follow-up of one of its runs, waits, then sees the first one's lines)."""
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True).first()
+
+
 def _month_idx_sql(expr: str) -> str:
     from ansinh.payroll.generate import _month_idx
 
@@ -156,7 +169,7 @@ def _month_idx_sql(expr: str) -> str:
 
 def lines_sql(run: PayrollRun) -> tuple[str, list]:
     """The INSERT … SELECT of a campaign run's lines (``campaign_rules.campaign_due`` set-based)."""
-    from ansinh.payroll.generate import ACCOUNT_COLUMNS, account_choice_sql, commune_sql
+    from ansinh.payroll.generate import ACCOUNT_COLUMNS, _account_usable_sql, account_choice_sql, commune_sql
 
     c = run.campaign
     s = spec(c)
@@ -181,7 +194,9 @@ def lines_sql(run: PayrollRun) -> tuple[str, list]:
         params.append(int(s.amount))
         level_sql, milli_sql = "x.amt", "NULL"
     next_month = E.first_day(E.add_months(month, 1))
-    conds = [active_in_sql(f"'{month}'"), "(e.start_month <> '' OR e.decision_date IS NULL OR e.decision_date < %s)"]
+    from ansinh.payroll.generate import UNMAPPED_HELD_SQL
+
+    conds = [UNMAPPED_HELD_SQL, active_in_sql(f"'{month}'"), "(e.start_month <> '' OR e.decision_date IS NULL OR e.decision_date < %s)"]
     params.append(next_month)
     if s.programmes:
         conds.append(f"e.programme IN ({', '.join(['%s'] * len(s.programmes))})")
@@ -214,8 +229,7 @@ def lines_sql(run: PayrollRun) -> tuple[str, list]:
         category = f"SUBSTR(MIN(CAST(999999999999 - amt AS TEXT) || category{collate}), 13)"
     else:
         category = f"MIN(category{collate})"
-    account_cte, account_expr, account_join = account_choice_sql("ch")
-    sql = f"""
+    head = f"""
 WITH elig AS (
   SELECT e.person_id, p.scope_commune_id, p.province_code, e.category, {amt} AS amt
   FROM registry_enrolment e JOIN registry_person p ON p.id = e.person_id
@@ -225,25 +239,47 @@ per AS (
   SELECT person_id, MAX(scope_commune_id) AS scope_commune_id, MAX(province_code) AS province_code,
          {category} AS category, MAX(amt) AS amt
   FROM elig GROUP BY person_id
-),
-{account_cte}
-picked AS (
-  SELECT ch.*, {account_expr} AS account_id FROM per ch {account_join}
-  -- uncorrelated (a hashed subplan read once): a correlated probe would also scan the rows being inserted
-  WHERE ch.amt > 0 AND ch.person_id NOT IN (SELECT l.person_id FROM payroll_payrollline l
-                                            WHERE l.campaign_id = %s AND l.active)
-)
+),"""
+    insert = f"""
 INSERT INTO payroll_payrollline (run_id, campaign_id, person_id, programme, period_month, category,
   coefficient_milli, level, amount, channel, payee, account_id, provider, provider_name, account_number,
   holder_name, scope_commune_id, province_code, active, result, result_reason, paid_on)
 SELECT %s, %s, x.person_id, '{CAMPAIGN_PROGRAMME}', %s, x.category, {milli_sql}, {level_sql}, x.amt,
-  {ACCOUNT_COLUMNS}, x.scope_commune_id, x.province_code, TRUE, 'pending', '', NULL
+  {ACCOUNT_COLUMNS}, x.scope_commune_id, x.province_code, TRUE, 'pending', '', NULL"""
+    # Once per campaign: generate() holds the campaign's row lock, so nobody else inserts this campaign's
+    # lines meanwhile, and this statement's NOT IN sees every line committed before; the partial unique
+    # index payroll_line_campaign_once stays the guarantee (no ON CONFLICT: its speculative insertion
+    # cost a quarter of the statement). Uncorrelated NOT IN: a hashed subplan read once (a correlated
+    # probe would also scan the rows being inserted).
+    not_taken = ("x.amt > 0 AND x.person_id NOT IN (SELECT l.person_id FROM payroll_payrollline l"
+                 " WHERE l.campaign_id = %s AND l.active)")
+    if connection.vendor == "postgresql":
+        # The person's chosen account (generate.account_choice_sql's: the highest usable one) with its
+        # snapshot columns in one ordered pass; rows in person order, so that the line table's indexes
+        # on the person are filled left to right (in a hash join's order 5,000,000 lines spent most of
+        # their time on random index pages evicted from the buffer cache: bench/RESULTS.md, 05/12/2026).
+        sql = f"""{head}
+usable AS (
+  SELECT DISTINCT ON (a.person_id) a.person_id, a.id, a.provider, a.provider_name, a.account_number, a.holder,
+         a.holder_name
+  FROM registry_paymentaccount a WHERE {_account_usable_sql()} ORDER BY a.person_id, a.id DESC
+){insert}
+FROM per x LEFT JOIN usable a ON a.person_id = x.person_id
+WHERE {not_taken}
+ORDER BY x.person_id
+"""
+    else:
+        account_cte, account_expr, account_join = account_choice_sql("ch")
+        sql = f"""{head}
+{account_cte}
+picked AS (
+  SELECT ch.*, {account_expr} AS account_id FROM per ch {account_join}
+){insert}
 FROM picked x
 LEFT JOIN registry_paymentaccount a ON a.id = x.account_id
-WHERE TRUE
-ON CONFLICT (person_id, campaign_id) WHERE active AND campaign_id IS NOT NULL DO NOTHING
+WHERE {not_taken}
 """
-    params += [c.pk, run.pk, c.pk, run.period]
+    params += [run.pk, c.pk, run.period, c.pk]
     return sql, params
 
 
@@ -252,6 +288,10 @@ def insert_lines(run: PayrollRun) -> int:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SET LOCAL work_mem = '256MB'")
+            # the join estimates of a whole province are far above the rows (the person-account join
+            # is read as many-to-many): JIT then compiled with full optimisation for 2.4 s of a
+            # statement whose time is in writing rows (EXPLAIN ANALYZE at 5,000,000, 05/12/2026)
+            cur.execute("SET LOCAL jit = off")
         cur.execute(sql, params)
         return cur.rowcount
 

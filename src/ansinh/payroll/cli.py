@@ -156,15 +156,24 @@ def reconcile_cmd(run_id: int = typer.Argument(...), result_file: Path = typer.A
 
 @app.command("followup")
 def followup_cmd(run_id: int = typer.Argument(...),
-                 rule: str = typer.Option("retry", "--rule", help="retry (the same account; cash when the account "
-                                                                  "failed) or cash"),
+                 rule: str = typer.Option("auto", "--rule", help="auto (by rule: an account refused is held until "
+                                                                 "fixed, not collected is retried once then paid "
+                                                                 "in cash), retry or cash for every line"),
+                 line: list[str] = typer.Option([], "--line", help="LINE_ID=retry|cash|hold: the choice for one "
+                                                                   "line (repeat)"),
                  as_user: str = AS_USER, json_out: bool = typer.Option(False, "--json")) -> None:
     """A follow-up run paying again only the run's unpaid lines (never one already paid or carried over)."""
     from ansinh.payroll import followup
 
+    choices = {}
+    for item in line:
+        k, sep, v = item.partition("=")
+        if not sep:
+            fail(f"--line {item[:30]!r}: write LINE_ID=retry|cash|hold")
+        choices[k.strip()] = v.strip()
     user = _user(as_user)
-    run = followup.generate_followup(_run(run_id), user=user, rule=rule)
-    emit({**_out(run), "followup_of": run_id}, json_out, _print_run)
+    run = followup.generate_followup(_run(run_id), user=user, rule=rule, choices=choices)
+    emit({**_out(run), "followup_of": run_id, "held": len(run.summary.get("held", []))}, json_out, _print_run)
 
 
 @app.command("statement")

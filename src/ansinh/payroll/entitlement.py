@@ -202,7 +202,7 @@ def month_dues(month: str, enrolments: Iterable[Enrol], dob: dt.date | None, rat
     if deceased_on is not None and month > last_paid_month(deceased_on):
         return []
     active = [e for e in enrolments if e.status == "active" and e.start_month <= month
-              and (not e.end_month or month <= e.end_month)]
+              and (not e.end_month or month <= e.end_month) and e.category != ""]  # "": unmapped, held
     age = age_in_month(dob, month)
     coef_cats = {c.category for c in coefs}
     level = rate_for(month, rates, "standard", province_code)

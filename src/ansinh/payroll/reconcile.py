@@ -113,7 +113,11 @@ FROM {RESULT_TABLE} r WHERE {t}.id = r.line_id AND {t}.run_id = %s AND {t}.resul
 
 
 def _finish_reconcile(run: PayrollRun) -> dict:
-    """The run's reconciliation report; the run is reconciled when no line is pending."""
+    """The run's reconciliation report; the run is reconciled when no line is pending. Accounts
+    refused for an account reason are blocked, with a review item (payroll/failures.py)."""
+    from ansinh.payroll.failures import block_failed_accounts
+
+    block_failed_accounts(run)
     report = reconciliation_report(run)
     run.reconciliation = report
     if report["pending"]["lines"] == 0:

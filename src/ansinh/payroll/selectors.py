@@ -44,6 +44,7 @@ def reason_labels() -> dict[str, str]:
         NOT_COLLECTED: _("Người hưởng không đến nhận"),
         invalid: _("Tài khoản không hợp lệ"),
         closed: _("Tài khoản đã đóng"),
+        "name_mismatch": _("Tên chủ tài khoản không khớp"),
         "rjct.payee_fa.invalid": _("Tài khoản người nhận không hợp lệ"),
         "rjct.payer_fa.invalid": _("Tài khoản chi không hợp lệ"),
         "rjct.amount.invalid": _("Số tiền không hợp lệ"),
@@ -221,3 +222,26 @@ def campaign_category_choices() -> list[tuple[str, str]]:
     from ansinh.registry.categories import CATEGORY_LABELS
 
     return sorted(CATEGORY_LABELS.items())
+
+
+def followup_plan(user, run: PayrollRun) -> dict:
+    """The follow-up page: the run's unpaid lines still free, each with its person (in the user's
+    scope), reason in words and what the rule proposes (payroll.followup.planned), and counts."""
+    from ansinh.payroll import followup
+    from ansinh.payroll.failures import CHOICES
+    from ansinh.registry.models import Person
+
+    rows = followup.planned(run)
+    persons = {p.pk: p for p in scoped(Person, user).filter(pk__in=[r["person"] for r in rows])}
+    words = {"retry": _("Chi lại (vào tài khoản dùng được, nếu không thì tiền mặt)"),
+             "cash": _("Chi tiền mặt tại điểm bưu điện"), "hold": _("Giữ lại đến khi tài khoản được sửa")}
+    out = []
+    for r in rows:
+        p = persons.get(r["person"])
+        if p is None:
+            continue
+        out.append({**r, "person_obj": p, "reason_label": reason_label(r["reason"]), "proposed": words[r["choice"]],
+                    "channel_label": channel_label(r["channel"])})
+    counts = {c: sum(1 for r in out if r["choice"] == c) for c in CHOICES}
+    return {"rows": out, "counts": counts, "choice_words": [(c, words[c]) for c in CHOICES],
+            "total_vnd": sum(r["amount"] for r in out if r["choice"] != "hold")}

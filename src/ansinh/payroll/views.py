@@ -195,20 +195,31 @@ def run_reconcile(request, pk):
 
 @login_required
 def run_followup(request, pk):
-    """A follow-up run of this run's unpaid lines (POST by a maker; rule retry or cash)."""
+    """The follow-up page of a run: its unpaid lines, what the rule proposes for each (retry, cash,
+    hold) and a choice per line (GET); a maker's POST makes the follow-up run (a draft that a second
+    user approves, like every run)."""
     from ansinh.payroll import followup
 
-    run, refused = _post_on_run(request, pk)
-    if refused:
-        return refused
+    run = _run_or_404(request, pk)
+    if request.method == "GET":
+        if not has_role(request.user, *MAKERS):
+            return HttpResponseForbidden()
+        return render(request, "payroll/followup.html", {"run": run, **selectors.followup_plan(request.user, run)})
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    choices = {k[5:]: v for k, v in request.POST.items() if k.startswith("line-") and v}
     try:
-        f = followup.generate_followup(run, user=request.user, rule=request.POST.get("rule") or "retry")
+        f = followup.generate_followup(run, user=request.user, rule=request.POST.get("rule") or "auto",
+                                       choices=choices)
     except NotAllowed as exc:
         return _refused(request, exc, run)
     except BadInput as exc:
         messages.error(request, str(exc))
         return redirect("payroll:run", pk=run.pk)
     messages.success(request, _("Đã lập bảng chi lại #%(n)s cho các dòng chưa chi.") % {"n": f.pk})
+    if f.summary.get("held"):
+        messages.info(request, _("%(n)s dòng được giữ lại đến khi tài khoản được sửa.")
+                      % {"n": len(f.summary["held"])})
     return redirect("payroll:run", pk=f.pk)
 
 

@@ -227,6 +227,9 @@ class Enrolment(ScopeKeys):
 
     class Meta:
         ordering = ["person_id", "programme", "category"]
+        # the few enrolments whose category was not recognised: every run looks them up to hold them
+        # (payroll/unmapped.py), without reading a province's enrolments
+        indexes = [models.Index(fields=["person"], condition=Q(category=""), name="registry_enrolment_unmapped")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.programme} {self.category or self.category_label}"
@@ -329,20 +332,24 @@ class IncomingTransfer(Transfer):
 def usable_account_q(prefix: str = "") -> Q:
     """The one definition of "an account that may be paid into": approved by a second user
     (maker-checker), with a recognised provider, not closed (neither by its status nor by a
-    closing date). ``prefix`` names the account from another model ("accounts__").
+    closing date), and not blocked by a payment refused for a reason of the account (``failed_at``)
+    unless approved again since (it was fixed). ``prefix`` names the account from another model
+    ("accounts__").
     ``usable_account_sql`` is the same condition in SQL (payroll's generation reads it);
     tests/registry_db/test_usable_account.py checks they select the same accounts."""
     p = prefix
     return (Q(**{f"{p}approval": AccountApproval.APPROVED}) & Q(**{f"{p}provider__isnull": False})
             & ~Q(**{f"{p}provider": ""}) & ~Q(**{f"{p}status": AccountStatus.CLOSED})
-            & Q(**{f"{p}closed_on__isnull": True}))
+            & Q(**{f"{p}closed_on__isnull": True})
+            & (Q(**{f"{p}failed_at__isnull": True}) | Q(**{f"{p}approved_at__gt": F(f"{p}failed_at")})))
 
 
 def usable_account_sql(alias: str = "a") -> str:
     """``usable_account_q`` as a SQL condition on ``registry_paymentaccount`` rows named ``alias``."""
     a = alias
     return (f"({a}.approval = '{AccountApproval.APPROVED.value}' AND {a}.provider IS NOT NULL"
-            f" AND {a}.provider <> '' AND {a}.status <> '{AccountStatus.CLOSED.value}' AND {a}.closed_on IS NULL)")
+            f" AND {a}.provider <> '' AND {a}.status <> '{AccountStatus.CLOSED.value}' AND {a}.closed_on IS NULL"
+            f" AND ({a}.failed_at IS NULL OR {a}.approved_at > {a}.failed_at))")
 
 
 class PaymentAccount(models.Model):
@@ -377,6 +384,10 @@ class PaymentAccount(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
     approval_evidence = models.CharField(max_length=300, blank=True, default="", db_default="")  # path under VAR_DIR
+    # A provider or the bank refused a payment to this account for a reason of the account (rejected
+    # account, closed, name mismatch): when (payroll/failures.py, with an ACCOUNT_FAILED review item).
+    # The account is not usable until a second user approves it again after that (it was fixed).
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class ScopeMeta:
         commune = "person__scope_commune"

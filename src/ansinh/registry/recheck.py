@@ -38,6 +38,7 @@ from ansinh.registry.models import (
     IssueStatus,
     PaymentAccount,
     QualityIssue,
+    usable_account_q,
 )
 
 BATCH = 5000
@@ -54,6 +55,7 @@ REASONS = {
     "PHONE": "Tự đóng: đã có số điện thoại hợp lệ",
     "CATEGORY_UNMAPPED": "Tự đóng: diện đối tượng đã được xác định",
     "CATEGORY_INCOMPLETE": "Tự đóng: diện đối tượng đã ghi rõ điểm/mức độ",
+    "ACCOUNT_FAILED": "Tự đóng: tài khoản đã được sửa và phê duyệt lại (hoặc đã đóng)",
 }
 #: The rules this module re-reads from the stored data (besides "no longer receives anything").
 RECHECKED = tuple(r for r in REASONS if r != "ENDED")
@@ -76,6 +78,8 @@ class PersonFacts:
     has_account: bool = False  # an account recorded, neither rejected nor closed
     live_categories: list[str] = field(default_factory=list)  # categories of enrolments not terminated
     enrolments: int = 0  # enrolments of any status
+    # an account refused in payment, not approved again since nor closed, and no other usable account
+    blocked_account: bool = False
 
 
 def ended(p: PersonFacts) -> bool:
@@ -110,6 +114,8 @@ def holds(rule: str, details: dict | None, p: PersonFacts) -> bool:
         return not p.phone
     if rule == "CATEGORY_UNMAPPED":
         return "" in p.live_categories
+    if rule == "ACCOUNT_FAILED":
+        return p.blocked_account
     if rule == "CATEGORY_INCOMPLETE":
         code = details.get("code")
         return code in p.live_categories if code else True
@@ -124,6 +130,13 @@ def has_account_q(prefix: str = "") -> Q:
     p = prefix
     return (~Q(**{f"{p}approval": AccountApproval.REJECTED}) & ~Q(**{f"{p}status": AccountStatus.CLOSED})
             & Q(**{f"{p}closed_on__isnull": True}))
+
+
+def blocked_account_q() -> Q:
+    """An account blocked by a refused payment (``PaymentAccount.failed_at``) and neither approved
+    again since nor closed: the negation of the last term of ``usable_account_q``, on an open account."""
+    return (Q(failed_at__isnull=False) & ~Q(approved_at__gt=F("failed_at")) & ~Q(status=AccountStatus.CLOSED)
+            & Q(closed_on__isnull=True))
 
 
 def _still_q(rule: str) -> Q:
@@ -153,6 +166,8 @@ def _still_q(rule: str) -> Q:
         return Q(person__phone="")
     if rule == "CATEGORY_UNMAPPED":
         return Q(unmapped=True)
+    if rule == "ACCOUNT_FAILED":
+        return Q(blocked=True, usable_account=False)
     if rule == "CATEGORY_INCOMPLETE":
         return Q(code_live=True) | Q(code__isnull=True)
     raise ValueError(rule)
@@ -164,6 +179,8 @@ def _annotated(qs):
     digit4 = Cast(Substr("person__id_number", 4, 1), IntegerField())
     return qs.annotate(
         has_account=Exists(PaymentAccount.objects.filter(has_account_q(), person=person)),
+        blocked=Exists(PaymentAccount.objects.filter(blocked_account_q(), person=person)),
+        usable_account=Exists(PaymentAccount.objects.filter(usable_account_q(), person=person)),
         any_enrolment=Exists(Enrolment.objects.filter(person=person)),
         live=Exists(live),
         unmapped=Exists(live.filter(category="")),
@@ -240,6 +257,11 @@ def person_facts(person_ids) -> dict[int, PersonFacts]:
         for pid in PaymentAccount.objects.filter(has_account_q(), person_id__in=chunk).values_list("person_id",
                                                                                                   flat=True):
             out[pid].has_account = True
+        usable = set(PaymentAccount.objects.filter(usable_account_q(), person_id__in=chunk).values_list(
+            "person_id", flat=True))
+        for pid in PaymentAccount.objects.filter(blocked_account_q(), person_id__in=chunk).values_list(
+                "person_id", flat=True):
+            out[pid].blocked_account = pid not in usable
         for pid, cat, st in Enrolment.objects.filter(person_id__in=chunk).values_list("person_id", "category",
                                                                                       "status"):
             out[pid].enrolments += 1

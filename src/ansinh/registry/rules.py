@@ -74,6 +74,9 @@ RULES: dict[str, tuple[str, str]] = {
     # Raised by the authorisation check (ansinh.registry.authorised.flag_authorisations).
     "AUTH_EXPIRED": (ERROR, _("Giấy ủy quyền nhận tiền đã hết hạn")),
     "AUTH_RECHECK": (WARNING, _("Đến hạn kiểm tra lại giấy ủy quyền")),
+    # Raised by payroll (payroll/failures.py) when a payment to the account is refused for a reason of
+    # the account: the account is blocked until it is corrected and approved again.
+    "ACCOUNT_FAILED": (ERROR, _("Tài khoản bị từ chối khi chi trả")),
 }
 
 # A rule raised at another severity than its usual one reads differently (the review queue's
