@@ -301,5 +301,6 @@ def blocking_rules() -> list:
         block_on("account_number"),
         block_on("phone"),
         block_on("family", "given_simple", "place"),  # middle name dropped, Ngần/Nần
-        block_on("family_anagram", "given", "dob_year"),  # moved, family name typo, middle name dropped
+        # moved to another commune, with a typo in the family name or in the middle name (no place key)
+        block_on("family_anagram", "given", "dob_year", "gender"),
     ]
