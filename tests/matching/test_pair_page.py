@@ -69,3 +69,37 @@ def test_the_page_and_the_next_pair():
     assert r.status_code == 302 and r["Location"] == f"/matching/pairs/{second.pk}/"
     r = c.post(f"/matching/pairs/{second.pk}/decide/", {"action": "reject"})
     assert r["Location"] == "/matching/"  # none left: back to the queue
+
+
+def test_reasons_name_the_bank_the_phone_and_two_consistent_cccds():
+    a = Side("Vi Văn Nần", dt.date(1948, 2, 1), "day", "020048001234", "M", accounts=["8300111122223"],
+             banks={"8300111122223": "Agribank"}, phone="0912 345 678")
+    b = Side("Vi Văn Nần", dt.date(1952, 7, 9), "day", "020052998877", "M", accounts=["8300111122223"],
+             phone="0912345678")
+    got = dict(texts(a, b, {"id_number": -9.0}))
+    assert got["số CCCD khác nhau, cả hai khớp năm sinh và giới tính của hồ sơ mình"] is False
+    assert got["cùng số tài khoản Agribank"] is True and got["cùng số điện thoại"] is True
+    # a CCCD that does not fit its own row's birth year is only "different"
+    c = Side("Vi Văn Nần", dt.date(1960, 1, 1), "day", "020052998877", "M")
+    assert dict(texts(a, c, {"id_number": -2.0})) .get("số CCCD khác nhau") is False
+
+
+@pytest.mark.django_db
+def test_the_page_explains_a_shared_account_review():
+    from ansinh.matching.models import MatchPair, MatchRun
+    from ansinh.registry.models import AccountHolder, PaymentAccount
+
+    unit = commune(DONG_KINH)
+    pa = person("Lương Văn Mìn", unit, legacy_cmnd="080041234", dob=dt.date(1940, 1, 2))
+    pb = person("Lương Thị Páo", unit, legacy_cmnd="080049876", dob=dt.date(1944, 3, 2))
+    for p in (pa, pb):
+        PaymentAccount.objects.create(person=p, account_number="9999888877776", provider_name="Agribank",
+                                      holder=AccountHolder.AUTHORISED, holder_name="Lương Văn Tồn")
+    pair = MatchPair.objects.create(run=MatchRun.objects.create(), person_a=pa, person_b=pb, cluster=pa.pk,
+                                    match_probability=0.93, match_weight=4.0, shared_contact=True,
+                                    contributions={"account": 12.0, "given": -5.0},
+                                    scope_commune=unit, province_code=PROVINCE)
+    c = login("xa_shared", "commune_officer", DONG_KINH)
+    html = c.get(f"/matching/pairs/{pair.pk}/").content.decode()
+    assert 'data-testid="shared-contact"' in html and "Hai hồ sơ dùng chung một số tài khoản." in html
+    assert "cùng số tài khoản Agribank" in html and "9999888877776" not in html.split("pair-table")[0]

@@ -50,6 +50,10 @@ class Result:
     block_sizes: dict[str, int] = field(default_factory=dict)
     params: dict = field(default_factory=dict)  # λ and m/u per level (for the review page)
     seconds: dict = field(default_factory=dict)
+    # One row per reviewer's label whose two records were in this run: unique_id_l < unique_id_r,
+    # same (the reviewer's decision), match_probability (this model's), model_same (whether the
+    # model alone would link them: p >= threshold); the clustering follows the decision.
+    labels: list[dict] = field(default_factory=list)
 
 
 def _settings(link_type: str = "dedupe_only", u_exact_id: float | None = None) -> SettingsCreator:
@@ -80,10 +84,15 @@ def block_sizes(linker: Linker, rules) -> dict[str, int]:
 
 def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: float = 0.5,
            max_block_rows: int = MAX_BLOCK_ROWS, u_max_pairs: float = 5e5, seed: int = 42,
-           engine: str = "duckdb", spark=None) -> Result:
+           engine: str = "duckdb", spark=None, labels=()) -> Result:
     """Deduplicate ``rows`` (raw schema).  ``population`` (raw schema; default = ``rows``)
     supplies the term frequencies.  Pairs below ``predict_threshold`` are dropped;
     clusters join pairs at or above ``threshold``.
+
+    ``labels``: reviewers' decisions, (unique_id, unique_id, same: bool).  The "same person"
+    ones train the m probabilities beside EM (:func:`learn_from_labels`); every decision binds
+    the clustering (same: always joined; not the same: never in one cluster) whatever the
+    model says, and ``Result.labels`` reports where the model disagrees.
 
     ``engine``: "duckdb" (embedded, default) or "spark" (``spark``: a SparkSession,
     default :func:`spark_session`, local mode).  Both run the same Splink settings
@@ -94,12 +103,13 @@ def dedupe(rows, *, population=None, threshold: float = 0.9, predict_threshold: 
     be = _backend(engine, spark)
     try:
         return _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, u_max_pairs, seed,
-                       t0, secs)
+                       t0, secs, list(labels))
     finally:
         be.close()
 
 
-def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, u_max_pairs, seed, t0, secs):
+def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, u_max_pairs, seed, t0, secs,
+            labels):
     x = be.prefix
     be.load(f"{x}raw_in", to_arrow(rows))
     be.create(f"{x}records", prepare_sql(f"{x}raw_in", be.dialect))
@@ -143,7 +153,13 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     t = time.perf_counter()
     exact = one(f"""SELECT count(*) FROM (SELECT id_number FROM {x}records WHERE id_number IS NOT NULL
                     GROUP BY id_number HAVING count(*) > 1) d""")
-    train(linker, u_max_pairs=u_max_pairs, seed=seed, exact_id_pairs=exact > 0)
+    train(linker, u_max_pairs=u_max_pairs, seed=seed, exact_id_pairs=exact > 0,
+          before_em=lambda: contact_u(linker, be, f"{x}records"))
+    present = {r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]}
+    labels = _clean_labels(labels, present)
+    if any(same for _a, _b, same in labels):
+        learn_from_labels(linker, _score_pairs(linker, be, f"{x}labels_train", [(a, b) for a, b, same in labels
+                                                                                   if same]), n)
     secs["train"] = round(time.perf_counter() - t, 2)
 
     t = time.perf_counter()
@@ -173,12 +189,46 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     pairs = [dict(zip(names, r)) for r in got]
     linked = [p for p in pairs if p["match_probability"] >= threshold and not p["shared_contact"]]
     edge = f"FROM {x}scored WHERE match_probability >= {threshold} AND NOT shared_contact"
+    # Reviewers' decisions bind the clustering: "same" is an edge whatever the model says,
+    # "not the same" a cannot-link; the model's own view of each is reported (Result.labels).
+    forced = [(a, b) for a, b, same in labels if same]
+    against = {(a, b) for a, b, same in labels if not same}
+    label_rows = []
+    if labels:
+        scored = {(p["unique_id_l"], p["unique_id_r"]): p["match_probability"] for p in pairs}
+        missing = [(a, b) for a, b, _s in labels if (a, b) not in scored]
+        scored.update({(r["unique_id_l"], r["unique_id_r"]): r["match_probability"]
+                       for r in _score_pairs(linker, be, f"{x}labels_check", missing)})
+        label_rows = [{"unique_id_l": a, "unique_id_r": b, "same": same, "match_probability": scored.get((a, b)),
+                       "model_same": (scored.get((a, b)) or 0.0) >= threshold} for a, b, same in labels]
+    ends = {u for a, b in forced for u in (a, b)}
+    extra = f" UNION SELECT unique_id AS u FROM {x}records WHERE unique_id IN ({', '.join(map(str, ends))})" \
+        if ends else ""
     witness = {r[0]: r[1:] for r in be.query(f"""
         SELECT r.unique_id, r.id_number, r.id_ok, r.dob_str, r.dob_precision FROM {x}records r
-        JOIN (SELECT unique_id_l AS u {edge} UNION SELECT unique_id_r AS u {edge}) e ON e.u = r.unique_id""")[1]}
+        JOIN (SELECT unique_id_l AS u {edge} UNION SELECT unique_id_r AS u {edge}{extra}) e
+          ON e.u = r.unique_id""")[1]}
     # Only the ids of linked pairs are clustered; every other record is its own cluster.
     clusters = {r[0]: r[0] for r in be.query(f"SELECT unique_id FROM {x}records")[1]}
-    clusters.update(cluster(list(witness), linked, witness))
+    first = cluster(list(witness), linked, witness, forced=forced, against=against)
+    # A group of three or more joined through chains: its members' pairs the model did not score
+    # (below predict_threshold or never blocked together) are scored now, and a pair the model
+    # finds clearly two people (< CANNOT_LINK_BELOW) may not end in one cluster (a namesake with a
+    # year-only birth date must not chain two people, one with a CMND and one with a CCCD).
+    known = {(p["unique_id_l"], p["unique_id_r"]): p["match_probability"] for p in pairs}
+    groups: dict[int, list[int]] = {}
+    for u, c in first.items():
+        groups.setdefault(c, []).append(u)
+    within = [(a, b) for g in groups.values() if len(g) >= 3
+              for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1:]]
+    if within:
+        got = dict(known)
+        got.update({(r["unique_id_l"], r["unique_id_r"]): r["match_probability"] for r in _score_pairs(
+            linker, be, f"{x}within", [k for k in within if k not in known])})
+        low = {k for k in within if got[k] < CANNOT_LINK_BELOW}
+        if low:
+            first = cluster(list(witness), linked, witness, forced=forced, against=against | low)
+    clusters.update(first)
     for p in pairs:
         p["same_cluster"] = clusters[p["unique_id_l"]] == clusters[p["unique_id_r"]]
     secs["predict_cluster"] = round(time.perf_counter() - t, 2)
@@ -192,7 +242,126 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
                     best[k] = p["match_probability"]
     secs["total"] = round(time.perf_counter() - t0, 2)
     params = _params(linker)
-    return Result(pairs=pairs, clusters=clusters, best=best, block_sizes=sizes, params=params, seconds=secs)
+    return Result(pairs=pairs, clusters=clusters, best=best, block_sizes=sizes, params=params, seconds=secs,
+                  labels=label_rows)
+
+
+#: Two records of one group the model scores below this are two people: never one cluster
+#: (:func:`cluster`'s ``against``).  0.001 is far under the review band (0.5): the pair's own
+#: evidence says "two people" by about 1000 to 1 whatever chain joined them (0.01 cost FEBRL3
+#: 0.0003 of F1 for the same gain on the demo set).
+CANNOT_LINK_BELOW = 0.001
+
+
+def _clean_labels(labels, present: set) -> list[tuple[int, int, bool]]:
+    """Labels whose two records are both in this run, lower id first, one per pair (the
+    latest wins)."""
+    out: dict = {}
+    for a, b, same in labels:
+        if a != b and a in present and b in present:
+            out[(min(a, b), max(a, b))] = bool(same)
+    return [(a, b, same) for (a, b), same in sorted(out.items())]
+
+
+def _score_pairs(linker: Linker, be, name: str, pairs: list[tuple[int, int]]) -> list[dict]:
+    """The model's comparison vector and match probability of given record pairs, blocked or
+    not (Splink's scoring of a labels table): unique_id_l, unique_id_r, match_probability,
+    match_weight, gamma_<field>."""
+    import pyarrow as pa
+    from splink.internals.accuracy import predictions_from_sample_of_pairwise_labels_sql
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    if not pairs:
+        return []
+    be.load(name, pa.table({"unique_id_l": pa.array([a for a, _b in pairs], pa.int64()),
+                            "unique_id_r": pa.array([b for _a, b in pairs], pa.int64()),
+                            "clerical_match_score": pa.array([1.0] * len(pairs), pa.float64())}))
+    pipeline = CTEPipeline()
+    enqueue_df_concat_with_tf(linker, pipeline)
+    # Without its last step (which blocking rule found the pair: needs columns not retained).
+    sqls = [q for q in predictions_from_sample_of_pairwise_labels_sql(linker, name)
+            if q["output_table_name"] != "__splink__labels_with_predictions"]
+    pipeline.enqueue_list_of_sqls(sqls)
+    gammas = ", ".join(f"c.gamma_{cc.output_column_name}" for cc in linker._settings_obj.comparisons)
+    pipeline.enqueue_sql(f"""SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight, {gammas}
+                             FROM __splink__df_predict p JOIN __splink__df_comparison_vectors c
+                               ON c.unique_id_l = p.unique_id_l AND c.unique_id_r = p.unique_id_r""",
+                         "__splink__labels_scored")
+    sdf = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    cols, got = be.query(f"SELECT * FROM {sdf.physical_name}")
+    out = []
+    for r in got:
+        d = dict(zip(cols, r))
+        a, b = d["unique_id_l"], d["unique_id_r"]
+        d["unique_id_l"], d["unique_id_r"] = min(a, b), max(a, b)
+        out.append(d)
+    return out
+
+
+def learn_from_labels(linker: Linker, scored: list[dict], n_records: int) -> dict:
+    """Reviewers' "same person" decisions as training labels for the m probabilities.
+
+    Each labelled pair is one more observed duplicate: a level's m becomes (D·m_EM + k) / (D + n),
+    where n is the labelled pairs with the comparison not null, k those at the level and D the
+    duplicates EM's estimate stands for (λ × the record pairs).  So a few labels move a level
+    EM never saw among its duplicates (floored at :data:`M_FLOOR`: a reviewer says it happens)
+    and leave a well-trained level almost where it was; as labels accumulate they dominate.
+    Returns {field: labelled pairs used}."""
+    st = linker._settings_obj
+    lam = st._probability_two_random_records_match or 0.0
+    dup = max(lam * n_records * (n_records - 1) / 2, 1.0)
+    used = {}
+    for cc in st.comparisons:
+        col = f"gamma_{cc.output_column_name}"
+        vals = [r[col] for r in scored if r.get(col) is not None and r[col] >= 0]
+        if not vals:
+            continue
+        used[cc.output_column_name] = len(vals)
+        for lv in cc._comparison_levels_excluding_null:
+            k = sum(v == lv.comparison_vector_value for v in vals)
+            m = lv._m_probability if isinstance(lv._m_probability, (int, float)) else None
+            new = (dup * m + k) / (dup + len(vals)) if m is not None else k / len(vals)
+            lv.m_probability = max(new, M_FLOOR)
+            lv._fix_m_probability = True
+    return used
+
+
+def contact_u(linker: Linker, be, records: str) -> None:
+    """u of the account and phone agreement levels counted exactly, not sampled.
+
+    Random sampling (5e5 pairs) almost never draws two rows sharing an account or a phone
+    (a registry holds them for few persons), so their u was left unknown and the level's
+    weight undefined.  Counted instead: among the record pairs that both carry the field, the
+    share that agree (Σ c(c-1) / M(M-1) over the values' row counts c, M rows carrying it;
+    at least one pair, so never 0).  True duplicates are counted too, as in sampling: u is
+    over- rather than under-estimated.  The "different" level takes the rest."""
+    q = be.query(f"""
+        SELECT (SELECT count(account_number) FROM {records}),
+               (SELECT coalesce(sum(c * (c - 1)), 0) FROM (SELECT count(*) AS c FROM {records}
+                 WHERE account_number IS NOT NULL GROUP BY account_number) a),
+               (SELECT coalesce(sum(c * (c - 1)), 0) FROM (SELECT count(*) AS c FROM {records}
+                 WHERE account_number IS NOT NULL AND NOT paid_other GROUP BY account_number) a),
+               (SELECT count(phone) FROM {records}),
+               (SELECT coalesce(sum(c * (c - 1)), 0) FROM (SELECT count(*) AS c FROM {records}
+                 WHERE phone IS NOT NULL GROUP BY phone) p)""")[1][0]
+    m_acct, all_acct, own_acct, m_phone, same_phone = (int(v or 0) for v in q)
+    shares = {}
+    if m_acct >= 2:
+        pairs = m_acct * (m_acct - 1)
+        shares["account"] = [max(own_acct, 1) / pairs, max(all_acct - own_acct, 1) / pairs]
+    if m_phone >= 2:
+        shares["phone"] = [max(same_phone, 1) / (m_phone * (m_phone - 1))]
+    for cc in linker._settings_obj.comparisons:
+        got = shares.get(cc.output_column_name)
+        if not got:
+            continue
+        levels = cc._comparison_levels_excluding_null
+        for lv, u in zip(levels, got):
+            lv.u_probability = u
+            lv._fix_u_probability = True
+        levels[-1].u_probability = max(1.0 - sum(got), M_FLOOR)
+        levels[-1]._fix_u_probability = True
 
 
 #: Deterministic rule for λ in the registry (where an ID number is unique, so exact-ID pairs
@@ -208,7 +377,8 @@ ID_PREFIX = ("substr(l.id_number, 1, 6) = substr(r.id_number, 1, 6) "
              "AND substr(l.id_number, 10) = substr(r.id_number, 10)")
 
 
-def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_pairs: bool = True) -> None:
+def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_pairs: bool = True,
+          before_em=None) -> None:
     """Deterministic ID-based λ, u by random sampling, m by EM on two blocking sessions.
 
     Session 1 blocks on the ID number (trains every field but the ID) or, when no two
@@ -222,6 +392,8 @@ def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_
     if not lam or lam <= 0:
         raise NotTrained("no record pairs share an ID number: cannot estimate how many duplicates there are")
     tr.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    if before_em is not None:
+        before_em()  # u the sample cannot see (contact_u)
     sessions = [[block_on("id_number")] if exact_id_pairs else [ID_PREFIX],
                 [block_on("given", "family", "dob"), block_on("given", "dob"), block_on("family", "dob")]]
     for alternatives in sessions:
@@ -313,10 +485,13 @@ def conflict(a, b) -> bool:
     return bool(a[1] and b[1] and a[0] != b[0] and _edits(a[0], b[0]) > 2)
 
 
-def cluster(ids, linked: list[dict], witness: dict) -> dict:
+def cluster(ids, linked: list[dict], witness: dict, forced=(), against=frozenset()) -> dict:
     """Connected components of the linked pairs, strongest first, never joining two groups
     that hold a :func:`conflict` (a chain through a row without ID or birth date must not
-    join two namesakes).  Returns unique_id -> smallest unique_id of its cluster."""
+    join two namesakes) or a pair in ``against`` (lower id first: a reviewer's "not the same",
+    or the model's own "clearly two people").  ``forced`` pairs (a reviewer's "same person")
+    are joined first, whatever :func:`conflict` says, unless ``against`` forbids it.
+    Returns unique_id -> smallest unique_id of its cluster."""
     parent = {i: i for i in ids}
     members = {}
 
@@ -326,12 +501,18 @@ def cluster(ids, linked: list[dict], witness: dict) -> dict:
             i = parent[i]
         return i
 
-    for p in sorted(linked, key=lambda p: (-p["match_probability"], p["unique_id_l"], p["unique_id_r"])):
-        a, b = find(p["unique_id_l"]), find(p["unique_id_r"])
+    def apart(ma, mb) -> bool:
+        return bool(against) and any((min(u, v), max(u, v)) in against for u in ma for v in mb)
+
+    edges = [(u, v, True) for u, v in forced] + [
+        (p["unique_id_l"], p["unique_id_r"], False)
+        for p in sorted(linked, key=lambda p: (-p["match_probability"], p["unique_id_l"], p["unique_id_r"]))]
+    for l, r, decided in edges:
+        a, b = find(l), find(r)
         if a == b:
             continue
-        ma, mb = members.get(a, [p["unique_id_l"]]), members.get(b, [p["unique_id_r"]])
-        if any(conflict(witness[u], witness[v]) for u in ma for v in mb):
+        ma, mb = members.get(a, [l]), members.get(b, [r])
+        if apart(ma, mb) or (not decided and any(conflict(witness[u], witness[v]) for u in ma for v in mb)):
             continue
         if a > b:
             a, b, ma, mb = b, a, mb, ma

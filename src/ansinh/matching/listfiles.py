@@ -8,7 +8,9 @@ def records_from_files(paths) -> tuple[list[dict], list[tuple[str, int]]]:
     """Read list files exactly as ``ansinh import`` does (``ansinh.registry.reader.read_list``).
 
     Returns (raw-schema rows, [(file name, 1-based sheet row)] indexed by unique_id).
-    The commune is the file's commune hint (title) as text; no unit lookup.  The bank is its
+    The commune is the file's commune hint (title) as text; no unit lookup.  A file whose title
+    names no commune leaves it unknown (a file name is not a place: compared with a real commune
+    it would count as a move); its rows are still blocked together through ``list_file``.  The bank is its
     provider code when recognised (``ansinh.core.providers.provider_of``), else as written;
     ``paid_to`` is the authorised person (else the account holder) the list names."""
     from pathlib import Path
@@ -21,7 +23,7 @@ def records_from_files(paths) -> tuple[list[dict], list[tuple[str, int]]]:
     for path in paths:
         parsed = read_list(path)
         fname = Path(path).name
-        commune = parsed.commune_hint or fname
+        commune = parsed.commune_hint or None
         for src in parsed.rows:
             v = src.values
             dob = v.get("dob")
@@ -42,6 +44,7 @@ def records_from_files(paths) -> tuple[list[dict], list[tuple[str, int]]]:
                 "bank": provider_of(v.get("bank")) or v.get("bank") or None,
                 "phone": v.get("phone") or None,
                 "paid_to": v.get("authorised_person") or v.get("account_holder") or None,
+                "list_file": fname,
             })
     return rows, where
 

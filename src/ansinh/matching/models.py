@@ -58,6 +58,12 @@ class MatchPair(ScopeKeys):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # A decided pair is a labelled pair (training labels for the m probabilities, and a regression
+    # set): a later run never changes its decision nor clusters against it; it records here what
+    # that run's model said, and whether it disagrees with the decision (shown for review).
+    checked_run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_probability = models.FloatField(null=True, blank=True)
+    model_disagrees = models.BooleanField(default=False)
 
     class ScopeMeta:
         commune = "person_a__scope_commune"

@@ -7,7 +7,8 @@ split, e.g. FEBRL), dob DATE, dob_precision TEXT ('day'/'month'/'year'), gender 
 id_number TEXT, commune_old TEXT, commune_new TEXT, village TEXT, account_number TEXT, bank TEXT
 (a provider code, ``ansinh.core.providers.provider_of``, or the bank as written), phone TEXT,
 paid_to TEXT (the name of an authorised person or account holder other than the person, when the
-list names one).  Missing columns are null.
+list names one), list_file TEXT (file mode: the list a row comes from; blocks rows of one list
+whose commune is not written, never compared).  Missing columns are null.
 
 Contact details shared by many rows are not a person's own: an account number or phone number
 on more than :data:`SHARED_CONTACT_ROWS` rows (a commune officer's phone typed for everyone, a
@@ -35,6 +36,7 @@ RAW_COLUMNS = {
     "bank": pa.string(),
     "phone": pa.string(),
     "paid_to": pa.string(),
+    "list_file": pa.string(),
 }
 
 #: An account or phone number on more rows than this is nobody's own (treated as missing).
@@ -137,12 +139,12 @@ def prepare_sql(source: str, dialect: str = "duckdb") -> str:
              {fn('split_words', "coalesce(f_full_name.f, '')")} AS toks,
              nullif({fn('digits', "coalesce(s.account_number, '')")}, '') AS acct,
              nullif({fn('digits', "coalesce(s.phone, '')")}, '') AS phone_d,
-             f_bank.f AS bank_f, f_paid_to.f AS paid_to_f
+             f_bank.f AS bank_f, f_paid_to.f AS paid_to_f, s.list_file
       FROM {source} s
       {j}
     ), p AS (
       SELECT unique_id, dob, gender, id_digits, dob_precision, commune_old_f, commune_new_f, village_f,
-        acct, phone_d, bank_f, paid_to_f, name_f,
+        acct, phone_d, bank_f, paid_to_f, name_f, list_file,
         coalesce(family_f, CASE WHEN {fn('size', toks)} >= 2 THEN {fn('at', toks, 1)} END) AS family,
         CASE WHEN family_f IS NULL AND given_f IS NULL AND {fn('size', toks)} >= 3
              THEN {fn('middle', toks)} END AS middle,
@@ -170,6 +172,8 @@ def prepare_sql(source: str, dialect: str = "duckdb") -> str:
       {simple_initial('given')} AS given_simple,
       commune_old_f AS commune_old,
       commune_new_f AS commune_new,
+      coalesce(commune_old_f, list_file) AS place,
+      {fn('sorted_chars', 'family')} AS family_anagram,
       village_f AS village,
       CASE WHEN length(acct) >= {MIN_ACCOUNT_DIGITS}
                 AND count(*) OVER (PARTITION BY acct) <= {SHARED_CONTACT_ROWS} THEN acct END AS account_number,
@@ -187,6 +191,8 @@ def nfc_text(t: pa.Table) -> pa.Table:
     import pyarrow.compute as pc
 
     for c in _TEXT:
+        if c not in t.column_names:  # not a raw-schema table (a labels table)
+            continue
         i = t.column_names.index(c)
         t = t.set_column(i, c, pc.utf8_normalize(t.column(c), "NFC"))
     return t

@@ -31,6 +31,8 @@ class Side:
     commune: str = ""  # the current commune's (or the unit as written) name
     village: str = ""
     accounts: list[str] = field(default_factory=list)  # account numbers
+    banks: dict[str, str] = field(default_factory=dict)  # account number -> the bank's short name
+    phone: str = ""
 
 
 @dataclass
@@ -59,6 +61,19 @@ def _weighs(weights: dict, key: str, default: bool) -> bool:
     return default if not w else w > 0
 
 
+def _id_fits(s: Side) -> bool:
+    """A 12-digit CCCD whose century/sex digit and birth-year digits agree with the row's own
+    birth year and gender (the engine's ``id_ok``)."""
+    from ansinh.registry.rules import id_century_gender
+
+    got = id_century_gender(s.id_number)
+    if got is None or s.dob is None:
+        return False
+    century, sex = got
+    return (century <= s.dob.year < century + 100 and s.id_number[4:6] == f"{s.dob.year % 100:02d}"
+            and (not s.gender or s.gender == sex))
+
+
 def reasons(a: Side, b: Side, weights: dict | None = None) -> list[Reason]:
     """The reasons, strongest kinds first (identifiers, then dates, names, places)."""
     out: list[Reason] = []
@@ -76,12 +91,19 @@ def reasons(a: Side, b: Side, weights: dict | None = None) -> list[Reason]:
             elif len(ida) == len(idb) and n <= 2:
                 text = ngettext("%(kind)s chỉ khác %(n)d chữ số", "%(kind)s chỉ khác %(n)d chữ số", n) % {
                     "kind": kind, "n": n}
+            elif len(ida) == 12 == len(idb) and _id_fits(a) and _id_fits(b):
+                text = _("số CCCD khác nhau, cả hai khớp năm sinh và giới tính của hồ sơ mình")
             else:
                 text = _("%(kind)s khác nhau") % {"kind": kind}
             out.append(Reason(text, _weighs(w, "id_number", False)))
-    shared = set(a.accounts) & set(b.accounts)
+    shared = sorted(set(a.accounts) & set(b.accounts))
     if shared:
-        out.append(Reason(_("cùng số tài khoản"), True))
+        bank = a.banks.get(shared[0]) or b.banks.get(shared[0])
+        out.append(Reason(_("cùng số tài khoản %(bank)s") % {"bank": bank} if bank else _("cùng số tài khoản"),
+                          True))
+    pa, pb = "".join(ch for ch in a.phone if ch.isdigit()), "".join(ch for ch in b.phone if ch.isdigit())
+    if pa and pa == pb:
+        out.append(Reason(_("cùng số điện thoại"), True))
     if a.dob and b.dob:
         years = abs(a.dob.year - b.dob.year)
         coarse = "year" in (a.dob_precision, b.dob_precision)

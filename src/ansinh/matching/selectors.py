@@ -8,10 +8,18 @@ from ansinh.core.scope import scoped
 from ansinh.matching.models import IdProposal, MatchPair, PairStatus, ProposalStatus
 
 
+#: The queue's filter for decided pairs a later run's model disagrees with (MatchPair.model_disagrees).
+DISAGREES = "disagrees"
+
+
 def pairs(user, status: str | None = PairStatus.OPEN):
+    """Pairs in the user's scope by status, or (:data:`DISAGREES`) the decided pairs the latest
+    run's model disagrees with."""
     qs = scoped(MatchPair, user).select_related("person_a", "person_b", "person_a__residence_unit",
                                                   "person_b__residence_unit")
-    if status:
+    if status == DISAGREES:
+        qs = qs.exclude(status=PairStatus.OPEN).filter(model_disagrees=True)
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-match_probability", "id")
 
@@ -33,12 +41,25 @@ def pair_enrolments(user, pk: int) -> dict[str, list]:
 
 def pair_accounts(user, pk: int) -> dict[str, list[str]]:
     """Account numbers of both sides of a pair the user may see (through `pair`)."""
+    return {side: [n for n, _bank in got] for side, got in pair_account_banks(user, pk).items()}
+
+
+def pair_account_banks(user, pk: int) -> dict[str, list[tuple[str, str]]]:
+    """(account number, the bank's short name or as written) of both sides of a pair the user
+    may see (through `pair`)."""
+    from ansinh.core import providers
     from ansinh.registry.models import PaymentAccount
 
     p = pair(user, pk)
-    return {side: list(PaymentAccount.objects.filter(person_id=pid).order_by("pk")
-                       .values_list("account_number", flat=True))
-            for side, pid in (("a", p.person_a_id), ("b", p.person_b_id))}
+    out = {}
+    for side, pid in (("a", p.person_a_id), ("b", p.person_b_id)):
+        got = []
+        for number, code, name in PaymentAccount.objects.filter(person_id=pid).order_by("pk").values_list(
+                "account_number", "provider", "provider_name"):
+            prov = providers.get(code)
+            got.append((number, prov.short_name if prov else (name or "")))
+        out[side] = got
+    return out
 
 
 def proposals(user, status: str | None = ProposalStatus.OPEN):

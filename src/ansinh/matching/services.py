@@ -57,12 +57,24 @@ def person_rows(qs) -> list[dict]:
     return out
 
 
+def decided_labels(qs=None) -> list[tuple[int, int, bool]]:
+    """Every reviewer's decision in the duplicate queue as a labelled pair (person, person,
+    same person?), oldest first so the latest decision on a pair wins."""
+    qs = MatchPair.objects.exclude(status=PairStatus.OPEN) if qs is None else qs
+    return [(a, b, st == PairStatus.CONFIRMED) for a, b, st in
+            qs.order_by("decided_at", "id").values_list("person_a_id", "person_b_id", "status")]
+
+
 def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9, user=None,
                         progress: Progress | None = None, job=None) -> MatchRun:
     """Dedupe the registry (or one province); store the run and its candidate pairs.
 
-    Term frequencies come from the whole registry.  Pairs already decided (confirmed or
-    rejected) for the same two persons are not queued again."""
+    Term frequencies come from the whole registry.  Reviewers' decisions are labelled pairs
+    (:func:`decided_labels`): the "same person" ones train the m probabilities beside EM, and
+    every decision binds the clustering (``engine.dedupe(labels=...)``).  A decided pair is
+    never queued again nor changed: the run records on it what its model says
+    (``model_probability``) and, when the model would decide otherwise, ``model_disagrees``
+    (listed for review; the decision stands)."""
     progress = progress or Progress()
     qs = Person.objects.all()
     if province_code:
@@ -70,15 +82,14 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
     progress.set_total(4, "Đọc danh sách đối tượng")
     rows = person_rows(qs)
     population = rows if not province_code else person_rows(Person.objects.all())
+    labels = decided_labels()
     progress.advance(1, "Huấn luyện mô hình và so khớp")
     try:
-        res = engine.dedupe(rows, population=population, threshold=threshold)
+        res = engine.dedupe(rows, population=population, threshold=threshold, labels=labels)
     except (engine.BlockTooLarge, engine.NotTrained) as exc:
         raise BadInput(str(exc)) from exc
     progress.advance(1, "Lưu kết quả")
-    decided = set()
-    for a, b in MatchPair.objects.exclude(status=PairStatus.OPEN).values_list("person_a_id", "person_b_id"):
-        decided.add((min(a, b), max(a, b)))
+    decided = {(min(a, b), max(a, b)) for a, b, _same in labels}
     keys = {pk: (sc, pc) for pk, sc, pc in Person.objects.filter(
         pk__in={p for pr in res.pairs for p in (pr["unique_id_l"], pr["unique_id_r"])}).values_list(
         "pk", "scope_commune_id", "province_code")}
@@ -88,10 +99,14 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
         if province_code:
             stale = stale.filter(person_a__province_code=province_code, person_b__province_code=province_code)
         stale.delete()
+        disagree = sum(1 for lb in res.labels if lb["same"] != lb["model_same"])
         run = MatchRun.objects.create(created_by=recorded_user(user), province_code=province_code or "",
                                       threshold=threshold, records=len(rows), job=job,
                                       clusters=len(set(res.clusters.values())),
-                                      stats={"seconds": res.seconds, "block_sizes": res.block_sizes},
+                                      stats={"seconds": res.seconds, "block_sizes": res.block_sizes,
+                                             "labels": {"same": sum(1 for lb in res.labels if lb["same"]),
+                                                        "not_same": sum(1 for lb in res.labels if not lb["same"]),
+                                                        "model_disagrees": disagree}},
                                       model=res.params)
         objs = []
         for p in res.pairs:
@@ -110,8 +125,31 @@ def run_registry_dedupe(province_code: str | None = None, threshold: float = 0.9
         MatchPair.objects.bulk_create(objs, batch_size=BATCH)
         run.pairs = len(objs)
         run.save(update_fields=["pairs"])
+        record_model_checks(run, res.labels)
     progress.advance(2, "Xong")
     return run
+
+
+def record_model_checks(run: MatchRun, labels: list[dict]) -> int:
+    """What this run's model says of each decided pair it covered (the regression set): its
+    probability and whether it disagrees with the decision.  The decision itself is not touched.
+    One bulk_update; returns how many pairs the model disagrees with."""
+    got = {(lb["unique_id_l"], lb["unique_id_r"]): lb for lb in labels}
+    if not got:
+        return 0
+    objs = []
+    people = {u for k in got for u in k}
+    for pair in MatchPair.objects.exclude(status=PairStatus.OPEN).filter(
+            person_a_id__in=people, person_b_id__in=people).only("id", "person_a_id", "person_b_id", "status"):
+        lb = got.get((min(pair.person_a_id, pair.person_b_id), max(pair.person_a_id, pair.person_b_id)))
+        if lb is None:
+            continue
+        pair.checked_run = run
+        pair.model_probability = lb["match_probability"]
+        pair.model_disagrees = lb["model_same"] != (pair.status == PairStatus.CONFIRMED)
+        objs.append(pair)
+    MatchPair.objects.bulk_update(objs, ["checked_run", "model_probability", "model_disagrees"], batch_size=BATCH)
+    return sum(p.model_disagrees for p in objs)
 
 
 @job_kind("matching.dedupe")

@@ -32,11 +32,12 @@ def _side(p, accounts: list[str], show) -> dict:
     }
 
 
-def _reason_side(p, accounts: list[str]) -> reasons.Side:
+def _reason_side(p, accounts: list[tuple[str, str]]) -> reasons.Side:
     return reasons.Side(full_name=p.full_name or "", dob=p.dob, dob_precision=p.dob_precision or "day",
                         id_number=p.id_number or p.legacy_cmnd or "", gender=p.gender or "",
                         commune=str(p.commune or p.residence_unit or p.scope_commune or ""), village=p.village or "",
-                        accounts=accounts)
+                        accounts=[n for n, _b in accounts], banks={n: b for n, b in accounts if b},
+                        phone=p.phone or "")
 
 
 def _listing(request, fetch, statuses, default: str, template: str, **extra):
@@ -49,7 +50,9 @@ def _listing(request, fetch, statuses, default: str, template: str, **extra):
 
 @login_required
 def queue(request):
-    return _listing(request, selectors.pairs, PairStatus.choices, PairStatus.OPEN, "matching/queue.html",
+    return _listing(request, selectors.pairs,
+                    list(PairStatus.choices) + [(selectors.DISAGREES, _("Đã quyết định, máy đánh giá khác"))],
+                    PairStatus.OPEN, "matching/queue.html",
                     can_run=has_role(request.user, "province_officer", "admin"))
 
 
@@ -59,7 +62,8 @@ def pair_detail(request, pk: int):
         pair = selectors.pair(request.user, pk)
     except MatchPair.DoesNotExist:
         raise Http404 from None
-    accounts = selectors.pair_accounts(request.user, pk)
+    banks = selectors.pair_account_banks(request.user, pk)
+    accounts = {k: [n for n, _b in v] for k, v in banks.items()}
     pa, pb = pair.person_a, pair.person_b
     show = masking.for_user(request.user)
     a, b = _side(pa, accounts["a"], show), _side(pb, accounts["b"], show)
@@ -68,7 +72,7 @@ def pair_detail(request, pk: int):
         sa, sb = reasons.segments(a[f], b[f])
         rows.append({"field": f, "label": label, "a": sa, "b": sb, "code": f in CODE_FIELDS,
                      "differs": any(d for _t, d in sa + sb)})
-    why = reasons.reasons(_reason_side(pa, accounts["a"]), _reason_side(pb, accounts["b"]), pair.contributions)
+    why = reasons.reasons(_reason_side(pa, banks["a"]), _reason_side(pb, banks["b"]), pair.contributions)
     enrol = selectors.pair_enrolments(request.user, pk)
     return render(request, "matching/pair.html", {
         "pair": pair, "rows": rows, "enrol": enrol, "for_one": [r.text for r in why if r.supports],
