@@ -18,7 +18,7 @@ from ansinh.core.scope import scope_for, scoped
 from ansinh.core.services import recorded_user
 from ansinh.matching import comparisons, engine
 from ansinh.matching.models import IdProposal, MatchPair, MatchRun, PairStatus, ProposalStatus
-from ansinh.registry.history import Change, log_changes, set_enrolment_status
+from ansinh.registry.history import set_enrolment_status
 from ansinh.registry.models import AccountHolder, AccountStatus, Enrolment, EnrolmentStatus, PaymentAccount, Person
 from ansinh.registry.deaths import record_death  # the one home of "a death stops payment"
 from ansinh.registry.recheck import recheck_persons
