@@ -243,5 +243,10 @@ def followup_plan(user, run: PayrollRun) -> dict:
         out.append({**r, "person_obj": p, "reason_label": reason_label(r["reason"]), "proposed": words[r["choice"]],
                     "channel_label": channel_label(r["channel"])})
     counts = {c: sum(1 for r in out if r["choice"] == c) for c in CHOICES}
-    return {"rows": out, "counts": counts, "choice_words": [(c, words[c]) for c in CHOICES],
+    # a page lists the first FOLLOWUP_ROWS lines to choose for (the others follow the rule)
+    return {"rows": out[:FOLLOWUP_ROWS], "more": max(0, len(out) - FOLLOWUP_ROWS), "counts": counts,
+            "choice_words": [(c, words[c]) for c in CHOICES],
             "total_vnd": sum(r["amount"] for r in out if r["choice"] != "hold")}
+
+
+FOLLOWUP_ROWS = 1000
