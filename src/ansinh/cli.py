@@ -43,6 +43,7 @@ GROUPS = (
     ("users", "ansinh.core.cli"),
     ("audit", "ansinh.audit.cli"),
     ("uploads", "ansinh.core.uploads_cli"),
+    ("keys", "ansinh.core.keys_cli"),
 )
 # The module of the installation-level verbs (its `installation` Typer) and of the first demo commands.
 CORE = "ansinh.core.cli"
