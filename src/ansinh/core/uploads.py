@@ -11,16 +11,19 @@ One home for every upload path of the site:
 - serving: `stored_file_response` serves a stored upload as an attachment with
   `X-Content-Type-Options: nosniff`, a sandboxing Content-Security-Policy and a content
   type from a fixed list, so that nothing uploaded ever runs on the site's origin;
-- storage of list files for background jobs: `store_upload`, `uploader_scope`.
+- storage of list files for background jobs: `store_upload` (encrypted at rest: `seal`,
+  `opened_upload`, `read_stored`), `uploader_scope`.
 """
 from __future__ import annotations
 
 import io
+import os
 import re
 import unicodedata
 import uuid
 import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -333,16 +336,90 @@ def stored_file_response(fieldfile, filename: str, content_type: str | None = No
 
 def store_upload(uploaded, area: str, default_name: str = "danh-sach") -> Path:
     """Store an uploaded file under VAR_DIR/uploads/<area>/<random>/<safe name> (the extension
-    kept, the name bounded); an over-long client name is refused as such."""
+    kept, the name bounded), encrypted (`seal`); an over-long client name is refused as such.
+    Read it back with `opened_upload` (a path, for the readers of tables) or `read_stored` (bytes)."""
     check_name(uploaded.name)
     safe = safe_stored_name(uploaded.name, default_name)
     folder = Path(settings.VAR_DIR) / "uploads" / area / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / safe
+    data = b"".join(uploaded.chunks())  # every upload is bounded (100 MB lists, 10 MB evidence)
     with open(dest, "wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
+        fh.write(seal(data))
     return dest
+
+
+# --------------------------------------------------------------------------- encrypted at rest
+
+# Uploaded lists hold ID and account numbers: they are kept encrypted with the identifiers' keys
+# (ansinh.core.crypto: AES-256-GCM, the current data key; every key in ANSINH_DATA_KEYS reads).
+# A sealed file is SEALED_MAGIC, the key id, a newline, the 12-byte nonce, then ciphertext + tag.
+SEALED_MAGIC = b"ANSINH-SEALED-1:"
+
+
+def seal(data: bytes) -> bytes:
+    """`data` encrypted for storage (unchanged when ANSINH_ENCRYPT_AT_REST is off: the benchmark's floor)."""
+    import os
+
+    from ansinh.core.crypto import keyring
+
+    ring = keyring()
+    if not ring.encrypt_at_rest:
+        return data
+    nonce = os.urandom(12)
+    return SEALED_MAGIC + ring.current.encode() + b"\n" + nonce + ring.ciphers[ring.current].encrypt(nonce, data, None)
+
+
+def is_sealed(data: bytes) -> bool:
+    return data.startswith(SEALED_MAGIC)
+
+
+def unseal(data: bytes) -> bytes:
+    """The stored bytes decrypted (bytes that were not sealed come back as they are)."""
+    from cryptography.exceptions import InvalidTag
+
+    from ansinh.core.crypto import DecryptionError, keyring
+
+    if not is_sealed(data):
+        return data
+    kid, sep, rest = data[len(SEALED_MAGIC):].partition(b"\n")
+    cipher = keyring().ciphers.get(kid.decode("ascii", "replace"))
+    if cipher is None or not sep:
+        raise DecryptionError(f"no data key {kid.decode('ascii', 'replace')!r} to read a stored file")
+    try:
+        return cipher.decrypt(rest[:12], rest[12:], None)
+    except InvalidTag:
+        raise DecryptionError("a stored file does not decrypt (changed, or written with another key)") from None
+
+
+def read_stored(path) -> bytes:
+    """The content of a stored upload, decrypted."""
+    return unseal(Path(path).read_bytes())
+
+
+@contextmanager
+def opened_upload(path):
+    """A path to read a stored upload from: a sealed file is decrypted into a private temporary
+    folder under the same name (readers look at the extension), removed when the block ends; any other
+    file (a path given on the command line) is read where it is."""
+    import shutil
+    import tempfile
+
+    p = Path(path)
+    with open(p, "rb") as fh:
+        sealed = is_sealed(fh.read(len(SEALED_MAGIC)))
+    if not sealed:
+        yield p
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ansinh-upload-"))  # mode 0700
+    try:
+        plain = folder / p.name
+        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(read_stored(p))
+        yield plain
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def uploader_scope(user):

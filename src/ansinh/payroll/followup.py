@@ -59,7 +59,8 @@ def insert_lines(run: PayrollRun) -> int:
         f" AND o.account_id IN (SELECT a.id FROM registry_paymentaccount a WHERE {_account_usable_sql()}))")
     sql = f"""
 INSERT INTO {t} (run_id, campaign_id, person_id, programme, period_month, category, coefficient_milli, level, amount,
-  channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id, province_code,
+  channel, payee, account_id, provider, provider_name, account_number, account_number_hash, holder_name,
+  scope_commune_id, province_code,
   active, result, result_reason, paid_on)
 SELECT %s, o.campaign_id, o.person_id, o.programme, o.period_month, o.category, o.coefficient_milli, o.level, o.amount,
   CASE WHEN {keep} THEN o.channel ELSE 'cash' END,
@@ -68,6 +69,7 @@ SELECT %s, o.campaign_id, o.person_id, o.programme, o.period_month, o.category, 
   CASE WHEN {keep} THEN o.provider ELSE '{providers.CASH_CODE}' END,
   CASE WHEN {keep} THEN o.provider_name ELSE '' END,
   CASE WHEN {keep} THEN o.account_number ELSE '' END,
+  CASE WHEN {keep} THEN o.account_number_hash ELSE '' END,
   CASE WHEN {keep} THEN o.holder_name ELSE '' END,
   o.scope_commune_id, o.province_code, TRUE, 'pending', '', NULL
 FROM {t} o

@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import EncryptedCharField, LookupHashField
 from ansinh.core.models import ScopeKeys
 
 
@@ -271,7 +272,10 @@ class PaymentAccount(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accounts")
     provider = models.CharField(max_length=20, null=True, blank=True)  # NAPAS BIN or code when recognised
     provider_name = models.CharField(max_length=200, blank=True)  # as written
-    account_number = models.CharField(max_length=40)
+    # Encrypted at rest (ansinh.core.crypto, decision 0025); filter(account_number=x) and __in compare the
+    # keyed hash. Raw SQL copies both columns as they are (payroll's line snapshot) or joins on the hash.
+    account_number = EncryptedCharField(max_length=40, hash_field="account_number_hash")
+    account_number_hash = LookupHashField(source="account_number", db_index=True, default="", db_default="")
     holder = models.CharField(max_length=12, choices=AccountHolder.choices, default=AccountHolder.BENEFICIARY)
     holder_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=80, blank=True)  # "import:<batch id>", "web", ...
@@ -310,7 +314,10 @@ class PaymentAccount(models.Model):
                    models.Index(fields=["created"], condition=Q(approval="pending"), name="account_pending")]
 
     def __str__(self) -> str:
-        return f"{self.provider_name or self.provider or '?'} {self.account_number}"
+        # the last digits only: this text goes into the history ("tạo mới: …") and messages
+        from ansinh.core.masking import ACCOUNT, mask
+
+        return f"{self.provider_name or self.provider or '?'} {mask(self.account_number or '', ACCOUNT)}"
 
     def status_on(self, day) -> str | None:
         """The status on `day` (None: not yet registered)."""
