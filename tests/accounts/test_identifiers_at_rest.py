@@ -45,7 +45,7 @@ def test_a_stored_upload_is_encrypted_and_read_back_whole(settings, tmp_path):
 def test_the_bank_list_job_reads_the_sealed_upload_and_keeps_no_whole_identifier(town, officer):
     c = login(officer, "tinh_enc", "20", "province_officer")
     data = xlsx_bytes([
-        ["NGUYEN THI DAO", town["p1"].id_number, "8300123456789", "05/03/2024"],   # the known account, by hash
+        ["NGUYEN THI DAO", town["p3"].id_number, "8300123456789", "15/02/2024"],   # the known account, by hash
         ["TRAN VAN KHAC", town["p5"].id_number, NEW_ACCOUNT, "10/04/2024"],       # new account, holder mismatch
         ["LY THI BON", UNKNOWN_ID, "8300111122223", "10/04/2024"],               # nobody has this ID
     ])

@@ -90,12 +90,13 @@ def test_a_provider_reason_is_stored_with_long_numbers_cut(exported, tmp_path):
 
 
 def test_the_g2p_message_is_stored_encrypted(exported):
-    from ansinh.interop import sender
+    from ansinh.interop import clients, sender
     from ansinh.interop.models import Disbursement
     from tests.interop.conftest import make_client
 
     run, _, _, (_, checker) = exported
-    client = make_client()
+    make_client()
+    client = clients.get_client("vbsp-test")
     batches = sender.prepare(run, client, user=checker)
     stored = raw("interop_disbursement", "message", batches[0].pk)
     assert is_encrypted(stored) and NUMBER not in stored

@@ -335,6 +335,8 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
 def sealed_report(rep: dict) -> dict:
     """The report as kept in the database: the ID numbers of rows that matched nobody encrypted
     (ansinh.core.crypto; the officer fixing them reads them whole, `opened_report`)."""
+    if not rep:
+        return rep
     return {**rep, "rejected_rows": [{**r, "id_number": encrypt(r["id_number"])} if r.get("id_number") else r
                                      for r in rep.get("rejected_rows", [])]}
 
@@ -342,6 +344,8 @@ def sealed_report(rep: dict) -> dict:
 def opened_report(rep: dict) -> dict:
     from ansinh.core.crypto import decrypt
 
+    if not rep:  # not imported yet
+        return rep
     return {**rep, "rejected_rows": [{**r, "id_number": decrypt(r["id_number"])} if r.get("id_number") else r
                                      for r in rep.get("rejected_rows", [])]}
 
