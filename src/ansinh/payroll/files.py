@@ -24,6 +24,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from ansinh.core import providers
+from ansinh.core.crypto import decrypt
 from ansinh.core.exports import safe_row
 from ansinh.core.jobs import BadInput
 from ansinh.formats import vn_number
@@ -167,6 +168,7 @@ class _ProviderFiles:
 
     def add(self, r) -> None:
         lid, provider, id_number, name, ccode, cname, month, amount, channel, payee, account, dob, village, holder = r
+        id_number = decrypt(id_number)  # the person's ID is encrypted at rest (ansinh.core.crypto)
         self.n += 1
         self.total += amount
         qr = _qr(provider, channel, account, amount, month, self.run)
