@@ -326,6 +326,58 @@ class _HashIn(models.lookups.In):
 _LOOKUPS = {"exact": _HashExact, "in": _HashIn, "isnull": models.lookups.IsNull}
 
 
+def encrypt_values(details: dict, keys=("value", "before", "after")) -> dict:
+    """A JSON ``details`` dict with the identifier values under ``keys`` encrypted (a finding about an ID or
+    phone number keeps the number as written, for review, but not in clear)."""
+    if not details or not any(k in details for k in keys):
+        return details
+    return {k: (encrypt(str(v)) if k in keys and v not in (None, "") else v) for k, v in details.items()}
+
+
+def with_hashes(objs, fields) -> list[str]:
+    """For ``bulk_update(objs, fields)`` (which calls no ``pre_save``): the hash of every encrypted field in
+    ``fields`` recomputed on the objects, and the fields list with those hash fields added."""
+    objs = list(objs)
+    out = list(fields)
+    if not objs:
+        return out
+    meta = objs[0]._meta
+    for name in fields:
+        f = meta.get_field(name)
+        if isinstance(f, EncryptedCharField) and f.hash_field:
+            hf = meta.get_field(f.hash_field)
+            for o in objs:
+                setattr(o, hf.attname, lookup_hash(getattr(o, f.attname)))
+            if f.hash_field not in out:
+                out.append(f.hash_field)
+    return out
+
+
+def prepare_rows(model, fields: tuple[str, ...], rows: list) -> tuple[tuple[str, ...], list]:
+    """Rows for a set-based insert of ``model`` (bypassing the ORM's ``pre_save``/``get_prep_value``): the
+    encrypted columns among ``fields`` encrypted column by column, and the hash column of each added when
+    ``fields`` does not name it. Returns (fields, rows); unchanged when no column is encrypted."""
+    meta = model._meta
+    enc, jsn, hashes = [], [], []
+    for i, name in enumerate(fields):
+        f = meta.get_field(name)
+        if isinstance(f, EncryptedCharField):
+            enc.append(i)
+            if f.hash_field and f.hash_field not in fields:
+                hashes.append((f.hash_field, i))
+        elif isinstance(f, EncryptedJSONField):
+            jsn.append(i)
+    if not (enc or jsn or hashes):
+        return fields, rows
+    cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in fields]
+    extra = [lookup_hash_many(cols[i]) for _, i in hashes]
+    for i in enc:
+        cols[i] = encrypt_many(cols[i])
+    for i in jsn:
+        cols[i] = encrypt_many([None if v is None else json.dumps(v, ensure_ascii=False) for v in cols[i]])
+    return (tuple(fields) + tuple(h for h, _ in hashes)), [tuple(r) for r in zip(*cols, *extra)]
+
+
 class EncryptedJSONField(models.TextField):
     """A JSON value (list, dict) kept as one encrypted text: an import's raw row."""
 
@@ -358,6 +410,18 @@ class EncryptedJSONField(models.TextField):
 
     def get_transform(self, lookup_name):
         raise EncryptedLookupError(f"{self.model.__name__}.{self.name} is encrypted: no {lookup_name!r}")
+
+
+class DecryptedTextField(models.TextField):
+    """A text column in which the writer encrypts some values ("e1:…": the registry history's old and new
+    values of identifier fields); every read decrypts them, so readers (pages, the audit digest) see text."""
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, "ansinh.core.crypto.DecryptedTextField", args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt(value)
 
 
 # --- the encrypted columns, their key ids, rotation ----------------------------------------------------------
@@ -417,14 +481,61 @@ def status() -> list[dict]:
     return out
 
 
+def _update_from(cur, table: str, columns: list[str], rows: list[tuple], guard: str = "") -> None:
+    """UPDATE ``table`` SET columns FROM a temporary table of (id, *columns[, guard_old]) rows: one set-based
+    statement per chunk (UPDATE … FROM: PostgreSQL, SQLite >= 3.33). ``guard``: a column that must still hold
+    the value read (the last value of each row), so a concurrent edit is not overwritten."""
+    from django.db import connection
+
+    from ansinh.core.db import load_temp_table
+
+    qn = connection.ops.quote_name
+    names = [f"v{i}" for i in range(len(columns))] + (["g"] if guard else [])
+    load_temp_table(cur, "crypto_values", ", ".join(["id bigint"] + [f"{n} text" for n in names]), rows,
+                    index_on="id")
+    sets = ", ".join(f"{qn(c)} = crypto_values.v{i}" for i, c in enumerate(columns))
+    cond = f" AND {qn(table)}.{qn(guard)} = crypto_values.g" if guard else ""
+    cur.execute(f"UPDATE {qn(table)} SET {sets} FROM crypto_values WHERE {qn(table)}.id = crypto_values.id{cond}")
+    cur.execute("DROP TABLE crypto_values")
+
+
+def convert_columns(connection, table: str, columns: list[tuple[str, str | None]], *, where: str = "",
+                    reverse: bool = False, chunk: int = 5000) -> int:
+    """A data migration's body: encrypt the cleartext of ``columns`` ([(column, its hash column or None)]) of
+    ``table`` and fill the hash columns (``reverse``: decrypt back to cleartext; hashes left as they are, the
+    schema reversal drops them). Chunk by chunk over the ids, each chunk one set-based UPDATE; idempotent
+    (an encrypted value is not encrypted again). Returns the rows touched."""
+    qn = connection.ops.quote_name
+    cols = [c for c, _ in columns]
+    targets = cols + ([h for _, h in columns if h] if not reverse else [])
+    cond = f" AND ({where})" if where else ""
+    last, n = 0, 0
+    with connection.cursor() as cur:
+        while True:
+            cur.execute(f"SELECT id, {', '.join(qn(c) for c in cols)} FROM {qn(table)} WHERE id > %s{cond} "
+                        f"ORDER BY id LIMIT {int(chunk)}", [last])
+            rows = cur.fetchall()
+            if not rows:
+                return n
+            last = rows[-1][0]
+            values = list(zip(*rows))
+            ids, olds = values[0], values[1:]
+            if reverse:
+                new_cols = [decrypt_many(v) for v in olds]
+            else:
+                plain = [decrypt_many(v) for v in olds]
+                new_cols = [encrypt_many(p) for p in plain]
+                new_cols += [lookup_hash_many(p) for p, (_, h) in zip(plain, columns) if h]
+            _update_from(cur, table, targets, list(zip(ids, *new_cols)))
+            n += len(rows)
+
+
 def rotate(chunk: int = 5000, progress=None) -> dict:
     """Re-encrypt every stored value not written with the current key (cleartext included) with the current
     key, chunk by chunk (each chunk one transaction, its UPDATE set-based from a temporary table). Idempotent:
     a run stopped half-way is finished by running it again, and a value is replaced only if it is still the
     one read (a concurrent edit wins). Returns {column label: values re-encrypted}."""
     from django.db import connection, transaction
-
-    from ansinh.core.db import load_temp_table
 
     ring = keyring()
     if not ring.encrypt_at_rest:
@@ -434,27 +545,19 @@ def rotate(chunk: int = 5000, progress=None) -> dict:
     done: dict[str, int] = {}
     for col in encrypted_columns():
         t, c = qn(col.table), qn(col.column)
-        # JSON columns on PostgreSQL are text here (EncryptedJSONField); every listed column is text.
-        where = _where(col, f"{c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE %s")
-        n = 0
-        last = None
+        where = _where(col, f"{c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE %s AND id > %s")
+        n, last = 0, 0
         while True:
             with transaction.atomic(), connection.cursor() as cur:
-                cur.execute(f"SELECT id, {c} FROM {t} WHERE {where}"
-                            + (" AND id > %s" if last is not None else "") + f" ORDER BY id LIMIT {int(chunk)}",
-                            [current] + ([last] if last is not None else []))
+                cur.execute(f"SELECT id, {c} FROM {t} WHERE {where} ORDER BY id LIMIT {int(chunk)}", [current, last])
                 rows = cur.fetchall()
                 if not rows:
                     break
                 last = rows[-1][0]
                 plain = decrypt_many([v for _, v in rows])
                 fresh = [_encrypt_with(ring, p) for p in plain]
-                load_temp_table(cur, "rotate_values", "id bigint, old text, new text",
-                                [(r[0], r[1], f) for r, f in zip(rows, fresh)], index_on="id")
-                cur.execute(f"UPDATE {t} SET {c} = (SELECT rv.new FROM rotate_values rv WHERE rv.id = {t}.id) "
-                            f"WHERE id IN (SELECT id FROM rotate_values) "
-                            f"AND {c} = (SELECT rv.old FROM rotate_values rv WHERE rv.id = {t}.id)")
-                cur.execute("DROP TABLE rotate_values")
+                _update_from(cur, col.table, [col.column], [(r[0], f, r[1]) for r, f in zip(rows, fresh)],
+                             guard=col.column)
                 n += len(rows)
                 if progress:
                     progress(col.label, n)

@@ -40,7 +40,7 @@ def decrypt_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0006_merge_categories_and_issue_notes'),
+        ('registry', '0009_person_id_number_hash_unique'),
     ]
 
     operations = [
