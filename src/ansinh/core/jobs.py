@@ -191,7 +191,7 @@ def _work(job: Job, progress: Progress) -> dict:
     path = job.params.get("path") if isinstance(job.params, dict) else None
     if not path or not Path(path).is_file():
         return _KINDS[job.kind](job.params, progress)
-    from ansinh.core.uploads import opened_upload
+    from ansinh.core.sealed import opened_upload
 
     with opened_upload(path) as plain:
         return _KINDS[job.kind]({**job.params, "path": str(plain)}, progress)

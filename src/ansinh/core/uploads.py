@@ -11,19 +11,17 @@ One home for every upload path of the site:
 - serving: `stored_file_response` serves a stored upload as an attachment with
   `X-Content-Type-Options: nosniff`, a sandboxing Content-Security-Policy and a content
   type from a fixed list, so that nothing uploaded ever runs on the site's origin;
-- storage of list files for background jobs: `store_upload` (encrypted at rest: `seal`,
-  `opened_upload`, `read_stored`), `uploader_scope`.
+- storage of list files for background jobs: `store_upload` (encrypted at rest by
+  ansinh.core.sealed: `seal`, `opened_upload`, `read_stored`), `uploader_scope`.
 """
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
 import uuid
 import warnings
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -32,6 +30,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.sealed import SEALED_MAGIC, opened_upload, read_stored, seal, unseal  # noqa: F401 - the upload API
 
 MAX_NAME_CHARS = 200        # every model field that keeps a file name holds 200
 SHOWN_NAME_CHARS = 60       # what a message shows of a name
@@ -349,77 +348,6 @@ def store_upload(uploaded, area: str, default_name: str = "danh-sach") -> Path:
     return dest
 
 
-# --------------------------------------------------------------------------- encrypted at rest
-
-# Uploaded lists hold ID and account numbers: they are kept encrypted with the identifiers' keys
-# (ansinh.core.crypto: AES-256-GCM, the current data key; every key in ANSINH_DATA_KEYS reads).
-# A sealed file is SEALED_MAGIC, the key id, a newline, the 12-byte nonce, then ciphertext + tag.
-SEALED_MAGIC = b"ANSINH-SEALED-1:"
-
-
-def seal(data: bytes) -> bytes:
-    """`data` encrypted for storage (unchanged when ANSINH_ENCRYPT_AT_REST is off: the benchmark's floor)."""
-    import os
-
-    from ansinh.core.crypto import keyring
-
-    ring = keyring()
-    if not ring.encrypt_at_rest:
-        return data
-    nonce = os.urandom(12)
-    return SEALED_MAGIC + ring.current.encode() + b"\n" + nonce + ring.ciphers[ring.current].encrypt(nonce, data, None)
-
-
-def is_sealed(data: bytes) -> bool:
-    return data.startswith(SEALED_MAGIC)
-
-
-def unseal(data: bytes) -> bytes:
-    """The stored bytes decrypted (bytes that were not sealed come back as they are)."""
-    from cryptography.exceptions import InvalidTag
-
-    from ansinh.core.crypto import DecryptionError, keyring
-
-    if not is_sealed(data):
-        return data
-    kid, sep, rest = data[len(SEALED_MAGIC):].partition(b"\n")
-    cipher = keyring().ciphers.get(kid.decode("ascii", "replace"))
-    if cipher is None or not sep:
-        raise DecryptionError(f"no data key {kid.decode('ascii', 'replace')!r} to read a stored file")
-    try:
-        return cipher.decrypt(rest[:12], rest[12:], None)
-    except InvalidTag:
-        raise DecryptionError("a stored file does not decrypt (changed, or written with another key)") from None
-
-
-def read_stored(path) -> bytes:
-    """The content of a stored upload, decrypted."""
-    return unseal(Path(path).read_bytes())
-
-
-@contextmanager
-def opened_upload(path):
-    """A path to read a stored upload from: a sealed file is decrypted into a private temporary
-    folder under the same name (readers look at the extension), removed when the block ends; any other
-    file (a path given on the command line) is read where it is."""
-    import shutil
-    import tempfile
-
-    p = Path(path)
-    with open(p, "rb") as fh:
-        sealed = is_sealed(fh.read(len(SEALED_MAGIC)))
-    if not sealed:
-        yield p
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ansinh-upload-"))  # mode 0700
-    try:
-        plain = folder / p.name
-        fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(read_stored(p))
-        yield plain
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def uploader_scope(user):
