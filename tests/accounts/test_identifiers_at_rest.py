@@ -77,3 +77,27 @@ def test_the_bank_list_job_reads_the_sealed_upload_and_keeps_no_whole_identifier
     assert auditor.login(username="kiemtoan_enc", password="Mk-thu-nghiem-2024")
     page = auditor.get(f"/accounts/bank-lists/{rec.pk}/")
     assert page.status_code in (200, 403, 404) and UNKNOWN_ID not in page.content.decode()
+
+
+def test_stored_uploads_follow_a_key_rotation(settings, tmp_path):
+    """A file sealed with k1 reads after k2 is put first; `rotate_files` seals it with k2 (mtime kept, for
+    the retention purge), after which k1 can be removed."""
+    import base64
+    import os
+
+    from ansinh.core import sealed
+
+    settings.VAR_DIR = tmp_path
+    k1 = "k1:" + base64.b64encode(os.urandom(32)).decode()
+    k2 = "k2:" + base64.b64encode(os.urandom(32)).decode()
+    settings.ANSINH_DATA_KEYS = k1
+    data = b"So CCCD;020080000001\n"
+    dest = store_upload(SimpleUploadedFile("ds.csv", data), "registry")
+    os.utime(dest, (1_000_000_000, 1_000_000_000))
+    assert sealed.file_key_ids() == {"k1": 1}
+    settings.ANSINH_DATA_KEYS = f"{k2},{k1}"
+    assert read_stored(dest) == data
+    assert sealed.rotate_files() == 1 and sealed.rotate_files() == 0
+    assert sealed.file_key_ids() == {"k2": 1} and dest.stat().st_mtime == 1_000_000_000
+    settings.ANSINH_DATA_KEYS = k2
+    assert read_stored(dest) == data

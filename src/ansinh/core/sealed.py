@@ -76,3 +76,49 @@ def opened_upload(path):
         yield plain
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _uploads_root() -> Path:
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / "uploads"
+
+
+def file_key_ids() -> dict[str, int]:
+    """How many stored uploads each data key id sealed ("": not sealed), for `ansinh keys status`."""
+    counts: dict[str, int] = {}
+    for p in sorted(_uploads_root().rglob("*")):
+        if p.is_file():
+            with open(p, "rb") as fh:
+                head = fh.read(len(SEALED_MAGIC) + 20)
+            kid = head[len(SEALED_MAGIC):].partition(b"\n")[0].decode("ascii", "replace") if is_sealed(head) else ""
+            counts[kid] = counts.get(kid, 0) + 1
+    return counts
+
+
+def rotate_files() -> int:
+    """Seal again with the current key every stored upload sealed with another key (or not sealed), as
+    `ansinh keys rotate` does for the columns; each file replaced atomically, its modification time kept
+    (the retention purge reads it). Returns the number of files rewritten."""
+    from ansinh.core.crypto import keyring
+
+    ring = keyring()
+    if not ring.encrypt_at_rest:
+        return 0
+    current = SEALED_MAGIC + ring.current.encode() + b"\n"
+    n = 0
+    for p in sorted(_uploads_root().rglob("*")):
+        if not p.is_file() or p.name.endswith(".rotating"):
+            continue
+        data = p.read_bytes()
+        if data.startswith(current):
+            continue
+        st = p.stat()
+        tmp = p.with_name(p.name + ".rotating")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(seal(unseal(data)))
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(tmp, p)
+        n += 1
+    return n
