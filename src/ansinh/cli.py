@@ -44,6 +44,7 @@ GROUPS = (
     ("audit", "ansinh.audit.cli"),
     ("privacy", "ansinh.audit.privacy_cli"),
     ("uploads", "ansinh.core.uploads_cli"),
+    ("keys", "ansinh.core.keys_cli"),
 )
 # The module of the installation-level verbs (its `installation` Typer) and of the first demo commands.
 CORE = "ansinh.core.cli"

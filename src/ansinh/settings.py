@@ -8,6 +8,11 @@ ANSINH_DEMO   "1" for a demo installation (`make demo` / `make serve` set it): d
 ALLOWED_HOSTS comma-separated; required unless ANSINH_DEMO or DEBUG is on (there: localhost,127.0.0.1)
 ANSINH_VAR    folder for the embedded database, uploads and job files (default: ./var)
 CSRF_TRUSTED_ORIGINS  comma-separated origins (https://ansinh.example.gov.vn) when served behind a proxy
+ANSINH_DATA_KEYS   comma-separated kid:base64(32 bytes) AES-256 keys for identifiers at rest (the first encrypts,
+              all decrypt: key rotation, `ansinh keys rotate`); ANSINH_LOOKUP_KEY base64 (>= 32 bytes) HMAC key of
+              their lookup hashes. Required unless ANSINH_DEMO or DEBUG is on (or under pytest), where they are
+              generated once into $ANSINH_VAR/data_keys (mode 0600). Decision 0025, ansinh.core.crypto
+ANSINH_ENCRYPT_AT_REST  "0" stores identifiers in clear (benchmark floor only; refused unless ANSINH_DEMO/DEBUG)
 ANSINH_BEHIND_TLS_PROXY  "1" behind nginx terminating TLS: trusts X-Forwarded-Proto, redirects http to https
 ANSINH_LOG_FORMAT  "json" (one JSON object a line, with request ids: production) or "text" (default)
 LOG_LEVEL     root log level (default WARNING)
@@ -65,6 +70,34 @@ if not SECRET_KEY:
 if not DEBUG and _weak_key(SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY is too weak: use a random string of at least 50 characters "
                                "with at least 5 different characters")
+
+def _data_keys() -> tuple[str, str]:
+    """Identifier encryption keys (ansinh.core.crypto): from the environment; a demo or development
+    installation generates its own once (VAR_DIR/data_keys, mode 0600); production refuses to start without."""
+    data, lookup = os.environ.get("ANSINH_DATA_KEYS", ""), os.environ.get("ANSINH_LOOKUP_KEY", "")
+    if not data and not lookup and (ANSINH_DEMO or DEBUG):
+        from ansinh.core.crypto import local_keys
+
+        return local_keys(VAR_DIR)
+    if not data or not lookup:
+        raise ImproperlyConfigured("ANSINH_DATA_KEYS and ANSINH_LOOKUP_KEY are not set (identifiers are encrypted "
+                                   "at rest: docs/deploy.md, `ansinh keys new`); only a demo installation "
+                                   "(ANSINH_DEMO=1) generates its own")
+    from ansinh.core.crypto import parse_data_keys, parse_lookup_key
+
+    try:
+        parse_data_keys(data)
+        parse_lookup_key(lookup)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"ANSINH_DATA_KEYS / ANSINH_LOOKUP_KEY: {exc}") from None
+    return data, lookup
+
+
+ANSINH_DATA_KEYS, ANSINH_LOOKUP_KEY = _data_keys()
+ANSINH_ENCRYPT_AT_REST = _env_bool("ANSINH_ENCRYPT_AT_REST", True)
+if not ANSINH_ENCRYPT_AT_REST and not (DEBUG or ANSINH_DEMO):
+    raise ImproperlyConfigured("ANSINH_ENCRYPT_AT_REST=0 (identifiers in clear) is for the benchmark only: "
+                               "refused unless ANSINH_DEMO=1 or DEBUG=1")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
     if not (DEBUG or ANSINH_DEMO):

@@ -424,5 +424,7 @@ def test_image_evidence_is_re_encoded_so_nothing_but_pixels_is_kept(settings):
     approval.approve_account(acc, user("pd_img", "approver"),
                              evidence=SimpleUploadedFile("giay-de-nghi.jpg", polyglot))
     acc.refresh_from_db()
-    stored = (settings.VAR_DIR / acc.approval_evidence).read_bytes()
+    from ansinh.core.uploads import read_stored
+
+    stored = read_stored(settings.VAR_DIR / acc.approval_evidence)  # kept encrypted (core.uploads.seal)
     assert stored.startswith(b"\x89PNG") and b"<script>" not in stored

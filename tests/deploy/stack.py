@@ -22,6 +22,15 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/bin/nginx") if Path(p).exists()), None)
 
 
+def real_data_keys() -> dict[str, str]:
+    """Real identifier-encryption keys for the template's refused placeholders (decision 0025)."""
+    import base64
+    import secrets
+
+    return {"ANSINH_DATA_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "ANSINH_LOOKUP_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
+
+
 def env_file(path: Path = DEPLOY / "ansinh.env.example", **overrides: str) -> dict[str, str]:
     env: dict[str, str] = {}
     for line in path.read_text().splitlines():

@@ -23,7 +23,7 @@ import pytest
 import ansinh
 
 from .client import SiteClient
-from .stack import DEPLOY, env_file, exec_start, nginx_binary, nginx_main_conf, render_nginx_site
+from .stack import DEPLOY, env_file, real_data_keys, exec_start, nginx_binary, nginx_main_conf, render_nginx_site
 
 pytestmark = pytest.mark.deploy
 
@@ -116,7 +116,7 @@ def test_site_through_nginx_https_login_import_job(tmp_path):
     var.mkdir()
     logs = tmp_path / "logs"
     logs.mkdir()
-    env_vars = env_file(SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS=HOST,
+    env_vars = env_file(SECRET_KEY=secrets.token_urlsafe(64), **real_data_keys(), ALLOWED_HOSTS=HOST,
                         CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{HTTPS_PORT}", DATABASE_URL=_database_url(tmp_path),
                         ANSINH_VAR=str(var), ANSINH_BIND=f"127.0.0.1:{APP_PORT}", ANSINH_HEALTH_MIN_FREE_MB="1")
     # Only what systemd would give (the environment file) plus what finds this checkout's code.

@@ -14,7 +14,7 @@ import pytest
 
 import ansinh
 
-from .stack import DEPLOY, env_file, exec_start
+from .stack import DEPLOY, env_file, exec_start, real_data_keys
 
 SRC = str(Path(ansinh.__file__).resolve().parents[1])
 ANSINH = str(Path(sys.executable).parent / "ansinh")
@@ -27,7 +27,7 @@ def _pg_url() -> str | None:
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     """deploy/ansinh.env.example with a real key and this machine's database, nothing else."""
-    values = {"SECRET_KEY": secrets.token_urlsafe(64), "ANSINH_VAR": str(tmp_path / "var"),
+    values = {"SECRET_KEY": secrets.token_urlsafe(64), **real_data_keys(), "ANSINH_VAR": str(tmp_path / "var"),
               "DATABASE_URL": _pg_url() or f"sqlite:///{tmp_path / 'x.sqlite3'}"}
     values.update(overrides)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",

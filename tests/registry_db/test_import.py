@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from ansinh.core.crypto import decrypt
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import OPERATOR
 from ansinh.registry import rules
@@ -114,7 +115,9 @@ def test_rejections_with_reasons(small_list):
     dung = Person.objects.get(name_key="HOANG THI DUNG")
     assert dung.id_number is None  # an 11-digit number is not kept as an identifier...
     issue = dung.issues.get(rule="ID_SHAPE")
-    assert issue.severity == "error" and issue.details["value"] == "02014100555"  # ...but shown for review
+    # ...but kept for review, encrypted (decision 0025)
+    assert issue.severity == "error" and decrypt(issue.details["value"]) == "02014100555"
+    assert "02014100555" not in str(issue.details) and "02014100555" not in issue.message
     # the rejected rows keep the original layout
     row = ImportRow.objects.get(batch_id=rep["batch"], row=9)
     assert row.raw[:2] == ["5", "Nguyễn Văn An B"] and row.person is None

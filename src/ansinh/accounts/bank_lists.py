@@ -19,6 +19,8 @@ from django.utils import timezone
 from ansinh.accounts import rules
 from ansinh.accounts.models import CoverageSnapshot
 from ansinh.core import providers
+from ansinh.core.crypto import encrypt, lookup_hash
+from ansinh.core.masking import ACCOUNT, mask
 from ansinh.core.jobs import BadInput, job_kind
 from ansinh.core.services import recorded_user
 from ansinh.registry import reader
@@ -243,8 +245,10 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
     auths: dict[int, list] = defaultdict(list)
     for a in AuthorisedPerson.objects.filter(person_id__in=pids):
         auths[a.person_id].append(a)
-    existing: dict[tuple, PaymentAccount] = {(a.person_id, a.account_number): a
-                                             for a in PaymentAccount.objects.filter(person_id__in=pids)}
+    # known accounts by (person, keyed hash of the number): compared without decrypting (ansinh.core.crypto)
+    existing: dict[tuple, PaymentAccount] = {(a.person_id, a.account_number_hash): a
+                                             for a in PaymentAccount.objects.filter(person_id__in=pids)
+                                             .defer("account_number")}
     open_mm = set(QualityIssue.objects.filter(person_id__in=pids, rule="HOLDER_MISMATCH",
                                               status=IssueStatus.OPEN).values_list("person_id", flat=True))
     source = f"bank:{path.name}"[:80]
@@ -272,14 +276,15 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
                 if rules.holder_matches(r["name"], a.full_name):
                     holder, holder_ok = AccountHolder.AUTHORISED, True
                     break
-        acc = existing.get((p.pk, r["account"]))
+        number_hash = lookup_hash(r["account"])
+        acc = existing.get((p.pk, number_hash))
         if acc is None:
             written = providers.ACCOUNT_PROVIDERS[r["provider"]].short_name if r["provider"] else ""
             acc = PaymentAccount(person_id=p.pk, provider=r["provider"], provider_name=written,
                                  account_number=r["account"], holder=holder, holder_name=r["name"].upper(),
                                  source=source, status=AccountStatus.CONFIRMED, registered_on=r["day"],
                                  confirmed_on=r["day"], made_by=recorded_user(user))  # pending approval
-            existing[(p.pk, r["account"])] = acc
+            existing[(p.pk, number_hash)] = acc
             new_acc.append((p, acc))
             counts["created"] += 1
         elif acc.confirmed_on is None:
@@ -297,12 +302,13 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
             issues.append(QualityIssue(
                 person_id=p.pk, rule="HOLDER_MISMATCH", severity=Severity.WARNING, field="account",
                 message=f"Tên chủ tài khoản {r['name'].upper()} không khớp với đối tượng hoặc người được ủy quyền",
-                details={"bank_name": r["name"], "account": r["account"], "file": path.name, "row": r["row"]},
+                details={"bank_name": r["name"], "account": mask(r["account"], ACCOUNT), "file": path.name,
+                         "row": r["row"]},
                 scope_commune_id=p.scope_commune_id, province_code=p.province_code))
             counts["holder_mismatch"] += 1
         if not holder_ok:
             mismatches.append({"row": r["row"], "bank_name": r["name"].upper(), "person_id": p.pk,
-                               "full_name": p.full_name, "account": r["account"]})
+                               "full_name": p.full_name, "account": mask(r["account"], ACCOUNT)})
     if progress:
         progress.update(len(rows), "ghi vào cơ sở dữ liệu")
     with transaction.atomic():
@@ -326,6 +332,24 @@ def import_bank_list(path, *, user, provider: str | None = None, refresh: bool =
 
 # ----------------------------------------------------------------------------- bank lists from the web
 
+def sealed_report(rep: dict) -> dict:
+    """The report as kept in the database: the ID numbers of rows that matched nobody encrypted
+    (ansinh.core.crypto; the officer fixing them reads them whole, `opened_report`)."""
+    if not rep:
+        return rep
+    return {**rep, "rejected_rows": [{**r, "id_number": encrypt(r["id_number"])} if r.get("id_number") else r
+                                     for r in rep.get("rejected_rows", [])]}
+
+
+def opened_report(rep: dict) -> dict:
+    from ansinh.core.crypto import decrypt
+
+    if not rep:  # not imported yet
+        return rep
+    return {**rep, "rejected_rows": [{**r, "id_number": decrypt(r["id_number"])} if r.get("id_number") else r
+                                     for r in rep.get("rejected_rows", [])]}
+
+
 @job_kind("accounts.bank_list")
 def bank_list_job(params: dict, progress) -> dict:
     """Background job of a web upload: the same service as `ansinh accounts import`, limited to
@@ -348,7 +372,7 @@ def bank_list_job(params: dict, progress) -> dict:
         BankListImport.objects.filter(pk=rec.pk).delete()
         raise
     rep["file"] = rec.file_name
-    BankListImport.objects.filter(pk=rec.pk).update(report=rep)
+    BankListImport.objects.filter(pk=rec.pk).update(report=sealed_report(rep))
     return {k: v for k, v in rep.items() if k not in ("rejected_rows", "mismatch_rows")} | {
         "url": reverse("accounts:bank_list", args=[rec.pk])}
 

@@ -77,11 +77,14 @@ def demo_account_number(pid: int, provider: str) -> str:
 
 
 def _insert_accounts(accounts: list[PaymentAccount]) -> None:
-    """Plain multi-row INSERT through executemany (much faster than bulk_create on SQLite)."""
+    """Plain multi-row INSERT through executemany (much faster than bulk_create on SQLite); the account
+    number encrypted with its keyed hash, as the model field writes it (ansinh.core.crypto)."""
     from django.db import connection
 
-    cols = ["person_id", "provider", "provider_name", "account_number", "holder", "holder_name", "source", "created",
-            "status", "registered_on", "confirmed_on", "activated_on", "closed_on"]
+    from ansinh.core.crypto import encrypt_many, lookup_hash_many
+
+    cols = ["person_id", "provider", "provider_name", "account_number", "account_number_hash", "holder", "holder_name",
+            "source", "created", "status", "registered_on", "confirmed_on", "activated_on", "closed_on"]
     now = timezone.now()
     table = connection.ops.quote_name(PaymentAccount._meta.db_table)
     sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in cols)}) "
@@ -90,9 +93,13 @@ def _insert_accounts(accounts: list[PaymentAccount]) -> None:
     stamp = created_field.get_db_prep_value(now, connection)
     with connection.cursor() as cur:
         for i in range(0, len(accounts), BATCH):
-            cur.executemany(sql, [(a.person_id, a.provider, a.provider_name, a.account_number, a.holder,
+            batch = accounts[i:i + BATCH]
+            numbers = [a.account_number for a in batch]
+            cur.executemany(sql, [(a.person_id, a.provider, a.provider_name, enc, h, a.holder,
                                    a.holder_name, a.source, stamp, a.status, a.registered_on, a.confirmed_on,
-                                   a.activated_on, a.closed_on) for a in accounts[i:i + BATCH]])
+                                   a.activated_on, a.closed_on)
+                                  for a, enc, h in zip(batch, encrypt_many(numbers), lookup_hash_many(numbers),
+                                                       strict=True)])
 
 
 def demo_setup(today: dt.date | None = None, **kwargs) -> dict:

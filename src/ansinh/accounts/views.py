@@ -4,6 +4,7 @@ user's scope answers 404."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -236,7 +237,9 @@ def bank_list_detail(request, pk: int):
     rec = lists.bank_list_for(request.user, pk)
     if rec is None:
         raise Http404
-    return render(request, "accounts/bank_list.html", {"rec": rec, "rep": rec.report or {}})
+    from ansinh.accounts.bank_lists import opened_report
+
+    return render(request, "accounts/bank_list.html", {"rec": rec, "rep": opened_report(rec.report or {})})
 
 
 # ----------------------------------------------------------------------------- targets
@@ -389,8 +392,11 @@ def approval_evidence(request, pk: int):
     path = (root / account.approval_evidence).resolve()
     if root not in path.parents or not path.is_file():
         raise Http404
-    audit_reads.file_downloaded(request, f"minh-chung-{account.pk}{path.suffix}", path, persons=[account.person_id])
-    resp = FileResponse(open(path, "rb"), as_attachment=True, filename=f"minh-chung-{account.pk}{path.suffix}",  # noqa: SIM115
+    from ansinh.core.uploads import read_stored
+
+    data = read_stored(path)  # stored encrypted (ansinh.core.uploads.seal)
+    audit_reads.file_downloaded(request, f"minh-chung-{account.pk}{path.suffix}", data, persons=[account.person_id])
+    resp = FileResponse(io.BytesIO(data), as_attachment=True, filename=f"minh-chung-{account.pk}{path.suffix}",
                         content_type="application/octet-stream")
     resp["X-Content-Type-Options"] = "nosniff"
     resp["Content-Security-Policy"] = "sandbox; default-src 'none'"

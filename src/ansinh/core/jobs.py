@@ -169,7 +169,7 @@ def run_job(job: Job, listener: Callable[[int, int, str], None] | None = None) -
         Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
         job.status = JobStatus.RUNNING
         try:
-            result = _KINDS[job.kind](job.params, progress)
+            result = _work(job, progress)
         except BadInput as exc:
             _finish(job, progress, JobStatus.FAILED, error=str(exc))
         except MemoryError:
@@ -183,6 +183,18 @@ def run_job(job: Job, listener: Callable[[int, int, str], None] | None = None) -
     if job.status == JobStatus.FAILED:
         discard_upload(job.params)
     return job
+
+
+def _work(job: Job, progress: Progress) -> dict:
+    """The job's work; an upload it was given (stored encrypted, ansinh.core.uploads) is read from a
+    decrypted copy that lives only while the work runs."""
+    path = job.params.get("path") if isinstance(job.params, dict) else None
+    if not path or not Path(path).is_file():
+        return _KINDS[job.kind](job.params, progress)
+    from ansinh.core.sealed import opened_upload
+
+    with opened_upload(path) as plain:
+        return _KINDS[job.kind]({**job.params, "path": str(plain)}, progress)
 
 
 def discard_upload(params: dict) -> None:

@@ -138,3 +138,11 @@ def change_value(field: str, value, user_show) -> str:
     """A registry history value (old or new) of `field`, masked when the field is an identifier."""
     kind = FIELD_KINDS.get(field)
     return user_show(value, kind) if kind else ("" if value is None else str(value))
+
+
+def numbers_masked(text) -> str:
+    """A free text that comes from outside (a provider's reason for an unpaid line, a bank statement's
+    :86: text) as it is stored: every run of 8 or more digits keeps its last digits only (it may be
+    an ID or account number), whoever reads it later."""
+    text = "" if text is None else str(text)
+    return _LONG_NUMBER.sub(lambda m: mask(m.group(0), ACCOUNT), text)

@@ -11,7 +11,8 @@ One home for every upload path of the site:
 - serving: `stored_file_response` serves a stored upload as an attachment with
   `X-Content-Type-Options: nosniff`, a sandboxing Content-Security-Policy and a content
   type from a fixed list, so that nothing uploaded ever runs on the site's origin;
-- storage of list files for background jobs: `store_upload`, `uploader_scope`.
+- storage of list files for background jobs: `store_upload` (encrypted at rest by
+  ansinh.core.sealed: `seal`, `opened_upload`, `read_stored`), `uploader_scope`.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ansinh.core.jobs import BadInput
+from ansinh.core.sealed import SEALED_MAGIC, opened_upload, read_stored, seal, unseal  # noqa: F401 - the upload API
 
 MAX_NAME_CHARS = 200        # every model field that keeps a file name holds 200
 SHOWN_NAME_CHARS = 60       # what a message shows of a name
@@ -333,16 +335,19 @@ def stored_file_response(fieldfile, filename: str, content_type: str | None = No
 
 def store_upload(uploaded, area: str, default_name: str = "danh-sach") -> Path:
     """Store an uploaded file under VAR_DIR/uploads/<area>/<random>/<safe name> (the extension
-    kept, the name bounded); an over-long client name is refused as such."""
+    kept, the name bounded), encrypted (`seal`); an over-long client name is refused as such.
+    Read it back with `opened_upload` (a path, for the readers of tables) or `read_stored` (bytes)."""
     check_name(uploaded.name)
     safe = safe_stored_name(uploaded.name, default_name)
     folder = Path(settings.VAR_DIR) / "uploads" / area / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / safe
+    data = b"".join(uploaded.chunks())  # every upload is bounded (100 MB lists, 10 MB evidence)
     with open(dest, "wb") as fh:
-        for chunk in uploaded.chunks():
-            fh.write(chunk)
+        fh.write(seal(data))
     return dest
+
+
 
 
 def uploader_scope(user):

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import EncryptedJSONField
+
 
 class ClientKind(models.TextChoices):
     PROVIDER = "provider", _("Tổ chức dịch vụ chi trả")
@@ -120,7 +122,8 @@ class Disbursement(models.Model):
     transaction_id = models.CharField(max_length=99, db_index=True)
     message_id = models.CharField(max_length=100, unique=True)
     header = models.JSONField()
-    message = models.JSONField()
+    # the payees' account numbers are in it: kept encrypted (ansinh.core.crypto), a dict in Python
+    message = EncryptedJSONField()
     first_line_id = models.BigIntegerField()
     last_line_id = models.BigIntegerField()
     lines = models.PositiveIntegerField()

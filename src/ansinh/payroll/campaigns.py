@@ -243,7 +243,7 @@ per AS (
     insert = f"""
 INSERT INTO payroll_payrollline (run_id, campaign_id, person_id, programme, period_month, category,
   coefficient_milli, level, amount, channel, payee, account_id, provider, provider_name, account_number,
-  holder_name, scope_commune_id, province_code, active, result, result_reason, paid_on)
+  account_number_hash, holder_name, scope_commune_id, province_code, active, result, result_reason, paid_on)
 SELECT %s, %s, x.person_id, '{CAMPAIGN_PROGRAMME}', %s, x.category, {milli_sql}, {level_sql}, x.amt,
   {ACCOUNT_COLUMNS}, x.scope_commune_id, x.province_code, TRUE, 'pending', '', NULL"""
     # Once per campaign: generate() holds the campaign's row lock, so nobody else inserts this campaign's

@@ -70,7 +70,8 @@ def _sent_lines(run: PayrollRun):
 def _line_rows(run: PayrollRun):
     """Every line of the run with what the files print, ordered by provider, commune, name: one
     query read in chunks (a server-side cursor on PostgreSQL), no model instances. The account
-    (provider, number, holder name) is the line's snapshot, never the account row as it is now."""
+    (provider, number, holder name) is the line's snapshot, never the account row as it is now;
+    ID and account numbers are decrypted chunk by chunk (`_decrypted`)."""
     from django.db import connection
 
     from ansinh.registry.models import Person
@@ -86,7 +87,17 @@ def _line_rows(run: PayrollRun):
     with connection.chunked_cursor() as cur:
         cur.execute(sql, [run.pk, LineResult.PENDING, HELD])
         while chunk := cur.fetchmany(5000):
-            yield from chunk
+            yield from _decrypted(chunk)
+
+
+def _decrypted(chunk: list[tuple]) -> list[tuple]:
+    """The ID number (column 2) and account number (column 10) of raw rows, decrypted (ansinh.core.crypto):
+    the provider's file is the one place they are written whole, so they are decrypted only here."""
+    from ansinh.core.crypto import decrypt_many
+
+    ids = decrypt_many([r[2] for r in chunk])
+    accounts = decrypt_many([r[10] for r in chunk])
+    return [(*r[:2], i, *r[3:10], a, *r[11:]) for r, i, a in zip(chunk, ids, accounts, strict=True)]
 
 
 def _provider_counts(run: PayrollRun) -> dict[str, int]:

@@ -152,14 +152,15 @@ def insert_lines(run: PayrollRun) -> int:
     # retry: into the person's usable account now (the same one, a fixed one or a new one); else cash
     sql = f"""
 INSERT INTO {t} (run_id, campaign_id, person_id, programme, period_month, category, coefficient_milli, level, amount,
-  channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id, province_code,
+  channel, payee, account_id, provider, provider_name, account_number, account_number_hash, holder_name,
+  scope_commune_id, province_code,
   active, result, result_reason, paid_on)
 SELECT %s, c.campaign_id, c.person_id, c.programme, c.period_month, c.category, c.coefficient_milli, c.level, c.amount,
   CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ({_WALLETS}) THEN 'ewallet' ELSE 'bank' END,
   CASE WHEN c.payee = 'organiser' THEN 'organiser' WHEN a.holder = 'authorised' THEN 'authorised'
        ELSE 'beneficiary' END,
   a.id, COALESCE(a.provider, '{providers.CASH_CODE}'), COALESCE(a.provider_name, ''),
-  COALESCE(a.account_number, ''), COALESCE(a.holder_name, ''),
+  COALESCE(a.account_number, ''), COALESCE(a.account_number_hash, ''), COALESCE(a.holder_name, ''),
   c.scope_commune_id, c.province_code, TRUE, 'pending', '', NULL
 FROM ({_candidates_sql(rule, picked)}) c
 LEFT JOIN registry_paymentaccount a ON a.id = c.now_account AND c.choice = '{RETRY}'

@@ -100,13 +100,14 @@ def account_choice_sql(alias: str) -> tuple[str, str, str]:
 
 # The channel, payee and account snapshot of a line, from the chosen account row `a` (none: cash at
 # the post office): the columns channel, payee, account_id, provider, provider_name, account_number,
-# holder_name of payroll_payrollline, in that order.
+# account_number_hash, holder_name of payroll_payrollline, in that order. The number is copied as it is
+# stored (ciphertext, ansinh.core.crypto) with its keyed hash: generation never decrypts.
 _WALLETS = ", ".join(f"'{c}'" for c in providers.WALLET_CODES)
 ACCOUNT_COLUMNS = (
     f"CASE WHEN a.id IS NULL THEN 'cash' WHEN a.provider IN ({_WALLETS}) THEN 'ewallet' ELSE 'bank' END,"
     f" CASE WHEN a.holder = 'authorised' THEN 'authorised' ELSE 'beneficiary' END,"
     f" a.id, COALESCE(a.provider, '{providers.CASH_CODE}'), COALESCE(a.provider_name, ''),"
-    f" COALESCE(a.account_number, ''), COALESCE(a.holder_name, '')")
+    f" COALESCE(a.account_number, ''), COALESCE(a.account_number_hash, ''), COALESCE(a.holder_name, '')")
 
 
 def _first_month(run: PayrollRun, scope_sql: str, scope_params: list) -> str:
@@ -218,7 +219,8 @@ picked AS (
       AND (l.programme = ch.programme OR (ch.programme IN ('tcxh', 'nd176') AND l.programme IN ('tcxh', 'nd176'))))
 )
 INSERT INTO payroll_payrollline (run_id, person_id, programme, period_month, category, coefficient_milli, level,
-  amount, channel, payee, account_id, provider, provider_name, account_number, holder_name, scope_commune_id,
+  amount, channel, payee, account_id, provider, provider_name, account_number, account_number_hash, holder_name,
+  scope_commune_id,
   province_code, active, result, result_reason, paid_on)
 SELECT %s, x.person_id, x.programme, x.ym, x.category, x.milli, x.lvl, x.amount, {ACCOUNT_COLUMNS},
   x.scope_commune_id, x.province_code, TRUE, 'pending', '', NULL

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import EncryptedCharField, LookupHashField
 from ansinh.core.models import ScopeKeys
 
 ALLOWANCE_PROGRAMMES = ("tcxh", "nd176")  # one monthly allowance (ansinh.payroll.entitlement)
@@ -206,7 +207,10 @@ class PayrollLine(models.Model):
     # a later change to the account cannot redirect a generated run): provider, number, holder.
     provider = models.CharField(max_length=20, blank=True)  # NAPAS BIN, or "VNPOST" for cash
     provider_name = models.CharField(max_length=200, blank=True, default="", db_default="")
-    account_number = models.CharField(max_length=40, blank=True)
+    # Encrypted at rest with its keyed hash (ansinh.core.crypto): generation copies both columns of the
+    # account row as they are (INSERT…SELECT); the provider files decrypt it (payroll/files.py).
+    account_number = EncryptedCharField(max_length=40, blank=True, hash_field="account_number_hash")
+    account_number_hash = LookupHashField(source="account_number", blank=True, default="", db_default="")
     holder_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ansinh.core.db import load_temp_table
 from ansinh.core.jobs import BadInput
+from ansinh.core.masking import numbers_masked
 from ansinh.payroll.access import RECONCILERS, lock, require_not_maker, require_run
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus
 
@@ -74,7 +75,8 @@ def apply_results(run: PayrollRun, rows: list[dict], *, source: str, user) -> di
 def _load_results(cur, rows: list[dict]) -> None:
     load_temp_table(cur, RESULT_TABLE, "rowno integer, line_id bigint, status varchar(8), reason varchar(200),"
                                        " paid_on date, amount bigint",
-                    [(r["row"], r["line_id"], r["status"], r["reason"], r["paid_date"], r["amount"]) for r in rows])
+                    [(r["row"], r["line_id"], r["status"], numbers_masked(r["reason"])[:200], r["paid_date"],
+                      r["amount"]) for r in rows])
 
 
 def _check_results(cur, run: PayrollRun, source: str) -> None:

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from ansinh.core.db import load_temp_table
 from ansinh.core.jobs import BadInput
+from ansinh.core.masking import numbers_masked
 from ansinh.core.services import recorded_user
 from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus, StatementImport
 
@@ -218,7 +219,8 @@ def import_statement(path, *, user, name: str | None = None) -> dict:
 def _load(cur, entries: list[Entry]) -> None:
     load_temp_table(cur, TABLE, "rowno integer, line_id bigint, sign varchar(1), amount bigint, day date,"
                                 " reason varchar(200)",
-                    [(e.row, e.line_id, e.sign, e.amount, e.day, (e.details or e.code)[:180]) for e in entries])
+                    [(e.row, e.line_id, e.sign, e.amount, e.day, numbers_masked(e.details or e.code)[:180])
+                     for e in entries])
 
 
 def _check(cur, st: Statement, user) -> list[PayrollRun]:

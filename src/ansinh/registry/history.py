@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from ansinh.core.crypto import encrypt
 from ansinh.core.services import recorded_user
-from ansinh.registry.models import ChangeLog, Enrolment, EnrolmentStatus
+from ansinh.registry.models import SECRET_HISTORY_FIELDS, ChangeLog, Enrolment, EnrolmentStatus
 
 BATCH = 5000
 
@@ -29,6 +30,12 @@ def as_text(value) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return str(value)
+
+
+def stored(field: str, value) -> str:
+    """A value as the history stores it: ``as_text``, encrypted for identifier fields (decision 0025)."""
+    text = as_text(value)
+    return encrypt(text) if field in SECRET_HISTORY_FIELDS else text
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def log_changes(changes, *, user, source: str, at=None, insert=None) -> int:
     at = at or timezone.now()
     if insert is not None:
         uid = u.pk if u is not None else None
-        rows = [(c.model, c.object_id, c.person_id, c.field, as_text(c.old), as_text(c.new), uid, at, source,
+        rows = [(c.model, c.object_id, c.person_id, c.field, stored(c.field, c.old), stored(c.field, c.new), uid, at,
+                 source,
                  c.scope_commune_id, c.province_code or "") for c in changes]
         before = ChangeLog.objects.aggregate(m=Max("pk"))["m"] or 0  # the id index's last entry
         insert(ChangeLog, LOG_COLUMNS, rows)
@@ -70,7 +78,7 @@ def log_changes(changes, *, user, source: str, at=None, insert=None) -> int:
             _audit(span["pk__min"], span["pk__max"], at, source, user)
         return len(rows)
     rows = [ChangeLog(model=c.model, object_id=c.object_id, person_id=c.person_id, field=c.field,
-                      old=as_text(c.old), new=as_text(c.new), user=u, at=at, source=source,
+                      old=stored(c.field, c.old), new=stored(c.field, c.new), user=u, at=at, source=source,
                       scope_commune_id=c.scope_commune_id, province_code=c.province_code or "")
             for c in changes]
     ChangeLog.objects.bulk_create(rows, batch_size=BATCH)

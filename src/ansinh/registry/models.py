@@ -24,6 +24,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import (
+    DecryptedTextField,
+    EncryptedCharField,
+    EncryptedJSONField,
+    LookupHashField,
+    register_column,
+)
+from ansinh.core.masking import FIELD_KINDS
 from ansinh.core.models import ScopeKeys
 
 
@@ -114,15 +122,21 @@ def month_display(month: str) -> str:
 class Person(ScopeKeys):
     # Indexed by the (province_code, scope_commune) index below.
     province_code = models.CharField(max_length=3, blank=True)
-    id_number = models.CharField(_("Số định danh"), max_length=12, null=True, blank=True)
-    legacy_cmnd = models.CharField(_("Số CMND"), max_length=9, null=True, blank=True, db_index=True)
+    # Identifiers are encrypted at rest (ansinh.core.crypto, decision 0025): the column holds "e1:…"
+    # ciphertext; filter(id_number=x) / __in compare the keyed hash column next to it.
+    id_number = EncryptedCharField(_("Số định danh"), max_length=12, null=True, blank=True,
+                                   hash_field="id_number_hash")
+    id_number_hash = LookupHashField(source="id_number", null=True, blank=True)
+    legacy_cmnd = EncryptedCharField(_("Số CMND"), max_length=9, null=True, blank=True, hash_field="legacy_cmnd_hash")
+    legacy_cmnd_hash = LookupHashField(source="legacy_cmnd", null=True, blank=True, db_index=True)
     full_name = models.CharField(_("Họ và tên"), max_length=200)
     name_key = models.CharField(max_length=200, db_index=True)  # ansinh.text.fold(full_name)
     dob = models.DateField(_("Ngày sinh"), null=True, blank=True)
     dob_precision = models.CharField(max_length=5, choices=DobPrecision.choices, default=DobPrecision.DAY)
     gender = models.CharField(_("Giới tính"), max_length=1, choices=Gender.choices, null=True, blank=True)
     ethnicity = models.CharField(_("Dân tộc"), max_length=60, blank=True)
-    phone = models.CharField(_("Điện thoại"), max_length=15, blank=True)
+    phone = EncryptedCharField(_("Điện thoại"), max_length=15, blank=True, hash_field="phone_hash")
+    phone_hash = LookupHashField(source="phone", blank=True, default="", db_index=True)
     # The unit as written in (or resolved from) the list: may be an old-map commune.
     residence_unit = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
@@ -144,7 +158,7 @@ class Person(ScopeKeys):
     class Meta:
         ordering = ["name_key", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["id_number"], condition=Q(id_number__isnull=False),
+            models.UniqueConstraint(fields=["id_number_hash"], condition=Q(id_number_hash__isnull=False),
                                     name="person_id_number_unique"),
         ]
         indexes = [
@@ -239,7 +253,8 @@ class AuthorisedPerson(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authorised")
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, blank=True)
-    id_number = models.CharField(max_length=12, blank=True)
+    id_number = EncryptedCharField(max_length=12, blank=True, hash_field="id_number_hash")
+    id_number_hash = LookupHashField(source="id_number", blank=True, default="")
     relationship = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     # The authorisation itself (ansinh.registry.authorised): the account in the authorised person's
@@ -356,7 +371,10 @@ class PaymentAccount(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accounts")
     provider = models.CharField(max_length=20, null=True, blank=True)  # NAPAS BIN or code when recognised
     provider_name = models.CharField(max_length=200, blank=True)  # as written
-    account_number = models.CharField(max_length=40)
+    # Encrypted at rest (ansinh.core.crypto, decision 0025); filter(account_number=x) and __in compare the
+    # keyed hash. Raw SQL copies both columns as they are (payroll's line snapshot) or joins on the hash.
+    account_number = EncryptedCharField(max_length=40, hash_field="account_number_hash")
+    account_number_hash = LookupHashField(source="account_number", db_index=True, default="", db_default="")
     holder = models.CharField(max_length=12, choices=AccountHolder.choices, default=AccountHolder.BENEFICIARY)
     holder_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=80, blank=True)  # "import:<batch id>", "web", ...
@@ -399,7 +417,10 @@ class PaymentAccount(models.Model):
                    models.Index(fields=["created"], condition=Q(approval="pending"), name="account_pending")]
 
     def __str__(self) -> str:
-        return f"{self.provider_name or self.provider or '?'} {self.account_number}"
+        # the last digits only: this text goes into the history ("tạo mới: …") and messages
+        from ansinh.core.masking import ACCOUNT, mask
+
+        return f"{self.provider_name or self.provider or '?'} {mask(self.account_number or '', ACCOUNT)}"
 
     def status_on(self, day) -> str | None:
         """The status on `day` (None: not yet registered)."""
@@ -416,8 +437,9 @@ class ChangeLog(ScopeKeys):
     object_id = models.BigIntegerField()
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=60, blank=True)
-    old = models.TextField(blank=True)
-    new = models.TextField(blank=True)
+    # Values of identifier fields (SECRET_HISTORY_FIELDS) are stored encrypted, read back decrypted.
+    old = DecryptedTextField(blank=True)
+    new = DecryptedTextField(blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", db_index=False)  # users are deactivated, not deleted
     at = models.DateTimeField()
@@ -426,6 +448,15 @@ class ChangeLog(ScopeKeys):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["model", "object_id"])]
+
+
+#: History fields whose old and new values are identifiers (the masking kinds' fields): stored encrypted
+#: ("e1:…", ansinh.core.crypto) by registry/history.py, decrypted when read (DecryptedTextField).
+SECRET_HISTORY_FIELDS = tuple(FIELD_KINDS)
+for _col in ("old", "new"):
+    register_column("registry_changelog", _col,
+                    "field IN (" + ", ".join(f"'{f}'" for f in SECRET_HISTORY_FIELDS) + ")",
+                    f"registry.changelog.{_col} (identifier fields)")
 
 
 class ImportBatch(ScopeKeys):
@@ -473,7 +504,8 @@ class ImportRow(models.Model):
     outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
     reasons = models.JSONField(default=list, blank=True)
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    raw = models.JSONField(default=list, blank=True)  # the whole sheet row as text, original column order
+    # the whole sheet row as text, original column order; encrypted at rest (it holds the row's ID and phone)
+    raw = EncryptedJSONField(default=list, blank=True)
 
     class ScopeMeta:
         commune = "batch__scope_commune"

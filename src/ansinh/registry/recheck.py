@@ -10,7 +10,8 @@ and population verification (ansinh.matching.services), account approval and sta
 ``ansinh registry recheck`` runs it over the whole registry.
 
 ``holds`` is the rule, pure (``PersonFacts`` in, a yes/no out); ``stale_issues`` is the same rule
-as set-based SQL over a set of person ids (one query per rule); tests/registry_db/test_recheck.py
+as set-based SQL over a set of person ids (one query per rule; the ID-number rules select their open issues
+in SQL and read the encrypted number in Python, ``ID_RULES``); tests/registry_db/test_recheck.py
 checks they agree. Only closing: new issues are opened by the checks that find them (import,
 fixes). Rules that cannot be re-read from the stored data (DUPLICATE_LISTED, DOB_PLAUSIBLE's age
 against a category, HOLDER_MISMATCH, CELL_UNREADABLE, the routed ID_TAKEN/LISTED_ELSEWHERE) stay
@@ -22,9 +23,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, F, IntegerField, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, ExtractYear, Length, Mod, Substr
 from django.utils import timezone
 
 from ansinh.core.services import recorded_user
@@ -150,18 +150,6 @@ def _still_q(rule: str) -> Q:
                 | Q(person__commune__isnull=True, person__residence_unit__isnull=True))
     if rule == "RESIDENCE":
         return Q(person__commune__isnull=True)
-    if rule == "ID_SHAPE":
-        known = list(rules.PROVINCE_ID_CODES)
-        return ((Q(person__id_number__isnull=False) & ~Q(id_prefix__in=known))
-                | Q(person__id_number__isnull=False, id_len__lt=12) | Q(person__id_number__isnull=False, id_len__gt=12)
-                | (Q(person__id_number__isnull=True) & (Q(person__legacy_cmnd__isnull=True)
-                                                        | Q(person__legacy_cmnd=""))))
-    # NULL-safe: a definite false (no 12-digit number) rather than an unknown the exclusion would drop.
-    twelve = Q(person__id_number__isnull=False) & Q(id_len=12)
-    if rule == "ID_GENDER":
-        return twelve & ((Q(person__gender="M") & Q(id_sex=1)) | (Q(person__gender="F") & Q(id_sex=0)))
-    if rule == "ID_BIRTH_YEAR":
-        return twelve & Q(person__dob__isnull=False) & ~Q(id_year=F("dob_year"))
     if rule == "PHONE":
         return Q(person__phone="")
     if rule == "CATEGORY_UNMAPPED":
@@ -173,10 +161,20 @@ def _still_q(rule: str) -> Q:
     raise ValueError(rule)
 
 
+#: Rules that read the digits of the ID number. The number is encrypted at rest (decision 0025), so SQL cannot
+#: read them: the open issues of these rules (few: one per person with a malformed or inconsistent number) are
+#: selected set-based, then decided by ``holds`` itself on the decrypted numbers (``_id_rule_still``).
+ID_RULES = ("ID_SHAPE", "ID_GENDER", "ID_BIRTH_YEAR")
+
+
+def _id_rule_still(rule: str, id_number, legacy_cmnd, gender, dob) -> bool:
+    return holds(rule, None, PersonFacts(id_number=id_number, legacy_cmnd=legacy_cmnd, gender=gender, dob=dob,
+                                         live_categories=[""]))
+
+
 def _annotated(qs):
     person = OuterRef("person_id")
     live = Enrolment.objects.filter(person=person).exclude(status=EnrolmentStatus.TERMINATED)
-    digit4 = Cast(Substr("person__id_number", 4, 1), IntegerField())
     return qs.annotate(
         has_account=Exists(PaymentAccount.objects.filter(has_account_q(), person=person)),
         blocked=Exists(PaymentAccount.objects.filter(blocked_account_q(), person=person)),
@@ -186,11 +184,6 @@ def _annotated(qs):
         unmapped=Exists(live.filter(category="")),
         code=KT("details__code"),
         code_live=Exists(live.filter(category=OuterRef("code"))),
-        id_len=Length("person__id_number"),
-        id_prefix=Substr("person__id_number", 1, 3),
-        id_sex=Mod(digit4, 2),
-        id_year=1900 + (digit4 / 2) * 100 + Cast(Substr("person__id_number", 5, 2), IntegerField()),
-        dob_year=ExtractYear("person__dob"),
     )
 
 
@@ -209,9 +202,14 @@ def stale_issues(person_ids=None) -> list[tuple]:
         for pk, pid, rule, sc, pc in ended_qs.values_list(*cols):
             out[pk] = (pk, pid, rule, "ENDED", sc, pc)
         for rule in RECHECKED:
-            rows = (_annotated(qs.filter(rule=rule)).filter(Q(live=True) | Q(any_enrolment=False))
-                    .exclude(_still_q(rule)))
-            for pk, pid, r, sc, pc in rows.values_list(*cols):
+            candidates = _annotated(qs.filter(rule=rule)).filter(Q(live=True) | Q(any_enrolment=False))
+            if rule in ID_RULES:
+                for pk, pid, r, sc, pc, idn, cmnd, gender, dob in candidates.values_list(
+                        *cols, "person__id_number", "person__legacy_cmnd", "person__gender", "person__dob"):
+                    if not _id_rule_still(rule, idn, cmnd, gender, dob):
+                        out.setdefault(pk, (pk, pid, r, rule, sc, pc))
+                continue
+            for pk, pid, r, sc, pc in candidates.exclude(_still_q(rule)).values_list(*cols):
                 out.setdefault(pk, (pk, pid, r, rule, sc, pc))
     return sorted(out.values())
 

@@ -178,12 +178,12 @@ def classify_id(value: str | None) -> tuple[str | None, str | None, list[Finding
         return None, None, []
     if s.isdigit() and len(s) == 12:
         if s[:3] not in PROVINCE_ID_CODES:
-            return s, None, [_f("ID_SHAPE", f"Mã tỉnh {s[:3]} ở đầu số định danh {s} không có trong bảng mã tỉnh",
+            return s, None, [_f("ID_SHAPE", f"Mã tỉnh {s[:3]} ở đầu số định danh không có trong bảng mã tỉnh",
                                 "id_number", severity=WARNING, value=s)]
         return s, None, []
     if s.isdigit() and len(s) == 9:
         return None, s, []
-    return None, None, [_f("ID_SHAPE", f"Số định danh/CMND “{s}” phải gồm 12 chữ số (hoặc 9 chữ số nếu là CMND cũ)",
+    return None, None, [_f("ID_SHAPE", f"Số định danh/CMND ({len(s)} ký tự) phải gồm 12 chữ số (hoặc 9 chữ số nếu là CMND cũ)",
                            "id_number", value=s)]
 
 
@@ -201,7 +201,7 @@ def check_id_gender(id_number: str | None, gender: str | None) -> list[Finding]:
         return []
     if decoded[1] != gender:
         label = {"M": "nam", "F": "nữ"}
-        return [_f("ID_GENDER", f"Số định danh {id_number} là của người {label[decoded[1]]}, "
+        return [_f("ID_GENDER", f"Số định danh là của người {label[decoded[1]]}, "
                                 f"danh sách ghi giới tính {label[gender]}", "gender",
                    id_gender=decoded[1], gender=gender)]
     return []
@@ -213,7 +213,7 @@ def check_id_birth_year(id_number: str | None, dob: dt.date | None) -> list[Find
         return []
     year = decoded[0] + int(id_number[4:6])
     if year != dob.year:
-        return [_f("ID_BIRTH_YEAR", f"Số định danh {id_number} mang năm sinh {year}, danh sách ghi {dob.year}",
+        return [_f("ID_BIRTH_YEAR", f"Số định danh mang năm sinh {year}, danh sách ghi {dob.year}",
                    "dob", id_year=year, dob_year=dob.year)]
     return []
 
@@ -328,16 +328,16 @@ def normalise_phone(value: str | None) -> tuple[str, list[Finding]]:
     elif s.isdigit() and len(s) in (9, 10) and not s.startswith("0"):
         s = "0" + s
     if not s.isdigit():
-        return "", [_f("PHONE", f"Số điện thoại “{value}” không hợp lệ", "phone", value=str(value))]
+        return "", [_f("PHONE", "Số điện thoại không hợp lệ", "phone", value=str(value))]
     if len(s) == 11 and s[:4] in OLD_MOBILE_PREFIXES:
         new = OLD_MOBILE_PREFIXES[s[:4]] + s[4:]
-        return new, [_f("PHONE", f"Số điện thoại đầu số cũ {s} đã đổi thành {new}", "phone", severity=INFO,
+        return new, [_f("PHONE", f"Số điện thoại đầu số cũ {s[:4]} đã đổi sang đầu số mới {new[:3]}", "phone", severity=INFO,
                         before=s, after=new)]
     if len(s) == 10 and s[:2] in _VALID_MOBILE_FIRST2:
         return s, []
     if len(s) == 11 and s.startswith("02"):
         return s, []  # fixed line
-    return "", [_f("PHONE", f"Số điện thoại “{value}” không hợp lệ (di động cần 10 chữ số)", "phone",
+    return "", [_f("PHONE", "Số điện thoại không hợp lệ (di động cần 10 chữ số)", "phone",
                    value=str(value))]
 
 

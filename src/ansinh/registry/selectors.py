@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from ansinh.core.crypto import lookup_hash
 from ansinh.core.scope import scoped, visible_units, with_predecessors
 from ansinh.registry.models import (
     ChangeLog,
@@ -37,11 +38,24 @@ def commune_ids_for_code(code: str) -> list[int]:
                              .values_list("pk", flat=True))
 
 
+def id_like(q: str | None) -> str | None:
+    """The digits of a search that is an identifier (ID, CMND, phone: spaces, dots, dashes allowed), else None."""
+    digits = re.sub(r"[\s.\-]", "", (q or "").strip())
+    return digits if digits.isdigit() and len(digits) >= 3 else None
+
+
+def search_token(q: str) -> str:
+    """What stands for an identifier searched for in a page's address: its keyed hash (never the number)."""
+    return lookup_hash(q)
+
+
 def persons(user, *, commune: str | None = None, category: str | None = None, status: str | None = None,
-            issue: str | None = None, q: str | None = None) -> QuerySet:
+            issue: str | None = None, q: str | None = None, token: str | None = None) -> QuerySet:
     """Persons visible to `user`, filtered. `commune` is the code of a current commune (its
     persons, and the unresolved ones still filed under a commune merged into it);
-    `issue` is a rule code (persons with an open issue of that rule) or "any"."""
+    `issue` is a rule code (persons with an open issue of that rule) or "any". `q`: a name (contained in
+    the name) or an identifier (the whole ID, CMND or phone number: encrypted at rest, compared through their
+    keyed hashes, so no prefix search); `token`: an identifier's ``search_token`` (the page's address)."""
     qs = scoped(Person.objects.all(), user)
     if commune:
         ids = commune_ids_for_code(str(commune))
@@ -58,14 +72,12 @@ def persons(user, *, commune: str | None = None, category: str | None = None, st
         if issue != "any":
             open_issues = open_issues.filter(rule=issue)
         qs = qs.filter(Exists(open_issues))
-    if q:
-        q = q.strip()
-        digits = re.sub(r"[\s.\-]", "", q)
-        if digits.isdigit() and len(digits) >= 3:
-            qs = qs.filter(Q(id_number__startswith=digits) | Q(legacy_cmnd__startswith=digits)
-                           | Q(phone__startswith=digits))
-        else:
-            qs = qs.filter(name_key__contains=fold(q))
+    if q and id_like(q):
+        token = search_token(id_like(q))
+    elif q:
+        qs = qs.filter(name_key__contains=fold(q.strip()))
+    if token:
+        qs = qs.filter(Q(id_number_hash=token) | Q(legacy_cmnd_hash=token) | Q(phone_hash=token))
     return qs
 
 

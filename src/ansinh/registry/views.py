@@ -3,6 +3,8 @@ ansinh.registry.review and .jobs. An object outside the user's scope answers 404
 would confirm it exists), whatever the method."""
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -54,13 +56,42 @@ def _decorate(issues):
 
 def _filters(request) -> dict:
     g = request.GET
+    token = (g.get("t") or "").strip().lower()
+    q = (g.get("q") or g.get("search") or "").strip() or None
+    if selectors.id_like(q):  # an identifier typed into an address: searched, but never echoed back
+        q, token = None, selectors.search_token(selectors.id_like(q))
     return {
         "commune": (g.get("commune") or "").strip() or None,
         "category": (g.get("category") or "").strip() or None,
         "status": (g.get("status") or "").strip() or None,
         "issue": (g.get("issue") or "").strip() or None,
-        "q": (g.get("q") or g.get("search") or "").strip() or None,
+        "q": q,
+        "token": token if _TOKEN.match(token) else None,
     }
+
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_FILTER_KEYS = ("commune", "category", "status", "issue")
+
+
+def _search_redirect(request):
+    """The person list's search form is posted: an identifier (ID, CMND, phone) never goes into the page's
+    address or the access log; it becomes its keyed hash (``selectors.search_token``), a name stays a name."""
+    from django.http import QueryDict
+
+    params = QueryDict(mutable=True)
+    for k in _FILTER_KEYS:
+        v = (request.POST.get(k) or "").strip()
+        if v:
+            params[k] = v
+    q = (request.POST.get("q") or "").strip()
+    digits = selectors.id_like(q)
+    if digits:
+        params["t"] = selectors.search_token(digits)
+    elif q:
+        params["q"] = q
+    url = reverse("registry:persons") + (f"?{params.urlencode()}" if params else "")
+    return redirect(url)
 
 
 def _querystring(request, drop=("page",)) -> str:
@@ -90,6 +121,14 @@ def _categories_for(request) -> list:
 
 @login_required
 def person_list(request):
+    if request.method == "POST":
+        return _search_redirect(request)
+    if selectors.id_like(request.GET.get("q") or request.GET.get("search")):  # an old link with a number in it
+        params = request.GET.copy()
+        digits = selectors.id_like(params.pop("q", [""])[0] or params.pop("search", [""])[0])
+        params.pop("search", None)
+        params["t"] = selectors.search_token(digits)
+        return redirect(reverse("registry:persons") + "?" + params.urlencode())
     f = _category_filter_allowed(request, _filters(request))
     qs = selectors.persons(request.user, **f).select_related("commune", "scope_commune").order_by("name_key", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from ansinh.core.crypto import encrypt_values, with_hashes
+from ansinh.core.masking import FIELD_KINDS
 from ansinh.core.jobs import Progress
 from ansinh.core.scope import scope_for
 from ansinh.core.services import recorded_user
@@ -384,7 +386,8 @@ class Importer:
             p.updated = self.now
             changed[p.pk] = p
         if changed:
-            Person.objects.bulk_update(list(changed.values()), sorted(changed_fields | {"updated"}),
+            objs = list(changed.values())
+            Person.objects.bulk_update(objs, with_hashes(objs, sorted(changed_fields | {"updated"})),
                                        batch_size=BATCH)
         for (scope_id, prov), pids in moved.items():
             follow_person_scope(pids, scope_id, prov)
@@ -563,7 +566,8 @@ class Importer:
                 # Information (a name normalised, an old phone prefix converted) is a note on the
                 # person, not a queue item.
                 status = IssueStatus.NOTE if f.severity == rules.INFO else IssueStatus.OPEN
-                values.append((p.pk, self.batch.pk, f.rule, f.severity, f.field, f.message[:500], f.details,
+                details = encrypt_values(f.details) if f.field in FIELD_KINDS else f.details
+                values.append((p.pk, self.batch.pk, f.rule, f.severity, f.field, f.message[:500], details,
                                status, "", self.now, p.scope_commune_id, p.province_code))
             for (rule, fld), issue in have.items():
                 if issue.status == IssueStatus.OPEN and rule in r.evaluated and (rule, fld) not in found_keys:

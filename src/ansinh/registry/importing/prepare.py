@@ -169,9 +169,8 @@ def prepare(src, res: ResidenceResolver, at_month: str, default_paid: str, today
         if "dob" in errs:
             row.reasons.append(f"Ngày sinh không đọc được ({errs['dob']}) và không có số định danh hợp lệ")
         else:
-            bad_id = [f.details.get("value") for f in row.findings if f.rule == "ID_SHAPE"]
-            row.reasons.append("Không có số định danh/CMND hợp lệ và không có ngày sinh"
-                               + (f" (số ghi: {bad_id[0]})" if bad_id else ""))
+            # the number as written is not repeated here: reasons are stored in clear (decision 0025)
+            row.reasons.append("Không có số định danh/CMND hợp lệ và không có ngày sinh")
     if row.reasons:
         return row
 

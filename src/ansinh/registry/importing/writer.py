@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from ansinh.core.crypto import EncryptedCharField, decrypt_many, prepare_rows
+
 BATCH = 2000
 
 
@@ -113,6 +115,13 @@ class Writer:
             rows = cur.fetchall()
         finally:
             cur.close()
+        secret = [i for i, c in enumerate(cols) if isinstance(c, EncryptedCharField)]
+        if secret and rows:  # identifiers come back decrypted, like the ORM's
+            rows = [list(r) for r in rows]
+            for i in secret:
+                for r, v in zip(rows, decrypt_many([r[i] for r in rows])):
+                    r[i] = v
+            rows = [tuple(r) for r in rows]
         dates = [i for i, c in enumerate(cols) if c.get_internal_type() == "DateField"]
         if dates and rows and not isinstance(rows[0][dates[0]], (dt.date, type(None))):
             rows = [tuple(dt.date.fromisoformat(v) if i in dates and v else v for i, v in enumerate(r))
@@ -122,6 +131,8 @@ class Writer:
     def insert(self, model, fields: tuple[str, ...], rows: list, returning: bool = False) -> list[int]:
         if not rows:
             return []
+        # Identifiers encrypted and their lookup hashes computed here, in Python (ansinh.core.crypto).
+        fields, rows = prepare_rows(model, fields, rows)
         cols, fns = self._adapters(model, fields)
         qn = self.ops.quote_name
         head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) VALUES "
