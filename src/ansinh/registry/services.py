@@ -47,17 +47,22 @@ def anonymise(persons, *, user, at, source: str = "retention") -> dict:
     ids = persons.order_by().values("pk")
     mine = Q(person__in=ids)
     out: dict = {}
+    # QuerySet.update() calls no pre_save: each emptied identifier's keyed hash is emptied with it
+    # (ansinh.core.crypto.LookupHashField), so a search by the old number no longer finds the person.
     with transaction.atomic():
         name = Concat(Value(f"{ANONYMOUS} #"), Cast("pk", CharField()))
         out["persons"] = Person.objects.filter(pk__in=ids).update(
             full_name=name, name_key=Concat(Value(f"{fold(ANONYMOUS)} #"), Cast("pk", CharField())),
-            id_number=None, legacy_cmnd=None, phone="", village="", address_text="")
+            id_number=None, id_number_hash=None, legacy_cmnd=None, legacy_cmnd_hash=None, phone="", phone_hash="",
+            village="", address_text="")
         Person.objects.filter(pk__in=ids, dob__isnull=False).update(dob=Trunc("dob", "year"),
                                                                    dob_precision=DobPrecision.YEAR)
-        out["authorised"] = AuthorisedPerson.objects.filter(mine).update(full_name="", name_key="", id_number="")
-        out["accounts"] = PaymentAccount.objects.filter(mine).update(account_number="", holder_name="",
-                                                                     approval_evidence="")
-        out["payroll_lines"] = PayrollLine.objects.filter(mine).update(account_number="", holder_name="")
+        out["authorised"] = AuthorisedPerson.objects.filter(mine).update(full_name="", name_key="", id_number="",
+                                                                                id_number_hash="")
+        out["accounts"] = PaymentAccount.objects.filter(mine).update(account_number="", account_number_hash="",
+                                                                     holder_name="", approval_evidence="")
+        out["payroll_lines"] = PayrollLine.objects.filter(mine).update(account_number="", account_number_hash="",
+                                                                       holder_name="")
         out["import_rows"] = ImportRow.objects.filter(mine).update(raw=[])
         out["issues"] = QualityIssue.objects.filter(mine).update(message="", details={})
         out["id_proposals"] = IdProposal.objects.filter(mine).update(current_id="", proposed_id="",
