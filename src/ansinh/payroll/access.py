@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansinh.core.jobs import BadInput
 from ansinh.core.roles import has_role
-from ansinh.core.scope import scope_for
+from ansinh.core.scope import scope_for, scope_from_units
 from ansinh.payroll.models import PayrollRun
 from ansinh.text.dates import parse_month
 
@@ -72,3 +72,21 @@ def parse_period(text: str) -> str:
         return parse_month(text)
     except ValueError:
         raise BadInput(f"period: {(text or '').strip()!r} is not YYYY-MM") from None
+
+
+# --------------------------------------------------------------------------- a run's scope, in SQL
+
+def commune_sql(unit, alias: str = "p") -> tuple[str, list]:
+    """Rows `alias` (persons `p`, or enrolments `e`) filed under a commune or the units it came
+    from / became (its succession)."""
+    ids = sorted(scope_from_units([unit]).commune_ids | {unit.pk})
+    return f"{alias}.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def run_scope_sql(run: PayrollRun, alias: str = "p") -> tuple[str, list]:
+    """The run's scope on persons (`p`) or, for monthly lines, on enrolments (`e`): a month is
+    paid by the commune of the enrolment in force then, so after a transfer between communes the
+    old commune's months stay its own (ansinh.registry.transfer_rules)."""
+    if run.scope_commune_id:
+        return commune_sql(run.scope_commune, alias)
+    return f"{alias}.province_code = %s", [run.province_code]

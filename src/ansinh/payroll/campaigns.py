@@ -169,7 +169,8 @@ def _month_idx_sql(expr: str) -> str:
 
 def lines_sql(run: PayrollRun) -> tuple[str, list]:
     """The INSERT … SELECT of a campaign run's lines (``campaign_rules.campaign_due`` set-based)."""
-    from ansinh.payroll.generate import ACCOUNT_COLUMNS, _account_usable_sql, account_choice_sql, commune_sql
+    from ansinh.payroll.access import commune_sql
+    from ansinh.payroll.generate import ACCOUNT_COLUMNS, _account_usable_sql, account_choice_sql
 
     c = run.campaign
     s = spec(c)

@@ -99,7 +99,7 @@ GROUP BY l.account_id, l.person_id"""
     ids = [r[1] for r in rows]
     for i in range(0, len(ids), 5000):
         PaymentAccount.objects.filter(pk__in=ids[i:i + 5000]).update(failed_at=now)
-    from ansinh.payroll.selectors import reason_label
+    from ansinh.payroll.reasons import reason_label
 
     QualityIssue.objects.bulk_create([
         QualityIssue(person_id=pid, rule="ACCOUNT_FAILED", severity="error", field="account",

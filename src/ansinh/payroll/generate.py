@@ -21,10 +21,9 @@ from django.utils import timezone
 from ansinh.core import providers
 from ansinh.core.db import refresh_statistics
 from ansinh.core.jobs import BadInput, job_kind
-from ansinh.core.scope import scope_from_units
 from ansinh.core.services import recorded_user
 from ansinh.payroll import entitlement as E
-from ansinh.payroll.access import APPROVERS, MAKERS, lock, parse_period, require_maker, require_run
+from ansinh.payroll.access import APPROVERS, MAKERS, lock, parse_period, require_maker, require_run, run_scope_sql
 from ansinh.payroll.models import Coefficient, PayrollLine, PayrollRun, RunStatus
 from ansinh.payroll.rates import ensure_seed_data, rate_rows
 from ansinh.registry.authorised import expired_account_ids_sql
@@ -49,22 +48,6 @@ def _month_idx(expr: str) -> str:
     if _vendor() == "postgresql":
         return f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER) - 1)"
     return f"(CAST(strftime('%%Y', {expr}) AS INTEGER) * 12 + CAST(strftime('%%m', {expr}) AS INTEGER) - 1)"
-
-
-def commune_sql(unit, alias: str = "p") -> tuple[str, list]:
-    """Rows `alias` (persons `p`, or enrolments `e`) filed under a commune or the units it came
-    from / became (its succession)."""
-    ids = sorted(scope_from_units([unit]).commune_ids | {unit.pk})
-    return f"{alias}.scope_commune_id IN ({', '.join(['%s'] * len(ids))})", ids
-
-
-def _scope_sql(run: PayrollRun, alias: str = "p") -> tuple[str, list]:
-    """The run's scope on persons (`p`) or, for monthly lines, on enrolments (`e`): a month is
-    paid by the commune of the enrolment in force then, so after a transfer between communes the
-    old commune's months stay its own (ansinh.registry.transfer_rules)."""
-    if run.scope_commune_id:
-        return commune_sql(run.scope_commune, alias)
-    return f"{alias}.province_code = %s", [run.province_code]
 
 
 def _account_usable_sql() -> str:
@@ -144,7 +127,7 @@ def _generation_sql(run: PayrollRun, months: list[str]) -> tuple[str, list]:
         coef_params += [c.category, E.ym(c.valid_from), E.ym(c.valid_to) if c.valid_to else "9999-12",
                         -1 if c.min_age is None else c.min_age, 999 if c.max_age is None else c.max_age, c.milli]
     coef_cats = sorted({c.category for c in Coefficient.objects.all()}) or ["-"]
-    scope_sql, scope_params = _scope_sql(run, "e")
+    scope_sql, scope_params = run_scope_sql(run, "e")
     cat_in = ", ".join(["%s"] * len(coef_cats))
     per_child = ", ".join(f"'{c}'" for c in E.PER_CHILD)
     period = run.period
@@ -300,8 +283,8 @@ def _fill(run: PayrollRun) -> int:
 
 
 def _fill_month(run: PayrollRun) -> int:
-    scope_sql, scope_params = _scope_sql(run)
-    e_sql, e_params = _scope_sql(run, "e")
+    scope_sql, scope_params = run_scope_sql(run)
+    e_sql, e_params = run_scope_sql(run, "e")
     months = E.months_between(_first_month(run, e_sql, e_params), run.period)
     sql, params = _generation_sql(run, months)
     with connection.cursor() as cur:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scoped
+from ansinh.payroll.reasons import reason_label, reason_labels  # noqa: F401 - the pages read them here
 from ansinh.payroll.models import (
     Channel,
     CorrectionStatus,
@@ -31,36 +32,6 @@ def category_label(code: str) -> str:
     if not code:
         return _("Chưa xác định diện (xem các dòng)")
     return " + ".join(_(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else c for c in code.split("+"))
-
-
-def reason_labels() -> dict[str, str]:
-    """Words for the reason codes a provider gives an unpaid line (our result file's codes,
-    and G2P Connect's `status_reason_code`s we meet)."""
-    from ansinh.payroll.generate import ACCOUNT_FAILURE_REASONS
-    from ansinh.payroll.suspension import NOT_COLLECTED
-
-    invalid, closed = ACCOUNT_FAILURE_REASONS
-    return {
-        NOT_COLLECTED: _("Người hưởng không đến nhận"),
-        invalid: _("Tài khoản không hợp lệ"),
-        closed: _("Tài khoản đã đóng"),
-        "name_mismatch": _("Tên chủ tài khoản không khớp"),
-        "rjct.payee_fa.invalid": _("Tài khoản người nhận không hợp lệ"),
-        "rjct.payer_fa.invalid": _("Tài khoản chi không hợp lệ"),
-        "rjct.amount.invalid": _("Số tiền không hợp lệ"),
-        "rjct.reference_id.duplicate": _("Lệnh chi bị trùng"),
-        "rjct.reference_id.invalid": _("Mã lệnh chi không hợp lệ"),
-        "rjct.beneficiary_name.invalid": _("Tên người nhận không khớp"),
-    }
-
-
-def reason_label(code: str) -> str:
-    """The words for a provider's reason code ("not_collected" -> "Người hưởng không đến nhận");
-    an unknown code is "another reason" (the raw code stays for a tooltip); blank: ""."""
-    code = (code or "").strip()
-    if not code:
-        return ""
-    return reason_labels().get(code) or _("Lý do khác của đơn vị chi trả")
 
 
 def channel_label(code: str) -> str:

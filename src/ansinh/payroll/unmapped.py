@@ -26,9 +26,9 @@ def held_persons(run: PayrollRun) -> list[tuple[int, int | None, str]]:
     force in its month whose category is unmapped (none for a follow-up: it copies lines)."""
     if run.followup_of_id is not None:
         return []
-    from ansinh.payroll.generate import _scope_sql
+    from ansinh.payroll.access import run_scope_sql
 
-    scope_sql, params = _scope_sql(run)
+    scope_sql, params = run_scope_sql(run)
     month = run.campaign.period if run.campaign_id else run.period
     sql = (f"SELECT DISTINCT p.id, p.scope_commune_id, p.province_code FROM registry_enrolment e"
            f" JOIN registry_person p ON p.id = e.person_id"

@@ -16,6 +16,6 @@ def category_label(code) -> str:
 
 @register.filter
 def reason_label(code) -> str:
-    from ansinh.payroll.selectors import reason_label as label
+    from ansinh.payroll.reasons import reason_label as label
 
     return label(code)
