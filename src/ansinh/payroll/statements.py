@@ -25,7 +25,7 @@ from ansinh.core.db import load_temp_table
 from ansinh.core.jobs import BadInput
 from ansinh.core.masking import numbers_masked
 from ansinh.core.services import recorded_user
-from ansinh.payroll.models import LineResult, PayrollLine, PayrollRun, RunStatus, StatementImport
+from ansinh.payroll.models import PayrollLine, PayrollRun, RunStatus, StatementImport
 
 # a field as MT940 writes it: its tag with the colons (":61:"), then the value
 TAG = re.compile(r"^(:(?:\d{2}[A-Z]?|NS):)(.*)$")
