@@ -21,7 +21,6 @@ The one home of:
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -31,6 +30,7 @@ from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 
@@ -124,14 +124,21 @@ def _keyring(data_keys: str, lookup_key: str, encrypt_at_rest: bool) -> Keyring:
                    lookup=parse_lookup_key(lookup_key), encrypt_at_rest=encrypt_at_rest)
 
 
-def keyring() -> Keyring:
-    from django.conf import settings
+_last: list = [None, None]  # (the settings read, their Keyring): one comparison per value read, not a parse
 
+
+def keyring() -> Keyring:
     data_keys = getattr(settings, "ANSINH_DATA_KEYS", "")
     lookup_key = getattr(settings, "ANSINH_LOOKUP_KEY", "")
+    on = getattr(settings, "ANSINH_ENCRYPT_AT_REST", True)
+    seen = _last[0]
+    if seen is not None and seen[0] is data_keys and seen[1] is lookup_key and seen[2] is on:
+        return _last[1]
     if not data_keys or not lookup_key:
         raise ImproperlyConfigured("ANSINH_DATA_KEYS and ANSINH_LOOKUP_KEY are not set")
-    return _keyring(data_keys, lookup_key, bool(getattr(settings, "ANSINH_ENCRYPT_AT_REST", True)))
+    ring = _keyring(data_keys, lookup_key, bool(on))
+    _last[0], _last[1] = (data_keys, lookup_key, on), ring
+    return ring
 
 
 # --- values -----------------------------------------------------------------------------------------------
@@ -213,18 +220,20 @@ def lookup_hash(value):
     norm = normalise(value)
     if not norm:
         return ""
-    return hmac.new(keyring().lookup, norm.encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH]
+    return hmac.digest(keyring().lookup, norm.encode(), "sha256").hex()[:HASH_LENGTH]
 
 
 def lookup_hash_many(values) -> list:
+    """``lookup_hash`` over a list (set-based writers): one key lookup, hmac's one-shot C path."""
     key = keyring().lookup
+    sub, digest = _NORMALISE.sub, hmac.digest
     out = []
     for v in values:
         if v is None:
             out.append(None)
             continue
-        norm = _NORMALISE.sub("", str(v)).upper()
-        out.append(hmac.new(key, norm.encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH] if norm else "")
+        norm = sub("", str(v)).upper()
+        out.append(digest(key, norm.encode(), "sha256").hex()[:HASH_LENGTH] if norm else "")
     return out
 
 

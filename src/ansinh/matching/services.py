@@ -8,9 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ansinh.core.crypto import decrypt_many
 from ansinh.core.jobs import BadInput, Progress, job_kind
 from ansinh.core.models import Role
 from ansinh.core.roles import has_role
@@ -47,9 +50,16 @@ def person_rows(qs) -> list[dict]:
                              "paid_to": holder_name or ("?" if holder == AccountHolder.AUTHORISED else None)}
     none = {"account_number": None, "bank": None, "paid_to": None}
     out = []
-    for pk, name, dob, prec, gender, idn, cmnd, res, com, village, phone in qs.values_list(
-            "pk", "full_name", "dob", "dob_precision", "gender", "id_number", "legacy_cmnd",
-            "residence_unit_id", "commune_id", "village", "phone").iterator(chunk_size=BATCH):
+    # ID, CMND and phone are encrypted at rest: read as stored (Cast: no per-value converter) and decrypted
+    # in bulk (ansinh.core.crypto.decrypt_many, decision 0025).
+    rows = list(qs.values_list(
+        "pk", "full_name", "dob", "dob_precision", "gender", Cast("id_number", TextField()),
+        Cast("legacy_cmnd", TextField()), "residence_unit_id", "commune_id", "village",
+        Cast("phone", TextField())).iterator(chunk_size=BATCH))
+    cols = list(zip(*rows)) if rows else [()] * 11
+    clear = {i: decrypt_many(cols[i]) for i in (5, 6, 10)}
+    for n, (pk, name, dob, prec, gender, _i, _c, res, com, village, _p) in enumerate(rows):
+        idn, cmnd, phone = clear[5][n], clear[6][n], clear[10][n]
         out.append({"unique_id": pk, "full_name": name, "dob": dob, "dob_precision": prec, "gender": gender,
                     "id_number": idn or cmnd, "commune_old": None if res is None else str(res),
                     "commune_new": None if com is None else str(com), "village": village or None,
