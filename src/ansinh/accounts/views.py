@@ -4,7 +4,6 @@ user's scope answers 404."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -376,29 +375,13 @@ def approvals(request):
 @login_required
 def approval_evidence(request, pk: int):
     """The evidence file of a decision, always as a download (never rendered on our origin)."""
-    from pathlib import Path
-
-    from django.conf import settings
-    from django.http import FileResponse
-
     from ansinh.core.roles import has_role
+    from ansinh.core.uploads import stored_download
 
     if not has_role(request.user, *STAFF_ROLES):
         raise Http404
     account = lists.account_for(request.user, pk)
     if account is None or not account.approval_evidence:
         raise Http404
-    root = Path(settings.VAR_DIR).resolve()
-    path = (root / account.approval_evidence).resolve()
-    if root not in path.parents or not path.is_file():
-        raise Http404
-    from ansinh.core.uploads import read_stored
-
-    data = read_stored(path)  # stored encrypted (ansinh.core.uploads.seal)
-    audit_reads.file_downloaded(request, f"minh-chung-{account.pk}{path.suffix}", data, persons=[account.person_id])
-    resp = FileResponse(io.BytesIO(data), as_attachment=True, filename=f"minh-chung-{account.pk}{path.suffix}",
-                        content_type="application/octet-stream")
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    resp["Cache-Control"] = "no-store"
-    return resp
+    return stored_download(request, account.approval_evidence, f"minh-chung-{account.pk}",
+                           persons=[account.person_id])

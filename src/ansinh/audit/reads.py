@@ -81,8 +81,10 @@ def _search_kind(text) -> str:
 def list_read(request, listing: str, filters: dict, page: int, rows: int, total: int) -> None:
     """`request.user` read page `page` (`rows` of `total`) of the list `listing` with `filters`:
     the filters are recorded, a search only as its kind (a number or a name), never its text."""
-    kept = {k: (_search_kind(v) if k == "q" else str(v)[:60]) for k, v in filters.items() if v}
+    kept = {k: (_search_kind(v) if k == "q" else str(v)[:60]) for k, v in filters.items() if v and k != "token"}
     if "q" in kept:
         kept["search"] = kept.pop("q")
+    if filters.get("token"):  # a number searched for, carried as its keyed hash: not even that is kept
+        kept["search"] = "number"
     append(Action.PERSON_LIST, user=_user(request), object=listing,
            detail={"filters": kept, "page": page, "rows": rows, "total": total})

@@ -397,3 +397,26 @@ def purge_uploads(days: int | None = None, now: float | None = None) -> dict:
             if not any(f.parent.iterdir()):
                 f.parent.rmdir()
     return {"days": days, "deleted": deleted, "kept_for_jobs": kept}
+
+
+def stored_download(request, relative: str, name: str, persons=None):
+    """A stored (sealed) file under VAR_DIR as a download, never rendered on our origin: decrypted,
+    recorded in the audit log with the people it is about, sandboxed and not cached. 404 when the
+    path leaves VAR_DIR or the file is gone. (Approval evidence, signed authorisations.)"""
+    from django.http import FileResponse, Http404
+
+    from ansinh.audit import reads as audit_reads
+
+    root = Path(settings.VAR_DIR).resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents or not path.is_file():
+        raise Http404
+    data = read_stored(path)
+    filename = f"{name}{path.suffix}"
+    audit_reads.file_downloaded(request, filename, data, persons=persons)
+    resp = FileResponse(io.BytesIO(data), as_attachment=True, filename=filename,
+                        content_type="application/octet-stream")
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    resp["Cache-Control"] = "no-store"
+    return resp

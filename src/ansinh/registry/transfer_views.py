@@ -133,27 +133,11 @@ def person_authorisation(request, pk: int):
 @login_required
 def authorisation_evidence(request, pk: int):
     """The signed authorisation, always as a download (never rendered on our origin)."""
-    from pathlib import Path
-
-    from django.conf import settings
-    from django.http import FileResponse
-
-    from ansinh.audit import reads as audit_reads
     from ansinh.core.scope import scoped
+    from ansinh.core.uploads import stored_download
     from ansinh.registry.models import AuthorisedPerson
 
     ap = scoped(AuthorisedPerson.objects.all(), request.user).filter(pk=pk).first()
     if ap is None or not ap.evidence:
         raise Http404
-    root = Path(settings.VAR_DIR).resolve()
-    path = (root / ap.evidence).resolve()
-    if root not in path.parents or not path.is_file():
-        raise Http404
-    name = f"giay-uy-quyen-{ap.pk}{path.suffix}"
-    audit_reads.file_downloaded(request, name, path, persons=[ap.person_id])
-    resp = FileResponse(open(path, "rb"), as_attachment=True, filename=name,  # noqa: SIM115
-                        content_type="application/octet-stream")
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    resp["Cache-Control"] = "no-store"
-    return resp
+    return stored_download(request, ap.evidence, f"giay-uy-quyen-{ap.pk}", persons=[ap.person_id])
