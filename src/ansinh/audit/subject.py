@@ -3,7 +3,7 @@ person page (Decree 13/2023/NĐ-CP Art. 9 and 14; the Personal Data Protection L
 to see and receive one's own data).
 
 Who: the officers who answer such requests for the record they hold (SUBJECT_ROLES: commune and
-province officers, ansinh.core.roles.STAFF_PAGE_ROLES gates the page), for a person in their scope.
+province officers, checked by the view), for a person in their scope.
 Numbers are whole: the copy is for the person it is about, and these roles see them whole on the
 person page already (ansinh.core.masking), so the export widens nobody's view. Each export is one
 audit-log entry (SUBJECT_EXPORT) naming the person, the file, its sha256 and the request's reference.

@@ -83,8 +83,14 @@ def subject_export(request, pk: int):
     from ansinh.audit import subject
     from ansinh.registry.selectors import person_for
 
+    from django.http import HttpResponseForbidden
+
+    from ansinh.core.roles import SUBJECT_REQUEST_ROLES, has_role
+
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if not has_role(request.user, *SUBJECT_REQUEST_ROLES):
+        return HttpResponseForbidden(_("Bạn không có quyền xuất dữ liệu của đối tượng."))
     p = person_for(request.user, pk)
     if p is None:
         raise Http404

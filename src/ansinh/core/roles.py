@@ -103,7 +103,8 @@ def outreach_may_open(view_name: str, path: str) -> bool:
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMIN})
 
 # Who answers a data subject's request with a copy of all their data (ansinh.audit.subject): the
-# officers who hold the record (and see its numbers whole already).
+# officers who hold the record (and see its numbers whole already). An action on the person page, not
+# a page of the menu: checked by the view (audit/views.subject_export) and the page's form.
 SUBJECT_REQUEST_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
 
 STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
@@ -111,7 +112,6 @@ STAFF_PAGE_ROLES: dict[str, frozenset[str]] = {
     "audit:log": AUDIT_ROLES,
     # Machine clients (register, rotate keys, revoke, their calls): the administrator only.
     "interop:clients": frozenset({Role.ADMIN}),
-    "audit:subject_export": SUBJECT_REQUEST_ROLES,
 }
 # Every page of a URL namespace that only some staff roles open (the pages behind a menu entry above).
 STAFF_NAMESPACE_ROLES: dict[str, frozenset[str]] = {

@@ -18,7 +18,7 @@ from ansinh.audit import reads as audit_reads
 from ansinh.core import masking
 from ansinh.core.jobs import BadInput
 from ansinh.audit.retention import anonymised_on
-from ansinh.core.roles import can_edit, may_open
+from ansinh.core.roles import SUBJECT_REQUEST_ROLES, can_edit, has_role
 from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
@@ -166,7 +166,7 @@ def person_detail(request, pk: int):
         "residence_choices": residence_choices(person) if person.commune_id is None else [],
         "can_edit": can_edit(request.user),
         "field_labels": FIELD_LABELS, "categories": category_choices(),
-        "subject_export": may_open(request.user, "audit:subject_export"),
+        "subject_export": has_role(request.user, *SUBJECT_REQUEST_ROLES),
         "anonymised_on": anonymised_on(person.pk),
         **transfer_context(request.user, person),
     }
