@@ -52,7 +52,8 @@ class Result:
     seconds: dict = field(default_factory=dict)
     # One row per reviewer's label whose two records were in this run: unique_id_l < unique_id_r,
     # same (the reviewer's decision), match_probability (this model's), model_same (whether the
-    # model alone would link them: p >= threshold); the clustering follows the decision.
+    # model alone would link them: p >= threshold, not only through a shared account); the
+    # clustering follows the decision.
     labels: list[dict] = field(default_factory=list)
 
 
@@ -195,12 +196,18 @@ def _dedupe(be, rows, population, threshold, predict_threshold, max_block_rows, 
     against = {(a, b) for a, b, same in labels if not same}
     label_rows = []
     if labels:
-        scored = {(p["unique_id_l"], p["unique_id_r"]): p["match_probability"] for p in pairs}
+        # the model alone links a pair at or above the threshold unless only a shared account does
+        scored = {(p["unique_id_l"], p["unique_id_r"]): (p["match_probability"], not p["shared_contact"])
+                  for p in pairs}
         missing = [(a, b) for a, b, _s in labels if (a, b) not in scored]
-        scored.update({(r["unique_id_l"], r["unique_id_r"]): r["match_probability"]
-                       for r in _score_pairs(linker, be, f"{x}labels_check", missing)})
-        label_rows = [{"unique_id_l": a, "unique_id_r": b, "same": same, "match_probability": scored.get((a, b)),
-                       "model_same": (scored.get((a, b)) or 0.0) >= threshold} for a, b, same in labels]
+        scored.update({(r["unique_id_l"], r["unique_id_r"]): (
+            r["match_probability"], r["match_weight"] - sum(max(r[f"mw_{f}"] or 0.0, 0.0) for f in CONTACT_FIELDS)
+            >= limit) for r in _score_pairs(linker, be, f"{x}labels_check", missing)})
+        label_rows = []
+        for a, b, same in labels:
+            prob, own = scored.get((a, b), (None, False))
+            label_rows.append({"unique_id_l": a, "unique_id_r": b, "same": same, "match_probability": prob,
+                               "model_same": (prob or 0.0) >= threshold and own})
     ends = {u for a, b in forced for u in (a, b)}
     extra = f" UNION SELECT unique_id AS u FROM {x}records WHERE unique_id IN ({', '.join(map(str, ends))})" \
         if ends else ""
@@ -284,6 +291,7 @@ def _score_pairs(linker: Linker, be, name: str, pairs: list[tuple[int, int]]) ->
             if q["output_table_name"] != "__splink__labels_with_predictions"]
     pipeline.enqueue_list_of_sqls(sqls)
     gammas = ", ".join(f"c.gamma_{cc.output_column_name}" for cc in linker._settings_obj.comparisons)
+    gammas += "".join(f", p.mw_{f}" for f in CONTACT_FIELDS)
     pipeline.enqueue_sql(f"""SELECT p.unique_id_l, p.unique_id_r, p.match_probability, p.match_weight, {gammas}
                              FROM __splink__df_predict p JOIN __splink__df_comparison_vectors c
                                ON c.unique_id_l = p.unique_id_l AND c.unique_id_r = p.unique_id_r""",
