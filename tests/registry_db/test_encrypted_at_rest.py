@@ -81,6 +81,13 @@ def test_unique_id_number_through_its_hash():
     Person.objects.create(full_name="D", name_key="D")  # several without an ID
 
 
+def test_save_update_fields_writes_the_hash():
+    p = Person.objects.create(full_name="A", name_key="A")
+    p.phone = "0912345678"
+    p.save(update_fields=["phone"])
+    assert Person.objects.get(phone="0912345678").pk == p.pk and not Person.objects.exclude(phone="0912345678")
+
+
 def test_bulk_update_with_hashes():
     p = Person.objects.create(full_name="A", name_key="A", id_number=IDS[0])
     p.id_number = IDS[1]
@@ -101,7 +108,8 @@ def test_import_encrypts_and_stays_idempotent(small_list):
     # the same people again (another file: one phone changed, one row added): updated, never duplicated
     rows2 = [person_row(name="Vi Thị Ánh", gender="Nữ", id_number=IDS[1], phone="0987654321"), *rows[1:],
              person_row(name="Nông Thị Dung", gender="Nữ", id_number=IDS[3])]
-    rep2 = import_file(_list(small_list, rows2, "b.xlsx"), OPERATOR, province=PROVINCE)
+    b = _list(small_list, rows2, "b.xlsx")
+    rep2 = import_file(b, OPERATOR, province=PROVINCE)
     assert (rep2["imported"], rep2["updated"]) == (1, 3)
     assert Person.objects.count() == 4
     anh = Person.objects.get(id_number=IDS[1])
@@ -115,8 +123,12 @@ def test_import_encrypts_and_stays_idempotent(small_list):
     ir = ImportRow.objects.filter(person=anh).order_by("pk").last()
     assert IDS[1] in ir.raw and column("registry_importrow", "raw", ir.pk).startswith("e1:")
     # the same file twice: nothing new
-    again = import_file(_list(small_list, rows2, "b.xlsx"), OPERATOR, province=PROVINCE)
+    again = import_file(b, OPERATOR, province=PROVINCE)
     assert again.get("already_imported") and Person.objects.count() == 4
+    # the same people in next month's list (new bytes): read again, every row an update, still no duplicate
+    again = import_file(small_list(rows2, name="c.xlsx", period="02 năm 2024"), OPERATOR, province=PROVINCE)
+    assert not again.get("already_imported")
+    assert (again["imported"], again["updated"]) == (0, 4) and Person.objects.count() == 4
 
 
 def test_person_search_by_id_uses_the_hash(small_list):

@@ -343,6 +343,22 @@ def encrypt_values(details: dict, keys=("value", "before", "after")) -> dict:
     return {k: (encrypt(str(v)) if k in keys and v not in (None, "") else v) for k, v in details.items()}
 
 
+class HashedFieldsMixin:
+    """For models with encrypted fields: ``save(update_fields=[…])`` naming an encrypted field also writes
+    its hash column (``pre_save`` computes it, but only for the fields saved)."""
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields:
+            fields = list(fields)
+            for name in list(fields):
+                f = self._meta.get_field(name)
+                if isinstance(f, EncryptedCharField) and f.hash_field and f.hash_field not in fields:
+                    fields.append(f.hash_field)
+            kwargs["update_fields"] = fields
+        return super().save(*args, **kwargs)
+
+
 def with_hashes(objs, fields) -> list[str]:
     """For ``bulk_update(objs, fields)`` (which calls no ``pre_save``): the hash of every encrypted field in
     ``fields`` recomputed on the objects, and the fields list with those hash fields added."""

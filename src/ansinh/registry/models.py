@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.core.crypto import (
     DecryptedTextField,
+    HashedFieldsMixin,
     EncryptedCharField,
     EncryptedJSONField,
     LookupHashField,
@@ -119,7 +120,7 @@ def month_display(month: str) -> str:
     return f"{month[5:7]}/{month[:4]}" if month and len(month) == 7 else (month or "")
 
 
-class Person(ScopeKeys):
+class Person(HashedFieldsMixin, ScopeKeys):
     # Indexed by the (province_code, scope_commune) index below.
     province_code = models.CharField(max_length=3, blank=True)
     # Identifiers are encrypted at rest (ansinh.core.crypto, decision 0025): the column holds "e1:…"
@@ -249,7 +250,7 @@ class Enrolment(ScopeKeys):
         return f"{self.person_id} {self.programme} {self.category or self.category_label}"
 
 
-class AuthorisedPerson(models.Model):
+class AuthorisedPerson(HashedFieldsMixin, models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authorised")
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, blank=True)
