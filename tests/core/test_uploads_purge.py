@@ -49,8 +49,16 @@ def test_daily_housekeeping_runs_once_a_day(tmp_path, settings):
     settings.VAR_DIR = tmp_path
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": f"daily-{tmp_path.name}"}}
+    from ansinh.registry.models import AuthorisedPerson, Person, QualityIssue
+
+    p = Person.objects.create(full_name="Hoàng Văn Bình", name_key="hoang van binh")
+    AuthorisedPerson.objects.create(person=p, full_name="Hoàng Thị Mai", relationship="con",
+                                    recheck_on=dt.date(2026, 12, 1))
     day = dt.date(2026, 12, 4)
     first = run_daily(day)
     assert first["checkpoint"]["day"] == "2026-12-03" and first["uploads"]["deleted"] == 0
+    # the authorisation due for a check on 01/12/2026 is in the review queue after the day's run
+    assert first["authorisations"] == {"AUTH_EXPIRED": 0, "AUTH_RECHECK": 1}
+    assert QualityIssue.objects.filter(person=p, rule="AUTH_RECHECK", status="open").count() == 1
     assert run_daily(day) is None
     assert AuditEntry.objects.filter(action=Action.CHECKPOINT).count() == 1

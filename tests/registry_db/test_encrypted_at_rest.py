@@ -145,10 +145,16 @@ def _keys(*kids_keys):
     return ",".join(kids_keys)
 
 
-def test_rotation(settings, small_list, capsys):
-    """Encrypt with key A; add B as current; rotate; remove A: every value still reads."""
+def test_rotation(settings, small_list, capsys, tmp_path):
+    """Encrypt with key A; add B as current; rotate; remove A: every value (and stored upload) still reads."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ansinh.core.uploads import read_stored, store_upload
+
     a, b = crypto.new_key_text("a"), crypto.new_key_text("b")
     settings.ANSINH_DATA_KEYS = a
+    settings.VAR_DIR = tmp_path
+    stored = store_upload(SimpleUploadedFile("ds.csv", b"So CCCD;" + IDS[1].encode()), "registry")
     rows = [person_row(name="Vi Thị Ánh", gender="Nữ", id_number=IDS[1], phone="0912345678"),
             person_row(name="Hoàng Văn Bình", id_number=IDS[0])]
     import_file(_list(small_list, rows, "a.xlsx"), OPERATOR, province=PROVINCE)
@@ -163,12 +169,13 @@ def test_rotation(settings, small_list, capsys):
     status = json.loads(capsys.readouterr().out)
     assert rc in (0, None) and status["current"] == "b"
     before = {c["column"]: c["counts"] for c in status["columns"]}
-    assert before["registry.person.id_number"] == {"a": 2}
+    assert before["registry.person.id_number"] == {"a": 2} and status["files"] == {"a": 1}
     rc = main(["keys", "rotate", "--chunk", "1", "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert rc in (0, None) and out["total"] > 0
+    assert rc in (0, None) and out["total"] > 0 and out["files"] == 1
     assert main(["keys", "rotate", "--json"]) in (0, None)
-    assert json.loads(capsys.readouterr().out)["total"] == 0  # idempotent: nothing left to do
+    again = json.loads(capsys.readouterr().out)
+    assert again["total"] == 0 and again["files"] == 0  # idempotent: nothing left to do
     settings.ANSINH_DATA_KEYS = b  # key A removed
     counts = {c["column"]: c["counts"] for c in crypto.status()}
     assert all(set(c) <= {"b", ""} for c in counts.values()), counts
@@ -176,6 +183,7 @@ def test_rotation(settings, small_list, capsys):
     assert (anh.id_number, anh.phone) == (IDS[1], "0987654321")
     assert {c.new for c in ChangeLog.objects.filter(person=anh, field="phone")} == {"0987654321"}
     assert IDS[1] in ImportRow.objects.filter(person=anh).get().raw
+    assert read_stored(stored) == b"So CCCD;" + IDS[1].encode()
     # bad input: one line, exit 2
     assert main(["keys", "rotate", "--chunk", "0"]) == 2
     assert capsys.readouterr().err.count("\n") == 1

@@ -20,12 +20,15 @@ def run_daily(today: dt.date | None = None) -> dict | None:
     from ansinh.complaints.services import escalate_overdue
     from ansinh.core.roles import OPERATOR
     from ansinh.core.uploads import purge_uploads
+    from ansinh.registry.authorised import flag_authorisations
 
     today = today or timezone.localdate()
     if not cache.add(f"ansinh:daily:{today.isoformat()}", 1, 2 * 86400):
         return None
     return {"uploads": purge_uploads(), "checkpoint": checkpoint(user=OPERATOR, day=today - dt.timedelta(days=1)),
-            "escalated": escalate_overdue(today)}
+            "escalated": escalate_overdue(today),
+            # expired authorisations (AUTH_EXPIRED) and those due for a check (AUTH_RECHECK) in the review queue
+            "authorisations": flag_authorisations(today, user=OPERATOR, source="daily")}
 
 
 def watch_daily(stop) -> None:

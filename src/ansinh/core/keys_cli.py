@@ -11,17 +11,19 @@ app = typer.Typer(no_args_is_help=True, help="Encryption keys of identifiers at 
 @app.command("status")
 def status(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """How many stored values each key id holds, per encrypted column ("clear": not encrypted)."""
-    from ansinh.core import crypto
+    from ansinh.core import crypto, sealed
 
     ring = crypto.keyring()
     data = {"current": ring.current, "keys": sorted(ring.ciphers), "encrypt_at_rest": ring.encrypt_at_rest,
-            "columns": crypto.status()}
+            "columns": crypto.status(), "files": sealed.file_key_ids()}
 
     def human(d):
         print(f"ansinh keys: current key {d['current']}; keys that decrypt: {', '.join(d['keys'])}")
         for c in d["columns"]:
             counts = ", ".join(f"{k or 'clear'} {n}" for k, n in sorted(c["counts"].items())) or "empty"
             print(f"  {c['column']}: {counts}")
+        files = ", ".join(f"{k or 'clear'} {n}" for k, n in sorted(d["files"].items())) or "none"
+        print(f"  stored uploads: {files}")
 
     emit(data, json_out, human)
 
@@ -44,9 +46,9 @@ def new(kid: str = typer.Argument(..., help="The new key's id (letters, digits, 
 @app.command("rotate")
 def rotate(chunk: int = typer.Option(5000, "--chunk", help="Values re-encrypted per transaction."),
            json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Re-encrypt every stored identifier with the current key (the first of ANSINH_DATA_KEYS). Safe to stop
-    and run again; afterwards the old key can be removed from ANSINH_DATA_KEYS."""
-    from ansinh.core import crypto
+    """Re-encrypt every stored identifier and every stored upload (lists, evidence) with the current key (the
+    first of ANSINH_DATA_KEYS). Safe to stop and run again; afterwards the old key can be removed."""
+    from ansinh.core import crypto, sealed
 
     if chunk < 1:
         fail("--chunk must be at least 1")
@@ -57,5 +59,10 @@ def rotate(chunk: int = typer.Option(5000, "--chunk", help="Values re-encrypted 
         done = crypto.rotate(chunk=chunk)
     except crypto.DecryptionError as exc:
         fail(str(exc))
-    data = {"current": ring.current, "reencrypted": done, "total": sum(done.values())}
-    emit(data, json_out, lambda d: print(f"ansinh keys: {d['total']} value(s) re-encrypted with key {d['current']}"))
+    try:
+        files = sealed.rotate_files()
+    except crypto.DecryptionError as exc:
+        fail(str(exc))
+    data = {"current": ring.current, "reencrypted": done, "total": sum(done.values()), "files": files}
+    emit(data, json_out, lambda d: print(f"ansinh keys: {d['total']} value(s) and {d['files']} stored file(s)"
+                                         f" re-encrypted with key {d['current']}"))
