@@ -45,17 +45,9 @@ def _local_secret_key() -> str:
     """A demo or development installation's own random key, made once in VAR_DIR (never a fixed public one)."""
     import secrets
 
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    from ansinh.core.localsecret import read_or_make
+
+    return read_or_make(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(64)).strip()
 
 
 def _weak_key(key: str) -> bool:

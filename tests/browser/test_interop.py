@@ -46,8 +46,10 @@ def test_admin_registers_an_agency_and_it_searches(browser_page, artifacts_dir):
     page.wait_for_selector("#calls")
     assert "Tra cứu đối tượng" in page.inner_text("#calls") and secret not in page.content()
     page.screenshot(path=str(artifacts_dir / "interop-client.png"), full_page=True)
-    page.once("dialog", lambda d: d.accept())
+    asked = []  # the confirmation comes from ansinh.js (data-confirm): the CSP allows no inline handler
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.get_by_role("button", name="Thu hồi").click()
     page.wait_for_selector("text=Đã thu hồi hệ thống")
+    assert asked and asked[0].startswith("Thu hồi hệ thống này?")
     assert c.post("/api/g2p/oauth/token", {"grant_type": "client_credentials", "client_id": "ca-dong-kinh",
                                            "client_secret": secret}).status_code == 401

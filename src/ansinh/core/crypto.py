@@ -94,18 +94,10 @@ def local_keys(var_dir) -> tuple[str, str]:
     the same way settings.py makes its secret key. Returns (data keys text, lookup key text)."""
     from pathlib import Path
 
-    path = Path(var_dir) / "data_keys"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(json.dumps({"data_keys": new_key_text("k1"),
-                                     "lookup_key": base64.b64encode(os.urandom(32)).decode()}))
-    stored = json.loads(path.read_text())
+    from ansinh.core.localsecret import read_or_make
+
+    stored = json.loads(read_or_make(Path(var_dir) / "data_keys", lambda: json.dumps(
+        {"data_keys": new_key_text("k1"), "lookup_key": base64.b64encode(os.urandom(32)).decode()})))
     return stored["data_keys"], stored["lookup_key"]
 
 

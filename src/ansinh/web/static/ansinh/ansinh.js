@@ -28,3 +28,9 @@ document.addEventListener("click", function (e) {
   if (!el || !navigator.clipboard) return;
   navigator.clipboard.writeText(el.textContent.trim()).then(function () { b.classList.add("btn-success"); });
 });
+
+// <form data-confirm="question">: ask before submitting (no inline handler: the CSP allows none).
+document.addEventListener("submit", function (e) {
+  var f = e.target;
+  if (f && f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
+}, true);
