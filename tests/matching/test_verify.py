@@ -98,6 +98,13 @@ def test_id_proposals_are_stored_scoped_and_decided_on_the_page(tmp_path):
     assert rep["counts"]["proposed"] == 2 and rep["proposals_stored"] == 2
     props = {p.proposed_id: p for p in IdProposal.objects.all()}
     assert set(props) == {people[2]["id_number"], people[3]["id_number"]}
+    from django.db import connection
+
+    with connection.cursor() as cur:  # the proposed ID numbers are stored encrypted (decision 0025)
+        cur.execute("SELECT proposed_id FROM matching_idproposal")
+        stored = [r[0] for r in cur.fetchall()]
+    assert len(stored) == 2 and all(v.startswith("e1:") and people[2]["id_number"] not in v for v in stored)
+    assert not QualityIssue.objects.filter(message__contains=people[2]["id_number"]).exists()
     assert all(p.status == ProposalStatus.OPEN and p.reason == "missing" and p.probability >= 0.9
                and p.source == "dan_cu_2.xlsx" and p.scope_commune_id == c.pk for p in props.values())
 

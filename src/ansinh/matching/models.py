@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import EncryptedCharField
 from ansinh.core.models import ScopeKeys
 
 
@@ -89,8 +90,9 @@ class IdProposal(ScopeKeys):
 
     person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=10)  # "missing" (no ID in the registry) / "not_found" (ID not in the extract)
-    current_id = models.CharField(max_length=20, blank=True)
-    proposed_id = models.CharField(max_length=20)
+    # ID numbers, encrypted at rest (ansinh.core.crypto; decision 0025): never looked up, only shown masked
+    current_id = EncryptedCharField(max_length=20, blank=True)
+    proposed_id = EncryptedCharField(max_length=20)
     probability = models.FloatField()
     source = models.CharField(max_length=255, blank=True)   # population file name
     source_row = models.PositiveIntegerField(null=True, blank=True)

@@ -479,7 +479,7 @@ def accept_proposal(proposal: IdProposal, user, note: str = "") -> IdProposal:
         if issue is None:
             issue = QualityIssue.objects.create(
                 person=person, rule=PROPOSAL_RULE, severity=Severity.WARNING, field="id_number",
-                message=f"Số định danh đề xuất từ dữ liệu dân cư: {proposal.proposed_id}"[:500],
+                message="Số định danh đề xuất từ dữ liệu dân cư (đuôi " + proposal.proposed_id[-4:] + ")",
                 details={"proposal": proposal.pk, "probability": round(proposal.probability, 6),
                          "source": proposal.source, "row": proposal.source_row},
                 scope_commune_id=person.scope_commune_id, province_code=person.province_code)
