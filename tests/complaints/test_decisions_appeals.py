@@ -83,6 +83,18 @@ def _pdf_text(data: bytes) -> str:
 
 
 @pytest.mark.django_db
+def test_the_complainants_contact_is_encrypted_at_rest(users, people):
+    from django.db import connection
+
+    case = _complaint(users, people)
+    with connection.cursor() as cur:
+        cur.execute("SELECT complainant_contact FROM complaints_case WHERE id = %s", [case.pk])
+        stored = cur.fetchone()[0]
+    assert stored.startswith("e1:") and "0912345678" not in stored
+    assert type(case).objects.get(pk=case.pk).complainant_contact == "0912345678"
+
+
+@pytest.mark.django_db
 def test_decision_document_notice_and_sms(users, people):
     c = _complaint(users, people)
     services.accept(c, users["commune"], d(2026, 1, 12))

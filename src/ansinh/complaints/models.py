@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.core.crypto import EncryptedCharField
 from ansinh.core.models import ScopeKeys
 
 
@@ -84,7 +85,8 @@ class Case(ScopeKeys):
     complainant_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="+")
     complainant_name = models.CharField(_("Người gửi"), max_length=200, blank=True)
-    complainant_contact = models.CharField(max_length=100, blank=True)  # phone/address: the handler only
+    # phone/address: the handler only; encrypted at rest (ansinh.core.crypto, decision 0025), never looked up
+    complainant_contact = EncryptedCharField(max_length=100, blank=True)
     # subject: a person, a payroll line, a posted list, an account, an officer
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
