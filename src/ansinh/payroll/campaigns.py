@@ -261,8 +261,8 @@ SELECT %s, %s, x.person_id, '{CAMPAIGN_PROGRAMME}', %s, x.category, {milli_sql},
         # their time on random index pages evicted from the buffer cache: bench/RESULTS.md, 05/12/2026).
         sql = f"""{head}
 usable AS (
-  SELECT DISTINCT ON (a.person_id) a.person_id, a.id, a.provider, a.provider_name, a.account_number, a.holder,
-         a.holder_name
+  SELECT DISTINCT ON (a.person_id) a.person_id, a.id, a.provider, a.provider_name, a.account_number,
+         a.account_number_hash, a.holder, a.holder_name
   FROM registry_paymentaccount a WHERE {_account_usable_sql()} ORDER BY a.person_id, a.id DESC
 ){insert}
 FROM per x LEFT JOIN usable a ON a.person_id = x.person_id
