@@ -79,10 +79,18 @@ def _search_redirect(request):
     address or the access log; it becomes its keyed hash (``selectors.search_token``), a name stays a name."""
     from django.http import QueryDict
 
+    # Only filter values the form offers this user are carried on (a commune of their own scope, a known
+    # category, status or rule): the page the search leads to never echoes another commune's code.
+    offered = {
+        "commune": {u.code for u in selectors.commune_choices(request.user)},
+        "category": {c for c, _label in category_choices()},
+        "status": {c for c, _label in list(PersonStatus.choices) + list(EnrolmentStatus.choices)},
+        "issue": set(rules.RULES),
+    }
     params = QueryDict(mutable=True)
     for k in _FILTER_KEYS:
         v = (request.POST.get(k) or "").strip()
-        if v:
+        if v and v in offered[k]:
             params[k] = v
     q = (request.POST.get("q") or "").strip()
     digits = selectors.id_like(q)
