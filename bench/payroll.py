@@ -53,9 +53,9 @@ def populate(n: int) -> None:
         cur.execute("TRUNCATE payroll_payrollline, payroll_payrollrun, registry_paymentaccount, registry_enrolment,"
                     " registry_person RESTART IDENTITY CASCADE")
         cur.execute("""
-INSERT INTO registry_person (id_number, full_name, name_key, dob, dob_precision, ethnicity, phone, village,
-  address_text, status, paid_through, province_code, created, updated)
-SELECT lpad(g::text, 12, '0'), 'Người ' || g, 'NGUOI ' || g, DATE '1930-01-01' + (g %% 30000), 'day', '', '',
+INSERT INTO registry_person (id_number, full_name, name_key, dob, dob_precision, ethnicity, phone, phone_hash,
+  village, address_text, status, paid_through, province_code, created, updated)
+SELECT lpad(g::text, 12, '0'), 'Người ' || g, 'NGUOI ' || g, DATE '1930-01-01' + (g %% 30000), 'day', '', '', '',
   '', '', 'alive', '2025-11', '20', now(), now()
 FROM generate_series(1, %s) g""", [n])
         cur.execute("""
