@@ -76,10 +76,12 @@ def main() -> None:
             reference_date=dt.date(2026, 1, 15), pay_from=dt.date(2026, 1, 20), pay_to=dt.date(2026, 2, 14),
             amount=300_000, category_amounts={"5.5c": 500_000, "5.1": 500_000, "5.6-very-severe": 400_000},
             province_code="20")
+        t = time.perf_counter()
         with transaction.atomic():
-            t = time.perf_counter()
             run = campaigns.generate(c, user=maker)
-            gen = time.perf_counter() - t
+            in_tx = time.perf_counter() - t
+        gen = time.perf_counter() - t  # what the officer waits for: the commit (deferred FK checks) included
+        print(f"generate {in_tx:.2f} s before the commit, {gen - in_tx:.2f} s the commit", flush=True)
         b, bn = bare(run.pk)
         s = run.summary
         results.append((n, s["lines"], gen, b, bn, pop, s["total_vnd"], s["by_channel"], os.getloadavg()))
@@ -98,7 +100,7 @@ def main() -> None:
            "- data: bench/payroll.py's synthetic persons (one active TCXH enrolment each, 6 categories, 40 % "
            "with a bank/e-wallet account, approved here); campaign 'Quà Tết Nguyên đán Bính Ngọ 2026' with "
            "amounts per category (5.5c and 5.1 500.000 đ, 5.6-very-severe 400.000 đ, others 300.000 đ); "
-           "`campaigns.generate(campaign)` for the whole province inside one transaction (eligibility on the "
+           "`campaigns.generate(campaign)` for the whole province inside one transaction, timed to the end of its commit (eligibility on the "
            "reference date, amount per category, account choice and snapshot, once-per-campaign guard)",
            "- bare: `INSERT INTO copy_of_line_table (LIKE … INCLUDING ALL) SELECT constants FROM registry_person`, "
            "same run, same number of rows"]
