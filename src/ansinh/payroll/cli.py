@@ -1,4 +1,4 @@
-"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|suspend|correct|approve-correction|...`,
+"""`ansinh payroll generate|regenerate|check|approve|cancel|export|reconcile|suspend|correct|approve-correction|integrity|...`,
 and `ansinh demo result` (a made-up provider result file).
 
 Every write needs `--as USER` and goes through the same service checks as the web (role,
@@ -174,6 +174,26 @@ def followup_cmd(run_id: int = typer.Argument(...),
     user = _user(as_user)
     run = followup.generate_followup(_run(run_id), user=user, rule=rule, choices=choices)
     emit({**_out(run), "followup_of": run_id, "held": len(run.summary.get("held", []))}, json_out, _print_run)
+
+
+@app.command("integrity")
+def integrity_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
+    """Lines naming a run, person, account, commune or campaign that no longer exists (none expected:
+    decision 0032). Exit 1 when any is found."""
+    from ansinh.payroll.integrity import orphan_lines
+
+    found = orphan_lines()
+
+    def human(d: dict) -> None:
+        if not any(d.values()):
+            print("Mọi dòng chi đều trỏ tới bản ghi còn tồn tại.")
+        for name, n in d.items():
+            if n:
+                print(f"  {name:<10} {n:>10,} dòng trỏ tới bản ghi không còn".replace(",", "."))
+
+    emit({"orphan_lines": found, "ok": not any(found.values())}, json_out, lambda d: human(d["orphan_lines"]))
+    if any(found.values()):
+        raise typer.Exit(1)
 
 
 @app.command("statement")

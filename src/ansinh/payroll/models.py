@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from ansinh.core.crypto import EncryptedCharField, LookupHashField
+from ansinh.core.crypto import EncryptedCharField, HashedFieldsMixin, HashedQuerySet, LookupHashField
 from ansinh.core.models import ScopeKeys
 
 ALLOWANCE_PROGRAMMES = ("tcxh", "nd176")  # one monthly allowance (ansinh.payroll.entitlement)
@@ -188,11 +188,19 @@ class PayrollRun(models.Model):
         return f"{self.period[5:7]}/{self.period[:4]}"
 
 
-class PayrollLine(models.Model):
+class PayrollLine(HashedFieldsMixin, models.Model):
+    objects = HashedQuerySet.as_manager()  # update()/bulk_update() write the account number's hash too
     # No single-column indexes on run and person: (run, channel) and (person, period_month) lead
     # with them, and every index costs time on the 60,000-row INSERT of a province's run.
-    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines", db_index=False)
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No per-row foreign-key constraints either (decision 0032): lines are only written by set-based
+    # INSERT … SELECT from the rows they name, and the deferred checks of a 5,000,000-line campaign
+    # cost more than its statement. Deleting a row a line names is refused by the ORM (on_delete) and,
+    # on PostgreSQL, by the guard triggers of payroll migration 0012; `payroll/integrity.orphan_lines`
+    # finds any line whose reference is gone (daily housekeeping, `ansinh payroll integrity`).
+    run = models.ForeignKey(PayrollRun, on_delete=models.CASCADE, related_name="lines", db_index=False,
+                            db_constraint=False)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)
     programme = models.CharField(max_length=10)
     period_month = models.CharField(max_length=7)  # the month the amount is for (< run.period = arrears)
     category = models.CharField(max_length=40, blank=True)  # "5.4+5.6-severe" when both are paid
@@ -202,7 +210,7 @@ class PayrollLine(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     payee = models.CharField(max_length=12, choices=Payee.choices, default=Payee.BENEFICIARY)
     account = models.ForeignKey("registry.PaymentAccount", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+                                related_name="+", db_constraint=False)
     # Snapshot of the account paid, taken at generation (provider files are written from it, so
     # a later change to the account cannot redirect a generated run): provider, number, holder.
     provider = models.CharField(max_length=20, blank=True)  # NAPAS BIN, or "VNPOST" for cash
@@ -213,11 +221,11 @@ class PayrollLine(models.Model):
     account_number_hash = LookupHashField(source="account_number", blank=True, default="", db_default="")
     holder_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     scope_commune = models.ForeignKey("units.AdminUnit", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+                                      related_name="+", db_constraint=False)
     province_code = models.CharField(max_length=3, blank=True)
     # A campaign's line (one-off payment): programme "campaign", claims (person, campaign) instead.
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                 db_index=False)
+                                 db_index=False, db_constraint=False)
     active = models.BooleanField(default=True)  # claims (person, programme, period_month)
     result = models.CharField(max_length=8, choices=LineResult.choices, default=LineResult.PENDING)
     result_reason = models.CharField(max_length=200, blank=True)
