@@ -95,6 +95,34 @@ def test_bulk_update_with_hashes():
     assert Person.objects.get(id_number=IDS[1]).pk == p.pk and not Person.objects.filter(id_number=IDS[0])
 
 
+def test_queryset_update_and_bulk_update_write_the_hash():
+    """The managers of the models with encrypted fields compute the hash in update() and bulk_update()
+    (a plain QuerySet.update calls no pre_save): a number changed in bulk is found by the new one only."""
+    from django.db.models import F
+
+    from ansinh.registry.models import PaymentAccount
+
+    p = Person.objects.create(full_name="A", name_key="A", id_number=IDS[0], phone="0912345678")
+    assert Person.objects.filter(pk=p.pk).update(id_number=IDS[1], phone="0987 654 321") == 1
+    assert Person.objects.get(id_number=IDS[1]).pk == p.pk and not Person.objects.filter(id_number=IDS[0])
+    assert Person.objects.get(phone="0987654321").pk == p.pk
+    assert column("registry_person", "phone_hash", p.pk) == crypto.lookup_hash("0987654321")
+    p.id_number = IDS[2]
+    Person.objects.bulk_update([p], ["id_number"])  # no with_hashes(): the manager adds the hash
+    assert Person.objects.get(id_number=IDS[2]).pk == p.pk and not Person.objects.filter(id_number=IDS[1])
+    Person.objects.filter(pk=p.pk).update(id_number=None)
+    assert Person.objects.filter(id_number__isnull=True).get().pk == p.pk
+    a = PaymentAccount.objects.create(person=p, provider="970405", account_number="1234567890",
+                                      holder_name="A")
+    p.accounts.update(account_number="2222333344")  # the related manager is the model's manager
+    assert PaymentAccount.objects.get(account_number="2222333344").pk == a.pk
+    a.account_number = "5555666677"
+    a.save(update_fields=["account_number"])
+    assert PaymentAccount.objects.get(account_number="5555666677").pk == a.pk
+    with pytest.raises(crypto.EncryptedLookupError, match="set id_number_hash"):
+        Person.objects.filter(pk=p.pk).update(id_number=F("full_name"))
+
+
 def _list(small_list, rows, name):
     return small_list(rows, name=name)
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, FieldError, ImproperlyConfigured
 from django.db import models
 
 PREFIX = "e1:"
@@ -278,8 +278,8 @@ class EncryptedCharField(models.CharField):
 
 class LookupHashField(models.CharField):
     """The keyed hash of another field (``source``), computed on every save (``save()`` and
-    ``bulk_create`` both call ``pre_save``). ``QuerySet.update(f=…)`` does not: set ``f_hash`` too,
-    with ``lookup_hash``."""
+    ``bulk_create`` both call ``pre_save``); ``HashedQuerySet.update``/``bulk_update`` compute it too.
+    Raw SQL and another queryset's ``update`` do not: set ``f_hash`` too, with ``lookup_hash``."""
 
     def __init__(self, *args, source: str = "", **kwargs):
         self.source = source
@@ -349,6 +349,38 @@ class HashedFieldsMixin:
                     fields.append(f.hash_field)
             kwargs["update_fields"] = fields
         return super().save(*args, **kwargs)
+
+
+class HashedQuerySet(models.QuerySet):
+    """The manager of a model with encrypted fields (``objects = HashedQuerySet.as_manager()``):
+    ``update(f=value)`` of an encrypted field also writes its keyed hash, and ``bulk_update`` recomputes
+    the hashes of the encrypted fields it writes — so a number changed in bulk is still found by
+    ``filter(f=value)``. An expression (``F``, ``Value``…) cannot be hashed here: name the hash too."""
+
+    def update(self, **kwargs):
+        return super().update(**update_with_hashes(self.model, kwargs))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        return super().bulk_update(objs, with_hashes(objs, fields), batch_size=batch_size)
+
+
+def update_with_hashes(model, kwargs: dict) -> dict:
+    """``QuerySet.update`` keyword arguments with the hash of every encrypted field they set (unless the
+    caller set it)."""
+    out = dict(kwargs)
+    for name, value in kwargs.items():
+        try:
+            f = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not isinstance(f, EncryptedCharField) or not f.hash_field or f.hash_field in kwargs:
+            continue
+        if hasattr(value, "resolve_expression"):
+            raise EncryptedLookupError(f"{model.__name__}.{name} is encrypted: update it with a value (its keyed "
+                                       f"hash is computed from it) or set {f.hash_field} in the same update")
+        out[f.hash_field] = lookup_hash(value)
+    return out
 
 
 def with_hashes(objs, fields) -> list[str]:

@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.core.crypto import (
     DecryptedTextField,
-    HashedFieldsMixin,
     EncryptedCharField,
+    HashedFieldsMixin,
+    HashedQuerySet,
     EncryptedJSONField,
     LookupHashField,
     register_column,
@@ -121,6 +122,7 @@ def month_display(month: str) -> str:
 
 
 class Person(HashedFieldsMixin, ScopeKeys):
+    objects = HashedQuerySet.as_manager()  # update()/bulk_update() write the identifiers' hashes too
     # Indexed by the (province_code, scope_commune) index below.
     province_code = models.CharField(max_length=3, blank=True)
     # Identifiers are encrypted at rest (ansinh.core.crypto, decision 0025): the column holds "e1:…"
@@ -251,6 +253,7 @@ class Enrolment(ScopeKeys):
 
 
 class AuthorisedPerson(HashedFieldsMixin, models.Model):
+    objects = HashedQuerySet.as_manager()
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="authorised")
     full_name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, blank=True)
@@ -368,7 +371,8 @@ def usable_account_sql(alias: str = "a") -> str:
             f" AND ({a}.failed_at IS NULL OR {a}.approved_at > {a}.failed_at))")
 
 
-class PaymentAccount(models.Model):
+class PaymentAccount(HashedFieldsMixin, models.Model):
+    objects = HashedQuerySet.as_manager()
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accounts")
     provider = models.CharField(max_length=20, null=True, blank=True)  # NAPAS BIN or code when recognised
     provider_name = models.CharField(max_length=200, blank=True)  # as written
