@@ -222,9 +222,10 @@ def accept(transfer: Transfer, *, number: str, decided_on: dt.date, user, villag
 def transfers(user) -> list[Transfer]:
     """Transfers `user` may see: those out of a commune in their scope and those into one (the
     province sees both sides), newest first."""
-    ids = set(scoped(Transfer.objects.all(), user).values_list("pk", flat=True))
-    ids |= set(scoped(IncomingTransfer.objects.all(), user).values_list("pk", flat=True))
-    return list(Transfer.objects.filter(pk__in=ids).select_related(
+    # one query: the two scoped sides as subqueries (not their ids read into Python)
+    out_side = scoped(Transfer.objects.all(), user).values("pk")
+    in_side = scoped(IncomingTransfer.objects.all(), user).values("pk")
+    return list(Transfer.objects.filter(Q(pk__in=out_side) | Q(pk__in=in_side)).select_related(
         "person", "from_commune", "to_commune", "stop_decider", "start_decider").order_by("-moved_on", "-pk"))
 
 
