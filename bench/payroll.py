@@ -68,7 +68,32 @@ INSERT INTO registry_paymentaccount (person_id, provider, provider_name, account
   source, created)
 SELECT id, (ARRAY['970405','970415','970418','970436','970449','971005'])[1 + id % 6], '', (100000000 + id)::text,
   'beneficiary', full_name, 'bench', now() FROM registry_person WHERE id % 5 < 2""")
+        # Stored as production stores them (decision 0025): ciphertext and keyed hash, not the synthetic
+        # numbers in clear (the lines copy the account's ciphertext, longer than the number). Not timed.
+        _seal(cur, "registry_person", "id_number", "id_number_hash")
+        _seal(cur, "registry_paymentaccount", "account_number", "account_number_hash")
         cur.execute("ANALYZE")
+
+
+def _seal(cur, table: str, column: str, hash_column: str, chunk: int = 500_000) -> None:
+    """Encrypt a synthetic identifier column in place, chunk by chunk (encrypt_many, then one UPDATE … FROM
+    a COPY-loaded temporary table per chunk)."""
+    from ansinh.core import crypto
+    from ansinh.core.db import load_temp_table
+
+    last = 0
+    while True:
+        cur.execute(f"SELECT id, {column} FROM {table} WHERE id > %s AND {column} <> '' ORDER BY id LIMIT %s",
+                    [last, chunk])
+        rows = cur.fetchall()
+        if not rows:
+            return
+        values = [r[1] for r in rows]
+        load_temp_table(cur, "bench_seal", "id bigint, v text, h text",
+                        list(zip([r[0] for r in rows], crypto.encrypt_many(values), crypto.lookup_hash_many(values))),
+                        index_on="id")
+        cur.execute(f"UPDATE {table} t SET {column} = s.v, {hash_column} = s.h FROM bench_seal s WHERE t.id = s.id")
+        last = rows[-1][0]
 
 
 def bare(n: int) -> float:
