@@ -134,7 +134,7 @@ def export_reconcile(run) -> tuple[dict, dict]:
     and PDF, G2P JSON), write a demo result file (every 10th line unpaid) and reconcile it."""
     import tempfile
 
-    from ansinh.payroll import files, services
+    from ansinh.payroll import approval, files, reconcile
 
     checker = _bench_user("bench-checker", "approver")
     approval.approve(run, checker)
