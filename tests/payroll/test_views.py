@@ -113,3 +113,20 @@ def test_line_vietqr_image_on_demand(make_person, commune, users):
     assert c.get(reverse("payroll:line_qr", args=[run.pk, lc.pk])).status_code == 404  # cash: no QR
     other = PayrollRun.objects.create(period="2024-12", province_code="20")  # another run in scope
     assert c.get(reverse("payroll:line_qr", args=[other.pk, lb.pk])).status_code == 404
+
+
+def test_generate_form_reads_the_month_as_people_write_it(make_person, commune, users):
+    """The form asks for mm/yyyy (the run list shows 12/2024); the job gets the ISO month; a wrong month is
+    a message in words, no job."""
+    from ansinh.core.models import Job
+
+    m = _client("maker1")
+    page = m.get(reverse("payroll:runs")).content.decode()
+    assert "Tháng (mm/yyyy)" in page and "yyyy-mm" not in page
+    before = Job.objects.count()
+    r = m.post(reverse("payroll:generate"), {"period": "12/2024", "commune": commune.pk})
+    assert r.status_code == 302 and "/jobs/" in r["Location"]
+    assert Job.objects.order_by("-pk").first().params["period"] == "2024-12"
+    r = m.post(reverse("payroll:generate"), {"period": "13/2024", "commune": commune.pk}, follow=True)
+    assert "dạng mm/yyyy, ví dụ 12/2024" in r.content.decode()
+    assert Job.objects.count() == before + 1

@@ -24,10 +24,10 @@ from ansinh.core.jobs import BadInput, start_job
 from ansinh.core.roles import has_role
 from ansinh.core.scope import scope_for, visible_units
 from ansinh.core.uploads import safe_stored_name
-from ansinh.payroll import access, approval, corrections, rates, reconcile, selectors, suspension
+from ansinh.payroll import approval, corrections, rates, reconcile, selectors, suspension
 from ansinh.payroll.models import RateKind
 from ansinh.payroll.access import MAKERS, NotAllowed, SameUser
-from ansinh.text.dates import DMY, parse_day
+from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
 
 RATE_EDITORS = ("admin", "province_officer")
@@ -66,7 +66,7 @@ def run_list(request):
     communes = visible_units(request.user).filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("name")
     return render(request, "payroll/run_list.html", {
         "runs": selectors.runs(request.user)[:200], "communes": communes,
-        "can_generate": has_role(request.user, *MAKERS), "default_period": dt.date.today().strftime("%Y-%m")})
+        "can_generate": has_role(request.user, *MAKERS), "default_period": dt.date.today().strftime("%m/%Y")})
 
 
 @login_required
@@ -74,7 +74,11 @@ def run_list(request):
 def run_generate(request):
     if not has_role(request.user, *MAKERS):
         return HttpResponseForbidden()
-    period = (request.POST.get("period") or "").strip()
+    try:  # typed as people write a month (12/2024; 2024-12 also read)
+        period = parse_month(request.POST.get("period") or "", lenient=True)
+    except ValueError:
+        messages.error(request, _("Tháng cần lập bảng chi viết theo dạng mm/yyyy, ví dụ 12/2024."))
+        return redirect("payroll:runs")
     commune_id = request.POST.get("commune") or ""
     scope = scope_for(request.user)
     params = {"period": period, "user_id": request.user.pk}
@@ -93,11 +97,6 @@ def run_generate(request):
             return redirect("payroll:runs")
         params["province_code"] = province
         kw = {"province_code": province}
-    try:
-        access.parse_period(period)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-        return redirect("payroll:runs")
     job = start_job("payroll.generate", params, user=request.user, **kw)
     return redirect("jobs:detail", pk=job.pk)
 
