@@ -36,6 +36,21 @@ def _gate(request, obj):
     return None
 
 
+def _post(request, obj, action, done: str, to):
+    """The shape of every write here: 404 outside the scope, POST by an editor only, the service's
+    refusal (BadInput) as a message, `done` on success, then back to `to`."""
+    refused = _gate(request, obj)
+    if refused:
+        return refused
+    try:
+        action(request.POST)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return to
+
+
 @login_required
 def transfer_list(request):
     rows = transfers.transfers(request.user)
@@ -54,57 +69,43 @@ def transfer_list(request):
 def person_transfer(request, pk: int):
     """The old commune records the move and its stop decision (POST from the person page)."""
     person = selectors.person_for(request.user, pk)
-    refused = _gate(request, person)
-    if refused:
-        return refused
-    p = request.POST
-    try:
+
+    def stop(p):
         unit = AdminUnit.objects.filter(pk=p.get("to_commune") or 0, level=Level.COMMUNE,
                                         valid_to__isnull=True).first()
         transfers.record_stop(person, to_commune=unit, moved_on=_day(p.get("moved_on"), _("Ngày chuyển đi")),
-                              number=p.get("number", ""), decided_on=_day(p.get("decided_on"),
-                                                                           _("Ngày quyết định")),
-                              user=request.user)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Đã ghi nhận chuyển đi và quyết định thôi hưởng; chờ nơi mới quyết định."))
-    return redirect("registry:person", pk=person.pk)
+                              number=p.get("number", ""),
+                              decided_on=_day(p.get("decided_on"), _("Ngày quyết định")), user=request.user)
+
+    return _post(request, person, stop,
+                 _("Đã ghi nhận chuyển đi và quyết định thôi hưởng; chờ nơi mới quyết định."),
+                 person and redirect("registry:person", pk=person.pk))
 
 
 @login_required
 def transfer_accept(request, pk: int):
     """The new commune records its start decision (POST from the transfers page)."""
     t = transfers.transfer_for(request.user, pk)
-    refused = _gate(request, t)
-    if refused:
-        return refused
-    p = request.POST
-    try:
+
+    def accept(p):
         transfers.accept(t, number=p.get("number", ""), decided_on=_day(p.get("decided_on"), _("Ngày quyết định")),
                          village=(p.get("village") or "").strip()[:200], user=request.user)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Đã ghi nhận quyết định hưởng ở nơi mới."))
-    return redirect("registry:transfers")
+
+    return _post(request, t, accept, _("Đã ghi nhận quyết định hưởng ở nơi mới."), redirect("registry:transfers"))
 
 
 @login_required
 def person_death(request, pk: int):
     """An officer records a death (POST from the person page): payment stops from the next month."""
     person = selectors.person_for(request.user, pk)
-    refused = _gate(request, person)
-    if refused:
-        return refused
-    try:
-        record_death_by_officer(person, _day(request.POST.get("died_on"), _("Ngày mất")), request.user)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Đã ghi nhận đối tượng đã mất; dừng chi trả từ tháng sau, "
-                                    "hỗ trợ mai táng được lập trong bảng chi kế tiếp."))
-    return redirect("registry:person", pk=person.pk)
+
+    def death(p):
+        record_death_by_officer(person, _day(p.get("died_on"), _("Ngày mất")), request.user)
+
+    return _post(request, person, death,
+                 _("Đã ghi nhận đối tượng đã mất; dừng chi trả từ tháng sau, "
+                   "hỗ trợ mai táng được lập trong bảng chi kế tiếp."),
+                 person and redirect("registry:person", pk=person.pk))
 
 
 @login_required
@@ -113,21 +114,16 @@ def person_authorisation(request, pk: int):
     from ansinh.registry.authorised import record_authorisation
 
     person = selectors.person_for(request.user, pk)
-    refused = _gate(request, person)
-    if refused:
-        return refused
-    p = request.POST
-    try:
+
+    def authorise(p):
         account = person.accounts.filter(pk=p.get("account") or 0).first() if p.get("account") else None
         recheck = _day(p.get("recheck_on"), _("Ngày kiểm tra lại")) if (p.get("recheck_on") or "").strip() else None
         record_authorisation(person, full_name=p.get("full_name", ""), relationship=p.get("relationship", ""),
                              valid_until=_day(p.get("valid_until"), _("Ủy quyền đến ngày")), recheck_on=recheck,
                              account=account, evidence=request.FILES.get("evidence"), user=request.user)
-    except BadInput as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Đã ghi nhận giấy ủy quyền."))
-    return redirect("registry:person", pk=person.pk)
+
+    return _post(request, person, authorise, _("Đã ghi nhận giấy ủy quyền."),
+                 person and redirect("registry:person", pk=person.pk))
 
 
 @login_required
