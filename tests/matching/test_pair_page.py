@@ -103,3 +103,26 @@ def test_the_page_explains_a_shared_account_review():
     html = c.get(f"/matching/pairs/{pair.pk}/").content.decode()
     assert 'data-testid="shared-contact"' in html and "Hai hồ sơ dùng chung một số tài khoản." in html
     assert "cùng số tài khoản Agribank" in html and "9999888877776" not in html.split("pair-table")[0]
+
+
+@pytest.mark.django_db
+def test_the_categories_are_said_in_words():
+    """The enrolments of both records by the category's words (the code only in a tooltip), HIV hidden from
+    the roles that do not handle it (ansinh.core.masking.category_shown)."""
+    from ansinh.matching.models import MatchPair, MatchRun
+    from ansinh.registry.models import Enrolment
+
+    unit = commune(DONG_KINH)
+    pa = person("Hà Thị Lan", unit, legacy_cmnd="080041234", dob=dt.date(1940, 1, 2))
+    pb = person("Hà Thị Lan", unit, legacy_cmnd="080041234", dob=dt.date(1940, 1, 2))
+    for p, cat in ((pa, "5.5c"), (pb, "5.3")):
+        Enrolment.objects.create(person=p, programme="tcxh", category=cat, start_month="2024-01",
+                                 scope_commune=unit, province_code=PROVINCE)
+    pair = MatchPair.objects.create(run=MatchRun.objects.create(), person_a=pa, person_b=pb, cluster=pa.pk,
+                                    match_probability=0.99, match_weight=9.0, contributions={},
+                                    scope_commune=unit, province_code=PROVINCE)
+    html = login("xa_words", "commune_officer", DONG_KINH).get(f"/matching/pairs/{pair.pk}/").content.decode()
+    assert "Người từ đủ 80 tuổi không có lương hưu" in html and ">5.5c ·" not in html
+    assert "HIV" in html  # the commune officer handles it
+    other = login("tt_words", "outreach", DONG_KINH).get(f"/matching/pairs/{pair.pk}/")
+    assert other.status_code in (403, 404) or "HIV" not in other.content.decode()
