@@ -186,3 +186,27 @@ def test_middle_word_dropped(a, b, want):
     got = duckdb.connect().execute(f"SELECT {middle_word_dropped('a', 'b')} FROM (SELECT ? AS a, ? AS b)",
                                    [a, b]).fetchone()[0]
     assert bool(got) is want
+
+
+def test_cmnd_beside_cccd_is_trained_but_never_a_veto():
+    """Where a registry holds both kinds and its duplicates keep their number, a CMND beside a
+    CCCD is trained as evidence against (namesakes), floored at 1 / (N + 2): not a veto."""
+    rows = _population(1500, 7)
+    rng = random.Random(3)
+    for r in rows:
+        if r["id_number"] and rng.random() < 0.4:
+            r["id_number"] = f"08{rng.randrange(10 ** 7):07d}"  # a CMND
+    n = len(rows)
+    for r in rows[1500:]:  # the duplicates keep the original's number
+        orig = rows[next(i for i, o in enumerate(rows[:1500]) if o["full_name"] == r["full_name"]
+                         and o["dob"] == r["dob"])]
+        if r["id_number"]:
+            r["id_number"] = orig["id_number"]
+    res = engine.dedupe(rows)
+    idc = next(c for c in res.params["comparisons"] if c["output_column_name"] == "id_number")
+    lv = next(lv for lv in idc["comparison_levels"] if lv.get("label_for_charts") == "a CMND beside a CCCD")
+    assert lv["u_probability"] > 0.1
+    assert lv["m_probability"] < lv["u_probability"] / 8   # evidence against: below -3 bits
+    # floored at 1 / (N + 2), N = the ~150 pairs sharing an ID that trained it: ~7e-3, not 1e-6
+    assert lv["m_probability"] >= 1 / (n - 1500 + 2) - 1e-12
+    assert abs(sum(x["m_probability"] for x in idc["comparison_levels"] if not x.get("is_null_level")) - 1) < 1e-6

@@ -197,11 +197,13 @@ def id_number(u_exact: float | None = None) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="id_number",
         comparison_levels=[
-            # An old 9-digit CMND beside a 12-digit CCCD says nothing either way.
-            cll.CustomLevel("id_number_l IS NULL OR id_number_r IS NULL OR "
-                            "(id_kind_l <> id_kind_r)").configure(
-                is_null_level=True, label_for_charts="missing, or a CMND beside a CCCD"),
-            exact,
+            cll.NullLevel("id_number"),
+            exact,  # first: Splink's default (pre-EM) m of the first level is 0.95
+            # An old 9-digit CMND beside a 12-digit CCCD: not the same number, but not a
+            # disagreement either (one person renews a CMND as a CCCD).  Its own trained level
+            # (no longer the null level): it is rarer among duplicates (most keep one number)
+            # than among random pairs.
+            cll.CustomLevel("id_kind_l <> id_kind_r", label_for_charts="a CMND beside a CCCD"),
             DialectLevel(ID_ONE_EDIT, "1 edit (transposition = 1)"),
             cll.LevenshteinLevel("id_number", 2),
             cll.CustomLevel("id_ok_l AND id_ok_r",

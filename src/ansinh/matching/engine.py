@@ -423,6 +423,7 @@ def train(linker: Linker, *, u_max_pairs: float = 5e5, seed: int = 42, exact_id_
     _floor_m(linker)
     _neutral_if_untrained(linker)
     _unobserved_m(linker, seen)
+    _id_kind_level(linker, seen)
     _check_trained(linker)
     # Splink re-derives λ from the EM sessions even when fixed; keep the deterministic one.
     linker._settings_obj._probability_two_random_records_match = lam
@@ -532,6 +533,44 @@ def _unobserved_m(linker: Linker, seen: dict[str, int]) -> None:
         if total > 0 and want > 0:
             for cl in rest:
                 cl.m_probability = max(cl._m_probability * want / total, M_FLOOR)
+
+
+def _id_kind_level(linker: Linker, seen: dict[str, int]) -> None:
+    """The "CMND beside a CCCD" ID level (:func:`comparisons.id_number`), kept from vetoing.
+
+    Its m is never below 1 / (N + 2) (N: the record pairs of the EM sessions that trained the ID,
+    as for a level never observed, :func:`_unobserved_m`): EM drives it to ~3e-6 on the demo sets
+    (-15 bits), yet a person who renewed a CMND as a CCCD exists; no stronger than "not seen among
+    N duplicates" (-8.6 bits on the demo sets).  When random sampling never drew such a pair (a
+    registry without CMNDs, or without CCCDs), its u is unknown and the level is neutral (m = u),
+    as the null level it used to be."""
+    from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
+
+    for cc in linker._settings_obj.comparisons:
+        if cc.output_column_name != "id_number":
+            continue
+        for lv in cc._comparison_levels_excluding_null:
+            if "id_kind_l" not in lv.sql_condition:
+                continue
+            m = lv._m_probability if isinstance(lv._m_probability, (int, float)) else None
+            if m is None or m == LEVEL_NOT_OBSERVED_TEXT:
+                continue  # ID never trained: _check_trained refuses
+            u = lv._u_probability
+            if not isinstance(u, (int, float)) or u == LEVEL_NOT_OBSERVED_TEXT:
+                lv.u_probability = m  # weight 0
+                lv._fix_u_probability = True
+                continue
+            floor = max(1.0 / (seen.get("id_number", 0) + 2), M_FLOOR)
+            if m >= floor:
+                continue
+            others = [o for o in cc._comparison_levels_excluding_null
+                      if o is not lv and isinstance(o._m_probability, (int, float))]
+            total = sum(o._m_probability for o in others)
+            lv.m_probability = floor
+            lv._fix_m_probability = True
+            if total > 0:  # keep the comparison's m summing to 1
+                for o in others:
+                    o.m_probability = max(o._m_probability * (1.0 - floor) / total, M_FLOOR)
 
 
 def _edits(a: str, b: str) -> int:
