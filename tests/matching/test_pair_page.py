@@ -30,6 +30,11 @@ def test_reasons_in_words():
     assert got == {"số CCCD chỉ khác 1 chữ số": True, "cùng năm sinh; ngày và tháng bị đảo chỗ": True,
                    "tên khác nhau": False, "khác giới tính": False}
     assert dict(texts(Side(id_number="123456789"), Side(id_number="123456789"))) == {"cùng số CMND": True}
+    # an old CMND beside a CCCD: evidence against unless the model weighs it for (a CMND swapped for a CCCD)
+    assert dict(texts(Side(id_number="081234567"), Side(id_number="020141001234"))) == {
+        "một hồ sơ ghi số CMND 9 số, hồ sơ kia số CCCD 12 số": False}
+    assert dict(texts(Side(id_number="081234567"), Side(id_number="020141001234"), {"id_number": 1.0})) == {
+        "một hồ sơ ghi số CMND 9 số, hồ sơ kia số CCCD 12 số": True}
     assert dict(texts(Side(dob=dt.date(1940, 1, 1), dob_precision="year"), Side(dob=dt.date(1940, 6, 2)))) == {
         "cùng năm sinh": True}
     assert texts(Side(), Side()) == []

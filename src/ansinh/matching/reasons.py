@@ -86,7 +86,9 @@ def reasons(a: Side, b: Side, weights: dict | None = None) -> list[Reason]:
             out.append(Reason(_("cùng %(kind)s") % {"kind": kind}, True))
         else:
             n = _differing_digits(ida, idb)
-            if sorted(ida) == sorted(idb):
+            if {len(ida), len(idb)} == {9, 12}:  # the engine's "CMND beside CCCD" level (decision 0019)
+                text = _("một hồ sơ ghi số CMND 9 số, hồ sơ kia số CCCD 12 số")
+            elif sorted(ida) == sorted(idb):
                 text = _("%(kind)s gần giống: cùng các chữ số, khác thứ tự") % {"kind": kind}
             elif len(ida) == len(idb) and n <= 2:
                 text = ngettext("%(kind)s chỉ khác %(n)d chữ số", "%(kind)s chỉ khác %(n)d chữ số", n) % {
