@@ -59,7 +59,10 @@ def test_numbers_whole_only_where_allowed(tmp_path, settings):
     a = sm.commune(sm.A_CODE)
     made = sm._make(a, sm.A_RANGE, sm.A_MARKER)
     sm._write_files(made, tmp_path / "media")
-    for p in Person.objects.filter(scope_commune=a).order_by("pk")[:20]:  # phones too (the factories leave them empty)
+    # phones too (the factories leave them empty) — on every person of A: the pages visited are those of the
+    # representative objects' persons, whatever their place among A's persons (was: the first 20 by pk,
+    # which the visited pages met only when another table's ids happened to equal theirs)
+    for p in Person.objects.filter(scope_commune=a).order_by("pk"):
         p.phone = f"09{p.pk % 10**8:08d}"
         p.save(update_fields=["phone"])
     objs = sm._objects(made, a)
