@@ -180,6 +180,7 @@ def followup_cmd(run_id: int = typer.Argument(...),
 def integrity_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
     """Lines naming a run, person, account, commune or campaign that no longer exists (none expected:
     decision 0032). Exit 1 when any is found."""
+    from ansinh.formats import vn_number
     from ansinh.payroll.integrity import orphan_lines
 
     found = orphan_lines()
@@ -189,7 +190,7 @@ def integrity_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
             print("Mọi dòng chi đều trỏ tới bản ghi còn tồn tại.")
         for name, n in d.items():
             if n:
-                print(f"  {name:<10} {n:>10,} dòng trỏ tới bản ghi không còn".replace(",", "."))
+                print(f"  {name:<10} {vn_number(n):>10} dòng trỏ tới bản ghi không còn")
 
     emit({"orphan_lines": found, "ok": not any(found.values())}, json_out, lambda d: human(d["orphan_lines"]))
     if any(found.values()):

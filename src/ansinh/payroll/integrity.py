@@ -27,12 +27,13 @@ def references() -> list[tuple[str, str, str]]:
 
 def orphan_lines() -> dict[str, int]:
     """{reference: number of lines naming a row that does not exist}, every reference listed."""
+    refs = references()
     parts = [f"(SELECT COUNT(*) FROM payroll_payrollline l WHERE l.{col} IS NOT NULL AND NOT EXISTS "
-             f"(SELECT 1 FROM {table} t WHERE t.id = l.{col}))" for _name, col, table in references()]
+             f"(SELECT 1 FROM {table} t WHERE t.id = l.{col}))" for _name, col, table in refs]
     with connection.cursor() as cur:
         cur.execute("SELECT " + ", ".join(parts))
         row = cur.fetchone()
-    found = {name: int(n) for (name, _c, _t), n in zip(references(), row)}
+    found = {name: int(n) for (name, _c, _t), n in zip(refs, row)}
     if any(found.values()):
         log.error("payroll lines naming a missing row: %s", {k: v for k, v in found.items() if v})
     return found
