@@ -524,15 +524,21 @@ def _unobserved_m(linker: Linker, seen: dict[str, int]) -> None:
         m = max(1.0 / (seen.get(cc.output_column_name, 0) + 2), M_FLOOR)
         rest = [cl for cl in levels if cl not in unseen and isinstance(cl._m_probability, (int, float))
                 and not cl._fix_m_probability]
-        total = sum(cl._m_probability for cl in rest)
-        want = 1.0 - m * len(unseen) - sum(cl._m_probability for cl in levels if cl not in unseen and cl not in rest
-                                           and isinstance(cl._m_probability, (int, float)))
-        for cl in unseen:
-            cl.m_probability = m
-            cl._fix_m_probability = True
-        if total > 0 and want > 0:
-            for cl in rest:
-                cl.m_probability = max(cl._m_probability * want / total, M_FLOOR)
+        _pin_m(levels, unseen, m, rescale=rest)
+
+
+def _pin_m(levels, pinned, m: float, *, rescale) -> None:
+    """Fix the m of the ``pinned`` levels at ``m`` and scale the m of the ``rescale`` levels so that the
+    comparison's m still sum to 1 (the levels in neither list keep theirs; none below M_FLOOR)."""
+    total = sum(cl._m_probability for cl in rescale)
+    want = 1.0 - m * len(pinned) - sum(cl._m_probability for cl in levels if cl not in pinned and cl not in rescale
+                                       and isinstance(cl._m_probability, (int, float)))
+    for cl in pinned:
+        cl.m_probability = m
+        cl._fix_m_probability = True
+    if total > 0 and want > 0:
+        for cl in rescale:
+            cl.m_probability = max(cl._m_probability * want / total, M_FLOOR)
 
 
 def _id_kind_level(linker: Linker, seen: dict[str, int]) -> None:
@@ -565,12 +571,7 @@ def _id_kind_level(linker: Linker, seen: dict[str, int]) -> None:
                 continue
             others = [o for o in cc._comparison_levels_excluding_null
                       if o is not lv and isinstance(o._m_probability, (int, float))]
-            total = sum(o._m_probability for o in others)
-            lv.m_probability = floor
-            lv._fix_m_probability = True
-            if total > 0:  # keep the comparison's m summing to 1
-                for o in others:
-                    o.m_probability = max(o._m_probability * (1.0 - floor) / total, M_FLOOR)
+            _pin_m(cc._comparison_levels_excluding_null, [lv], floor, rescale=others)
 
 
 def _edits(a: str, b: str) -> int:
