@@ -324,3 +324,8 @@ CACHES = {
         "LOCATION": os.environ.get("ANSINH_CACHE_LOCATION", str(VAR_DIR / "cache")),
     }
 }
+
+# messages.error() is shown as Bootstrap's "danger" alert (its tag "error" has no Bootstrap style)
+from django.contrib.messages import constants as _message_levels  # noqa: E402
+
+MESSAGE_TAGS = {_message_levels.ERROR: "danger"}

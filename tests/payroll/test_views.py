@@ -129,4 +129,5 @@ def test_generate_form_reads_the_month_as_people_write_it(make_person, commune, 
     assert Job.objects.order_by("-pk").first().params["period"] == "2024-12"
     r = m.post(reverse("payroll:generate"), {"period": "13/2024", "commune": commune.pk}, follow=True)
     assert "dạng mm/yyyy, ví dụ 12/2024" in r.content.decode()
+    assert 'class="alert alert-danger' in r.content.decode()  # an error looks like one (settings.MESSAGE_TAGS)
     assert Job.objects.count() == before + 1
