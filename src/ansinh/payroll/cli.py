@@ -185,12 +185,15 @@ def integrity_cmd(json_out: bool = typer.Option(False, "--json")) -> None:
 
     found = orphan_lines()
 
+    words = {"run": "bảng chi", "person": "đối tượng", "account": "tài khoản", "scope_commune": "xã/phường",
+             "campaign": "đợt chi"}
+
     def human(d: dict) -> None:
         if not any(d.values()):
             print("Mọi dòng chi đều trỏ tới bản ghi còn tồn tại.")
         for name, n in d.items():
             if n:
-                print(f"  {name:<10} {vn_number(n):>10} dòng trỏ tới bản ghi không còn")
+                print(f"  {vn_number(n)} dòng trỏ tới {words.get(name, name)} không còn ({name})")
 
     emit({"orphan_lines": found, "ok": not any(found.values())}, json_out, lambda d: human(d["orphan_lines"]))
     if any(found.values()):
