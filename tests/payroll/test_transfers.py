@@ -283,3 +283,33 @@ def test_dead_person_cannot_move(people, make_person):
     with pytest.raises(BadInput):
         transfers.record_stop(p, to_commune=people["hp"], moved_on=D(2025, 8, 1), number="1",
                               decided_on=D(2025, 8, 2), user=people["dk_officer"])
+
+
+def test_demo_transfers_one_accepted_one_waiting(people, make_person):
+    """`ansinh demo setup`'s two moves (registry.demo.demo_transfers): Hồng Phong → Đông Kinh decided on both
+    sides, Đông Kinh → Hồng Phong waiting for Hồng Phong; each commune sees both, may accept only its own;
+    a second call makes nothing."""
+    from ansinh.registry import transfers
+    from ansinh.registry.demo import demo_transfers
+    from ansinh.registry.models import Person, TransferStatus
+
+    dk, hp = people["dk"], people["hp"]
+    for unit in (dk, hp):
+        for _ in range(12):
+            make_person(unit=unit, enrolments=(("tcxh", "5.6-severe", "2025-06"),))
+    today = D(2026, 12, 5)
+    assert demo_transfers(today=today) == 2
+    seen = transfers.transfers(people["hp_officer"])
+    assert [t.status for t in seen] == [TransferStatus.STOPPED, TransferStatus.ACCEPTED]  # newest first
+    waiting, done = seen
+    assert (waiting.from_commune_id, waiting.to_commune_id) == (dk.pk, hp.pk)
+    assert (done.from_commune_id, done.to_commune_id) == (hp.pk, dk.pk)
+    assert Person.objects.get(pk=done.person_id).scope_commune_id == dk.pk
+    assert Person.objects.get(pk=waiting.person_id).scope_commune_id == dk.pk  # until Hồng Phong decides
+    assert done.stop_decider.short_name == "UBND xã Hồng Phong"
+    assert done.start_decider.short_name == "UBND phường Đông Kinh"
+    assert all(t.moved_on < t.stop_date <= today for t in seen)
+    assert transfers.may_accept(people["hp_officer"], waiting) and not transfers.may_accept(people["dk_officer"],
+                                                                                            waiting)
+    assert [t.pk for t in transfers.transfers(people["dk_officer"])] == [waiting.pk, done.pk]
+    assert demo_transfers(today=today) == 0
