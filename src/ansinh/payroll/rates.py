@@ -22,6 +22,34 @@ def rate_rows() -> list[E.RateRow]:
     return [E.RateRow(r.kind, r.amount, r.valid_from, r.valid_to, r.province_code) for r in Rate.objects.all()]
 
 
+def coef_rows() -> list[E.CoefRow]:
+    return [E.CoefRow(c.category, c.min_age, c.max_age, c.milli, c.valid_from, c.valid_to)
+            for c in Coefficient.objects.all()]
+
+
+def enrolment_amounts(enrolments, *, dob: dt.date | None, province_code: str, month: str) -> dict[int, tuple[str, int]]:
+    """What each enrolment pays a month, by the rule the payroll applies (``entitlement.month_dues``: the
+    coefficient of the category at the person's age × the standard level in force, or the social pension):
+    in ``month`` ("YYYY-MM"), or in its last month if it ended before, or its first if it starts later.
+    {enrolment pk: (that month, amount in đồng)}; an enrolment with no amount (unmapped category, a
+    coefficient not reached yet) is left out. The list's own figure (``Enrolment.amount``) is what a
+    commune wrote, often at an older standard level."""
+    rates, coefs = rate_rows(), coef_rows()
+    out = {}
+    for e in enrolments:
+        m = month
+        if e.end_month and e.end_month < m:
+            m = e.end_month
+        if e.start_month and e.start_month > m:
+            m = e.start_month
+        milli = int(e.coefficient * 1000) if e.coefficient else None
+        one = E.Enrol(e.programme, e.category, e.start_month or m, e.end_month, "active", milli)
+        got = sum(d.amount for d in E.month_dues(m, [one], dob, rates, coefs, province_code))
+        if got:
+            out[e.pk] = (m, got)
+    return out
+
+
 
 def add_rate(*, kind: str, amount: int, valid_from: dt.date, legal_basis: str, province_code: str = "",
              user=None) -> Rate:

@@ -163,9 +163,18 @@ def person_detail(request, pk: int):
     all_issues = _decorate(list(person.issues.annotate(rank=severity_rank()).order_by("status", "rank", "rule")))
     issues = [i for i in all_issues if i.status != IssueStatus.NOTE]
     notes = [i for i in all_issues if i.status == IssueStatus.NOTE]
+    from django.utils import timezone
+
+    from ansinh.payroll.rates import enrolment_amounts
+
+    enrolments = list(person.enrolments.order_by("programme", "category"))
+    due = enrolment_amounts(enrolments, dob=person.dob, province_code=person.province_code,
+                            month=f"{timezone.localdate():%Y-%m}")
+    for e in enrolments:
+        e.due_month, e.due_amount = due.get(e.pk, ("", None))
     ctx = {
         "person": person,
-        "enrolments": list(person.enrolments.order_by("programme", "category")),
+        "enrolments": enrolments,
         "accounts": list(person.accounts.order_by("pk")),
         "authorised": list(person.authorised.order_by("pk")),
         "issues": issues, "notes": notes,
