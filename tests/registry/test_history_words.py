@@ -37,3 +37,16 @@ def test_audit_objects_in_words():
         assert object_words("registry.person 5") == "Hồ sơ #5"
         assert object_words("registry.enrolment, registry.person") == "Diện hưởng, Hồ sơ"
         assert object_words("doi-tuong.xlsx") == "doi-tuong.xlsx"
+
+
+def test_history_months_and_days_read_as_the_pages_write_dates():
+    """The person page's history writes a stored month or day (ISO) as mm/yyyy or dd/mm/yyyy; codes
+    that only look numeric, and statuses, are left to value_words."""
+    from ansinh.registry.templatetags.registry_tags import value_words
+
+    assert value_words("2026-11") == "11/2026"
+    assert value_words("2024-03-15") == "15/03/2024"
+    assert value_words("20261105") == "20261105"
+    assert value_words("87/QĐ-UBND") == "87/QĐ-UBND"
+    assert value_words("open") == "đang mở"
+    assert value_words(None) == ""

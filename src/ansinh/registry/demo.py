@@ -104,7 +104,7 @@ def demo_transfers(today: dt.date | None = None) -> int:
         t = transfers.record_stop(incoming, to_commune=dk, moved_on=today - dt.timedelta(days=40),
                                   number="41/QĐ-UBND", decided_on=today - dt.timedelta(days=36), user=OPERATOR,
                                   source="demo")
-        transfers.accept(t, number="87/QĐ-UBND", decided_on=today - dt.timedelta(days=25), user=OPERATOR,
+        transfers.accept(t, number="87/QĐ-UBND", decided_on=today - dt.timedelta(days=25), user=OPERATOR, village="Khối 5",
                          source="demo")
         made += 1
     if outgoing is not None:

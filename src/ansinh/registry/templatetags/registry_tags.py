@@ -69,7 +69,15 @@ def category_words(code):
 
 @register.filter
 def value_words(value):
-    """A status value of a history row in words (registry/history_words.py)."""
+    """A status value of a history row in words (registry/history_words.py); a month or a day stored
+    ISO ("2026-11", "2026-11-05") as the pages write them (11/2026, 05/11/2026). Pages only: the data
+    subject's export keeps ISO (files)."""
+    import re
+
     from ansinh.registry.history_words import value_words as words
 
-    return words(str(value if value is not None else ""))
+    text = str(value if value is not None else "")
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    if m:
+        return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m.group(3) else f"{m.group(2)}/{m.group(1)}"
+    return words(text)
