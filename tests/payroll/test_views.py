@@ -131,3 +131,21 @@ def test_generate_form_reads_the_month_as_people_write_it(make_person, commune, 
     assert "dạng mm/yyyy, ví dụ 12/2024" in r.content.decode()
     assert 'class="alert alert-danger' in r.content.decode()  # an error looks like one (settings.MESSAGE_TAGS)
     assert Job.objects.count() == before + 1
+
+
+def test_generate_form_offers_the_month_after_the_latest_monthly_run(make_person, commune, users):
+    """Months are paid in order: the form offers the one after the last monthly run (a campaign's run
+    is not a month), today's month when there is none, never further than next month."""
+    import datetime as dt
+
+    from ansinh.payroll import selectors
+
+    maker, _checker = users
+    today = dt.date(2026, 12, 5)
+    assert selectors.next_period(maker, today) == "2026-12"
+    make_person(enrolments=[("tcxh", "5.6-severe", "2024-10")])
+    generate.generate("2024-11", commune=commune, user=maker)
+    assert selectors.next_period(maker, today) == "2024-12"
+    assert selectors.next_period(maker, dt.date(2024, 10, 20)) == "2024-11"  # not beyond next month
+    page = _client("maker1").get(reverse("payroll:runs")).content.decode()
+    assert 'value="12/2024"' in page

@@ -49,6 +49,18 @@ def runs(user) -> QuerySet:
             .annotate(province_name=Subquery(province)))
 
 
+def next_period(user, today) -> str:
+    """The month the generate form offers ("YYYY-MM"): the one after the latest monthly run the user
+    sees (months are paid in order: a month skipped would come back as arrears), else ``today``'s.
+    Never later than the month after ``today``'s."""
+    from ansinh.payroll.entitlement import add_months, ym
+
+    last = (scoped(PayrollRun, user).filter(campaign__isnull=True).order_by("-period")
+            .values_list("period", flat=True).first())
+    this = ym(today)
+    return min(add_months(last, 1), add_months(this, 1)) if last else this
+
+
 def run_for(user, pk) -> PayrollRun | None:
     return runs(user).filter(pk=pk).first()
 

@@ -27,6 +27,7 @@ from ansinh.core.uploads import safe_stored_name
 from ansinh.payroll import approval, corrections, rates, reconcile, selectors, suspension
 from ansinh.payroll.models import RateKind
 from ansinh.payroll.access import MAKERS, NotAllowed, SameUser
+from ansinh.registry.models import month_display
 from ansinh.text.dates import DMY, parse_day, parse_month
 from ansinh.units.models import Level
 
@@ -66,7 +67,7 @@ def run_list(request):
     communes = visible_units(request.user).filter(level=Level.COMMUNE, valid_to__isnull=True).order_by("name")
     return render(request, "payroll/run_list.html", {
         "runs": selectors.runs(request.user)[:200], "communes": communes,
-        "can_generate": has_role(request.user, *MAKERS), "default_period": dt.date.today().strftime("%m/%Y")})
+        "can_generate": has_role(request.user, *MAKERS), "default_period": month_display(selectors.next_period(request.user, dt.date.today()))})
 
 
 @login_required
