@@ -40,8 +40,8 @@ def test_audit_objects_in_words():
 
 
 def test_history_months_and_days_read_as_the_pages_write_dates():
-    """The person page's history writes a stored month or day (ISO) as mm/yyyy or dd/mm/yyyy; codes
-    that only look numeric, and statuses, are left to value_words."""
+    """The person page's history writes a stored month or day (ISO) as mm/yyyy or dd/mm/yyyy and a unit
+    stored with its code as its name; codes that only look numeric, and statuses, are left to value_words."""
     from ansinh.registry.templatetags.registry_tags import value_words
 
     assert value_words("2026-11") == "11/2026"
@@ -50,3 +50,6 @@ def test_history_months_and_days_read_as_the_pages_write_dates():
     assert value_words("87/QĐ-UBND") == "87/QĐ-UBND"
     assert value_words("open") == "đang mở"
     assert value_words(None) == ""
+    assert value_words("05977 Phường Đông Kinh") == "Phường Đông Kinh"  # a unit as stored: its name
+    assert value_words("06079 Xã Hồng Phong") == "Xã Hồng Phong"
+    assert value_words("12 Thôn Nà Pái") == "12 Thôn Nà Pái"  # a village that starts with a number stays

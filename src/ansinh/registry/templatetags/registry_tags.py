@@ -71,13 +71,18 @@ def category_words(code):
 def value_words(value):
     """A status value of a history row in words (registry/history_words.py); a month or a day stored
     ISO ("2026-11", "2026-11-05") as the pages write them (11/2026, 05/11/2026). Pages only: the data
-    subject's export keeps ISO (files)."""
-    import re
-
+    subject's export keeps ISO (files). A unit stored with its code reads as its name."""
     from ansinh.registry.history_words import value_words as words
 
     text = str(value if value is not None else "")
     m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
     if m:
         return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m.group(3) else f"{m.group(2)}/{m.group(1)}"
+    # a unit as the writers store it ("05977 Phường Đông Kinh", the code kept for the record): its name
+    m = _UNIT.fullmatch(text)
+    if m:
+        return m.group(1)
     return words(text)
+
+
+_UNIT = re.compile(r"\d{2,5} ((?:Xã|Phường|Thị trấn|Đặc khu|Thị xã|Thành phố|Huyện|Quận|Tỉnh) .+)")
