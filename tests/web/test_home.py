@@ -144,3 +144,11 @@ def test_nothing_without_a_scope(demo_site):
     assert c.login(username="khong_pham_vi", password="Mk-thu-nghiem-2024")
     html = c.get("/").content.decode()
     assert 'data-testid="commune-coverage"' not in html and "/accounts/units/" not in html
+
+
+def test_recent_runs_name_a_campaign_by_its_name_not_a_month(demo_site):
+    """The approver's recent runs: the Tết run reads as its campaign, November 2024 as a month."""
+    _c, _html, page = _home("pheduyet")
+    text = " ".join(" ".join(page.parts).split())
+    assert "Quà Tết Nguyên đán Giáp Thìn 2024" in text
+    assert "Tháng 11/2024" in text and "Tháng 01/2024" not in text
