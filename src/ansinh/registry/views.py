@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from ansinh.core import masking
 from ansinh.core.jobs import BadInput
 from ansinh.audit.retention import anonymised_on
 from ansinh.core.roles import SUBJECT_REQUEST_ROLES, can_edit, has_role
+from ansinh.payroll.rates import enrolment_amounts
 from ansinh.registry import rules, selectors
 from ansinh.registry.categories import CATEGORY_LABELS
 from ansinh.registry.forms import FIELD_LABELS, AccountForm, FixForm, UploadForm, WaiveForm, category_choices, provider_choices
@@ -163,15 +165,11 @@ def person_detail(request, pk: int):
     all_issues = _decorate(list(person.issues.annotate(rank=severity_rank()).order_by("status", "rank", "rule")))
     issues = [i for i in all_issues if i.status != IssueStatus.NOTE]
     notes = [i for i in all_issues if i.status == IssueStatus.NOTE]
-    from django.utils import timezone
-
-    from ansinh.payroll.rates import enrolment_amounts
-
     enrolments = list(person.enrolments.order_by("programme", "category"))
     due = enrolment_amounts(enrolments, dob=person.dob, province_code=person.province_code,
                             month=f"{timezone.localdate():%Y-%m}")
     for e in enrolments:
-        e.due_month, e.due_amount = due.get(e.pk, ("", None))
+        e.due_amount = due.get(e.pk, ("", None))[1]
     ctx = {
         "person": person,
         "enrolments": enrolments,

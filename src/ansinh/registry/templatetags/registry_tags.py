@@ -73,11 +73,13 @@ def value_words(value):
     ISO ("2026-11", "2026-11-05") as the pages write them (11/2026, 05/11/2026). Pages only: the data
     subject's export keeps ISO (files). A unit stored with its code reads as its name."""
     from ansinh.registry.history_words import value_words as words
+    from ansinh.registry.models import month_display
 
     text = str(value if value is not None else "")
-    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
-    if m:
-        return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m.group(3) else f"{m.group(2)}/{m.group(1)}"
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return month_display(text)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return f"{text[8:]}/{text[5:7]}/{text[:4]}"
     # a unit as the writers store it ("05977 Phường Đông Kinh", the code kept for the record): its name
     m = _UNIT.fullmatch(text)
     if m:
